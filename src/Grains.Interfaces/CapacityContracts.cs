@@ -1,0 +1,209 @@
+using System.Collections.Immutable;
+
+namespace Emulator.Contracts;
+
+[GenerateSerializer, Immutable, Alias("ManagedScalingSpec")]
+public sealed record ManagedScalingSpec(
+    [property: Id(0)] ManagedScalingStatus Status,
+    [property: Id(1)] int TargetCapacity,
+    [property: Id(2)] int MinimumScalingStepSize,
+    [property: Id(3)] int MaximumScalingStepSize,
+    [property: Id(4)] int InstanceWarmupPeriod)
+{
+    /// <summary>B-CAS-6 defaults.</summary>
+    public static ManagedScalingSpec Default { get; } = new(ManagedScalingStatus.ENABLED, 100, 1, 10000, 300);
+}
+
+[GenerateSerializer, Immutable, Alias("CapacityProviderSpec")]
+public sealed record CapacityProviderSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string AutoScalingGroup,
+    [property: Id(2)] ManagedScalingSpec ManagedScaling,
+    [property: Id(3)] bool ManagedTerminationProtection,
+    [property: Id(4)] bool ManagedDraining,
+    [property: Id(5)] ImmutableDictionary<string, string> Tags);
+
+/// <summary>The latest CAS evaluation of a provider (B-CAS-1..5).</summary>
+[GenerateSerializer, Immutable, Alias("CasStatus")]
+public sealed record CasStatus(
+    [property: Id(0)] int M,
+    [property: Id(1)] int N,
+    [property: Id(2)] double Cpr,
+    [property: Id(3)] int TargetCapacity,
+    [property: Id(4)] int DesiredCapacity,
+    [property: Id(5)] DateTimeOffset? EvaluatedAt,
+    [property: Id(6)] string Alarm,
+    [property: Id(7)] string Explanation,
+    [property: Id(8)] int Queued,
+    [property: Id(9)] ImmutableArray<double> Datapoints,
+    [property: Id(10)] long Evaluations);
+
+[GenerateSerializer, Immutable, Alias("CapacityProviderInfo")]
+public sealed record CapacityProviderInfo(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Arn,
+    [property: Id(2)] string Status,
+    [property: Id(3)] ProviderType Type,
+    [property: Id(4)] CapacityProviderSpec? Spec,
+    [property: Id(5)] string? Cluster,
+    [property: Id(6)] string? AutoScalingGroupArn,
+    [property: Id(7)] CasStatus? Cas)
+{
+    public ClusterProvider ToClusterProvider() => new(
+        Name, Type, Spec?.AutoScalingGroup,
+        Spec?.ManagedScaling.Status == ManagedScalingStatus.ENABLED,
+        Spec?.ManagedTerminationProtection ?? false,
+        Spec?.ManagedDraining ?? false);
+}
+
+/// <summary>
+/// An Auto Scaling group capacity provider and its Cluster Auto Scaling manager (B-CAS-1..8): a reminder fires
+/// every metric period; the grain asks the cluster and the ASG for their view, computes M, N and
+/// CapacityProviderReservation in the pure model, keeps managed termination protection in step (B-CAS-7) and sets
+/// the ASG's desired capacity (B-CAS-4, B-CAS-5). FARGATE and FARGATE_SPOT are built in (B-CP-4) and need no grain.
+/// </summary>
+[Alias("ICapacityProviderGrain")]
+public interface ICapacityProviderGrain : IGrainWithStringKey
+{
+    [Alias("Create")] Task<CapacityProviderInfo> Create(CapacityProviderSpec spec);
+
+    [Alias("Update")]
+    Task<CapacityProviderInfo> Update(ManagedScalingSpec? managedScaling, bool? managedTerminationProtection, bool? managedDraining);
+
+    [Alias("Describe")] Task<CapacityProviderInfo?> Describe();
+
+    [Alias("Delete")] Task<CapacityProviderInfo> Delete();
+
+    /// <summary>Associates (or, with null, dissociates) the provider with a cluster (B-CP-5, B-CP-6).</summary>
+    [Alias("SetCluster")] Task SetCluster(string? cluster);
+
+    [Alias("EvaluateNow")] Task<CasStatus> EvaluateNow();
+}
+
+[GenerateSerializer, Immutable, Alias("MixedInstancesSpec")]
+public sealed record MixedInstancesSpec(
+    [property: Id(0)] int OnDemandBaseCapacity,
+    [property: Id(1)] int OnDemandPercentageAboveBaseCapacity,
+    [property: Id(2)] string SpotAllocationStrategy);
+
+[GenerateSerializer, Immutable, Alias("AsgSpec")]
+public sealed record AsgSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] int MinSize,
+    [property: Id(2)] int MaxSize,
+    [property: Id(3)] int DesiredCapacity,
+    [property: Id(4)] ImmutableArray<string> AvailabilityZones,
+    [property: Id(5)] ImmutableArray<string> InstanceTypes,
+    [property: Id(6)] MixedInstancesSpec? InstancesDistribution,
+    [property: Id(7)] string ClusterName,
+    [property: Id(8)] bool SpotDraining,
+    [property: Id(9)] bool NewInstancesProtectedFromScaleIn,
+    [property: Id(10)] bool CapacityRebalance,
+    [property: Id(11)] string LaunchTemplateVersion,
+    [property: Id(12)] ImmutableDictionary<string, string> Tags,
+    [property: Id(13)] string? LaunchTemplateName,
+    [property: Id(14)] string? LaunchConfigurationName);
+
+[GenerateSerializer, Immutable, Alias("AsgInstance")]
+public sealed record AsgInstance(
+    [property: Id(0)] string InstanceId,
+    [property: Id(1)] string InstanceType,
+    [property: Id(2)] string AvailabilityZone,
+    [property: Id(3)] bool IsSpot,
+    [property: Id(4)] LifecycleState State,
+    [property: Id(5)] bool ProtectedFromScaleIn,
+    [property: Id(6)] DateTimeOffset LaunchedAt,
+    [property: Id(7)] DateTimeOffset? InServiceAt,
+    [property: Id(8)] bool Registered,
+    [property: Id(9)] string LaunchTemplateVersion,
+    [property: Id(10)] DateTimeOffset? TerminationStartedAt,
+    [property: Id(11)] decimal PricePerHour,
+    [property: Id(12)] DateTimeOffset? TerminatedAt);
+
+[GenerateSerializer, Immutable, Alias("ScalingActivity")]
+public sealed record ScalingActivity(
+    [property: Id(0)] string ActivityId,
+    [property: Id(1)] string AutoScalingGroupName,
+    [property: Id(2)] string Description,
+    [property: Id(3)] string Cause,
+    [property: Id(4)] DateTimeOffset StartTime,
+    [property: Id(5)] DateTimeOffset? EndTime,
+    [property: Id(6)] string StatusCode,
+    [property: Id(7)] string? StatusMessage,
+    [property: Id(8)] int Progress);
+
+[GenerateSerializer, Immutable, Alias("AsgInfo")]
+public sealed record AsgInfo(
+    [property: Id(0)] AsgSpec Spec,
+    [property: Id(1)] string Arn,
+    [property: Id(2)] int DesiredCapacity,
+    [property: Id(3)] ImmutableArray<AsgInstance> Instances,
+    [property: Id(4)] string? CapacityProvider,
+    [property: Id(5)] DateTimeOffset CreatedAt,
+    [property: Id(6)] string Status)
+{
+    public int InService => Instances.Count(i => i.State == LifecycleState.InService);
+}
+
+[GenerateSerializer, Immutable, Alias("AsgUpdate")]
+public sealed record AsgUpdate(
+    [property: Id(0)] int? MinSize,
+    [property: Id(1)] int? MaxSize,
+    [property: Id(2)] int? DesiredCapacity,
+    [property: Id(3)] bool? NewInstancesProtectedFromScaleIn,
+    [property: Id(4)] bool? CapacityRebalance);
+
+/// <summary>
+/// An EC2 Auto Scaling group (B-ASG-1..4, B-ASG-6) with its EC2 instances: launches toward desired capacity
+/// (Pending -> InService after the launch time, then the ECS agent registers with the cluster), picks scale-in
+/// victims (never protected ones), holds instances in Terminating:Wait while managed draining empties them
+/// (B-CAS-8), and records every launch and termination as a scaling activity.
+/// </summary>
+[Alias("IAutoScalingGroupGrain")]
+public interface IAutoScalingGroupGrain : IGrainWithStringKey
+{
+    [Alias("Create")] Task<AsgInfo> Create(AsgSpec spec);
+
+    [Alias("Update")] Task<AsgInfo> Update(AsgUpdate update);
+
+    [Alias("Describe")] Task<AsgInfo?> Describe();
+
+    [Alias("Delete")] Task Delete(bool force);
+
+    /// <summary>A user's SetDesiredCapacity (cause: user request) or CAS (cause: the alarm that fired).</summary>
+    [Alias("SetDesiredCapacity")] Task<AsgInfo> SetDesiredCapacity(int desired, string? casAlarmName);
+
+    [Alias("SetProtection")] Task SetProtection(ImmutableDictionary<string, bool> protection);
+
+    [Alias("TerminateInstance")] Task<ScalingActivity> TerminateInstance(string instanceId, bool decrementDesired);
+
+    [Alias("AttachCapacityProvider")]
+    Task AttachCapacityProvider(string? capacityProvider, bool managedDraining);
+
+    [Alias("GetActivities")] Task<ImmutableArray<ScalingActivity>> GetActivities(int max);
+}
+
+/// <summary>The account's registry of named resources, for List* operations and status views.</summary>
+[Alias("IAccountGrain")]
+public interface IAccountGrain : IGrainWithStringKey
+{
+    [Alias("Add")] Task<bool> Add(ResourceKind kind, string name);
+
+    [Alias("Remove")] Task Remove(ResourceKind kind, string name);
+
+    [Alias("List")] Task<ImmutableArray<string>> List(ResourceKind kind);
+}
+
+/// <summary>Task definition families and revisions (RegisterTaskDefinition and co).</summary>
+[Alias("ITaskDefinitionRegistryGrain")]
+public interface ITaskDefinitionRegistryGrain : IGrainWithStringKey
+{
+    [Alias("Register")] Task<TaskDefinitionRecord> Register(TaskDefinitionSpec spec);
+
+    /// <summary>"family" (latest ACTIVE), "family:rev" or a full ARN (B-ID-3).</summary>
+    [Alias("Get")] Task<TaskDefinitionRecord?> Get(string reference);
+
+    [Alias("Deregister")] Task<TaskDefinitionRecord> Deregister(string reference);
+
+    [Alias("List")] Task<ImmutableArray<TaskDefinitionRecord>> List(string? familyPrefix, bool? active);
+}

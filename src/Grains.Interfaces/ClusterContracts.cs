@@ -1,0 +1,236 @@
+using Orleans.Concurrency;
+using System.Collections.Immutable;
+
+namespace Emulator.Contracts;
+
+public enum ProviderType
+{
+    AutoScalingGroup = 0,
+    Fargate = 1,
+    FargateSpot = 2,
+}
+
+/// <summary>A capacity provider as a cluster needs to know it (B-CP-*, B-PQ-1).</summary>
+[GenerateSerializer, Immutable, Alias("ClusterProvider")]
+public sealed record ClusterProvider(
+    [property: Id(0)] string Name,
+    [property: Id(1)] ProviderType Type,
+    [property: Id(2)] string? AutoScalingGroup,
+    [property: Id(3)] bool ManagedScaling,
+    [property: Id(4)] bool ManagedTerminationProtection,
+    [property: Id(5)] bool ManagedDraining);
+
+[GenerateSerializer, Immutable, Alias("CreateClusterRequest")]
+public sealed record CreateClusterRequest(
+    [property: Id(0)] string Name,
+    [property: Id(1)] ImmutableArray<string> CapacityProviders,
+    [property: Id(2)] ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy,
+    [property: Id(3)] ImmutableDictionary<string, string> Tags);
+
+[GenerateSerializer, Immutable, Alias("ClusterInfo")]
+public sealed record ClusterInfo(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Arn,
+    [property: Id(2)] string Status,
+    [property: Id(3)] int RegisteredContainerInstancesCount,
+    [property: Id(4)] int RunningTasksCount,
+    [property: Id(5)] int PendingTasksCount,
+    [property: Id(6)] int ActiveServicesCount,
+    [property: Id(7)] ImmutableArray<string> CapacityProviders,
+    [property: Id(8)] ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy,
+    [property: Id(9)] int ProvisioningTasksCount,
+    [property: Id(10)] ImmutableDictionary<string, string> Tags,
+    [property: Id(11)] ImmutableArray<string> Services,
+    [property: Id(12)] ResourceSet RegisteredResources,
+    [property: Id(13)] ResourceSet ReservedResources);
+
+/// <summary>An EC2 instance whose ECS agent registers with the cluster (sent by the ASG grain, B-ASG-1, B-CI-6).</summary>
+[GenerateSerializer, Immutable, Alias("InstanceRegistration")]
+public sealed record InstanceRegistration(
+    [property: Id(0)] string Ec2InstanceId,
+    [property: Id(1)] string InstanceType,
+    [property: Id(2)] string AvailabilityZone,
+    [property: Id(3)] string? AutoScalingGroup,
+    [property: Id(4)] bool IsSpot,
+    [property: Id(5)] bool SpotDraining,
+    [property: Id(6)] ImmutableDictionary<string, string> CustomAttributes);
+
+[GenerateSerializer, Immutable, Alias("ProviderAllocation")]
+public sealed record ProviderAllocation(
+    [property: Id(0)] string? CapacityProvider,
+    [property: Id(1)] int Count);
+
+/// <summary>
+/// One batch of identical tasks to start (RunTask, StartTask, or a service's launches). Either
+/// <see cref="Allocations"/> says how many per provider, or the cluster splits <see cref="Count"/> by the
+/// request's strategy / launch type / the cluster default (B-CP-2, B-CP-3).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("LaunchRequest")]
+public sealed record LaunchRequest(
+    [property: Id(0)] TaskDefinitionRecord TaskDefinition,
+    [property: Id(1)] int Count,
+    [property: Id(2)] string Group,
+    [property: Id(3)] string? StartedBy,
+    [property: Id(4)] string? ServiceName,
+    [property: Id(5)] string? DeploymentId,
+    [property: Id(6)] LaunchType? LaunchType,
+    [property: Id(7)] ImmutableArray<CapacityProviderStrategyItem> Strategy,
+    [property: Id(8)] ImmutableArray<ProviderAllocation> Allocations,
+    [property: Id(9)] ImmutableArray<PlacementStrategy> PlacementStrategies,
+    [property: Id(10)] ImmutableArray<PlacementConstraint> PlacementConstraints,
+    [property: Id(11)] ImmutableArray<string> TargetContainerInstances,
+    [property: Id(12)] bool IsDaemon,
+    [property: Id(13)] string? ClientToken);
+
+[GenerateSerializer, Immutable, Alias("LaunchFailure")]
+public sealed record LaunchFailure(
+    [property: Id(0)] string? Arn,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] string? Detail);
+
+[GenerateSerializer, Immutable, Alias("LaunchResult")]
+public sealed record LaunchResult(
+    [property: Id(0)] ImmutableArray<TaskRecord> Tasks,
+    [property: Id(1)] ImmutableArray<LaunchFailure> Failures,
+    [property: Id(2)] string? PlacementMessage);
+
+[GenerateSerializer, Immutable, Alias("TaskFilter")]
+public sealed record TaskFilter(
+    [property: Id(0)] string? ServiceName,
+    [property: Id(1)] string? Family,
+    [property: Id(2)] string? StartedBy,
+    [property: Id(3)] string? ContainerInstanceId,
+    [property: Id(4)] DesiredStatus? DesiredStatus,
+    [property: Id(5)] LaunchType? LaunchType)
+{
+    public static TaskFilter All { get; } = new(null, null, null, null, null, null);
+}
+
+/// <summary>A service's tasks as its scheduler needs them (B-SV-3, B-SV-4).</summary>
+[GenerateSerializer, Immutable, Alias("ServiceTaskView")]
+public sealed record ServiceTaskView(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] string? DeploymentId,
+    [property: Id(2)] string? CapacityProvider,
+    [property: Id(3)] TaskStatus LastStatus,
+    [property: Id(4)] DesiredStatus DesiredStatus,
+    [property: Id(5)] bool Healthy,
+    [property: Id(6)] bool OnDrainingInstance,
+    [property: Id(7)] string? ContainerInstanceId,
+    [property: Id(8)] string? StopCode,
+    [property: Id(9)] DateTimeOffset? StoppedAt,
+    [property: Id(10)] string? StoppedReason);
+
+[GenerateSerializer, Immutable, Alias("DaemonInstanceView")]
+public sealed record DaemonInstanceView(
+    [property: Id(0)] string ContainerInstanceId,
+    [property: Id(1)] ContainerInstanceStatus Status,
+    [property: Id(2)] bool Eligible,
+    [property: Id(3)] int OtherServiceTasks);
+
+[GenerateSerializer, Immutable, Alias("ServiceTasksSnapshot")]
+public sealed record ServiceTasksSnapshot(
+    [property: Id(0)] ImmutableArray<ServiceTaskView> Tasks,
+    [property: Id(1)] ImmutableArray<DaemonInstanceView> Instances,
+    [property: Id(2)] string? LastPlacementMessage,
+    [property: Id(3)] ImmutableDictionary<string, ClusterProvider> Providers,
+    [property: Id(4)] ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy);
+
+/// <summary>What CAS needs from the cluster about one capacity provider (B-CAS-1, B-CAS-2).</summary>
+[GenerateSerializer, Immutable, Alias("ProviderSnapshot")]
+public sealed record ProviderSnapshot(
+    [property: Id(0)] ImmutableArray<ContainerInstanceRecord> Instances,
+    [property: Id(1)] ImmutableArray<QueuedTaskNeeds> Queued,
+    [property: Id(2)] bool Associated);
+
+[GenerateSerializer, Immutable, Alias("QueuedTaskNeeds")]
+public sealed record QueuedTaskNeeds(
+    [property: Id(0)] TaskRequirements Needs,
+    [property: Id(1)] bool DistinctInstance,
+    [property: Id(2)] int Count);
+
+[GenerateSerializer, Immutable, Alias("InstanceStateChange")]
+public sealed record InstanceStateChange(
+    [property: Id(0)] string ContainerInstanceId,
+    [property: Id(1)] ContainerInstanceRecord? Instance,
+    [property: Id(2)] string? FailureReason);
+
+[GenerateSerializer, Immutable, Alias("InvariantReport")]
+public sealed record InvariantReport(
+    [property: Id(0)] ImmutableArray<string> Violations,
+    [property: Id(1)] int Tasks,
+    [property: Id(2)] int Instances,
+    [property: Id(3)] int Queued);
+
+/// <summary>Injected start failures (B-SV-5; chaos knob): a probability and a stoppedReason, until a time.</summary>
+[GenerateSerializer, Immutable, Alias("LaunchFaults")]
+public sealed record LaunchFaults(
+    [property: Id(0)] double Probability,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] DateTimeOffset? Until,
+    [property: Id(3)] string? ServiceName);
+
+/// <summary>
+/// An ECS cluster (B-ID-2): owns its container instances, its tasks and the PROVISIONING queues, i.e. the index
+/// that answers "where does this task fit" (B-PL-*, B-PQ-*), the task lifecycle timers (B-TL-*, B-T-2) and the
+/// cluster's ordered event log (B-EV-3). Service grains, ASG grains and capacity provider grains talk to it in
+/// batches; it never awaits them (notifications to services are one-way), so the call graph has no cycle.
+/// </summary>
+[Alias("IClusterGrain")]
+public interface IClusterGrain : IGrainWithStringKey
+{
+    [Alias("Create")] Task<ClusterInfo> Create(CreateClusterRequest request);
+
+    [Alias("Describe")] Task<ClusterInfo?> Describe();
+
+    [Alias("Delete")] Task<ClusterInfo> Delete();
+
+    [Alias("SetCapacityProviders")]
+    Task<ClusterInfo> SetCapacityProviders(ImmutableArray<ClusterProvider> providers, ImmutableArray<CapacityProviderStrategyItem> defaultStrategy);
+
+    [Alias("UpdateProvider")] Task UpdateProvider(ClusterProvider provider);
+
+    [Alias("RegisterInstance")] Task<ContainerInstanceRecord> RegisterInstance(InstanceRegistration registration);
+
+    [Alias("InstanceTerminated")] Task InstanceTerminated(string ec2InstanceId);
+
+    [Alias("UpdateInstancesState")]
+    Task<ImmutableArray<InstanceStateChange>> UpdateInstancesState(ImmutableArray<string> containerInstances, ContainerInstanceStatus status);
+
+    [Alias("DrainEc2Instance")] Task DrainEc2Instance(string ec2InstanceId);
+
+    [Alias("DeregisterInstance")] Task<ContainerInstanceRecord> DeregisterInstance(string containerInstance, bool force);
+
+    [Alias("GetInstances")] Task<ImmutableArray<ContainerInstanceRecord>> GetInstances();
+
+    /// <summary>For managed draining (B-CAS-8): service tasks still on each EC2 instance (absent = not registered).</summary>
+    [Alias("CountServiceTasks")] Task<ImmutableDictionary<string, int>> CountServiceTasks(ImmutableArray<string> ec2InstanceIds);
+
+    [Alias("LaunchTasks")] Task<LaunchResult> LaunchTasks(LaunchRequest request);
+
+    [Alias("StopTasks")] Task<ImmutableArray<TaskRecord>> StopTasks(ImmutableArray<string> taskIds, string stopCode, string reason);
+
+    /// <summary>Scale-in (B-PL-2 reverse): the cluster picks which of the service's tasks to stop.</summary>
+    [Alias("StopServiceTasks")]
+    Task<ImmutableArray<string>> StopServiceTasks(string serviceName, string? capacityProvider, int count, ImmutableArray<PlacementStrategy> strategies, string reason);
+
+    [Alias("GetTasks")] Task<ImmutableArray<TaskRecord>> GetTasks(ImmutableArray<string> taskIds);
+
+    [Alias("ListTasks")] Task<ImmutableArray<TaskRecord>> ListTasks(TaskFilter filter);
+
+    [Alias("GetServiceTasks")] Task<ServiceTasksSnapshot> GetServiceTasks(string serviceName, ImmutableArray<PlacementConstraint> daemonConstraints);
+
+    [Alias("GetProviderSnapshot")] Task<ProviderSnapshot> GetProviderSnapshot(string capacityProvider);
+
+    [Alias("AddService")] Task AddService(string serviceName);
+
+    [Alias("RemoveService")] Task RemoveService(string serviceName);
+
+    [Alias("AppendEvents"), OneWay] Task AppendEvents(ImmutableArray<EmulatorEvent> events);
+
+    [Alias("ReadEvents")] Task<EventPage> ReadEvents(long afterSequence, DateTimeOffset? since, int max);
+
+    [Alias("CheckInvariants")] Task<InvariantReport> CheckInvariants();
+
+    [Alias("SetLaunchFaults")] Task SetLaunchFaults(LaunchFaults? faults);
+}

@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+
+namespace Emulator.Contracts;
+
+[GenerateSerializer, Immutable, Alias("RunTaskRequest")]
+public sealed record RunTaskRequest(
+    [property: Id(0)] string? Cluster,
+    [property: Id(1)] string TaskDefinition,
+    [property: Id(2)] int Count,
+    [property: Id(3)] LaunchType? LaunchType,
+    [property: Id(4)] ImmutableArray<CapacityProviderStrategyItem> CapacityProviderStrategy,
+    [property: Id(5)] ImmutableArray<PlacementStrategy> PlacementStrategies,
+    [property: Id(6)] ImmutableArray<PlacementConstraint> PlacementConstraints,
+    [property: Id(7)] string? Group,
+    [property: Id(8)] string? StartedBy,
+    [property: Id(9)] string? ClientToken);
+
+[GenerateSerializer, Immutable, Alias("CreateServiceRequest")]
+public sealed record CreateServiceRequest(
+    [property: Id(0)] string? Cluster,
+    [property: Id(1)] string ServiceName,
+    [property: Id(2)] string TaskDefinition,
+    [property: Id(3)] int? DesiredCount,
+    [property: Id(4)] LaunchType? LaunchType,
+    [property: Id(5)] ImmutableArray<CapacityProviderStrategyItem> CapacityProviderStrategy,
+    [property: Id(6)] ImmutableArray<PlacementStrategy> PlacementStrategies,
+    [property: Id(7)] ImmutableArray<PlacementConstraint> PlacementConstraints,
+    [property: Id(8)] SchedulingStrategy SchedulingStrategy,
+    [property: Id(9)] int? MinimumHealthyPercent,
+    [property: Id(10)] int? MaximumPercent,
+    [property: Id(11)] ImmutableDictionary<string, string> Tags,
+    [property: Id(12)] string? ClientToken);
+
+[GenerateSerializer, Immutable, Alias("UpdateServiceRequest")]
+public sealed record UpdateServiceRequest(
+    [property: Id(0)] string? Cluster,
+    [property: Id(1)] string Service,
+    [property: Id(2)] int? DesiredCount,
+    [property: Id(3)] string? TaskDefinition,
+    [property: Id(4)] ImmutableArray<CapacityProviderStrategyItem>? CapacityProviderStrategy,
+    [property: Id(5)] ImmutableArray<PlacementStrategy>? PlacementStrategies,
+    [property: Id(6)] ImmutableArray<PlacementConstraint>? PlacementConstraints,
+    [property: Id(7)] int? MinimumHealthyPercent,
+    [property: Id(8)] int? MaximumPercent,
+    [property: Id(9)] bool ForceNewDeployment);
+
+/// <summary>Everything the client's status view shows for one cluster, in one round trip.</summary>
+[GenerateSerializer, Immutable, Alias("ClusterStatus")]
+public sealed record ClusterStatus(
+    [property: Id(0)] ClusterInfo Cluster,
+    [property: Id(1)] ImmutableArray<CapacityProviderInfo> CapacityProviders,
+    [property: Id(2)] ImmutableArray<AsgInfo> AutoScalingGroups,
+    [property: Id(3)] ImmutableArray<ContainerInstanceRecord> Instances,
+    [property: Id(4)] ImmutableArray<TaskRecord> Tasks,
+    [property: Id(5)] ImmutableArray<ServiceInfo> Services,
+    [property: Id(6)] DateTimeOffset Now);
+
+/// <summary>
+/// The control plane's front door: operations that span several grains (resolve a task definition, validate a
+/// capacity provider strategy against the providers, associate providers with a cluster, ...). Stateless; the
+/// AWS HTTP edge and the command-line client both call it, so both get the same validation and AWS error codes.
+/// </summary>
+[Alias("IEcsControlGrain")]
+public interface IEcsControlGrain : IGrainWithIntegerKey
+{
+    [Alias("CreateCluster")] Task<ClusterInfo> CreateCluster(CreateClusterRequest request);
+
+    [Alias("DeleteCluster")] Task<ClusterInfo> DeleteCluster(string cluster);
+
+    [Alias("PutClusterCapacityProviders")]
+    Task<ClusterInfo> PutClusterCapacityProviders(string cluster, ImmutableArray<string> providers, ImmutableArray<CapacityProviderStrategyItem> defaultStrategy);
+
+    [Alias("CreateCapacityProvider")] Task<CapacityProviderInfo> CreateCapacityProvider(CapacityProviderSpec spec);
+
+    [Alias("DescribeCapacityProviders")] Task<ImmutableArray<CapacityProviderInfo>> DescribeCapacityProviders(ImmutableArray<string> names);
+
+    [Alias("DeleteCapacityProvider")] Task<CapacityProviderInfo> DeleteCapacityProvider(string name);
+
+    [Alias("CreateAutoScalingGroup")] Task<AsgInfo> CreateAutoScalingGroup(AsgSpec spec);
+
+    [Alias("RegisterTaskDefinition")] Task<TaskDefinitionRecord> RegisterTaskDefinition(TaskDefinitionSpec spec);
+
+    [Alias("RunTask")] Task<LaunchResult> RunTask(RunTaskRequest request);
+
+    [Alias("StopTask")] Task<TaskRecord> StopTask(string? cluster, string task, string? reason);
+
+    [Alias("CreateService")] Task<ServiceInfo> CreateService(CreateServiceRequest request);
+
+    [Alias("UpdateService")] Task<ServiceInfo> UpdateService(UpdateServiceRequest request);
+
+    [Alias("DeleteService")] Task<ServiceInfo> DeleteService(string? cluster, string service, bool force);
+
+    [Alias("UpdateContainerInstancesState")]
+    Task<ImmutableArray<InstanceStateChange>> UpdateContainerInstancesState(string? cluster, ImmutableArray<string> containerInstances, ContainerInstanceStatus status);
+
+    [Alias("GetClusterStatus")] Task<ClusterStatus> GetClusterStatus(string? cluster, bool includeStoppedTasks);
+
+    [Alias("Now")] Task<DateTimeOffset> Now();
+}

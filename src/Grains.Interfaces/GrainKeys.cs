@@ -1,0 +1,30 @@
+namespace Emulator.Contracts;
+
+/// <summary>How each grain is keyed. Names are unique per account+region, which a silo cluster emulates.</summary>
+public static class GrainKeys
+{
+    public const string Account = "account";
+    public const string TaskDefinitions = "task-definitions";
+
+    public static string Cluster(string name) => name;
+
+    public static string Service(string cluster, string service) => $"{cluster}/{service}";
+
+    public static (string Cluster, string Service) ParseService(string key)
+    {
+        var i = key.IndexOf('/', StringComparison.Ordinal);
+        return (key[..i], key[(i + 1)..]);
+    }
+
+    public static string CapacityProvider(string name) => name;
+
+    public static string AutoScalingGroup(string name) => name;
+}
+
+/// <summary>Kinds of named resources the account registry lists.</summary>
+public enum ResourceKind
+{
+    Cluster = 0,
+    CapacityProvider = 1,
+    AutoScalingGroup = 2,
+}

@@ -1,0 +1,91 @@
+using Orleans.Concurrency;
+using System.Collections.Immutable;
+
+namespace Emulator.Contracts;
+
+[GenerateSerializer, Immutable, Alias("ServiceSpec")]
+public sealed record ServiceSpec(
+    [property: Id(0)] string Cluster,
+    [property: Id(1)] string Name,
+    [property: Id(2)] TaskDefinitionRecord TaskDefinition,
+    [property: Id(3)] int DesiredCount,
+    [property: Id(4)] LaunchType? LaunchType,
+    [property: Id(5)] ImmutableArray<CapacityProviderStrategyItem> CapacityProviderStrategy,
+    [property: Id(6)] ImmutableArray<PlacementStrategy> PlacementStrategies,
+    [property: Id(7)] ImmutableArray<PlacementConstraint> PlacementConstraints,
+    [property: Id(8)] SchedulingStrategy SchedulingStrategy,
+    [property: Id(9)] int MinimumHealthyPercent,
+    [property: Id(10)] int MaximumPercent,
+    [property: Id(11)] ImmutableDictionary<string, string> Tags,
+    [property: Id(12)] string? ClientToken);
+
+[GenerateSerializer, Immutable, Alias("ServiceUpdate")]
+public sealed record ServiceUpdate(
+    [property: Id(0)] int? DesiredCount,
+    [property: Id(1)] TaskDefinitionRecord? TaskDefinition,
+    [property: Id(2)] ImmutableArray<CapacityProviderStrategyItem>? CapacityProviderStrategy,
+    [property: Id(3)] ImmutableArray<PlacementStrategy>? PlacementStrategies,
+    [property: Id(4)] ImmutableArray<PlacementConstraint>? PlacementConstraints,
+    [property: Id(5)] int? MinimumHealthyPercent,
+    [property: Id(6)] int? MaximumPercent,
+    [property: Id(7)] bool ForceNewDeployment)
+{
+    public static ServiceUpdate Desired(int count) => new(count, null, null, null, null, null, null, false);
+}
+
+[GenerateSerializer, Immutable, Alias("DeploymentInfo")]
+public sealed record DeploymentInfo(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Status,
+    [property: Id(2)] string TaskDefinitionArn,
+    [property: Id(3)] int DesiredCount,
+    [property: Id(4)] int PendingCount,
+    [property: Id(5)] int RunningCount,
+    [property: Id(6)] int FailedTasks,
+    [property: Id(7)] DeploymentRolloutState RolloutState,
+    [property: Id(8)] string RolloutStateReason,
+    [property: Id(9)] DateTimeOffset CreatedAt,
+    [property: Id(10)] DateTimeOffset UpdatedAt,
+    [property: Id(11)] LaunchType? LaunchType,
+    [property: Id(12)] ImmutableArray<CapacityProviderStrategyItem> CapacityProviderStrategy,
+    [property: Id(13)] TaskDefinitionRecord TaskDefinition);
+
+[GenerateSerializer, Immutable, Alias("ServiceEventRecord")]
+public sealed record ServiceEventRecord(
+    [property: Id(0)] string Id,
+    [property: Id(1)] DateTimeOffset CreatedAt,
+    [property: Id(2)] string Message);
+
+[GenerateSerializer, Immutable, Alias("ServiceInfo")]
+public sealed record ServiceInfo(
+    [property: Id(0)] ServiceSpec Spec,
+    [property: Id(1)] string Arn,
+    [property: Id(2)] ServiceStatus Status,
+    [property: Id(3)] int RunningCount,
+    [property: Id(4)] int PendingCount,
+    [property: Id(5)] ImmutableArray<DeploymentInfo> Deployments,
+    [property: Id(6)] ImmutableArray<ServiceEventRecord> Events,
+    [property: Id(7)] DateTimeOffset CreatedAt,
+    [property: Id(8)] bool SteadyState,
+    [property: Id(9)] ImmutableDictionary<string, int> RunningByProvider);
+
+/// <summary>
+/// An ECS service (B-SV-1..7): keeps desiredCount tasks (REPLICA) or one per instance (DAEMON), splits them over
+/// capacity providers (B-CP-3), replaces tasks on DRAINING instances and in rolling deployments within
+/// minimumHealthyPercent / maximumPercent (B-SV-4), backs off on start failures (B-SV-5) and keeps AWS's event
+/// texts (B-SV-6). Reconciles on every change it is told about and on a period.
+/// </summary>
+[Alias("IServiceGrain")]
+public interface IServiceGrain : IGrainWithStringKey
+{
+    [Alias("Create")] Task<ServiceInfo> Create(ServiceSpec spec);
+
+    [Alias("Update")] Task<ServiceInfo> Update(ServiceUpdate update);
+
+    [Alias("Describe")] Task<ServiceInfo?> Describe();
+
+    [Alias("Delete")] Task<ServiceInfo> Delete(bool force);
+
+    /// <summary>Something about this service's tasks changed: reconcile soon (one-way, coalesced).</summary>
+    [Alias("Poke"), OneWay] Task Poke();
+}

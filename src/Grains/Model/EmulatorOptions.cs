@@ -1,0 +1,186 @@
+namespace Emulator.Model;
+
+/// <summary>
+/// Every tunable of the emulator with AWS's defaults in one place (B-ID-1, B-T-2, B-PQ-3, B-SV-3, B-CAS-8).
+/// Bound from configuration / command line by the silo and validated at start-up.
+/// </summary>
+public sealed class EmulatorOptions
+{
+    public const string SectionName = "Emulator";
+
+    /// <summary>Emulated seconds per wall second (B-T-1).</summary>
+    public double TimeScale { get; set; } = 60;
+
+    /// <summary>Seed of every id and choice (B-ID-4).</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Emulated epoch; null = the wall time at start-up.</summary>
+    public DateTimeOffset? Epoch { get; set; }
+
+    public string AccountId { get; set; } = "000000000000";
+
+    public string Region { get; set; } = "us-east-1";
+
+    public List<string> AvailabilityZones { get; set; } = ["us-east-1a", "us-east-1b", "us-east-1c"];
+
+    public EmulatorTimings Timings { get; set; } = new();
+
+    /// <summary>At most this many tasks per cluster in PROVISIONING (B-PQ-3).</summary>
+    public int ProvisioningQueueLimit { get; set; } = 500;
+
+    /// <summary>Service launches per emulated minute per service (B-SV-3).</summary>
+    public int ServiceLaunchesPerMinute { get; set; } = 500;
+
+    /// <summary>Spot price as a fraction of On-Demand (B-IT-4).</summary>
+    public double SpotPriceFraction { get; set; } = 0.30;
+
+    /// <summary>Emulated period of a cluster's lifecycle tick (how finely due transitions are processed).</summary>
+    public TimeSpan TickPeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Stopped-event / event log size kept per cluster (B-EV-3).</summary>
+    public int EventLogCapacity { get; set; } = 20_000;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!(TimeScale > 0) || double.IsInfinity(TimeScale))
+        {
+            errors.Add("TimeScale must be a positive number.");
+        }
+
+        if (AccountId.Length != 12 || !AccountId.All(char.IsAsciiDigit))
+        {
+            errors.Add("AccountId must be 12 digits.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Region))
+        {
+            errors.Add("Region must be set.");
+        }
+
+        if (AvailabilityZones.Count == 0)
+        {
+            errors.Add("At least one availability zone is needed.");
+        }
+
+        if (ProvisioningQueueLimit < 1)
+        {
+            errors.Add("ProvisioningQueueLimit must be at least 1.");
+        }
+
+        if (ServiceLaunchesPerMinute < 1)
+        {
+            errors.Add("ServiceLaunchesPerMinute must be at least 1.");
+        }
+
+        if (TickPeriod <= TimeSpan.Zero)
+        {
+            errors.Add("TickPeriod must be positive.");
+        }
+
+        errors.AddRange(Timings.Validate());
+        return errors;
+    }
+}
+
+/// <summary>Default durations of B-T-2 (emulated time), each configurable.</summary>
+public sealed class EmulatorTimings
+{
+    /// <summary>EC2 launch: ASG Pending -> InService.</summary>
+    public TimeSpan Ec2Launch { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>ECS agent registration after InService (the container instance becomes ACTIVE).</summary>
+    public TimeSpan AgentRegistration { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Task PROVISIONING -> PENDING once placed, awsvpc only (ENI attach); 0 for bridge/host.</summary>
+    public TimeSpan EniAttach { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Task PENDING -> RUNNING on EC2 (image pull + start).</summary>
+    public TimeSpan TaskStart { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Fargate task PROVISIONING -> RUNNING.</summary>
+    public TimeSpan FargateStart { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>Container exit after SIGTERM (the app's own shutdown), capped by stopTimeout.</summary>
+    public TimeSpan ContainerExit { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>stopTimeout / ECS_CONTAINER_STOP_TIMEOUT.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Deprovisioning { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Stopped tasks stay visible to Describe/List this long, then are deleted.</summary>
+    public TimeSpan StoppedRetention { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>CloudWatch metric period (CapacityProviderReservation, service CPU).</summary>
+    public TimeSpan MetricPeriod { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Spot interruption notice before termination.</summary>
+    public TimeSpan SpotNotice { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>A PROVISIONING task waits at most this long (B-PQ-3).</summary>
+    public TimeSpan ProvisioningTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A task without LB or health checks counts as healthy this long after RUNNING (B-TL-5).</summary>
+    public TimeSpan HealthGracePeriod { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>Managed draining lifecycle hook timeout (B-CAS-8).</summary>
+    public TimeSpan DrainingHookTimeout { get; set; } = TimeSpan.FromSeconds(3600);
+
+    /// <summary>Relative jitter (0..1) applied to launch/registration/start durations; 0 = exact.</summary>
+    public double Jitter { get; set; }
+
+    /// <summary>First retry interval of a service whose tasks keep failing to start (B-SV-5), doubling up to the max.</summary>
+    public TimeSpan StartFailureBackoffInitial { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan StartFailureBackoffMax { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often a service reconciles even without a change (B-SV-3).</summary>
+    public TimeSpan ServiceReconcilePeriod { get; set; } = TimeSpan.FromSeconds(15);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        foreach (var (name, value) in new (string, TimeSpan)[]
+                 {
+                     (nameof(Ec2Launch), Ec2Launch), (nameof(AgentRegistration), AgentRegistration),
+                     (nameof(EniAttach), EniAttach), (nameof(TaskStart), TaskStart), (nameof(FargateStart), FargateStart),
+                     (nameof(ContainerExit), ContainerExit), (nameof(StopTimeout), StopTimeout),
+                     (nameof(Deprovisioning), Deprovisioning), (nameof(StoppedRetention), StoppedRetention),
+                     (nameof(SpotNotice), SpotNotice), (nameof(HealthGracePeriod), HealthGracePeriod),
+                     (nameof(DrainingHookTimeout), DrainingHookTimeout),
+                 })
+        {
+            if (value < TimeSpan.Zero)
+            {
+                errors.Add($"Timings.{name} must not be negative.");
+            }
+        }
+
+        if (MetricPeriod <= TimeSpan.Zero)
+        {
+            errors.Add("Timings.MetricPeriod must be positive.");
+        }
+
+        if (ProvisioningTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Timings.ProvisioningTimeout must be positive.");
+        }
+
+        if (ServiceReconcilePeriod <= TimeSpan.Zero)
+        {
+            errors.Add("Timings.ServiceReconcilePeriod must be positive.");
+        }
+
+        if (Jitter is < 0 or > 1)
+        {
+            errors.Add("Timings.Jitter must be between 0 and 1.");
+        }
+
+        return errors;
+    }
+
+    /// <summary>A duration with the configured jitter applied from a seeded stream.</summary>
+    public TimeSpan WithJitter(TimeSpan d, Random random) =>
+        Jitter <= 0 ? d : TimeSpan.FromTicks((long)(d.Ticks * (1 + Jitter * (2 * random.NextDouble() - 1))));
+}

@@ -1,0 +1,28 @@
+namespace Emulator.Model.Lifecycle;
+
+/// <summary>stopCode / stoppedReason pairs (B-TL-3, Model choice where AWS does not document the pairing).</summary>
+public static class StopReasons
+{
+    public const string UserInitiated = "UserInitiated";
+    public const string ServiceSchedulerInitiated = "ServiceSchedulerInitiated";
+    public const string TaskFailedToStart = "TaskFailedToStart";
+    public const string EssentialContainerExited = "EssentialContainerExited";
+    public const string SpotInterruption = "SpotInterruption";
+    public const string TerminationNotice = "TerminationNotice";
+
+    public const string StoppedByUser = "Task stopped by user";
+    public const string EssentialExited = "Essential container in task exited";
+    public const string FargateSpotInterrupted = "Your Spot Task was interrupted.";
+
+    public const string CapacityUnavailable =
+        "Capacity is unavailable at this time. Please try again later or in a different availability zone";
+
+    public static string ScalingActivity(string deploymentId) => $"Scaling activity initiated by (deployment {deploymentId})";
+
+    public static string HostTerminated(string ec2InstanceId) => $"Host EC2 (instance {ec2InstanceId}) stopped/terminated";
+
+    public static string HostStopCode(bool spotHost) => spotHost ? SpotInterruption : ServiceSchedulerInitiated;
+
+    public static string CannotPull(string image) =>
+        $"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref {image}: not found";
+}

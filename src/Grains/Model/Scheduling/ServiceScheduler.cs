@@ -1,0 +1,230 @@
+using System.Collections.Immutable;
+using Emulator.Contracts;
+using TaskStatus = Emulator.Contracts.TaskStatus;
+
+namespace Emulator.Model.Scheduling;
+
+/// <summary>Launch this many tasks on a provider (null = launch type, no provider).</summary>
+public sealed record ProviderLaunch(string? CapacityProvider, int Count);
+
+/// <summary>What a REPLICA service's scheduler does next (B-SV-1, B-SV-3, B-SV-4).</summary>
+public sealed record ReplicaPlan(
+    ImmutableArray<ProviderLaunch> Launch,
+    ImmutableArray<ProviderLaunch> StopExcess,
+    ImmutableArray<string> StopTasks,
+    bool Steady,
+    int CurrentCount,
+    int OldCount,
+    string? Note);
+
+/// <summary>What a DAEMON service's scheduler does next (B-SV-1, B-CI-3).</summary>
+public sealed record DaemonPlan(ImmutableArray<string> LaunchOnInstances, ImmutableArray<string> StopTasks, bool Steady);
+
+/// <summary>
+/// The service scheduler's arithmetic. Tasks of the primary deployment on non-DRAINING instances are "current";
+/// tasks of older deployments or on DRAINING instances are "old" and get replaced. Replacement starts while
+/// RUNNING + PENDING stays below floor(desired x maximumPercent / 100) and stops old tasks while the healthy ones
+/// left stay at least ceil(desired x minimumHealthyPercent / 100) (B-SV-2, B-SV-4).
+/// </summary>
+public static class ServiceScheduler
+{
+    /// <summary>B-SV-2: the ceiling is rounded down, the floor rounded up.</summary>
+    public static (int MaxTasks, int MinHealthy) Bounds(int desired, int minimumHealthyPercent, int maximumPercent) =>
+        (desired * maximumPercent / 100, (desired * minimumHealthyPercent + 99) / 100);
+
+    public static ReplicaPlan PlanReplica(
+        int desired,
+        int minimumHealthyPercent,
+        int maximumPercent,
+        string primaryDeploymentId,
+        IReadOnlyList<ProviderLaunch> targets,
+        IReadOnlyList<ServiceTaskView> tasks,
+        int launchBudget)
+    {
+        var (maxTasks, minHealthy) = Bounds(desired, minimumHealthyPercent, maximumPercent);
+        var active = tasks.Where(t => t.DesiredStatus == DesiredStatus.RUNNING).ToList();
+        var current = active.Where(t => !IsOld(t, primaryDeploymentId)).ToList();
+        var old = active.Where(t => IsOld(t, primaryDeploymentId)).ToList();
+
+        // 1. Scale-in: more current tasks than desired -> stop the excess, from the providers above their share.
+        var stopExcess = ImmutableArray.CreateBuilder<ProviderLaunch>();
+        if (current.Count > desired)
+        {
+            var excess = current.Count - desired;
+            var over = targets
+                .Select(p => new ProviderLaunch(p.CapacityProvider, current.Count(t => t.CapacityProvider == p.CapacityProvider) - p.Count))
+                .Where(p => p.Count > 0)
+                .OrderByDescending(p => p.Count)
+                .ToList();
+
+            // Tasks on providers no longer in the strategy are over their (zero) share too.
+            var known = targets.Select(p => p.CapacityProvider).ToHashSet();
+            over.AddRange(current.Where(t => !known.Contains(t.CapacityProvider))
+                .GroupBy(t => t.CapacityProvider)
+                .Select(g => new ProviderLaunch(g.Key, g.Count())));
+            foreach (var p in over.OrderByDescending(p => p.Count))
+            {
+                var n = Math.Min(p.Count, excess);
+                if (n > 0)
+                {
+                    stopExcess.Add(p with { Count = n });
+                    excess -= n;
+                }
+            }
+        }
+
+        // 2. Launch toward desired, within maximumPercent and the launch rate budget (B-SV-3, B-SV-4).
+        var launch = ImmutableArray.CreateBuilder<ProviderLaunch>();
+        var need = Math.Max(0, desired - current.Count);
+        var room = Math.Max(0, Math.Max(maxTasks, desired) - active.Count);
+        if (old.Count > 0)
+        {
+            room = Math.Max(0, maxTasks - active.Count);
+        }
+
+        var toLaunch = Math.Min(need, Math.Min(room, Math.Max(0, launchBudget)));
+        string? note = null;
+        if (need > 0 && toLaunch == 0 && room == 0)
+        {
+            note = $"maximumPercent {maximumPercent} allows at most {maxTasks} tasks; {active.Count} are running or pending";
+        }
+
+        if (toLaunch > 0)
+        {
+            var remaining = toLaunch;
+            foreach (var p in targets)
+            {
+                var deficit = p.Count - current.Count(t => t.CapacityProvider == p.CapacityProvider);
+                var n = Math.Min(Math.Max(0, deficit), remaining);
+                if (n > 0)
+                {
+                    launch.Add(p with { Count = n });
+                    remaining -= n;
+                }
+            }
+
+            // Shares can lag the desired count (e.g. strategy changed): the rest goes to the first provider with a share.
+            if (remaining > 0)
+            {
+                var first = targets.FirstOrDefault(p => p.Count > 0) ?? targets.FirstOrDefault() ?? new ProviderLaunch(null, 0);
+                var existing = launch.FirstOrDefault(l => l.CapacityProvider == first.CapacityProvider);
+                if (existing is not null)
+                {
+                    launch.Remove(existing);
+                    launch.Add(existing with { Count = existing.Count + remaining });
+                }
+                else
+                {
+                    launch.Add(new ProviderLaunch(first.CapacityProvider, remaining));
+                }
+            }
+        }
+
+        // 3. Replace old tasks: unhealthy ones go at once (they count for nothing); healthy ones only while enough
+        //    healthy tasks remain (B-SV-4, B-CI-3: PENDING tasks on a DRAINING instance stop at once).
+        var stop = ImmutableArray.CreateBuilder<string>();
+        var healthy = active.Count(t => t.Healthy);
+        foreach (var t in old.OrderBy(t => t.Healthy).ThenBy(t => t.TaskId, StringComparer.Ordinal))
+        {
+            if (!t.Healthy)
+            {
+                stop.Add(t.TaskId);
+            }
+            else if (healthy - 1 >= minHealthy)
+            {
+                stop.Add(t.TaskId);
+                healthy--;
+            }
+        }
+
+        if (old.Count > 0 && stop.Count == 0 && toLaunch == 0 && note is null)
+        {
+            note = $"minimumHealthyPercent {minimumHealthyPercent} needs {minHealthy} healthy tasks and maximumPercent {maximumPercent} allows {maxTasks}: replacement cannot progress";
+        }
+
+        var steady = old.Count == 0 && current.Count == desired
+            && current.All(t => t.LastStatus == TaskStatus.RUNNING && t.Healthy);
+        return new ReplicaPlan(launch.ToImmutable(), stopExcess.ToImmutable(), stop.ToImmutable(), steady, current.Count, old.Count, note);
+    }
+
+    public static DaemonPlan PlanDaemon(string primaryDeploymentId, IReadOnlyList<DaemonInstanceView> instances, IReadOnlyList<ServiceTaskView> tasks)
+    {
+        var active = tasks.Where(t => t.DesiredStatus == DesiredStatus.RUNNING).ToList();
+        var byInstance = instances.ToDictionary(i => i.ContainerInstanceId, StringComparer.Ordinal);
+        var stop = ImmutableArray.CreateBuilder<string>();
+        var covered = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in active)
+        {
+            if (t.ContainerInstanceId is null || !byInstance.TryGetValue(t.ContainerInstanceId, out var inst)
+                || inst.Status == ContainerInstanceStatus.INACTIVE || !inst.Eligible)
+            {
+                stop.Add(t.TaskId);
+            }
+            else if (inst.Status == ContainerInstanceStatus.DRAINING)
+            {
+                // B-CI-3: daemon tasks on a DRAINING instance stop after the service tasks.
+                if (inst.OtherServiceTasks == 0)
+                {
+                    stop.Add(t.TaskId);
+                }
+                else
+                {
+                    covered.Add(inst.ContainerInstanceId);
+                }
+            }
+            else if (t.DeploymentId != primaryDeploymentId)
+            {
+                // DAEMON deployments stop the old task first (minimumHealthyPercent defaults to 0 for daemons).
+                stop.Add(t.TaskId);
+            }
+            else if (!covered.Add(inst.ContainerInstanceId))
+            {
+                stop.Add(t.TaskId);
+            }
+        }
+
+        var launch = instances
+            .Where(i => i.Status == ContainerInstanceStatus.ACTIVE && i.Eligible && !covered.Contains(i.ContainerInstanceId)
+                        && !active.Any(t => t.ContainerInstanceId == i.ContainerInstanceId && !stop.Contains(t.TaskId)))
+            .Select(i => i.ContainerInstanceId)
+            .ToImmutableArray();
+        var steady = launch.IsEmpty && stop.Count == 0 && active.All(t => t.LastStatus == TaskStatus.RUNNING);
+        return new DaemonPlan(launch, stop.ToImmutable(), steady);
+    }
+
+    /// <summary>B-SV-5: the retry interval doubles per consecutive failure, capped (15 min by default).</summary>
+    public static TimeSpan StartFailureBackoff(int consecutiveFailures, TimeSpan initial, TimeSpan max)
+    {
+        if (consecutiveFailures <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var factor = Math.Pow(2, Math.Min(consecutiveFailures - 1, 30));
+        var ticks = initial.Ticks * factor;
+        return ticks >= max.Ticks ? max : TimeSpan.FromTicks((long)ticks);
+    }
+
+    private static bool IsOld(ServiceTaskView t, string primary) => t.DeploymentId != primary || t.OnDrainingInstance;
+}
+
+/// <summary>AWS's service event texts (B-SV-6, B-PL-5, B-SV-5).</summary>
+public static class ServiceEvents
+{
+    public static string SteadyState(string service) => $"(service {service}) has reached a steady state.";
+
+    public static string StartedTasks(string service, IReadOnlyCollection<string> taskIds) =>
+        $"(service {service}) has started {taskIds.Count} tasks: {string.Join(' ', taskIds.Select(t => $"(task {t})"))}.";
+
+    public static string StoppedTasks(string service, IReadOnlyCollection<string> taskIds) =>
+        $"(service {service}) has stopped {taskIds.Count} running tasks: {string.Join(' ', taskIds.Select(t => $"(task {t})"))}.";
+
+    public static string UnableToConsistentlyStart(string service) =>
+        $"(service {service}) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
+
+    public static string DeploymentCompleted(string service, string deploymentId) =>
+        $"(service {service}) (deployment {deploymentId}) deployment completed.";
+
+    public static string CannotProgress(string service, string why) =>
+        $"(service {service}) is unable to replace tasks: {why}.";
+}
