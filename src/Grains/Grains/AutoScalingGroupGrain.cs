@@ -1,0 +1,532 @@
+using System.Collections.Immutable;
+using Emulator.Contracts;
+using Emulator.Model.Scaling;
+using Emulator.Model.Time;
+using Emulator.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Emulator.Grains;
+
+[GenerateSerializer, Alias("AsgState")]
+public sealed class AsgState
+{
+    [Id(0)] public bool Exists { get; set; }
+
+    [Id(1)] public AsgSpec? Spec { get; set; }
+
+    [Id(2)] public string Uuid { get; set; } = "";
+
+    [Id(3)] public int Desired { get; set; }
+
+    [Id(4)] public Dictionary<string, AsgInstance> Instances { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(5)] public ImmutableList<ScalingActivity> Activities { get; set; } = [];
+
+    [Id(6)] public string? CapacityProvider { get; set; }
+
+    [Id(7)] public bool ManagedDraining { get; set; }
+
+    [Id(8)] public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The first half of the next activities' Cause: why desired capacity last changed (B-ASG-6).</summary>
+    [Id(9)] public string LastDesiredCause { get; set; } = "";
+
+    [Id(10)] public ImmutableHashSet<string> ExhaustedPools { get; set; } = [];
+}
+
+/// <summary>
+/// An EC2 Auto Scaling group and its instances (B-ASG-1..4, B-ASG-6, B-CAS-8). A timer ticks every emulated second:
+/// due instances go InService, InService instances register their ECS agent with the cluster, the group launches or
+/// terminates toward its desired capacity (choices from the pure <see cref="AutoScalingGroups"/> model) and
+/// Terminating:Wait instances finish once managed draining has emptied them.
+/// </summary>
+public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrain
+{
+    private const int ActivityLimit = 500;
+
+    private readonly IPersistentState<AsgState> _store;
+    private readonly EmulatorRuntime _rt;
+    private readonly ILogger<AutoScalingGroupGrain> _log;
+    private Random _random = new(0);
+    private IGrainTimer? _timer;
+
+    public AutoScalingGroupGrain([PersistentState("asg", "emulator")] IPersistentState<AsgState> store, EmulatorRuntime runtime, ILogger<AutoScalingGroupGrain> log)
+    {
+        _store = store;
+        _rt = runtime;
+        _log = log;
+    }
+
+    private AsgState S => _store.State;
+
+    private AsgSpec Spec => S.Spec!;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    private DateTimeOffset Now => _rt.Clock.Now;
+
+    private IClusterGrain Cluster => GrainFactory.GetGrain<IClusterGrain>(GrainKeys.Cluster(Spec.ClusterName));
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _random = _rt.Random.For("asg/" + Name);
+        if (S.Exists)
+        {
+            StartTimer();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<AsgInfo> Create(AsgSpec spec)
+    {
+        if (S.Exists)
+        {
+            throw new EcsException(ErrorCodes.AlreadyExists, $"AutoScalingGroup by this name already exists - A group with the name {spec.Name} already exists");
+        }
+
+        var error = Validate(spec.MinSize, spec.MaxSize, spec.DesiredCapacity);
+        if (error is not null)
+        {
+            throw new EcsException(ErrorCodes.ValidationError, error);
+        }
+
+        if (spec.InstanceTypes.IsDefaultOrEmpty || spec.InstanceTypes.Any(t => !_rt.Catalog.TryGet(t, out _)))
+        {
+            throw new EcsException(ErrorCodes.ValidationError, $"Invalid instance type(s): {string.Join(", ", spec.InstanceTypes.IsDefault ? [] : spec.InstanceTypes)}. Known types: {string.Join(", ", _rt.Catalog.All.Select(t => t.Name))}.");
+        }
+
+        var zones = spec.AvailabilityZones.IsDefaultOrEmpty ? _rt.Options.AvailabilityZones.ToImmutableArray() : spec.AvailabilityZones;
+        S.Exists = true;
+        S.Spec = spec with { AvailabilityZones = zones };
+        S.Uuid = RandomIds.Uuid(_random);
+        S.Desired = spec.DesiredCapacity;
+        S.CreatedAt = Now;
+        S.LastDesiredCause = ScalingActivities.CauseUserRequest(Now, 0, spec.DesiredCapacity);
+        await _store.WriteStateAsync();
+        StartTimer();
+        Publish();
+        return Info();
+    }
+
+    public async Task<AsgInfo> Update(AsgUpdate update)
+    {
+        EnsureExists();
+        var min = update.MinSize ?? Spec.MinSize;
+        var max = update.MaxSize ?? Spec.MaxSize;
+        var desired = update.DesiredCapacity ?? Math.Clamp(S.Desired, min, max);
+        var error = Validate(min, max, desired);
+        if (error is not null)
+        {
+            throw new EcsException(ErrorCodes.ValidationError, error);
+        }
+
+        S.Spec = Spec with
+        {
+            MinSize = min,
+            MaxSize = max,
+            NewInstancesProtectedFromScaleIn = update.NewInstancesProtectedFromScaleIn ?? Spec.NewInstancesProtectedFromScaleIn,
+            CapacityRebalance = update.CapacityRebalance ?? Spec.CapacityRebalance,
+        };
+        if (desired != S.Desired)
+        {
+            S.LastDesiredCause = ScalingActivities.CauseUserRequest(Now, S.Desired, desired);
+            S.Desired = desired;
+        }
+
+        await _store.WriteStateAsync();
+        Publish();
+        return Info();
+    }
+
+    public Task<AsgInfo?> Describe() => Task.FromResult(S.Exists ? Info() : null);
+
+    public async Task Delete(bool force)
+    {
+        EnsureExists();
+        var live = S.Instances.Values.Where(i => i.State != LifecycleState.Terminated).ToList();
+        if (live.Count > 0 && !force)
+        {
+            throw new EcsException(ErrorCodes.ResourceInUse, "You cannot delete an AutoScalingGroup while there are instances or pending Spot instance request(s) still in the group.");
+        }
+
+        foreach (var i in live)
+        {
+            await Terminate(i, ScalingActivities.CauseUserRequest(Now, S.Desired, 0));
+        }
+
+        S.Exists = false;
+        _timer?.Dispose();
+        _timer = null;
+        _rt.Metrics.RemoveAsg(Name);
+        await _store.WriteStateAsync();
+    }
+
+    public async Task<AsgInfo> SetDesiredCapacity(int desired, string? casAlarmName)
+    {
+        EnsureExists();
+        if (desired > Spec.MaxSize)
+        {
+            throw new EcsException(ErrorCodes.ValidationError, $"New SetDesiredCapacity value {desired} is above max value {Spec.MaxSize} for the AutoScalingGroup.");
+        }
+
+        if (desired < Spec.MinSize)
+        {
+            throw new EcsException(ErrorCodes.ValidationError, $"New SetDesiredCapacity value {desired} is below min value {Spec.MinSize} for the AutoScalingGroup.");
+        }
+
+        if (desired != S.Desired)
+        {
+            S.LastDesiredCause = casAlarmName is null
+                ? ScalingActivities.CauseUserRequest(Now, S.Desired, desired)
+                : ScalingActivities.CauseCasAlarm(Now, casAlarmName, PolicyName, S.Desired, desired);
+            S.Desired = desired;
+            await _store.WriteStateAsync();
+            await Reconcile(Now);
+        }
+
+        Publish();
+        return Info();
+    }
+
+    public async Task SetProtection(ImmutableDictionary<string, bool> protection)
+    {
+        EnsureExists();
+        var changed = false;
+        foreach (var (id, protect) in protection)
+        {
+            if (S.Instances.TryGetValue(id, out var i) && i.ProtectedFromScaleIn != protect)
+            {
+                S.Instances[id] = i with { ProtectedFromScaleIn = protect };
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await _store.WriteStateAsync();
+        }
+    }
+
+    public async Task<ScalingActivity> TerminateInstance(string instanceId, bool decrementDesired)
+    {
+        EnsureExists();
+        if (!S.Instances.TryGetValue(instanceId, out var instance) || instance.State is LifecycleState.Terminated)
+        {
+            throw new EcsException(ErrorCodes.ValidationError, $"Instance Id not found - No managed instance found for instance ID: {instanceId}");
+        }
+
+        if (decrementDesired)
+        {
+            if (S.Desired - 1 < Spec.MinSize)
+            {
+                throw new EcsException(ErrorCodes.ValidationError,
+                    $"Currently, desiredSize equals minSize ({Spec.MinSize}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.");
+            }
+
+            S.Desired--;
+        }
+
+        var cause = $"At {Stamp(Now)} instance {instanceId} was taken out of service in response to a user request"
+                    + (decrementDesired ? $", shrinking the capacity from {S.Desired + 1} to {S.Desired}." : ".");
+        var activity = await BeginTermination(instance, cause);
+        await _store.WriteStateAsync();
+        Publish();
+        return activity;
+    }
+
+    public async Task AttachCapacityProvider(string? capacityProvider, bool managedDraining)
+    {
+        EnsureExists();
+        S.CapacityProvider = capacityProvider;
+        S.ManagedDraining = managedDraining && capacityProvider is not null;
+        await _store.WriteStateAsync();
+    }
+
+    public Task<ImmutableArray<ScalingActivity>> GetActivities(int max) =>
+        Task.FromResult(S.Activities.Take(Math.Max(1, max)).ToImmutableArray());
+
+    // ------------------------------------------------------------------ the tick
+
+    private async Task Tick(CancellationToken cancellationToken)
+    {
+        if (!S.Exists)
+        {
+            return;
+        }
+
+        var now = Now;
+        var changed = false;
+        var timings = _rt.Options.Timings;
+        foreach (var i in S.Instances.Values.ToList())
+        {
+            switch (i.State)
+            {
+                // B-ASG-1 / B-T-2: Pending -> InService after the EC2 launch time.
+                case LifecycleState.Pending when i.InServiceAt is { } at && at <= now:
+                    _rt.Metrics.RecordLag(now - at);
+                    S.Instances[i.InstanceId] = i with { State = LifecycleState.InService };
+                    Event(EventTypes.InstanceLaunchSuccessful, i.InstanceId, at);
+                    changed = true;
+                    break;
+
+                // The ECS agent registers AgentRegistration after InService (B-T-2).
+                case LifecycleState.InService when !i.Registered && i.InServiceAt is { } inService && inService + timings.AgentRegistration <= now:
+                    try
+                    {
+                        await Cluster.RegisterInstance(new InstanceRegistration(
+                            i.InstanceId, i.InstanceType, i.AvailabilityZone, Name, i.IsSpot, Spec.SpotDraining,
+                            ImmutableDictionary<string, string>.Empty));
+                        S.Instances[i.InstanceId] = i with { Registered = true };
+                        changed = true;
+                    }
+                    catch (EcsException)
+                    {
+                        // The agent keeps retrying, like the real one does, until its cluster exists.
+                    }
+
+                    break;
+            }
+        }
+
+        changed |= await FinishDraining(now);
+        changed |= await Reconcile(now);
+        if (changed)
+        {
+            await _store.WriteStateAsync(cancellationToken);
+        }
+
+        Publish();
+    }
+
+    /// <summary>B-CAS-8: Terminating:Wait instances terminate once no service task remains, or at the hook timeout.</summary>
+    private async Task<bool> FinishDraining(DateTimeOffset now)
+    {
+        var waiting = S.Instances.Values.Where(i => i.State == LifecycleState.TerminatingWait).ToList();
+        if (waiting.Count == 0)
+        {
+            return false;
+        }
+
+        var remaining = await Cluster.CountServiceTasks(waiting.Select(i => i.InstanceId).ToImmutableArray());
+        foreach (var i in waiting)
+        {
+            var timedOut = i.TerminationStartedAt is { } started && started + _rt.Options.Timings.DrainingHookTimeout <= now;
+            if (remaining.GetValueOrDefault(i.InstanceId) == 0 || timedOut)
+            {
+                await Terminate(i, null);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Launch or terminate toward the desired capacity (B-ASG-1..4).</summary>
+    private async Task<bool> Reconcile(DateTimeOffset now)
+    {
+        var live = S.Instances.Values.Where(i => i.State is LifecycleState.Pending or LifecycleState.InService).ToList();
+        if (live.Count == S.Desired)
+        {
+            return false;
+        }
+
+        if (live.Count < S.Desired)
+        {
+            var from = live.Count;
+            for (var n = live.Count; n < S.Desired; n++)
+            {
+                if (!Launch(now, from, S.Desired))
+                {
+                    break;
+                }
+            }
+
+            return true;
+        }
+
+        var views = live.Select(View).ToList();
+        var victims = AutoScalingGroups.ChooseScaleInVictims(views, live.Count - S.Desired, now, _random);
+        var current = live.Count;
+        foreach (var id in victims)
+        {
+            var cause = S.LastDesiredCause + $"At {Stamp(now)} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from {current} to {S.Desired}.";
+            await BeginTermination(S.Instances[id], cause);
+        }
+
+        if (victims.IsEmpty)
+        {
+            return false; // B-ASG-4: all protected: desired dropped but nothing terminates
+        }
+
+        return true;
+    }
+
+    private bool Launch(DateTimeOffset now, int from, int to)
+    {
+        var spec = Spec;
+        var current = S.Instances.Values.Where(i => i.State is LifecycleState.Pending or LifecycleState.InService).Select(View).ToList();
+        var distribution = spec.InstancesDistribution is { } d
+            ? new InstancesDistribution(d.OnDemandBaseCapacity, d.OnDemandPercentageAboveBaseCapacity, d.SpotAllocationStrategy)
+            : null;
+        var pools = spec.InstanceTypes
+            .SelectMany(t => spec.AvailabilityZones.Select(z => new SpotPool(
+                t, z, AutoScalingGroups.SpotPrice(_rt.Catalog.Get(t).OnDemandPricePerHour, _rt.Options.SpotPriceFraction), null,
+                S.ExhaustedPools.Contains(t + "/" + z))))
+            .ToList();
+        var choice = AutoScalingGroups.ChooseLaunch(spec.AvailabilityZones, spec.InstanceTypes, distribution, current, pools);
+        var activityId = RandomIds.Uuid(_random);
+        if (choice is null)
+        {
+            // B-ASG-3 / B-ASG-6: no pool can launch: a failed scaling activity.
+            AddActivity(new ScalingActivity(activityId, Name, "Launching a new EC2 instance.  Status Reason: Could not launch Spot Instances. InsufficientInstanceCapacity",
+                S.LastDesiredCause + ScalingActivities.CauseLaunchToMatch(now, from, to), now, now, "Failed",
+                ScalingActivities.InsufficientCapacity(spec.InstanceTypes[0], spec.AvailabilityZones[0]), 100));
+            Event(EventTypes.InstanceLaunchUnsuccessful, "", now);
+            return false;
+        }
+
+        var id = RandomIds.Ec2InstanceId(_random);
+        var info = _rt.Catalog.Get(choice.InstanceType);
+        var price = choice.IsSpot ? AutoScalingGroups.SpotPrice(info.OnDemandPricePerHour, _rt.Options.SpotPriceFraction) : info.OnDemandPricePerHour;
+        var inServiceAt = now + _rt.Options.Timings.WithJitter(_rt.Options.Timings.Ec2Launch, _random);
+        S.Instances[id] = new AsgInstance(id, choice.InstanceType, choice.AvailabilityZone, choice.IsSpot, LifecycleState.Pending,
+            spec.NewInstancesProtectedFromScaleIn, now, inServiceAt, false, spec.LaunchTemplateVersion, null, price, null);
+        AddActivity(new ScalingActivity(activityId, Name, ScalingActivities.LaunchDescription(id),
+            S.LastDesiredCause + ScalingActivities.CauseLaunchToMatch(now, from, to), now, inServiceAt, "Successful", null, 100));
+        LogLaunched(Name, id, choice.InstanceType, choice.AvailabilityZone, choice.IsSpot);
+        return true;
+    }
+
+    private async Task<ScalingActivity> BeginTermination(AsgInstance instance, string cause)
+    {
+        var now = Now;
+        if (S.ManagedDraining && instance.Registered && instance.State == LifecycleState.InService)
+        {
+            // B-CAS-8: the instance waits in Terminating:Wait while its container instance drains.
+            S.Instances[instance.InstanceId] = instance with { State = LifecycleState.TerminatingWait, TerminationStartedAt = now };
+            var waiting = new ScalingActivity(RandomIds.Uuid(_random), Name, ScalingActivities.TerminateDescription(instance.InstanceId),
+                cause, now, null, "WaitingForELBConnectionDraining", "Waiting for managed draining of the ECS container instance", 50);
+            AddActivity(waiting);
+            await Cluster.DrainEc2Instance(instance.InstanceId);
+            return waiting;
+        }
+
+        return await Terminate(instance, cause);
+    }
+
+    private async Task<ScalingActivity> Terminate(AsgInstance instance, string? cause)
+    {
+        var now = Now;
+        S.Instances[instance.InstanceId] = instance with { State = LifecycleState.Terminated, TerminatedAt = now, TerminationStartedAt = instance.TerminationStartedAt ?? now };
+        if (instance.Registered)
+        {
+            await Cluster.InstanceTerminated(instance.InstanceId);
+        }
+
+        var description = ScalingActivities.TerminateDescription(instance.InstanceId);
+        var open = S.Activities.FirstOrDefault(a => a.Description == description && a.EndTime is null);
+        ScalingActivity done;
+        if (open is not null)
+        {
+            done = open with { EndTime = now, StatusCode = "Successful", StatusMessage = null, Progress = 100 };
+            S.Activities = S.Activities.Replace(open, done);
+        }
+        else
+        {
+            done = new ScalingActivity(RandomIds.Uuid(_random), Name, description, cause ?? S.LastDesiredCause, now, now, "Successful", null, 100);
+            AddActivity(done);
+        }
+
+        Event(EventTypes.InstanceTerminateSuccessful, instance.InstanceId, now);
+        LogTerminated(Name, instance.InstanceId);
+
+        // Terminated instances are kept a while for Describe, then dropped.
+        foreach (var old in S.Instances.Values.Where(i => i.State == LifecycleState.Terminated && i.TerminatedAt < now - TimeSpan.FromHours(1)).ToList())
+        {
+            S.Instances.Remove(old.InstanceId);
+        }
+
+        return done;
+    }
+
+    private void AddActivity(ScalingActivity a)
+    {
+        S.Activities = S.Activities.Insert(0, a);
+        if (S.Activities.Count > ActivityLimit)
+        {
+            S.Activities = S.Activities.RemoveRange(ActivityLimit, S.Activities.Count - ActivityLimit);
+        }
+    }
+
+    private void Event(string detailType, string instanceId, DateTimeOffset at)
+    {
+        if (!S.Exists || S.Spec is null)
+        {
+            return;
+        }
+
+        var detail = ImmutableDictionary<string, string>.Empty
+            .Add("AutoScalingGroupName", Name)
+            .Add("EC2InstanceId", instanceId)
+            .Add("StatusCode", detailType == EventTypes.InstanceLaunchUnsuccessful ? "Failed" : "InProgress");
+        Cluster.AppendEvents([new EmulatorEvent(0, RandomIds.Uuid(_random), detailType, EventTypes.SourceAutoScaling, at,
+            [Arn], detail, null, null)]).Ignore();
+    }
+
+    private static AsgInstanceView View(AsgInstance i) =>
+        new(i.InstanceId, i.AvailabilityZone, i.InstanceType, i.IsSpot, i.State, i.ProtectedFromScaleIn, i.LaunchedAt, i.LaunchTemplateVersion);
+
+    private string PolicyName => "ECSManagedAutoScalingPolicy-" + S.Uuid;
+
+    private string Arn => Arns.AutoScalingGroup(_rt.Region, _rt.Account, S.Uuid, Name);
+
+    private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+
+    private AsgInfo Info() => new(Spec, Arn, S.Desired, S.Instances.Values.Where(i => i.State != LifecycleState.Terminated).ToImmutableArray(),
+        S.CapacityProvider, S.CreatedAt, "Active");
+
+    private void Publish() => _rt.Metrics.RecordAsg(Name, S.Desired, S.Instances.Values.Count(i => i.State == LifecycleState.InService));
+
+    private static string? Validate(int min, int max, int desired)
+    {
+        if (min < 0 || max < 0)
+        {
+            return "Min and max sizes must not be negative.";
+        }
+
+        if (min > max)
+        {
+            return $"Max bound, {max}, must be greater than or equal to min bound, {min}";
+        }
+
+        if (desired < min || desired > max)
+        {
+            return $"Desired capacity:{desired} must be between the specified min size:{min} and max size:{max}";
+        }
+
+        return null;
+    }
+
+    private void StartTimer()
+    {
+        if (_timer is null)
+        {
+            var period = _rt.WallPeriod(TimeSpan.FromSeconds(1));
+            _timer = this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(period, period) { Interleave = false, KeepAlive = true });
+        }
+    }
+
+    private void EnsureExists()
+    {
+        if (!S.Exists)
+        {
+            throw new EcsException(ErrorCodes.ValidationError, $"AutoScalingGroup name not found - AutoScalingGroup {Name} not found");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "ASG {Asg}: launching {Instance} ({Type}, {Zone}, spot={Spot})")]
+    private partial void LogLaunched(string asg, string instance, string type, string zone, bool spot);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "ASG {Asg}: terminated {Instance}")]
+    private partial void LogTerminated(string asg, string instance);
+}

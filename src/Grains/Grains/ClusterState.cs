@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+using Emulator.Contracts;
+
+namespace Emulator.Grains;
+
+/// <summary>Where and how a queued PROVISIONING task wants to be placed once capacity appears (B-PQ-2).</summary>
+[GenerateSerializer, Immutable, Alias("QueuedPlacement")]
+public sealed record QueuedPlacement(
+    [property: Id(0)] ImmutableArray<PlacementStrategy> Strategies,
+    [property: Id(1)] ImmutableArray<PlacementConstraint> Constraints);
+
+/// <summary>The persisted state of a cluster grain: its records, queue and settings.</summary>
+[GenerateSerializer, Alias("ClusterState")]
+public sealed class ClusterState
+{
+    [Id(0)] public bool Exists { get; set; }
+
+    [Id(1)] public string Status { get; set; } = "ACTIVE";
+
+    [Id(2)] public ImmutableDictionary<string, ClusterProvider> Providers { get; set; } = ImmutableDictionary<string, ClusterProvider>.Empty;
+
+    [Id(3)] public ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy { get; set; } = [];
+
+    [Id(4)] public ImmutableDictionary<string, string> Tags { get; set; } = ImmutableDictionary<string, string>.Empty;
+
+    [Id(5)] public Dictionary<string, ContainerInstanceRecord> Instances { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(6)] public Dictionary<string, TaskRecord> Tasks { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(7)] public ImmutableSortedSet<string> Services { get; set; } = ImmutableSortedSet<string>.Empty;
+
+    /// <summary>PROVISIONING tasks of every provider, in arrival order (B-PQ-2).</summary>
+    [Id(8)] public List<string> Queue { get; set; } = [];
+
+    [Id(9)] public Dictionary<string, QueuedPlacement> QueuedPlacements { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(10)] public Dictionary<string, ImmutableArray<string>> ClientTokens { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(11)] public LaunchFaults? Faults { get; set; }
+
+    [Id(12)] public DateTimeOffset CreatedAt { get; set; }
+
+    [Id(13)] public long EventSequence { get; set; }
+}

@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Emulator.Runtime;
+
+/// <summary>
+/// The emulator's OpenTelemetry instruments (meter "Emulator"): CapacityProviderReservation per cluster/provider
+/// (B-CAS-3), ASG desired/in-service, tasks by state and provider, CPU/memory reservation per cluster, placement
+/// latency and timer lag (B-T-3). Grains push their latest figures here; observable gauges read them.
+/// </summary>
+public sealed class EmulatorMetrics : IDisposable
+{
+    public const string MeterName = "Emulator";
+
+    private readonly Meter _meter;
+    private readonly Histogram<double> _placementLatency;
+    private readonly Histogram<double> _timerLag;
+    private readonly Counter<long> _tasksPlaced;
+    private readonly ConcurrentDictionary<(string Cluster, string Provider), double> _cpr = new();
+    private readonly ConcurrentDictionary<string, (int Desired, int InService)> _asg = new();
+    private readonly ConcurrentDictionary<string, ClusterFigures> _clusters = new();
+    private readonly LagReservoir _lag = new(4096);
+
+    public EmulatorMetrics()
+    {
+        _meter = new Meter(MeterName, "1.0");
+        _placementLatency = _meter.CreateHistogram<double>("emulator.placement.latency", "ms", "Wall time to place one batch of tasks.");
+        _timerLag = _meter.CreateHistogram<double>("emulator.timer.lag", "s", "How late, in emulated seconds, due transitions were processed (B-T-3).");
+        _tasksPlaced = _meter.CreateCounter<long>("emulator.tasks.placed", "{task}", "Tasks placed on an instance or on Fargate.");
+        _meter.CreateObservableGauge("CapacityProviderReservation", () => _cpr.Select(kv =>
+            new Measurement<double>(kv.Value, new("ClusterName", kv.Key.Cluster), new("CapacityProviderName", kv.Key.Provider))),
+            "%", "AWS/ECS/ManagedScaling CapacityProviderReservation (B-CAS-3).");
+        _meter.CreateObservableGauge("GroupDesiredCapacity", () => _asg.Select(kv =>
+            new Measurement<int>(kv.Value.Desired, new KeyValuePair<string, object?>("AutoScalingGroupName", kv.Key))), "{instance}");
+        _meter.CreateObservableGauge("GroupInServiceInstances", () => _asg.Select(kv =>
+            new Measurement<int>(kv.Value.InService, new KeyValuePair<string, object?>("AutoScalingGroupName", kv.Key))), "{instance}");
+        _meter.CreateObservableGauge("emulator.tasks", () => _clusters.SelectMany(kv => kv.Value.TasksByStateAndProvider.Select(t =>
+            new Measurement<int>(t.Value, new("ClusterName", kv.Key), new("state", t.Key.State), new("CapacityProviderName", t.Key.Provider)))),
+            "{task}", "Tasks by lastStatus and capacity provider.");
+        _meter.CreateObservableGauge("CPUReservation", () => _clusters.Select(kv =>
+            new Measurement<double>(kv.Value.CpuReservation, new KeyValuePair<string, object?>("ClusterName", kv.Key))), "%");
+        _meter.CreateObservableGauge("MemoryReservation", () => _clusters.Select(kv =>
+            new Measurement<double>(kv.Value.MemoryReservation, new KeyValuePair<string, object?>("ClusterName", kv.Key))), "%");
+        _meter.CreateObservableGauge("emulator.provisioning.queue", () => _clusters.Select(kv =>
+            new Measurement<int>(kv.Value.Queued, new KeyValuePair<string, object?>("ClusterName", kv.Key))), "{task}");
+    }
+
+    public void RecordCpr(string cluster, string provider, double cpr) => _cpr[(cluster, provider)] = cpr;
+
+    public void RemoveCpr(string cluster, string provider) => _cpr.TryRemove((cluster, provider), out _);
+
+    public void RecordAsg(string name, int desired, int inService) => _asg[name] = (desired, inService);
+
+    public void RemoveAsg(string name) => _asg.TryRemove(name, out _);
+
+    public void RecordCluster(string cluster, ClusterFigures figures) => _clusters[cluster] = figures;
+
+    public void RemoveCluster(string cluster) => _clusters.TryRemove(cluster, out _);
+
+    public void RecordPlacement(double milliseconds, int tasks)
+    {
+        _placementLatency.Record(milliseconds);
+        _tasksPlaced.Add(tasks);
+    }
+
+    public void RecordLag(TimeSpan lag)
+    {
+        var s = Math.Max(0, lag.TotalSeconds);
+        _timerLag.Record(s);
+        _lag.Add(s);
+    }
+
+    /// <summary>Percentiles of recent timer lag in emulated seconds (B-T-3), for reports.</summary>
+    public (double P50, double P99, double Max, long Count) LagPercentiles() => _lag.Percentiles();
+
+    public void ResetLag() => _lag.Reset();
+
+    public void Dispose() => _meter.Dispose();
+
+    private sealed class LagReservoir(int size)
+    {
+        private readonly double[] _values = new double[size];
+        private readonly Lock _gate = new();
+        private long _count;
+        private double _max;
+
+        public void Add(double v)
+        {
+            lock (_gate)
+            {
+                _values[_count % _values.Length] = v;
+                _count++;
+                _max = Math.Max(_max, v);
+            }
+        }
+
+        public void Reset()
+        {
+            lock (_gate)
+            {
+                _count = 0;
+                _max = 0;
+            }
+        }
+
+        public (double, double, double, long) Percentiles()
+        {
+            double[] copy;
+            long count;
+            double max;
+            lock (_gate)
+            {
+                count = _count;
+                max = _max;
+                copy = _values.Take((int)Math.Min(count, _values.Length)).ToArray();
+            }
+
+            if (copy.Length == 0)
+            {
+                return (0, 0, 0, 0);
+            }
+
+            Array.Sort(copy);
+            return (copy[(int)(copy.Length * 0.5)], copy[Math.Min(copy.Length - 1, (int)(copy.Length * 0.99))], max, count);
+        }
+    }
+}
+
+/// <summary>One cluster's latest figures for the gauges.</summary>
+public sealed record ClusterFigures(
+    IReadOnlyDictionary<(string State, string Provider), int> TasksByStateAndProvider,
+    double CpuReservation,
+    double MemoryReservation,
+    int Queued);
