@@ -1,1 +1,12 @@
-Console.WriteLine("silo: under construction");
+using Emulator.Silo.Hosting;
+
+var builder = WebApplication.CreateBuilder();
+builder.Configuration.AddCommandLine(args, SiloBuilderExtensions.SwitchMappings);
+var (emulator, host) = builder.BindOptions();
+builder.AddEmulatorSilo(emulator, host);
+
+var app = builder.Build();
+app.MapEmulatorEndpoints();
+app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(
+    $"ECS emulator silo ready: HTTP http://{host.Bind}:{host.Port}  Orleans gateway 127.0.0.1:{host.GatewayPort}  time scale {emulator.TimeScale}x  seed {emulator.Seed}"));
+app.Run();

@@ -102,7 +102,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         S.Uuid = RandomIds.Uuid(_random);
         S.Desired = spec.DesiredCapacity;
         S.CreatedAt = Now;
-        S.LastDesiredCause = ScalingActivities.CauseUserRequest(Now, 0, spec.DesiredCapacity);
+        S.LastDesiredCause = ScalingActivities.CauseUserRequest(Now, spec.MinSize, spec.MaxSize, 0, spec.DesiredCapacity);
         await _store.WriteStateAsync();
         StartTimer();
         Publish();
@@ -130,7 +130,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         };
         if (desired != S.Desired)
         {
-            S.LastDesiredCause = ScalingActivities.CauseUserRequest(Now, S.Desired, desired);
+            S.LastDesiredCause = ScalingActivities.CauseUserRequest(Now, min, max, S.Desired, desired);
             S.Desired = desired;
         }
 
@@ -152,7 +152,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
 
         foreach (var i in live)
         {
-            await Terminate(i, ScalingActivities.CauseUserRequest(Now, S.Desired, 0));
+            await Terminate(i, ScalingActivities.CauseUserRequest(Now, 0, 0, S.Desired, 0));
         }
 
         S.Exists = false;
@@ -178,7 +178,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         if (desired != S.Desired)
         {
             S.LastDesiredCause = casAlarmName is null
-                ? ScalingActivities.CauseUserRequest(Now, S.Desired, desired)
+                ? ScalingActivities.CauseSetDesiredCapacity(Now, S.Desired, desired)
                 : ScalingActivities.CauseCasAlarm(Now, casAlarmName, PolicyName, S.Desired, desired);
             S.Desired = desired;
             await _store.WriteStateAsync();
@@ -227,8 +227,9 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             S.Desired--;
         }
 
-        var cause = $"At {Stamp(Now)} instance {instanceId} was taken out of service in response to a user request"
-                    + (decrementDesired ? $", shrinking the capacity from {S.Desired + 1} to {S.Desired}." : ".");
+        var cause = decrementDesired
+            ? ScalingActivities.JoinCauses(ScalingActivities.CauseSelectedForTermination(Now, instanceId), ScalingActivities.CauseSetDesiredCapacity(Now, S.Desired + 1, S.Desired))
+            : ScalingActivities.CauseSelectedForTermination(Now, instanceId);
         var activity = await BeginTermination(instance, cause);
         await _store.WriteStateAsync();
         Publish();
@@ -349,7 +350,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         var current = live.Count;
         foreach (var id in victims)
         {
-            var cause = S.LastDesiredCause + $"At {Stamp(now)} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from {current} to {S.Desired}.";
+            var cause = ScalingActivities.JoinCauses(S.LastDesiredCause, ScalingActivities.CauseTerminateToMatch(now, current, S.Desired));
             await BeginTermination(S.Instances[id], cause);
         }
 
@@ -378,8 +379,8 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         if (choice is null)
         {
             // B-ASG-3 / B-ASG-6: no pool can launch: a failed scaling activity.
-            AddActivity(new ScalingActivity(activityId, Name, "Launching a new EC2 instance.  Status Reason: Could not launch Spot Instances. InsufficientInstanceCapacity",
-                S.LastDesiredCause + ScalingActivities.CauseLaunchToMatch(now, from, to), now, now, "Failed",
+            AddActivity(new ScalingActivity(activityId, Name, ScalingActivities.LaunchFailedDescription(ScalingActivities.InsufficientSpotCapacity()),
+                ScalingActivities.JoinCauses(S.LastDesiredCause, ScalingActivities.CauseLaunchToMatch(now, from, to)), now, now, "Failed",
                 ScalingActivities.InsufficientCapacity(spec.InstanceTypes[0], spec.AvailabilityZones[0]), 100));
             Event(EventTypes.InstanceLaunchUnsuccessful, "", now);
             return false;
@@ -392,7 +393,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         S.Instances[id] = new AsgInstance(id, choice.InstanceType, choice.AvailabilityZone, choice.IsSpot, LifecycleState.Pending,
             spec.NewInstancesProtectedFromScaleIn, now, inServiceAt, false, spec.LaunchTemplateVersion, null, price, null);
         AddActivity(new ScalingActivity(activityId, Name, ScalingActivities.LaunchDescription(id),
-            S.LastDesiredCause + ScalingActivities.CauseLaunchToMatch(now, from, to), now, inServiceAt, "Successful", null, 100));
+            ScalingActivities.JoinCauses(S.LastDesiredCause, ScalingActivities.CauseLaunchToMatch(now, from, to)), now, inServiceAt, "Successful", null, 100));
         LogLaunched(Name, id, choice.InstanceType, choice.AvailabilityZone, choice.IsSpot);
         return true;
     }
@@ -476,11 +477,9 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     private static AsgInstanceView View(AsgInstance i) =>
         new(i.InstanceId, i.AvailabilityZone, i.InstanceType, i.IsSpot, i.State, i.ProtectedFromScaleIn, i.LaunchedAt, i.LaunchTemplateVersion);
 
-    private string PolicyName => "ECSManagedAutoScalingPolicy-" + S.Uuid;
+    private string PolicyName => ScalingActivities.CasPolicyName(S.Uuid);
 
     private string Arn => Arns.AutoScalingGroup(_rt.Region, _rt.Account, S.Uuid, Name);
-
-    private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 
     private AsgInfo Info() => new(Spec, Arn, S.Desired, S.Instances.Values.Where(i => i.State != LifecycleState.Terminated).ToImmutableArray(),
         S.CapacityProvider, S.CreatedAt, "Active");

@@ -14,8 +14,14 @@ public sealed class EmulatorOptions
     /// <summary>Seed of every id and choice (B-ID-4).</summary>
     public int Seed { get; set; } = 1;
 
-    /// <summary>Emulated epoch; null = the wall time at start-up.</summary>
+    /// <summary>Emulated time at <see cref="WallStart"/>; null = the wall start itself (rounded to seconds).</summary>
     public DateTimeOffset? Epoch { get; set; }
+
+    /// <summary>
+    /// The wall-clock instant (UTC) at which emulated time equals <see cref="Epoch"/>; null = when the process starts.
+    /// Silos of one cluster must share it (B-T-1: one clock for the whole emulator).
+    /// </summary>
+    public DateTimeOffset? WallStart { get; set; }
 
     public string AccountId { get; set; } = "000000000000";
 

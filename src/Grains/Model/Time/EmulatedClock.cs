@@ -16,14 +16,17 @@ public interface IEmulatedClock
     TimeSpan ToWall(TimeSpan emulated);
 }
 
-/// <summary>The production clock: scales the wall clock read from an injected <see cref="TimeProvider"/>.</summary>
+/// <summary>
+/// The production clock: scales the wall clock read from an injected <see cref="TimeProvider"/>. The wall start is
+/// an absolute UTC instant, so every silo of a cluster given the same start, epoch and scale agrees on "now".
+/// </summary>
 public sealed class ScaledClock : IEmulatedClock
 {
     private readonly TimeProvider _wall;
-    private readonly long _wallStartTicks;
+    private readonly DateTimeOffset _wallStart;
     private readonly DateTimeOffset _epoch;
 
-    public ScaledClock(TimeProvider wall, double timeScale, DateTimeOffset epoch)
+    public ScaledClock(TimeProvider wall, double timeScale, DateTimeOffset epoch, DateTimeOffset wallStart)
     {
         if (!(timeScale > 0) || double.IsInfinity(timeScale))
         {
@@ -31,7 +34,7 @@ public sealed class ScaledClock : IEmulatedClock
         }
 
         _wall = wall;
-        _wallStartTicks = wall.GetTimestamp();
+        _wallStart = wallStart;
         TimeScale = timeScale;
         _epoch = epoch;
     }
@@ -42,7 +45,7 @@ public sealed class ScaledClock : IEmulatedClock
     {
         get
         {
-            var elapsed = _wall.GetElapsedTime(_wallStartTicks);
+            var elapsed = _wall.GetUtcNow() - _wallStart;
             return _epoch + TimeSpan.FromTicks((long)(elapsed.Ticks * TimeScale));
         }
     }

@@ -1,0 +1,310 @@
+using System.Collections.Immutable;
+using Emulator.Contracts;
+using Emulator.Model.Catalog;
+using Emulator.Model.Scaling;
+using Emulator.Model.Time;
+using Emulator.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Emulator.Grains;
+
+[GenerateSerializer, Alias("CapacityProviderState")]
+public sealed class CapacityProviderState
+{
+    [Id(0)] public bool Exists { get; set; }
+
+    [Id(1)] public CapacityProviderSpec? Spec { get; set; }
+
+    [Id(2)] public string? Cluster { get; set; }
+
+    [Id(3)] public ImmutableArray<double> Datapoints { get; set; } = [];
+
+    [Id(4)] public CasStatus? Last { get; set; }
+
+    [Id(5)] public string AlarmId { get; set; } = "";
+
+    [Id(6)] public string? AsgArn { get; set; }
+
+    [Id(7)] public string Status { get; set; } = "ACTIVE";
+}
+
+/// <summary>
+/// An Auto Scaling group capacity provider and its Cluster Auto Scaling loop (B-CAS-1..7). A reminder fires every
+/// metric period (durable across silo restarts where reminders are); each evaluation reads the provider's
+/// instances and PROVISIONING queue from the cluster and the group from its grain, lets the pure
+/// <see cref="ClusterAutoScaling"/> model decide, then applies managed termination protection and the new desired
+/// capacity.
+/// </summary>
+public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrain, IRemindable
+{
+    private const string ReminderName = "cas";
+
+    private readonly IPersistentState<CapacityProviderState> _store;
+    private readonly EmulatorRuntime _rt;
+    private readonly ILogger<CapacityProviderGrain> _log;
+    private Random _random = new(0);
+    private long _evaluations;
+    private DateTimeOffset? _lastEvaluation;
+
+    public CapacityProviderGrain([PersistentState("capacityProvider", "emulator")] IPersistentState<CapacityProviderState> store, EmulatorRuntime runtime, ILogger<CapacityProviderGrain> log)
+    {
+        _store = store;
+        _rt = runtime;
+        _log = log;
+    }
+
+    private CapacityProviderState S => _store.State;
+
+    private CapacityProviderSpec Spec => S.Spec!;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    private IAutoScalingGroupGrain Asg => GrainFactory.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(Spec.AutoScalingGroup));
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _random = _rt.Random.For("capacity-provider/" + Name);
+        return Task.CompletedTask;
+    }
+
+    public async Task<CapacityProviderInfo> Create(CapacityProviderSpec spec)
+    {
+        if (S.Exists)
+        {
+            throw ErrorCodes.Invalid($"The specified capacity provider already exists. To change the configuration of an existing capacity provider, update the capacity provider.");
+        }
+
+        var asgInfo = await GrainFactory.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(spec.AutoScalingGroup)).Describe()
+            ?? throw ErrorCodes.Invalid($"The specified Auto Scaling group ARN {spec.AutoScalingGroup} is not valid or does not exist.");
+        if (asgInfo.CapacityProvider is { } other && other != spec.Name)
+        {
+            throw ErrorCodes.Invalid($"The specified Auto Scaling group is already in use by capacity provider {other}.");
+        }
+
+        Validate(spec, asgInfo);
+        S.Exists = true;
+        S.Status = "ACTIVE";
+        S.Spec = spec;
+        S.AsgArn = asgInfo.Arn;
+        S.AlarmId = RandomIds.Uuid(_random);
+        S.Datapoints = [];
+        S.Last = null;
+        S.Cluster = null;
+        await Asg.AttachCapacityProvider(spec.Name, spec.ManagedDraining);
+        await _store.WriteStateAsync();
+        return Info();
+    }
+
+    public async Task<CapacityProviderInfo> Update(ManagedScalingSpec? managedScaling, bool? managedTerminationProtection, bool? managedDraining)
+    {
+        EnsureExists();
+        var spec = Spec with
+        {
+            ManagedScaling = managedScaling ?? Spec.ManagedScaling,
+            ManagedTerminationProtection = managedTerminationProtection ?? Spec.ManagedTerminationProtection,
+            ManagedDraining = managedDraining ?? Spec.ManagedDraining,
+        };
+        var asgInfo = await Asg.Describe() ?? throw ErrorCodes.Invalid("The Auto Scaling group of this capacity provider no longer exists.");
+        Validate(spec, asgInfo);
+        S.Spec = spec;
+        await Asg.AttachCapacityProvider(spec.Name, spec.ManagedDraining);
+        await _store.WriteStateAsync();
+        if (S.Cluster is { } cluster)
+        {
+            await GrainFactory.GetGrain<IClusterGrain>(cluster).UpdateProvider(Info().ToClusterProvider());
+        }
+
+        await SyncReminder();
+        return Info();
+    }
+
+    public Task<CapacityProviderInfo?> Describe() => Task.FromResult(S.Exists ? Info() : null);
+
+    public async Task<CapacityProviderInfo> Delete()
+    {
+        EnsureExists();
+        if (S.Cluster is { } cluster)
+        {
+            throw new EcsException(ErrorCodes.ResourceInUse, $"The specified capacity provider is in use by cluster {cluster}. Remove it from the cluster before deleting it.");
+        }
+
+        var info = Info() with { Status = "INACTIVE" };
+        await Asg.AttachCapacityProvider(null, false);
+        S.Exists = false;
+        S.Status = "INACTIVE";
+        await _store.WriteStateAsync();
+        await SyncReminder();
+        return info;
+    }
+
+    public async Task SetCluster(string? cluster)
+    {
+        EnsureExists();
+        if (S.Cluster == cluster)
+        {
+            return;
+        }
+
+        if (S.Cluster is not null)
+        {
+            _rt.Metrics.RemoveCpr(S.Cluster, Name);
+        }
+
+        S.Cluster = cluster;
+        S.Datapoints = [];
+        await _store.WriteStateAsync();
+        await SyncReminder();
+    }
+
+    public async Task<CasStatus> EvaluateNow()
+    {
+        EnsureExists();
+        await Evaluate();
+        return S.Last ?? Idle();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!S.Exists || S.Cluster is null || Spec.ManagedScaling.Status != ManagedScalingStatus.ENABLED)
+        {
+            await SyncReminder();
+            return;
+        }
+
+        await Evaluate();
+    }
+
+    /// <summary>One CAS evaluation (B-CAS-1..7), once per metric period.</summary>
+    private async Task Evaluate()
+    {
+        if (S.Cluster is not { } clusterName || Spec.ManagedScaling.Status != ManagedScalingStatus.ENABLED)
+        {
+            return;
+        }
+
+        var now = _rt.Clock.Now;
+        if (_lastEvaluation is { } last)
+        {
+            _rt.Metrics.RecordLag(now - last - _rt.Options.Timings.MetricPeriod);
+        }
+
+        _lastEvaluation = now;
+        var cluster = GrainFactory.GetGrain<IClusterGrain>(clusterName);
+        var snapshot = await cluster.GetProviderSnapshot(Name);
+        var asg = await Asg.Describe();
+        if (asg is null || !snapshot.Associated)
+        {
+            return;
+        }
+
+        var byEc2 = snapshot.Instances.ToDictionary(i => i.Ec2InstanceId, StringComparer.Ordinal);
+        var casInstances = asg.Instances
+            .Where(i => i.State is LifecycleState.Pending or LifecycleState.InService)
+            .Select(i =>
+            {
+                var registered = byEc2.GetValueOrDefault(i.InstanceId);
+                var remaining = registered is null
+                    ? _rt.Catalog.Registered(i.InstanceType)
+                    : registered.AcceptsPlacements ? registered.Remaining : ResourceSet.Zero; // draining/disconnected offer nothing
+                return new CasInstance(i.InstanceId, i.InstanceType, i.State == LifecycleState.InService, registered is not null, remaining,
+                    registered?.UsedPorts ?? InstanceCatalog.AgentReservedPorts, registered?.NonDaemonTasks ?? 0, i.LaunchedAt);
+            })
+            .ToImmutableArray();
+        var capacity = new AsgCapacity(asg.DesiredCapacity, asg.Spec.MinSize, asg.Spec.MaxSize, asg.Spec.InstanceTypes, casInstances);
+        var provisioning = snapshot.Queued.SelectMany(q => Enumerable.Repeat(new ProvisioningTask(q.Needs, q.DistinctInstance), q.Count)).ToList();
+        var ms = Spec.ManagedScaling;
+        var settings = new CasSettings(ms.TargetCapacity, ms.MinimumScalingStepSize, ms.MaximumScalingStepSize, TimeSpan.FromSeconds(ms.InstanceWarmupPeriod));
+        var decision = ClusterAutoScaling.Evaluate(capacity, provisioning, S.Datapoints, settings, _rt.Catalog, now);
+
+        _evaluations++;
+        S.Datapoints = decision.Datapoints;
+        S.Last = new CasStatus(decision.Metrics.M, decision.Metrics.N, decision.Metrics.Cpr, ms.TargetCapacity,
+            decision.NewDesired ?? asg.DesiredCapacity, now, decision.Alarm.ToString(), decision.Explanation, provisioning.Count,
+            decision.Datapoints, _evaluations);
+        _rt.Metrics.RecordCpr(clusterName, Name, decision.Metrics.Cpr);
+        cluster.AppendEvents([new EmulatorEvent(0, RandomIds.Uuid(_random), EventTypes.CapacityProviderReservation, EventTypes.SourceEmulator, now,
+            [Arns.CapacityProvider(_rt.Region, _rt.Account, Name)],
+            ImmutableDictionary<string, string>.Empty
+                .Add("capacityProvider", Name).Add("M", decision.Metrics.M.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Add("N", decision.Metrics.N.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Add("CapacityProviderReservation", decision.Metrics.Cpr.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture))
+                .Add("queued", provisioning.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Add("explanation", decision.Explanation),
+            null, null)]).Ignore();
+
+        // B-CAS-7: ECS keeps protection on instances running non-daemon tasks and removes it from empty ones.
+        if (Spec.ManagedTerminationProtection)
+        {
+            var protection = asg.Instances
+                .Where(i => i.State == LifecycleState.InService && byEc2.ContainsKey(i.InstanceId))
+                .Select(i => (i.InstanceId, Protect: byEc2[i.InstanceId].NonDaemonTasks > 0))
+                .Where(p => asg.Instances.First(i => i.InstanceId == p.InstanceId).ProtectedFromScaleIn != p.Protect)
+                .ToImmutableDictionary(p => p.InstanceId, p => p.Protect);
+            if (!protection.IsEmpty)
+            {
+                await Asg.SetProtection(protection);
+            }
+        }
+
+        if (decision.NewDesired is { } desired)
+        {
+            var alarm = decision.Alarm == CasAlarm.High
+                ? ScalingActivities.CasHighAlarmName(asg.Spec.Name, S.AlarmId)
+                : ScalingActivities.CasLowAlarmName(asg.Spec.Name, S.AlarmId);
+            LogScaling(Name, decision.Explanation);
+            await Asg.SetDesiredCapacity(desired, alarm);
+        }
+
+        await _store.WriteStateAsync();
+    }
+
+    private async Task SyncReminder()
+    {
+        var active = S.Exists && S.Cluster is not null && Spec.ManagedScaling.Status == ManagedScalingStatus.ENABLED;
+        if (active)
+        {
+            var period = _rt.WallPeriod(_rt.Options.Timings.MetricPeriod);
+            await this.RegisterOrUpdateReminder(ReminderName, period, period);
+        }
+        else if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>B-CAS-6 ranges and B-CAS-7's prerequisites.</summary>
+    private static void Validate(CapacityProviderSpec spec, AsgInfo asg)
+    {
+        var ms = spec.ManagedScaling;
+        if (ClusterAutoScaling.ValidateSettings(ms.TargetCapacity, ms.MinimumScalingStepSize, ms.MaximumScalingStepSize, ms.InstanceWarmupPeriod) is { } error)
+        {
+            throw ErrorCodes.Invalid(error);
+        }
+
+        if (spec.ManagedTerminationProtection && ms.Status != ManagedScalingStatus.ENABLED)
+        {
+            throw ErrorCodes.Invalid("The managed termination protection setting for the capacity provider is invalid. To enable managed termination protection for a capacity provider, managed scaling must also be enabled.");
+        }
+
+        if (spec.ManagedTerminationProtection && !asg.Spec.NewInstancesProtectedFromScaleIn)
+        {
+            throw ErrorCodes.Invalid("The managed termination protection setting for the capacity provider is invalid. To enable managed termination protection for a capacity provider, the Auto Scaling group must have instance protection from scale in enabled.");
+        }
+    }
+
+    private CasStatus Idle() => new(0, 0, 0, Spec.ManagedScaling.TargetCapacity, 0, null, "None", "not evaluated yet", 0, [], 0);
+
+    private CapacityProviderInfo Info() => new(
+        Name, Arns.CapacityProvider(_rt.Region, _rt.Account, Name), S.Status, ProviderType.AutoScalingGroup, Spec, S.Cluster, S.AsgArn, S.Last);
+
+    private void EnsureExists()
+    {
+        if (!S.Exists)
+        {
+            throw ErrorCodes.Invalid($"The specified capacity provider {Name} does not exist.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CAS {Provider}: {Explanation}")]
+    private partial void LogScaling(string provider, string explanation);
+}

@@ -1,0 +1,381 @@
+using System.Collections.Immutable;
+using Emulator.Contracts;
+using Emulator.Model.Placement;
+using Emulator.Model.Scaling;
+using Emulator.Runtime;
+using Orleans.Concurrency;
+
+namespace Emulator.Grains;
+
+/// <summary>
+/// The control plane's front door: validates requests the way ECS does (B-CP-1, B-CP-2, B-PL-4, B-SV-2, B-ID-3),
+/// resolves names and ARNs, and orchestrates the grains an operation spans. Stateless, so it scales with load.
+/// </summary>
+[StatelessWorker]
+public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsControlGrain
+{
+    public const string Fargate = "FARGATE";
+    public const string FargateSpot = "FARGATE_SPOT";
+
+    private IAccountGrain Account => GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Account);
+
+    private ITaskDefinitionRegistryGrain TaskDefinitions => GrainFactory.GetGrain<ITaskDefinitionRegistryGrain>(GrainKeys.TaskDefinitions);
+
+    public async Task<ClusterInfo> CreateCluster(CreateClusterRequest request)
+    {
+        var name = string.IsNullOrEmpty(request.Name) ? "default" : request.Name;
+        ValidateName(name, "Cluster name");
+        var info = await Cluster(name).Create(request with { Name = name });
+        await Account.Add(ResourceKind.Cluster, name);
+        if (!request.CapacityProviders.IsDefaultOrEmpty)
+        {
+            info = await PutClusterCapacityProviders(name, request.CapacityProviders, request.DefaultStrategy);
+        }
+
+        return info;
+    }
+
+    public async Task<ClusterInfo> DeleteCluster(string cluster)
+    {
+        var name = Arns.ClusterName(cluster);
+        var before = await Cluster(name).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var info = await Cluster(name).Delete();
+        foreach (var p in before.CapacityProviders.Where(p => p is not (Fargate or FargateSpot)))
+        {
+            await Provider(p).SetCluster(null);
+        }
+
+        await Account.Remove(ResourceKind.Cluster, name);
+        return info;
+    }
+
+    public async Task<ClusterInfo> PutClusterCapacityProviders(string cluster, ImmutableArray<string> providers, ImmutableArray<CapacityProviderStrategyItem> defaultStrategy)
+    {
+        var name = Arns.ClusterName(cluster);
+        var before = await Cluster(name).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var names = (providers.IsDefault ? [] : providers).Select(Arns.ShortName).Distinct(StringComparer.Ordinal).ToImmutableArray();
+        var resolved = ImmutableArray.CreateBuilder<ClusterProvider>();
+        foreach (var p in names)
+        {
+            var info = await DescribeOne(p) ?? throw ErrorCodes.Invalid($"The specified capacity provider {p} does not exist. Specify a valid name or ARN and try again.");
+            if (info.Type == ProviderType.AutoScalingGroup && info.Cluster is { } other && other != name)
+            {
+                // B-CP-6: an Auto Scaling group provider belongs to one cluster at most.
+                throw new EcsException(ErrorCodes.ResourceInUse, $"The specified capacity provider {p} is already associated with cluster {other}.");
+            }
+
+            resolved.Add(info.ToClusterProvider());
+        }
+
+        var strategy = defaultStrategy.IsDefault ? [] : defaultStrategy;
+        foreach (var item in strategy)
+        {
+            if (!names.Contains(item.CapacityProvider))
+            {
+                throw ErrorCodes.Invalid($"The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.");
+            }
+        }
+
+        // B-CP-5: the whole list is replaced; the cluster refuses to drop a provider still in use.
+        var result = await Cluster(name).SetCapacityProviders(resolved.ToImmutable(), strategy);
+        foreach (var removed in before.CapacityProviders.Where(p => !names.Contains(p) && p is not (Fargate or FargateSpot)))
+        {
+            await Provider(removed).SetCluster(null);
+        }
+
+        foreach (var added in resolved.Where(p => p.Type == ProviderType.AutoScalingGroup))
+        {
+            await Provider(added.Name).SetCluster(name);
+        }
+
+        return result;
+    }
+
+    public async Task<CapacityProviderInfo> CreateCapacityProvider(CapacityProviderSpec spec)
+    {
+        if (string.IsNullOrEmpty(spec.Name) || spec.Name.Length > 255
+            || !spec.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw ErrorCodes.Invalid("The capacity provider name is invalid. Up to 255 letters (uppercase and lowercase), numbers, underscores, periods and hyphens are allowed.");
+        }
+
+        if (spec.Name.StartsWith("aws", StringComparison.OrdinalIgnoreCase) || spec.Name.StartsWith("ecs", StringComparison.OrdinalIgnoreCase)
+            || spec.Name.StartsWith("fargate", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ErrorCodes.Invalid("The capacity provider name cannot be prefixed with \"aws\", \"ecs\", or \"fargate\".");
+        }
+
+        var info = await Provider(spec.Name).Create(spec with { AutoScalingGroup = Arns.AutoScalingGroupName(spec.AutoScalingGroup) });
+        await Account.Add(ResourceKind.CapacityProvider, spec.Name);
+        return info;
+    }
+
+    public async Task<ImmutableArray<CapacityProviderInfo>> DescribeCapacityProviders(ImmutableArray<string> names)
+    {
+        var wanted = names.IsDefaultOrEmpty
+            ? new[] { Fargate, FargateSpot }.Concat(await Account.List(ResourceKind.CapacityProvider)).ToImmutableArray()
+            : names.Select(Arns.ShortName).ToImmutableArray();
+        var result = ImmutableArray.CreateBuilder<CapacityProviderInfo>();
+        foreach (var n in wanted)
+        {
+            if (await DescribeOne(n) is { } info)
+            {
+                result.Add(info);
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
+    public async Task<CapacityProviderInfo> DeleteCapacityProvider(string name)
+    {
+        var n = Arns.ShortName(name);
+        if (n is Fargate or FargateSpot)
+        {
+            throw ErrorCodes.Invalid("The FARGATE and FARGATE_SPOT capacity providers are reserved and cannot be deleted.");
+        }
+
+        var info = await Provider(n).Delete();
+        await Account.Remove(ResourceKind.CapacityProvider, n);
+        return info;
+    }
+
+    public async Task<AsgInfo> CreateAutoScalingGroup(AsgSpec spec)
+    {
+        var info = await GrainFactory.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(spec.Name)).Create(spec);
+        await Account.Add(ResourceKind.AutoScalingGroup, spec.Name);
+        return info;
+    }
+
+    public Task<TaskDefinitionRecord> RegisterTaskDefinition(TaskDefinitionSpec spec) => TaskDefinitions.Register(spec);
+
+    public async Task<LaunchResult> RunTask(RunTaskRequest request)
+    {
+        if (request.Count is < 1 or > 10)
+        {
+            throw ErrorCodes.Invalid("Count must be between 1 and 10.");
+        }
+
+        var td = await ResolveTaskDefinition(request.TaskDefinition);
+        if (!td.Active)
+        {
+            throw ErrorCodes.Client($"TaskDefinition is inactive: {td.Arn}");
+        }
+
+        var strategies = request.PlacementStrategies.IsDefaultOrEmpty ? PlacementDefaults.ForRunTask : request.PlacementStrategies;
+        var constraints = request.PlacementConstraints.IsDefault ? [] : request.PlacementConstraints;
+        ValidatePlacement(strategies, constraints);
+        return await Cluster(Arns.ClusterName(request.Cluster)).LaunchTasks(new LaunchRequest(
+            td, request.Count, request.Group ?? "family:" + td.Family, request.StartedBy, null, null, request.LaunchType,
+            request.CapacityProviderStrategy.IsDefault ? [] : request.CapacityProviderStrategy, [], strategies, constraints, [], false,
+            request.ClientToken));
+    }
+
+    public async Task<TaskRecord> StopTask(string? cluster, string task, string? reason)
+    {
+        var stopped = await Cluster(Arns.ClusterName(cluster)).StopTasks([task], Model.Lifecycle.StopReasons.UserInitiated,
+            string.IsNullOrEmpty(reason) ? Model.Lifecycle.StopReasons.StoppedByUser : reason);
+        return stopped[0];
+    }
+
+    public async Task<ServiceInfo> CreateService(CreateServiceRequest request)
+    {
+        var clusterName = Arns.ClusterName(request.Cluster);
+        var cluster = await Cluster(clusterName).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        ValidateName(request.ServiceName, "Service name");
+        var td = await ResolveTaskDefinition(request.TaskDefinition);
+        var daemon = request.SchedulingStrategy == SchedulingStrategy.DAEMON;
+        if (daemon && request.DesiredCount is not null)
+        {
+            throw ErrorCodes.Invalid("The daemon scheduling strategy does not support a desired count for services.");
+        }
+
+        if (daemon && (request.LaunchType == LaunchType.FARGATE || request.CapacityProviderStrategy is { IsDefaultOrEmpty: false }))
+        {
+            throw ErrorCodes.Invalid("The daemon scheduling strategy does not support capacity provider strategies or the FARGATE launch type.");
+        }
+
+        if (!daemon && request.DesiredCount is not { } desired)
+        {
+            throw ErrorCodes.Invalid("desiredCount is required for the REPLICA scheduling strategy.");
+        }
+
+        if (request.DesiredCount is < 0)
+        {
+            throw ErrorCodes.Invalid("desiredCount must be at least 0.");
+        }
+
+        // B-SV-2 defaults; B-SV-1: daemons run with maximumPercent 100 and minimumHealthyPercent 0.
+        var min = request.MinimumHealthyPercent ?? (daemon ? 0 : 100);
+        var max = request.MaximumPercent ?? (daemon ? 100 : 200);
+        ValidatePercents(min, max);
+        var strategy = request.CapacityProviderStrategy.IsDefault ? [] : request.CapacityProviderStrategy;
+        ValidateStrategy(request.LaunchType, strategy, cluster);
+        var placementStrategies = request.PlacementStrategies.IsDefault ? [] : request.PlacementStrategies;
+        var constraints = request.PlacementConstraints.IsDefault ? [] : request.PlacementConstraints;
+        ValidatePlacement(placementStrategies, constraints);
+        var spec = new ServiceSpec(clusterName, request.ServiceName, td, request.DesiredCount ?? 0, request.LaunchType, strategy,
+            placementStrategies, constraints, request.SchedulingStrategy, min, max,
+            request.Tags ?? ImmutableDictionary<string, string>.Empty, request.ClientToken);
+        return await Service(clusterName, request.ServiceName).Create(spec);
+    }
+
+    public async Task<ServiceInfo> UpdateService(UpdateServiceRequest request)
+    {
+        var clusterName = Arns.ClusterName(request.Cluster);
+        var cluster = await Cluster(clusterName).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var service = Service(clusterName, Arns.ShortName(request.Service));
+        var current = await service.Describe();
+        if (current is null || current.Status == ServiceStatus.INACTIVE)
+        {
+            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+        }
+
+        if (request.DesiredCount is < 0)
+        {
+            throw ErrorCodes.Invalid("desiredCount must be at least 0.");
+        }
+
+        if (request.DesiredCount is not null && current.Spec.SchedulingStrategy == SchedulingStrategy.DAEMON)
+        {
+            throw ErrorCodes.Invalid("The daemon scheduling strategy does not support a desired count for services.");
+        }
+
+        ValidatePercents(request.MinimumHealthyPercent ?? current.Spec.MinimumHealthyPercent, request.MaximumPercent ?? current.Spec.MaximumPercent);
+        if (request.CapacityProviderStrategy is { } strategy)
+        {
+            ValidateStrategy(null, strategy, cluster);
+        }
+
+        if (request.PlacementStrategies is not null || request.PlacementConstraints is not null)
+        {
+            ValidatePlacement(request.PlacementStrategies ?? current.Spec.PlacementStrategies, request.PlacementConstraints ?? current.Spec.PlacementConstraints);
+        }
+
+        var td = request.TaskDefinition is { } reference ? await ResolveTaskDefinition(reference) : null;
+        return await service.Update(new ServiceUpdate(request.DesiredCount, td, request.CapacityProviderStrategy, request.PlacementStrategies,
+            request.PlacementConstraints, request.MinimumHealthyPercent, request.MaximumPercent, request.ForceNewDeployment));
+    }
+
+    public async Task<ServiceInfo> DeleteService(string? cluster, string service, bool force)
+    {
+        var clusterName = Arns.ClusterName(cluster);
+        _ = await Cluster(clusterName).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        return await Service(clusterName, Arns.ShortName(service)).Delete(force);
+    }
+
+    public Task<ImmutableArray<InstanceStateChange>> UpdateContainerInstancesState(string? cluster, ImmutableArray<string> containerInstances, ContainerInstanceStatus status) =>
+        Cluster(Arns.ClusterName(cluster)).UpdateInstancesState(containerInstances, status);
+
+    public async Task<ClusterStatus> GetClusterStatus(string? cluster, bool includeStoppedTasks)
+    {
+        var name = Arns.ClusterName(cluster);
+        var grain = Cluster(name);
+        var info = await grain.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var providers = await DescribeCapacityProviders(info.CapacityProviders);
+        var asgs = ImmutableArray.CreateBuilder<AsgInfo>();
+        foreach (var p in providers.Where(p => p.Spec is not null))
+        {
+            if (await GrainFactory.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(p.Spec!.AutoScalingGroup)).Describe() is { } asg)
+            {
+                asgs.Add(asg);
+            }
+        }
+
+        var instances = await grain.GetInstances();
+        var tasks = await grain.ListTasks(TaskFilter.All);
+        if (!includeStoppedTasks)
+        {
+            tasks = tasks.Where(t => t.LastStatus != Contracts.TaskStatus.STOPPED).ToImmutableArray();
+        }
+
+        var services = ImmutableArray.CreateBuilder<ServiceInfo>();
+        foreach (var s in info.Services)
+        {
+            if (await Service(name, s).Describe() is { } svc)
+            {
+                services.Add(svc);
+            }
+        }
+
+        return new ClusterStatus(info, providers, asgs.ToImmutable(), instances, tasks, services.ToImmutable(), runtime.Clock.Now);
+    }
+
+    public Task<DateTimeOffset> Now() => Task.FromResult(runtime.Clock.Now);
+
+    private async Task<CapacityProviderInfo?> DescribeOne(string name) => name switch
+    {
+        Fargate => new CapacityProviderInfo(Fargate, Arns.CapacityProvider(runtime.Region, runtime.Account, Fargate), "ACTIVE", ProviderType.Fargate, null, null, null, null),
+        FargateSpot => new CapacityProviderInfo(FargateSpot, Arns.CapacityProvider(runtime.Region, runtime.Account, FargateSpot), "ACTIVE", ProviderType.FargateSpot, null, null, null, null),
+        _ => await Provider(name).Describe(),
+    };
+
+    private async Task<TaskDefinitionRecord> ResolveTaskDefinition(string reference)
+    {
+        if (string.IsNullOrWhiteSpace(reference))
+        {
+            throw ErrorCodes.Invalid("taskDefinition can not be blank.");
+        }
+
+        return await TaskDefinitions.Get(reference) ?? throw ErrorCodes.Client("Unable to describe task definition.");
+    }
+
+    /// <summary>B-CP-1, B-CP-2: launch type and strategy are exclusive; the strategy's providers must be the cluster's.</summary>
+    private static void ValidateStrategy(LaunchType? launchType, ImmutableArray<CapacityProviderStrategyItem> strategy, ClusterInfo cluster)
+    {
+        if (launchType is not null && !strategy.IsDefaultOrEmpty)
+        {
+            throw ErrorCodes.Invalid("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.");
+        }
+
+        if (strategy.IsDefaultOrEmpty)
+        {
+            return;
+        }
+
+        var error = CapacityProviderStrategies.Validate(strategy, n =>
+            !cluster.CapacityProviders.Contains(n) ? null
+            : n == Fargate ? ProviderKind.Fargate
+            : n == FargateSpot ? ProviderKind.FargateSpot
+            : ProviderKind.AutoScalingGroup);
+        if (error is not null)
+        {
+            throw ErrorCodes.Invalid(error);
+        }
+    }
+
+    private static void ValidatePlacement(IReadOnlyList<PlacementStrategy> strategies, IReadOnlyList<PlacementConstraint> constraints)
+    {
+        if (PlacementValidation.Validate(strategies, constraints) is { } error)
+        {
+            throw ErrorCodes.Invalid(error);
+        }
+    }
+
+    private static void ValidatePercents(int min, int max)
+    {
+        if (min is < 0 or > 100)
+        {
+            throw ErrorCodes.Invalid("minimumHealthyPercent must be between 0 and 100.");
+        }
+
+        if (max < 1 || max > 2000 || max < min)
+        {
+            throw ErrorCodes.Invalid("maximumPercent must be between 1 and 2000 and not below minimumHealthyPercent.");
+        }
+    }
+
+    private static void ValidateName(string name, string what)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 255 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw ErrorCodes.Invalid($"{what} is invalid. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed.");
+        }
+    }
+
+    private IClusterGrain Cluster(string name) => GrainFactory.GetGrain<IClusterGrain>(GrainKeys.Cluster(name));
+
+    private IServiceGrain Service(string cluster, string name) => GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(cluster, name));
+
+    private ICapacityProviderGrain Provider(string name) => GrainFactory.GetGrain<ICapacityProviderGrain>(GrainKeys.CapacityProvider(name));
+}

@@ -1,0 +1,50 @@
+using Emulator.Model;
+using Emulator.Model.Catalog;
+using Emulator.Model.Time;
+using Emulator.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+
+namespace Emulator.Silo.Hosting;
+
+/// <summary>Wires the emulator into a silo: runtime services, grain storage, reminders.</summary>
+public static class EmulatorSiloExtensions
+{
+    /// <summary>
+    /// The embedded default: memory grain storage and in-memory reminders (single process, nothing external). Also
+    /// used by the in-process test cluster and the benchmark.
+    /// </summary>
+    public static ISiloBuilder AddEmulator(this ISiloBuilder silo, EmulatorOptions options)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid emulator options: " + string.Join(" ", errors));
+        }
+
+        silo.AddMemoryGrainStorage("emulator");
+        silo.UseInMemoryReminderService();
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromMilliseconds(1));
+        silo.Services.AddEmulatorRuntime(options);
+        return silo;
+    }
+
+    public static IServiceCollection AddEmulatorRuntime(this IServiceCollection services, EmulatorOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IEmulatedClock>(sp =>
+        {
+            var wall = sp.GetRequiredService<TimeProvider>();
+            var start = options.WallStart ?? wall.GetUtcNow();
+            return new ScaledClock(wall, options.TimeScale, options.Epoch ?? Rounded(start), start);
+        });
+        services.AddSingleton<IRandomSource>(new SeededRandomSource(options.Seed));
+        services.AddSingleton(InstanceCatalog.Default);
+        services.AddSingleton<EmulatorMetrics>();
+        services.AddSingleton<EmulatorRuntime>();
+        return services;
+    }
+
+    private static DateTimeOffset Rounded(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+}

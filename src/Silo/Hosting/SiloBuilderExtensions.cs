@@ -1,0 +1,61 @@
+using Emulator.Model;
+using Emulator.Runtime;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace Emulator.Silo.Hosting;
+
+/// <summary>Program.cs stays short: the command line, Orleans, OpenTelemetry and the HTTP endpoint are wired here.</summary>
+public static class SiloBuilderExtensions
+{
+    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
+    {
+        ["--time-scale"] = "Emulator:TimeScale",
+        ["--seed"] = "Emulator:Seed",
+        ["--port"] = "Silo:Port",
+        ["--bind"] = "Silo:Bind",
+        ["--silo-port"] = "Silo:SiloPort",
+        ["--gateway-port"] = "Silo:GatewayPort",
+        ["--metrics-export-seconds"] = "Silo:MetricsExportSeconds",
+    };
+
+    public static (EmulatorOptions Emulator, SiloHostOptions Host) BindOptions(this WebApplicationBuilder builder)
+    {
+        var emulator = new EmulatorOptions();
+        builder.Configuration.GetSection(EmulatorOptions.SectionName).Bind(emulator);
+        var host = new SiloHostOptions();
+        builder.Configuration.GetSection(SiloHostOptions.SectionName).Bind(host);
+        var errors = emulator.Validate().ToList();
+        if (host.Port is < 1 or > 65535)
+        {
+            errors.Add("--port must be between 1 and 65535.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, errors));
+        }
+
+        return (emulator, host);
+    }
+
+    public static WebApplicationBuilder AddEmulatorSilo(this WebApplicationBuilder builder, EmulatorOptions emulator, SiloHostOptions host)
+    {
+        builder.WebHost.UseUrls($"http://{host.Bind}:{host.Port}");
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
+            silo.AddEmulator(emulator);
+        });
+        if (host.MetricsExportSeconds > 0)
+        {
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("ecs-emulator"))
+                .WithMetrics(m => m
+                    .AddMeter(EmulatorMetrics.MeterName, "Microsoft.Orleans")
+                    .AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = host.MetricsExportSeconds * 1000));
+        }
+
+        return builder;
+    }
+}
