@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The one test command (README): installs what the tests need, builds warnings-as-errors, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET SDK (dotnet) is required" >&2
+  exit 2
+fi
+
+dotnet build Emulator.sln -c Release -warnaserror
+log=$(mktemp)
+set +e
+dotnet test Emulator.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line for CI: "N passed, N failed".
+passed=$(grep -Eo 'Passed: +[0-9]+,' "$log" | awk '{ s += $2 } END { print s + 0 }')
+failed=$(grep -Eo 'Failed: +[0-9]+,' "$log" | awk '{ s += $2 } END { print s + 0 }')
+rm -f "$log"
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit "$status"
