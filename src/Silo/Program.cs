@@ -1,7 +1,7 @@
 using Emulator.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder();
-builder.Configuration.AddCommandLine(args, SiloBuilderExtensions.SwitchMappings);
+builder.Configuration.AddCommandLine(args, EmulatorHostBuilderExtensions.SwitchMappings);
 var (emulator, host) = builder.BindOptions();
 builder.AddEmulatorSilo(emulator, host);
 

@@ -9,6 +9,7 @@ using Emulator.Model.Time;
 using Emulator.Runtime;
 using Microsoft.Extensions.Logging;
 using TaskStatus = Emulator.Contracts.TaskStatus;
+using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
 
 namespace Emulator.Grains;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
 
 namespace Emulator.Grains;
 

@@ -4,6 +4,7 @@ using Emulator.Model.Placement;
 using Emulator.Model.Scaling;
 using Emulator.Runtime;
 using Orleans.Concurrency;
+using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
 
 namespace Emulator.Grains;
 

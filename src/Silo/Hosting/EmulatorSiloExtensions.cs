@@ -2,8 +2,6 @@ using Emulator.Model;
 using Emulator.Model.Catalog;
 using Emulator.Model.Time;
 using Emulator.Runtime;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Configuration;
 
 namespace Emulator.Silo.Hosting;
 

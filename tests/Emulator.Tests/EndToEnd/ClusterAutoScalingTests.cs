@@ -1,5 +1,6 @@
 using Emulator.Contracts;
 using TaskStatus = Emulator.Contracts.TaskStatus;
+using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
 
 namespace Emulator.Tests.EndToEnd;
 

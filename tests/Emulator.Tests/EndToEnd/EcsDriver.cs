@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Emulator.Contracts;
 using TaskStatus = Emulator.Contracts.TaskStatus;
+using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
 
 namespace Emulator.Tests.EndToEnd;
 

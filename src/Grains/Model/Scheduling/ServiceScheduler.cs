@@ -137,7 +137,7 @@ public static class ServiceScheduler
             }
         }
 
-        if (old.Count > 0 && stop.Count == 0 && toLaunch == 0 && note is null)
+        if (old.Count > 0 && stop.Count == 0 && toLaunch == 0)
         {
             note = $"minimumHealthyPercent {minimumHealthyPercent} needs {minHealthy} healthy tasks and maximumPercent {maximumPercent} allows {maxTasks}: replacement cannot progress";
         }

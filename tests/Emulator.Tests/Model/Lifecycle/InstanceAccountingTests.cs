@@ -42,6 +42,9 @@ public sealed class InstanceAccountingTests
         Assert.DoesNotContain(8080, inst.UsedPorts);
         Assert.Contains(22, inst.UsedPorts); // the agent's ports stay reserved
         Assert.Empty(inst.TaskGroups);
-        Assert.Equal(InstanceAccounting.Recount(inst, [stopped]), inst);
+        var recount = InstanceAccounting.Recount(inst, [stopped]);
+        Assert.Equal(recount.Used, inst.Used);
+        Assert.True(recount.UsedPorts.SetEquals(inst.UsedPorts));
+        Assert.Equal((recount.RunningTasksCount, recount.PendingTasksCount, recount.NonDaemonTasks), (inst.RunningTasksCount, inst.PendingTasksCount, inst.NonDaemonTasks));
     }
 }

@@ -25,9 +25,9 @@ public sealed class TaskDefinitionTests
     public void B_PL_1_static_host_ports_bridge_and_host_modes_awsvpc_uses_an_eni()
     {
         var bridge = TaskDefinitions.Requirements(Spec(NetworkMode.bridge, null, null, C(256, 512, new PortMapping(80, 8080, "tcp"), new PortMapping(81, 0, "tcp"))));
-        Assert.Equal([8080], bridge.HostPorts);
+        Assert.Equal([8080], bridge.HostPorts.AsEnumerable());
         var host = TaskDefinitions.Requirements(Spec(NetworkMode.host, null, null, C(256, 512, new PortMapping(80, null, "tcp"))));
-        Assert.Equal([80], host.HostPorts);
+        Assert.Equal([80], host.HostPorts.AsEnumerable());
         var vpc = TaskDefinitions.Requirements(Spec(NetworkMode.awsvpc, null, null, C(256, 512, new PortMapping(80, 80, "tcp"))));
         Assert.Empty(vpc.HostPorts);
         Assert.Equal(1, vpc.Eni);

@@ -77,7 +77,7 @@ public sealed class ServiceSchedulerTests
     public void B_CI_3_pending_task_on_draining_instance_is_stopped_at_once()
     {
         var plan = Plan(2, 100, 100, Task(1), Task(2, draining: true, healthy: false, status: TaskStatus.PENDING));
-        Assert.Equal(["t2"], plan.StopTasks);
+        Assert.Equal(["t2"], plan.StopTasks.AsEnumerable());
     }
 
     [Fact]
@@ -139,8 +139,8 @@ public sealed class ServiceSchedulerTests
             new ServiceTaskView("td", Primary, null, TaskStatus.RUNNING, DesiredStatus.RUNNING, true, true, "d", null, null, null),
         };
         var plan = ServiceScheduler.PlanDaemon(Primary, instances, tasks);
-        Assert.Equal(["a"], plan.LaunchOnInstances);
-        Assert.Equal(["td"], plan.StopTasks);
+        Assert.Equal(["a"], plan.LaunchOnInstances.AsEnumerable());
+        Assert.Equal(["td"], plan.StopTasks.AsEnumerable());
     }
 
     [Theory]

@@ -6,7 +6,7 @@ using OpenTelemetry.Resources;
 namespace Emulator.Silo.Hosting;
 
 /// <summary>Program.cs stays short: the command line, Orleans, OpenTelemetry and the HTTP endpoint are wired here.</summary>
-public static class SiloBuilderExtensions
+public static class EmulatorHostBuilderExtensions
 {
     public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
     {
