@@ -1,6 +1,6 @@
 using Emulator.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder();
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddCommandLine(args, EmulatorHostBuilderExtensions.SwitchMappings);
 var (emulator, host) = builder.BindOptions();
 builder.AddEmulatorSilo(emulator, host);
