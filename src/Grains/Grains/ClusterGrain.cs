@@ -375,9 +375,9 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
                     {
                         queue = placement.Unplaced; // B-PQ-1: wait in the provider's PROVISIONING queue.
                     }
-                    else
+                    else if (request.ServiceName is null)
                     {
-                        failures.AddRange(Failures(placement));
+                        failures.AddRange(Failures(placement)); // a service logs the placement event instead (B-PQ-1)
                     }
                 }
 
@@ -903,19 +903,18 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
         return [.. byId.Values];
     }
 
-    private IEnumerable<LaunchFailure> Failures(PlacementResult placement)
+    private List<LaunchFailure> Failures(PlacementResult placement)
     {
         var why = placement.Explanation;
-        if (why is null || why.Rejected.IsEmpty)
+        if (why is null || why.Rejected.IsEmpty || why.Reason is null)
         {
-            yield return new LaunchFailure(null, why?.Reason ?? "RESOURCE:CPU", why?.Detail ?? "No Container Instances were found in your cluster.");
-            yield break;
+            // No usable container instance at all: AWS answers RunTask with an error, not a failure entry.
+            throw ErrorCodes.Invalid(why?.Detail is { Length: > 0 } detail ? detail : PlacementMessages.NoInstancesInCluster);
         }
 
-        foreach (var r in why.Rejected)
-        {
-            yield return new LaunchFailure(Arns.ContainerInstance(_rt.Region, _rt.Account, Name, r.ContainerInstanceId), r.Reason, null);
-        }
+        return why.Rejected
+            .Select(r => new LaunchFailure(Arns.ContainerInstance(_rt.Region, _rt.Account, Name, r.ContainerInstanceId), r.Reason, null))
+            .ToList();
     }
 
     private TaskRecord NewTask(LaunchRequest request, string? provider, LaunchType launchType, DateTimeOffset now)

@@ -282,6 +282,17 @@ public sealed class EngineBehaviourTests(EmulatorClusterFixture fixture) : IAsyn
     }
 
     [Fact]
+    public async Task B_PQ_1_run_task_without_managed_scaling_or_instances_is_an_error_and_creates_nothing()
+    {
+        var cluster = await _ecs.CreateCluster("empty");
+        var td = await _ecs.RegisterTaskDefinition();
+        var e = await Assert.ThrowsAsync<EcsException>(() => _ecs.Control.RunTask(new RunTaskRequest(cluster, td.Arn, 1, LaunchType.EC2, [], [], [], null, null, null)));
+        Assert.Equal(ErrorCodes.InvalidParameter, e.Code);
+        Assert.Equal("No Container Instances were found in your cluster.", e.Message);
+        Assert.Equal(0, await _ecs.CountTasks(cluster, _ => true));
+    }
+
+    [Fact]
     public async Task B_CI_5_deregistering_an_instance_with_tasks_needs_force()
     {
         var (cluster, _, _) = await FixedCluster("dereg", 1);
