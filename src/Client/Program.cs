@@ -1,1 +1,3 @@
-Console.WriteLine("client: under construction");
+using Emulator.Client;
+
+return await ClientCommands.Build().Parse(args).InvokeAsync();

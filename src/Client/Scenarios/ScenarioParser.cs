@@ -1,0 +1,165 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Emulator.Client.Scenarios;
+
+/// <summary>
+/// Reads a scenario file (format in scenarios/README.md) and checks every step before anything runs, so a broken
+/// file fails with the line of the step that is wrong.
+/// </summary>
+public static class ScenarioParser
+{
+    /// <summary>Conditions of waitFor / assert: exactly one of these keys names the condition.</summary>
+    public static readonly string[] Conditions =
+    [
+        "runningTasks", "provisioningTasks", "registeredInstances", "inServiceInstances", "desiredCapacity",
+        "capacityProviderReservation", "cprSeen", "maxTasksPerInstance", "serviceSteady", "noTasksKilledByScaleIn",
+    ];
+
+    private static readonly string[] ConditionArgs =
+        [.. Conditions, "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "op", "tolerance"];
+
+    /// <summary>Step kinds with their required and optional arguments.</summary>
+    public static readonly IReadOnlyDictionary<string, (string[] Required, string[] Optional)> Kinds = new Dictionary<string, (string[], string[])>
+    {
+        ["createCluster"] = (["name"], []),
+        ["createAutoScalingGroup"] = (["name", "cluster", "instanceTypes", "min", "max", "desired"],
+            ["zones", "protectFromScaleIn", "onDemandBaseCapacity", "onDemandPercentageAboveBaseCapacity", "spotAllocationStrategy", "spotDraining"]),
+        ["createCapacityProvider"] = (["name", "autoScalingGroup"],
+            ["targetCapacity", "managedScaling", "managedTerminationProtection", "managedDraining", "minimumScalingStepSize", "maximumScalingStepSize", "instanceWarmupPeriod"]),
+        ["putClusterCapacityProviders"] = (["cluster", "providers"], ["defaultStrategy"]),
+        ["registerTaskDefinition"] = (["family", "cpu", "memory"], ["networkMode", "fargate", "hostPort"]),
+        ["createService"] = (["cluster", "name", "taskDefinition"],
+            ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon"]),
+        ["updateService"] = (["cluster", "name"], ["desiredCount", "taskDefinition", "minimumHealthyPercent", "maximumPercent"]),
+        ["deleteService"] = (["cluster", "name"], ["force"]),
+        ["runTask"] = (["cluster", "taskDefinition"], ["count", "strategy", "launchType", "placementStrategy"]),
+        ["drainInstances"] = (["cluster"], ["count", "instanceType"]),
+        ["sleep"] = (["duration"], []),
+        ["waitFor"] = ([], ["timeout", .. ConditionArgs]),
+        ["assert"] = ([], ConditionArgs),
+    };
+
+    /// <summary>Arguments that name resources (the --suffix is appended to them).</summary>
+    private static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers"];
+
+    public static ScenarioFile Parse(string yaml, string? suffix)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new ScenarioException($"line {e.Start.Line}: {e.Message}");
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new ScenarioException("line 1: a scenario is a map with 'name' and 'steps'.");
+        }
+
+        var name = root.Children.TryGetValue(new YamlScalarNode("name"), out var n) && n is YamlScalarNode s ? s.Value ?? "scenario" : "scenario";
+        if (!root.Children.TryGetValue(new YamlScalarNode("steps"), out var stepsNode) || stepsNode is not YamlSequenceNode steps || steps.Children.Count == 0)
+        {
+            throw new ScenarioException($"line {root.Start.Line}: 'steps' must be a non-empty list.");
+        }
+
+        var result = new List<ScenarioStep>();
+        foreach (var node in steps.Children)
+        {
+            var line = (int)node.Start.Line;
+            if (node is not YamlMappingNode map || map.Children.Count != 1)
+            {
+                throw new ScenarioException($"line {line}: each step is a map with exactly one key, the step kind (e.g. '- createCluster: {{ name: demo }}').");
+            }
+
+            var (keyNode, valueNode) = map.Children.First();
+            var kind = ((YamlScalarNode)keyNode).Value ?? "";
+            if (!Kinds.TryGetValue(kind, out var spec))
+            {
+                throw new ScenarioException($"line {line}: unknown step '{kind}'. Known steps: {string.Join(", ", Kinds.Keys)}.");
+            }
+
+            var args = valueNode switch
+            {
+                YamlMappingNode m => (Dictionary<string, object?>)Convert(m, suffix, null)!,
+                YamlScalarNode { Value: null or "" } => [],
+                _ => throw new ScenarioException($"line {line}: the arguments of '{kind}' must be a map."),
+            };
+            var step = new ScenarioStep(line, kind, args);
+            foreach (var required in spec.Required)
+            {
+                if (!args.ContainsKey(required))
+                {
+                    throw new ScenarioException($"{step.Where}: '{required}' is required.");
+                }
+            }
+
+            foreach (var key in args.Keys)
+            {
+                if (!spec.Required.Contains(key) && !spec.Optional.Contains(key))
+                {
+                    throw new ScenarioException($"{step.Where}: unknown argument '{key}'. Allowed: {string.Join(", ", spec.Required.Concat(spec.Optional))}.");
+                }
+            }
+
+            Check(step);
+            result.Add(step);
+        }
+
+        return new ScenarioFile(name, result);
+    }
+
+    /// <summary>Type checks that can be done before running: numbers, durations, one condition per wait/assert.</summary>
+    private static void Check(ScenarioStep step)
+    {
+        switch (step.Kind)
+        {
+            case "waitFor" or "assert":
+                var conditions = Conditions.Where(step.Has).ToList();
+                if (conditions.Count != 1)
+                {
+                    throw new ScenarioException($"{step.Where}: name exactly one condition ({string.Join(", ", Conditions)}).");
+                }
+
+                if (step.Opt("op") is { } op && op is not ("==" or ">=" or "<=" or ">" or "<" or "!="))
+                {
+                    throw new ScenarioException($"{step.Where}: op must be one of == != >= <= > <.");
+                }
+
+                if (step.Kind == "waitFor")
+                {
+                    step.Duration("timeout", TimeSpan.FromMinutes(30));
+                }
+
+                break;
+            case "sleep":
+                step.Duration("duration");
+                break;
+            case "createAutoScalingGroup":
+                step.Int("min");
+                step.Int("max");
+                step.Int("desired");
+                break;
+            case "registerTaskDefinition":
+                step.Int("cpu");
+                step.Int("memory");
+                break;
+        }
+    }
+
+    private static object? Convert(YamlNode node, string? suffix, string? key) => node switch
+    {
+        YamlScalarNode s => key is not null && NameKeys.Contains(key) && suffix is not null && s.Value is { } v && v is not ("FARGATE" or "FARGATE_SPOT")
+            ? v + suffix
+            : s.Value,
+        YamlSequenceNode seq => seq.Children.Select(c => Convert(c, suffix, key)).ToList(),
+        YamlMappingNode m => m.Children.ToDictionary(
+            kv => ((YamlScalarNode)kv.Key).Value ?? "",
+            kv => Convert(kv.Value, suffix, ((YamlScalarNode)kv.Key).Value),
+            StringComparer.Ordinal),
+        _ => null,
+    };
+}

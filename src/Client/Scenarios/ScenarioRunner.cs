@@ -1,0 +1,368 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Emulator.Contracts;
+using Spectre.Console;
+using TaskStatus = Emulator.Contracts.TaskStatus;
+
+namespace Emulator.Client.Scenarios;
+
+/// <summary>
+/// Replays a scenario against the emulator through its grains, printing a timeline (emulated time) of what the
+/// emulator did: instances launched and terminated, CapacityProviderReservation, tasks placed, the PROVISIONING
+/// queue, service events. Returns 0 when every wait and assertion held, 1 otherwise.
+/// </summary>
+public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly HashSet<string> _clusters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _eventCursor = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _queue = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _lastCpr = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<double>> _cprSeen = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Cluster, string Type), int> _maxPerInstance = [];
+    private readonly Dictionary<string, int> _serviceEventsSeen = new(StringComparer.Ordinal);
+
+    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(0);
+
+    public async Task<int> RunAsync(ScenarioFile scenario, CancellationToken ct)
+    {
+        console.MarkupLineInterpolated($"[bold]scenario:[/] {scenario.Name}");
+        var failures = new List<string>();
+        var passed = 0;
+        foreach (var step in scenario.Steps)
+        {
+            await Line("step", $"{step.Kind} (line {step.Line})");
+            string? failure;
+            try
+            {
+                failure = await Execute(step, ct);
+            }
+            catch (EcsException e)
+            {
+                failure = $"{step.Where}: {e.Code}: {e.Message}";
+            }
+
+            if (failure is null)
+            {
+                passed++;
+                continue;
+            }
+
+            failures.Add(failure);
+            console.MarkupLineInterpolated($"[red]FAILED[/] {failure}");
+            if (step.Kind is not "assert")
+            {
+                break; // a failed action or wait leaves nothing sensible to continue with
+            }
+        }
+
+        await Observe();
+        console.WriteLine();
+        if (failures.Count == 0)
+        {
+            console.MarkupLineInterpolated($"[green]PASSED[/] {passed} of {scenario.Steps.Count} steps");
+            return 0;
+        }
+
+        console.MarkupLineInterpolated($"[red]FAILED[/] {failures.Count} step(s), {passed} passed of {scenario.Steps.Count}:");
+        foreach (var f in failures)
+        {
+            console.MarkupLineInterpolated($"  - {f}");
+        }
+
+        return 1;
+    }
+
+    private async Task<string?> Execute(ScenarioStep s, CancellationToken ct)
+    {
+        switch (s.Kind)
+        {
+            case "createCluster":
+                _clusters.Add((await Control.CreateCluster(new CreateClusterRequest(s.Str("name"), [], [], ImmutableDictionary<string, string>.Empty))).Name);
+                return null;
+            case "createAutoScalingGroup":
+                var od = s.OptInt("onDemandBaseCapacity");
+                var pct = s.OptInt("onDemandPercentageAboveBaseCapacity");
+                var distribution = od is null && pct is null && s.Opt("spotAllocationStrategy") is null
+                    ? null
+                    : new MixedInstancesSpec(od ?? 0, pct ?? 100, s.Opt("spotAllocationStrategy") ?? "lowest-price");
+                await Control.CreateAutoScalingGroup(new AsgSpec(s.Str("name"), s.Int("min"), s.Int("max"), s.Int("desired"), [.. s.Strings("zones")],
+                    [.. s.Strings("instanceTypes")], distribution, s.Str("cluster"), s.Bool("spotDraining", false), s.Bool("protectFromScaleIn", false),
+                    false, "1", ImmutableDictionary<string, string>.Empty, null, null));
+                return null;
+            case "createCapacityProvider":
+                await Control.CreateCapacityProvider(new CapacityProviderSpec(s.Str("name"), s.Str("autoScalingGroup"),
+                    new ManagedScalingSpec(s.Bool("managedScaling", true) ? ManagedScalingStatus.ENABLED : ManagedScalingStatus.DISABLED,
+                        s.Int("targetCapacity", 100), s.Int("minimumScalingStepSize", 1), s.Int("maximumScalingStepSize", 10000), s.Int("instanceWarmupPeriod", 300)),
+                    s.Bool("managedTerminationProtection", false), s.Bool("managedDraining", true), ImmutableDictionary<string, string>.Empty));
+                return null;
+            case "putClusterCapacityProviders":
+                await Control.PutClusterCapacityProviders(s.Str("cluster"), [.. s.Strings("providers")], Strategy(s, "defaultStrategy"));
+                _clusters.Add(s.Str("cluster"));
+                return null;
+            case "registerTaskDefinition":
+                var fargate = s.Bool("fargate", false);
+                var mode = Enum.Parse<NetworkMode>(s.Opt("networkMode") ?? (fargate ? "awsvpc" : "bridge"));
+                var ports = s.OptInt("hostPort") is { } hp ? ImmutableArray.Create(new PortMapping(hp, hp, "tcp")) : [];
+                await Control.RegisterTaskDefinition(new TaskDefinitionSpec(s.Str("family"),
+                    [new ContainerDefinition("app", "public.ecr.aws/nginx/nginx:latest", s.Int("cpu"), s.Int("memory"), null, true, ports, null, 0)],
+                    fargate ? s.Str("cpu") : null, fargate ? s.Str("memory") : null, mode, fargate ? ["FARGATE"] : ["EC2"], [],
+                    ImmutableDictionary<string, string>.Empty));
+                return null;
+            case "createService":
+                var daemon = s.Bool("daemon", false);
+                await Control.CreateService(new CreateServiceRequest(s.Str("cluster"), s.Str("name"), s.Str("taskDefinition"),
+                    daemon ? null : s.Int("desiredCount", 0), LaunchTypeOf(s), Strategy(s, "strategy"), Placement(s), [],
+                    daemon ? SchedulingStrategy.DAEMON : SchedulingStrategy.REPLICA, s.OptInt("minimumHealthyPercent"), s.OptInt("maximumPercent"),
+                    ImmutableDictionary<string, string>.Empty, null));
+                _clusters.Add(s.Str("cluster"));
+                return null;
+            case "updateService":
+                await Control.UpdateService(new UpdateServiceRequest(s.Str("cluster"), s.Str("name"), s.OptInt("desiredCount"), s.Opt("taskDefinition"),
+                    null, null, null, s.OptInt("minimumHealthyPercent"), s.OptInt("maximumPercent"), false));
+                return null;
+            case "deleteService":
+                await Control.DeleteService(s.Str("cluster"), s.Str("name"), s.Bool("force", false));
+                return null;
+            case "runTask":
+                var run = await Control.RunTask(new RunTaskRequest(s.Str("cluster"), s.Str("taskDefinition"), s.Int("count", 1), LaunchTypeOf(s),
+                    Strategy(s, "strategy"), Placement(s), [], null, null, null));
+                _clusters.Add(s.Str("cluster"));
+                await Line("runTask", $"{run.Tasks.Length} task(s) started, {run.Failures.Length} failure(s) {string.Join(' ', run.Failures.Select(f => f.Reason).Distinct())}");
+                return null;
+            case "drainInstances":
+                var status = await Control.GetClusterStatus(s.Str("cluster"), false);
+                var targets = status.Instances
+                    .Where(i => i.Status == ContainerInstanceStatus.ACTIVE && (s.Opt("instanceType") is not { } t || i.InstanceType == t))
+                    .Take(s.Int("count", 1)).Select(i => i.ContainerInstanceId).ToImmutableArray();
+                await Control.UpdateContainerInstancesState(s.Str("cluster"), targets, ContainerInstanceStatus.DRAINING);
+                return null;
+            case "sleep":
+                var until = await Control.Now() + s.Duration("duration");
+                while (await Control.Now() < until)
+                {
+                    await Observe();
+                    await Task.Delay(PollInterval, ct);
+                }
+
+                return null;
+            case "waitFor":
+                var deadline = await Control.Now() + s.Duration("timeout", TimeSpan.FromMinutes(30));
+                while (true)
+                {
+                    await Observe();
+                    var (ok, actual) = await Evaluate(s);
+                    if (ok)
+                    {
+                        await Line("ok", $"{Describe(s)} (now {actual})");
+                        return null;
+                    }
+
+                    if (await Control.Now() > deadline)
+                    {
+                        return $"{s.Where}: timed out after {s.Duration("timeout", TimeSpan.FromMinutes(30))} (emulated) waiting for {Describe(s)}; last value {actual}";
+                    }
+
+                    await Task.Delay(PollInterval, ct);
+                }
+
+            case "assert":
+                await Observe();
+                var (holds, value) = await Evaluate(s);
+                if (holds)
+                {
+                    await Line("ok", $"{Describe(s)} (is {value})");
+                    return null;
+                }
+
+                return $"{s.Where}: expected {Describe(s)} but it is {value}";
+            default:
+                throw new ScenarioException($"{s.Where}: unknown step");
+        }
+    }
+
+    /// <summary>Evaluates a waitFor/assert condition; returns whether it holds and the observed value.</summary>
+    private async Task<(bool Holds, string Actual)> Evaluate(ScenarioStep s)
+    {
+        var condition = ScenarioParser.Conditions.First(s.Has);
+        var op = s.Opt("op") ?? "==";
+        var tolerance = s.Double("tolerance", 0.5);
+        switch (condition)
+        {
+            case "runningTasks":
+            {
+                var tasks = await grains.GetGrain<IClusterGrain>(s.Str("cluster")).ListTasks(TaskFilter.All);
+                var n = tasks.Count(t => t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING
+                                         && (s.Opt("service") is not { } svc || t.ServiceName == svc)
+                                         && (s.Opt("capacityProvider") is not { } cp || t.CapacityProvider == cp));
+                return (Compare(n, op, s.Double(condition), 0), Num(n));
+            }
+
+            case "provisioningTasks":
+            {
+                var n = (await grains.GetGrain<IClusterGrain>(s.Str("cluster")).Describe())?.ProvisioningTasksCount ?? 0;
+                return (Compare(n, op, s.Double(condition), 0), Num(n));
+            }
+
+            case "registeredInstances":
+            {
+                var n = (await grains.GetGrain<IClusterGrain>(s.Str("cluster")).Describe())?.RegisteredContainerInstancesCount ?? 0;
+                return (Compare(n, op, s.Double(condition), 0), Num(n));
+            }
+
+            case "inServiceInstances" or "desiredCapacity":
+            {
+                var asg = await grains.GetGrain<IAutoScalingGroupGrain>(s.Str("autoScalingGroup")).Describe()
+                          ?? throw new ScenarioException($"{s.Where}: no Auto Scaling group {s.Str("autoScalingGroup")}");
+                var n = condition == "inServiceInstances" ? asg.InService : asg.DesiredCapacity;
+                return (Compare(n, op, s.Double(condition), 0), Num(n));
+            }
+
+            case "capacityProviderReservation":
+            {
+                var cas = (await grains.GetGrain<ICapacityProviderGrain>(s.Str("capacityProvider")).Describe())?.Cas;
+                return cas is null ? (false, "not evaluated yet") : (Compare(cas.Cpr, op, s.Double(condition), tolerance), $"{cas.Cpr:0.##} (M {cas.M}, N {cas.N})");
+            }
+
+            case "cprSeen":
+            {
+                var seen = _cprSeen.GetValueOrDefault(s.Str("capacityProvider")) ?? [];
+                var target = s.Double(condition);
+                return (seen.Any(v => Compare(v, op, target, tolerance)), seen.Count == 0 ? "none yet" : string.Join(", ", seen.Distinct().Select(v => v.ToString("0.#", CultureInfo.InvariantCulture))));
+            }
+
+            case "maxTasksPerInstance":
+            {
+                var n = _maxPerInstance.GetValueOrDefault((s.Str("cluster"), s.Str("instanceType")));
+                return (Compare(n, s.Opt("op") ?? "<=", s.Double(condition), 0), Num(n));
+            }
+
+            case "serviceSteady":
+            {
+                var svc = await grains.GetGrain<IServiceGrain>(GrainKeys.Service(s.Str("cluster"), s.Opt("service") ?? s.Str("serviceSteady"))).Describe();
+                return (svc?.SteadyState == true, svc is null ? "no such service" : $"steady={svc.SteadyState}, running {svc.RunningCount}/{svc.Spec.DesiredCount}");
+            }
+
+            case "noTasksKilledByScaleIn":
+            {
+                var killed = (await grains.GetGrain<IClusterGrain>(s.Str("cluster")).ListTasks(TaskFilter.All))
+                    .Count(t => t.StoppedReason?.StartsWith("Host EC2", StringComparison.Ordinal) == true);
+                return (killed == 0, $"{killed} task(s) stopped with their host");
+            }
+
+            default:
+                throw new ScenarioException($"{s.Where}: unknown condition");
+        }
+    }
+
+    /// <summary>Reads what happened since the last poll and prints it as timeline lines.</summary>
+    private async Task Observe()
+    {
+        foreach (var cluster in _clusters)
+        {
+            var grain = grains.GetGrain<IClusterGrain>(cluster);
+            var page = await grain.ReadEvents(_eventCursor.GetValueOrDefault(cluster), null, 10_000);
+            _eventCursor[cluster] = page.LastSequence;
+            var placed = 0;
+            var running = 0;
+            var stopped = 0;
+            foreach (var e in page.Events)
+            {
+                switch (e.DetailType)
+                {
+                    case EventTypes.InstanceLaunchSuccessful:
+                        await Line("ec2", $"{e.Detail.GetValueOrDefault("EC2InstanceId")} in service in {e.Detail.GetValueOrDefault("AutoScalingGroupName")}", e.Time);
+                        break;
+                    case EventTypes.InstanceTerminateSuccessful:
+                        await Line("ec2", $"{e.Detail.GetValueOrDefault("EC2InstanceId")} terminated from {e.Detail.GetValueOrDefault("AutoScalingGroupName")}", e.Time);
+                        break;
+                    case EventTypes.InstanceLaunchUnsuccessful:
+                        await Line("ec2", $"launch failed in {e.Detail.GetValueOrDefault("AutoScalingGroupName")}", e.Time);
+                        break;
+                    case EventTypes.CapacityProviderReservation:
+                        var provider = e.Detail["capacityProvider"];
+                        var cpr = double.Parse(e.Detail["CapacityProviderReservation"], CultureInfo.InvariantCulture);
+                        (_cprSeen.TryGetValue(provider, out var list) ? list : _cprSeen[provider] = []).Add(cpr);
+                        var text = $"M {e.Detail["M"]}, N {e.Detail["N"]}, CPR {e.Detail["CapacityProviderReservation"]}, queued {e.Detail["queued"]}";
+                        if (_lastCpr.GetValueOrDefault(provider) != text)
+                        {
+                            _lastCpr[provider] = text;
+                            await Line("cas", $"{provider}: {text}", e.Time);
+                        }
+
+                        break;
+                    case EventTypes.TaskStateChange when e.Task is { } t:
+                        placed += t.LastStatus == TaskStatus.PENDING || (t.LastStatus == TaskStatus.PROVISIONING && t.ContainerInstanceId is not null) ? 1 : 0;
+                        running += t.LastStatus == TaskStatus.RUNNING ? 1 : 0;
+                        stopped += t.LastStatus == TaskStatus.STOPPED ? 1 : 0;
+                        break;
+                }
+            }
+
+            if (placed + running + stopped > 0)
+            {
+                await Line("tasks", $"{cluster}: {placed} placed, {running} started running, {stopped} stopped");
+            }
+
+            var status = await Control.GetClusterStatus(cluster, false);
+            if (_queue.GetValueOrDefault(cluster, -1) != status.Cluster.ProvisioningTasksCount)
+            {
+                _queue[cluster] = status.Cluster.ProvisioningTasksCount;
+                await Line("queue", $"{cluster}: {status.Cluster.ProvisioningTasksCount} task(s) PROVISIONING");
+            }
+
+            foreach (var i in status.Instances)
+            {
+                var key = (cluster, i.InstanceType);
+                _maxPerInstance[key] = Math.Max(_maxPerInstance.GetValueOrDefault(key), i.TaskGroups.Values.Sum());
+            }
+
+            foreach (var svc in status.Services)
+            {
+                var seen = _serviceEventsSeen.GetValueOrDefault(svc.Spec.Name);
+                foreach (var e in svc.Events.Take(Math.Max(0, svc.Events.Length - seen)).Reverse())
+                {
+                    await Line("service", e.Message, e.CreatedAt);
+                }
+
+                _serviceEventsSeen[svc.Spec.Name] = svc.Events.Length;
+            }
+        }
+    }
+
+    private async Task Line(string what, string text, DateTimeOffset? at = null)
+    {
+        var t = at ?? await Control.Now();
+        console.MarkupLineInterpolated($"[grey]{t:HH:mm:ss}[/] [blue]{what,-7}[/] {text}");
+    }
+
+    private static bool Compare(double actual, string op, double expected, double tolerance) => op switch
+    {
+        "==" => Math.Abs(actual - expected) <= tolerance,
+        "!=" => Math.Abs(actual - expected) > tolerance,
+        ">=" => actual >= expected - tolerance,
+        "<=" => actual <= expected + tolerance,
+        ">" => actual > expected,
+        "<" => actual < expected,
+        _ => false,
+    };
+
+    private static string Describe(ScenarioStep s)
+    {
+        var condition = ScenarioParser.Conditions.First(s.Has);
+        var scope = string.Join(", ", new[] { "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType" }
+            .Where(s.Has).Select(k => $"{k} {s.Opt(k)}"));
+        return $"{condition} {s.Opt("op") ?? (condition == "maxTasksPerInstance" ? "<=" : "==")} {s.Opt(condition)}" + (scope.Length > 0 ? $" ({scope})" : "");
+    }
+
+    private static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static ImmutableArray<CapacityProviderStrategyItem> Strategy(ScenarioStep s, string key) =>
+        s.Maps(key).Select(m => new CapacityProviderStrategyItem(m.Str("capacityProvider"), m.Int("weight", 0), m.Int("base", 0))).ToImmutableArray();
+
+    private static ImmutableArray<Contracts.PlacementStrategy> Placement(ScenarioStep s) =>
+        s.Maps("placementStrategy").Select(m => new Contracts.PlacementStrategy(Enum.Parse<PlacementStrategyType>(m.Str("type")), m.Opt("field"))).ToImmutableArray();
+
+    private static LaunchType? LaunchTypeOf(ScenarioStep s) => s.Opt("launchType") is { } lt ? Enum.Parse<LaunchType>(lt) : null;
+}

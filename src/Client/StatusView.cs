@@ -1,0 +1,90 @@
+using System.Globalization;
+using Emulator.Contracts;
+using Spectre.Console;
+
+namespace Emulator.Client;
+
+/// <summary>Status as tables: clusters; or one cluster's providers (N, M, CPR), groups, instances, tasks and services.</summary>
+public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
+{
+    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(0);
+
+    public async Task ShowAsync(string? cluster)
+    {
+        if (cluster is null)
+        {
+            await ShowClusters();
+        }
+        else
+        {
+            Show(await Control.GetClusterStatus(cluster, false));
+        }
+    }
+
+    private async Task ShowClusters()
+    {
+        var names = await grains.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.Cluster);
+        var table = new Table().Title("Clusters")
+            .AddColumns("cluster", "status", "instances", "running", "pending", "provisioning", "services", "capacity providers", "cost USD");
+        foreach (var name in names)
+        {
+            var s = await Control.GetClusterStatus(name, false);
+            var c = s.Cluster;
+            table.AddRow(c.Name, c.Status, N(c.RegisteredContainerInstancesCount), N(c.RunningTasksCount), N(c.PendingTasksCount),
+                N(c.ProvisioningTasksCount), N(c.ActiveServicesCount), Markup.Escape(string.Join(", ", c.CapacityProviders)), Usd(s.Costs.Total));
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated($"[grey]emulated time {await Control.Now():u}[/]");
+    }
+
+    public void Show(ClusterStatus s)
+    {
+        console.MarkupLineInterpolated($"[bold]{s.Cluster.Name}[/] at [grey]{s.Now:u}[/] (emulated) — cost so far {Usd(s.Costs.Total)} USD");
+
+        var providers = new Table().Title("Capacity providers")
+            .AddColumns("provider", "type", "N", "M", "CPR", "target", "desired", "queued", "alarm", "cost USD");
+        foreach (var p in s.CapacityProviders)
+        {
+            var cas = p.Cas;
+            var asg = p.Spec is null ? null : s.AutoScalingGroups.FirstOrDefault(a => a.Spec.Name == p.Spec.AutoScalingGroup);
+            providers.AddRow(p.Name, p.Type.ToString(), cas is null ? "-" : N(cas.N), cas is null ? "-" : N(cas.M),
+                cas is null ? "-" : cas.Cpr.ToString("0.#", CultureInfo.InvariantCulture),
+                p.Spec is null ? "-" : N(p.Spec.ManagedScaling.TargetCapacity), asg is null ? "-" : N(asg.DesiredCapacity),
+                cas is null ? "-" : N(cas.Queued), cas?.Alarm ?? "-", Usd(s.Costs.ByCapacityProvider.GetValueOrDefault(p.Name)));
+        }
+
+        console.Write(providers);
+
+        var instances = new Table().Title("Container instances")
+            .AddColumns("container instance", "EC2", "type", "AZ", "provider", "status", "running", "CPU left", "memory left");
+        foreach (var i in s.Instances.Where(i => i.Status != ContainerInstanceStatus.INACTIVE).OrderBy(i => i.RegisteredAt))
+        {
+            instances.AddRow(i.ContainerInstanceId[..12], i.Ec2InstanceId, i.InstanceType + (i.IsSpot ? " (spot)" : ""), i.AvailabilityZone,
+                i.CapacityProvider ?? "-", i.Status.ToString(), N(i.RunningTasksCount), N(i.Remaining.Cpu), N(i.Remaining.Memory));
+        }
+
+        console.Write(instances);
+
+        var tasks = new Table().Title("Tasks by state and provider").AddColumns("lastStatus", "provider", "tasks");
+        foreach (var g in s.Tasks.GroupBy(t => (t.LastStatus, Provider: t.CapacityProvider ?? t.LaunchType.ToString())).OrderBy(g => g.Key.LastStatus))
+        {
+            tasks.AddRow(g.Key.LastStatus.ToString(), g.Key.Provider, N(g.Count()));
+        }
+
+        console.Write(tasks);
+
+        var services = new Table().Title("Services").AddColumns("service", "status", "desired", "running", "pending", "steady", "latest event");
+        foreach (var v in s.Services)
+        {
+            services.AddRow(v.Spec.Name, v.Status.ToString(), N(v.Spec.DesiredCount), N(v.RunningCount), N(v.PendingCount),
+                v.SteadyState ? "yes" : "no", Markup.Escape(v.Events.FirstOrDefault()?.Message ?? ""));
+        }
+
+        console.Write(services);
+    }
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Usd(decimal d) => d.ToString("0.0000", CultureInfo.InvariantCulture);
+}

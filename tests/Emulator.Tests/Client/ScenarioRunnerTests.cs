@@ -1,0 +1,57 @@
+using Emulator.Client.Scenarios;
+using Emulator.Tests.EndToEnd;
+using Spectre.Console.Testing;
+
+namespace Emulator.Tests.Client;
+
+/// <summary>The shipped scenario files run through the client's runner against the in-process cluster.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class ScenarioRunnerTests(EmulatorClusterFixture fixture)
+{
+    private async Task<(int Exit, string Output)> Run(string file)
+    {
+        var console = new TestConsole();
+        console.Profile.Width = 200;
+        var scenario = file.Contains('\n', StringComparison.Ordinal)
+            ? ScenarioParser.Parse(file, EmulatorClusterFixture.Unique("-s"))
+            : ScenarioParser.Parse(await File.ReadAllTextAsync(Path.Combine(ScenarioParserTests.RepoRoot(), "scenarios", file)), EmulatorClusterFixture.Unique("-s"));
+        var exit = await new ScenarioRunner(fixture.Grains, console).RunAsync(scenario, CancellationToken.None);
+        return (exit, console.Output);
+    }
+
+    [Theory]
+    [InlineData("scale-from-zero.yaml")]
+    [InlineData("fargate-split.yaml")]
+    [InlineData("seed-talk-walkthrough.yaml")]
+    [InlineData("workshop-capacity-providers.yaml")]
+    public async Task Shipped_scenario_passes(string file)
+    {
+        var (exit, output) = await Run(file);
+        Assert.True(exit == 0, output);
+        Assert.Contains("PASSED", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Seed_walkthrough_timeline_shows_CAS_and_instances()
+    {
+        var (exit, output) = await Run("seed-talk-walkthrough.yaml");
+        Assert.Equal(0, exit);
+        Assert.Contains("CPR 133.333", output, StringComparison.Ordinal);
+        Assert.Contains("in service in walk-asg", output, StringComparison.Ordinal);
+        Assert.Contains("terminated from walk-asg", output, StringComparison.Ordinal);
+        Assert.Contains("task(s) PROVISIONING", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Failing_assertion_exits_1_and_says_why()
+    {
+        var (exit, output) = await Run("""
+            name: impossible
+            steps:
+              - createCluster: { name: nope }
+              - assert: { registeredInstances: 5, cluster: nope }
+            """);
+        Assert.Equal(1, exit);
+        Assert.Contains("expected registeredInstances == 5", output, StringComparison.Ordinal);
+    }
+}
