@@ -18,8 +18,8 @@ status=${PIPESTATUS[0]}
 set -e
 
 # One plain closing line for CI: "N passed, N failed".
-passed=$(grep -Eo 'Passed: +[0-9]+,' "$log" | awk '{ s += $2 } END { print s + 0 }')
-failed=$(grep -Eo 'Failed: +[0-9]+,' "$log" | awk '{ s += $2 } END { print s + 0 }')
+passed=$( (grep -E '^ +Passed: +[0-9]+$' "$log" || true) | awk '{ s += $2 } END { print s + 0 }')
+failed=$( (grep -E '^ +Failed: +[0-9]+$' "$log" || true) | awk '{ s += $2 } END { print s + 0 }')
 rm -f "$log"
 echo "${passed:-0} passed, ${failed:-0} failed"
 exit "$status"

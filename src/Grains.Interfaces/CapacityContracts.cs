@@ -140,7 +140,8 @@ public sealed record AsgInfo(
     [property: Id(3)] ImmutableArray<AsgInstance> Instances,
     [property: Id(4)] string? CapacityProvider,
     [property: Id(5)] DateTimeOffset CreatedAt,
-    [property: Id(6)] string Status)
+    [property: Id(6)] string Status,
+    [property: Id(7)] decimal AccruedCost)
 {
     public int InService => Instances.Count(i => i.State == LifecycleState.InService);
 }

@@ -233,4 +233,38 @@ public interface IClusterGrain : IGrainWithStringKey
     [Alias("CheckInvariants")] Task<InvariantReport> CheckInvariants();
 
     [Alias("SetLaunchFaults")] Task SetLaunchFaults(LaunchFaults? faults);
+
+    /// <summary>B-PL-6: explains, without placing anything, how the request's tasks would be placed per provider.</summary>
+    [Alias("ExplainPlacement")] Task<ImmutableArray<PlacementExplanationInfo>> ExplainPlacement(LaunchRequest request);
+
+    [Alias("GetTaskCosts")] Task<TaskCostReport> GetTaskCosts();
 }
+
+/// <summary>Why a placement would go where it goes, or why it cannot (B-PL-5, B-PL-6).</summary>
+[GenerateSerializer, Immutable, Alias("PlacementExplanationInfo")]
+public sealed record PlacementExplanationInfo(
+    [property: Id(0)] string? CapacityProvider,
+    [property: Id(1)] int WouldPlace,
+    [property: Id(2)] int WouldNotPlace,
+    [property: Id(3)] string? Reason,
+    [property: Id(4)] string? ClosestContainerInstanceId,
+    [property: Id(5)] ImmutableArray<LaunchFailure> Rejected,
+    [property: Id(6)] ImmutableArray<string> Ranking,
+    [property: Id(7)] string Detail);
+
+/// <summary>Accrued cost in USD (B-IT-5): the cluster's task costs by service and by capacity provider.</summary>
+[GenerateSerializer, Immutable, Alias("TaskCostReport")]
+public sealed record TaskCostReport(
+    [property: Id(0)] ImmutableDictionary<string, decimal> ByService,
+    [property: Id(1)] ImmutableDictionary<string, decimal> ByCapacityProvider,
+    [property: Id(2)] decimal Fargate,
+    [property: Id(3)] decimal Ec2TaskShare);
+
+/// <summary>Accrued cost in USD of a cluster (B-IT-5): EC2 instances of its groups plus Fargate tasks.</summary>
+[GenerateSerializer, Immutable, Alias("CostReport")]
+public sealed record CostReport(
+    [property: Id(0)] decimal Total,
+    [property: Id(1)] decimal Instances,
+    [property: Id(2)] decimal Fargate,
+    [property: Id(3)] ImmutableDictionary<string, decimal> ByCapacityProvider,
+    [property: Id(4)] ImmutableDictionary<string, decimal> ByService);

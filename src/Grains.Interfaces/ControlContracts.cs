@@ -53,7 +53,8 @@ public sealed record ClusterStatus(
     [property: Id(3)] ImmutableArray<ContainerInstanceRecord> Instances,
     [property: Id(4)] ImmutableArray<TaskRecord> Tasks,
     [property: Id(5)] ImmutableArray<ServiceInfo> Services,
-    [property: Id(6)] DateTimeOffset Now);
+    [property: Id(6)] DateTimeOffset Now,
+    [property: Id(7)] CostReport Costs);
 
 /// <summary>
 /// The control plane's front door: operations that span several grains (resolve a task definition, validate a
@@ -96,4 +97,7 @@ public interface IEcsControlGrain : IGrainWithIntegerKey
     [Alias("GetClusterStatus")] Task<ClusterStatus> GetClusterStatus(string? cluster, bool includeStoppedTasks);
 
     [Alias("Now")] Task<DateTimeOffset> Now();
+
+    /// <summary>B-PL-6: how a RunTask with these parameters would be placed, and why instances were left out.</summary>
+    [Alias("ExplainRunTask")] Task<ImmutableArray<PlacementExplanationInfo>> ExplainRunTask(RunTaskRequest request);
 }

@@ -32,6 +32,9 @@ public sealed class AsgState
     [Id(9)] public string LastDesiredCause { get; set; } = "";
 
     [Id(10)] public ImmutableHashSet<string> ExhaustedPools { get; set; } = [];
+
+    /// <summary>Cost of instances already dropped from <see cref="Instances"/> (B-IT-5).</summary>
+    [Id(11)] public decimal DroppedInstancesCost { get; set; }
 }
 
 /// <summary>
@@ -444,6 +447,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         // Terminated instances are kept a while for Describe, then dropped.
         foreach (var old in S.Instances.Values.Where(i => i.State == LifecycleState.Terminated && i.TerminatedAt < now - TimeSpan.FromHours(1)).ToList())
         {
+            S.DroppedInstancesCost += TaskCosts.Instance(old.PricePerHour, old.LaunchedAt, old.TerminatedAt, now);
             S.Instances.Remove(old.InstanceId);
         }
 
@@ -482,9 +486,20 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     private string Arn => Arns.AutoScalingGroup(_rt.Region, _rt.Account, S.Uuid, Name);
 
     private AsgInfo Info() => new(Spec, Arn, S.Desired, S.Instances.Values.Where(i => i.State != LifecycleState.Terminated).ToImmutableArray(),
-        S.CapacityProvider, S.CreatedAt, "Active");
+        S.CapacityProvider, S.CreatedAt, "Active", AccruedCost());
 
-    private void Publish() => _rt.Metrics.RecordAsg(Name, S.Desired, S.Instances.Values.Count(i => i.State == LifecycleState.InService));
+    /// <summary>B-IT-5: every instance accrues its price per emulated second from launch to termination.</summary>
+    private decimal AccruedCost()
+    {
+        var now = Now;
+        return S.DroppedInstancesCost + S.Instances.Values.Sum(i => TaskCosts.Instance(i.PricePerHour, i.LaunchedAt, i.TerminatedAt, now));
+    }
+
+    private void Publish()
+    {
+        _rt.Metrics.RecordAsg(Name, S.Desired, S.Instances.Values.Count(i => i.State == LifecycleState.InService));
+        _rt.Metrics.RecordCost("AutoScalingGroupName", Name, Spec.ClusterName, AccruedCost());
+    }
 
     private static string? Validate(int min, int max, int desired)
     {

@@ -38,6 +38,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
     private bool _dirty;
     private long _lastPersistTicks;
     private IGrainTimer? _timer;
+    private long _figuresPublished;
 
     public ClusterGrain([PersistentState("cluster", "emulator")] IPersistentState<ClusterState> store, EmulatorRuntime runtime, ILogger<ClusterGrain> log)
     {
@@ -374,9 +375,9 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
                     {
                         queue = placement.Unplaced; // B-PQ-1: wait in the provider's PROVISIONING queue.
                     }
-                    else
+                    else if (request.ServiceName is null)
                     {
-                        failures.AddRange(Failures(placement));
+                        failures.AddRange(Failures(placement)); // a service logs the placement event instead (B-PQ-1)
                     }
                 }
 
@@ -675,6 +676,45 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
         return Task.CompletedTask;
     }
 
+    public Task<TaskCostReport> GetTaskCosts() => Task.FromResult(TaskCostReportNow());
+
+    public Task<ImmutableArray<PlacementExplanationInfo>> ExplainPlacement(LaunchRequest request)
+    {
+        EnsureExists();
+        var strategies = request.PlacementStrategies.IsDefault ? [] : request.PlacementStrategies;
+        var constraints = (request.PlacementConstraints.IsDefault ? [] : request.PlacementConstraints)
+            .AddRange(request.TaskDefinition.Spec.PlacementConstraints.IsDefault ? [] : request.TaskDefinition.Spec.PlacementConstraints);
+        var result = ImmutableArray.CreateBuilder<PlacementExplanationInfo>();
+        var working = S.Instances.Values.ToList();
+
+        // A copy of the random stream: explaining must not change what a later real placement chooses.
+        var random = new Random(SeededRandomSource.StableHash(Name + "/explain"));
+        foreach (var alloc in ResolveAllocations(request).Where(a => a.Count > 0))
+        {
+            var provider = alloc.CapacityProvider is null ? null : S.Providers.GetValueOrDefault(alloc.CapacityProvider);
+            if (IsFargate(request, provider))
+            {
+                result.Add(new PlacementExplanationInfo(alloc.CapacityProvider, alloc.Count, 0, null, null, [], [], "Fargate tasks need no container instance."));
+                continue;
+            }
+
+            var placement = PlacementEngine.Place(
+                working,
+                new PlacementRequest(request.TaskDefinition.Requirements, request.Group, alloc.Count, strategies, constraints, alloc.CapacityProvider),
+                random,
+                explain: true);
+            working = ApplyToWorkingCopy(working, placement, request);
+            var why = placement.Explanation;
+            result.Add(new PlacementExplanationInfo(
+                alloc.CapacityProvider, placement.Placed.Length, placement.Unplaced, why?.Reason, why?.ClosestContainerInstanceId,
+                why?.Rejected.Select(r => new LaunchFailure(Arns.ContainerInstance(_rt.Region, _rt.Account, Name, r.ContainerInstanceId), r.Reason, null)).ToImmutableArray() ?? [],
+                why?.Ranking ?? [],
+                why?.Detail ?? ""));
+        }
+
+        return Task.FromResult(result.ToImmutable());
+    }
+
     // ------------------------------------------------------------------ the tick
 
     private async Task Tick(CancellationToken cancellationToken)
@@ -863,19 +903,18 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
         return [.. byId.Values];
     }
 
-    private IEnumerable<LaunchFailure> Failures(PlacementResult placement)
+    private List<LaunchFailure> Failures(PlacementResult placement)
     {
         var why = placement.Explanation;
-        if (why is null || why.Rejected.IsEmpty)
+        if (why is null || why.Rejected.IsEmpty || why.Reason is null)
         {
-            yield return new LaunchFailure(null, why?.Reason ?? "RESOURCE:CPU", why?.Detail ?? "No Container Instances were found in your cluster.");
-            yield break;
+            // No usable container instance at all: AWS answers RunTask with an error, not a failure entry.
+            throw ErrorCodes.Invalid(why?.Detail is { Length: > 0 } detail ? detail : PlacementMessages.NoInstancesInCluster);
         }
 
-        foreach (var r in why.Rejected)
-        {
-            yield return new LaunchFailure(Arns.ContainerInstance(_rt.Region, _rt.Account, Name, r.ContainerInstanceId), r.Reason, null);
-        }
+        return why.Rejected
+            .Select(r => new LaunchFailure(Arns.ContainerInstance(_rt.Region, _rt.Account, Name, r.ContainerInstanceId), r.Reason, null))
+            .ToList();
     }
 
     private TaskRecord NewTask(LaunchRequest request, string? provider, LaunchType launchType, DateTimeOffset now)
@@ -1011,6 +1050,20 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
 
     private void Remove(TaskRecord t)
     {
+        // B-IT-5: a deleted task's cost stays in the totals.
+        var cost = TaskCost(t, Now);
+        if (t.ServiceName is { } service)
+        {
+            S.DeletedTaskCostByService[service] = S.DeletedTaskCostByService.GetValueOrDefault(service) + cost;
+        }
+
+        var key = t.CapacityProvider ?? t.LaunchType.ToString();
+        S.DeletedTaskCostByProvider[key] = S.DeletedTaskCostByProvider.GetValueOrDefault(key) + cost;
+        if (t.LaunchType == LaunchType.FARGATE)
+        {
+            S.DeletedFargateCost += cost;
+        }
+
         S.Tasks.Remove(t.TaskId);
         if (t.ServiceName is { } svc)
         {
@@ -1160,11 +1213,71 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             }
         }
 
+        if (++_figuresPublished % 20 == 0)
+        {
+            var costs = TaskCostReportNow();
+            foreach (var (service, usd) in costs.ByService)
+            {
+                _rt.Metrics.RecordCost("ServiceName", service, Name, usd);
+            }
+
+            foreach (var (provider, usd) in costs.ByCapacityProvider)
+            {
+                _rt.Metrics.RecordCost("CapacityProviderName", provider, Name, usd);
+            }
+        }
+
         _rt.Metrics.RecordCluster(Name, new ClusterFigures(
             byState,
             registered.Cpu == 0 ? 0 : 100.0 * used.Cpu / registered.Cpu,
             registered.Memory == 0 ? 0 : 100.0 * used.Memory / registered.Memory,
             S.Queue.Count));
+    }
+
+    private decimal TaskCost(TaskRecord t, DateTimeOffset now)
+    {
+        if (t.ContainerInstanceId is { } ci && S.Instances.TryGetValue(ci, out var instance))
+        {
+            var hourly = _rt.Catalog.Get(instance.InstanceType).OnDemandPricePerHour;
+            if (instance.IsSpot)
+            {
+                hourly = AutoScalingGroups.SpotPrice(hourly, _rt.Options.SpotPriceFraction);
+            }
+
+            return TaskCosts.Accrued(t, hourly, instance.Registered.Cpu, now);
+        }
+
+        return TaskCosts.Accrued(t, null, 0, now);
+    }
+
+    private TaskCostReport TaskCostReportNow()
+    {
+        var now = Now;
+        var byService = new Dictionary<string, decimal>(S.DeletedTaskCostByService, StringComparer.Ordinal);
+        var byProvider = new Dictionary<string, decimal>(S.DeletedTaskCostByProvider, StringComparer.Ordinal);
+        var fargate = S.DeletedFargateCost;
+        var ec2 = 0m;
+        foreach (var t in S.Tasks.Values)
+        {
+            var cost = TaskCost(t, now);
+            if (t.ServiceName is { } service)
+            {
+                byService[service] = byService.GetValueOrDefault(service) + cost;
+            }
+
+            var key = t.CapacityProvider ?? t.LaunchType.ToString();
+            byProvider[key] = byProvider.GetValueOrDefault(key) + cost;
+            if (t.LaunchType == LaunchType.FARGATE)
+            {
+                fargate += cost;
+            }
+            else
+            {
+                ec2 += cost;
+            }
+        }
+
+        return new TaskCostReport(byService.ToImmutableDictionary(), byProvider.ToImmutableDictionary(), fargate, ec2);
     }
 
     private ClusterInfo Info()

@@ -42,4 +42,10 @@ public sealed class ClusterState
     [Id(12)] public DateTimeOffset CreatedAt { get; set; }
 
     [Id(13)] public long EventSequence { get; set; }
+
+    [Id(14)] public Dictionary<string, decimal> DeletedTaskCostByService { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(15)] public Dictionary<string, decimal> DeletedTaskCostByProvider { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(16)] public decimal DeletedFargateCost { get; set; }
 }

@@ -157,6 +157,11 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
             throw ErrorCodes.Invalid("Count must be between 1 and 10.");
         }
 
+        return await Cluster(Arns.ClusterName(request.Cluster)).LaunchTasks(await ToLaunchRequest(request));
+    }
+
+    private async Task<LaunchRequest> ToLaunchRequest(RunTaskRequest request)
+    {
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         if (!td.Active)
         {
@@ -166,10 +171,10 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
         var strategies = request.PlacementStrategies.IsDefaultOrEmpty ? PlacementDefaults.ForRunTask : request.PlacementStrategies;
         var constraints = request.PlacementConstraints.IsDefault ? [] : request.PlacementConstraints;
         ValidatePlacement(strategies, constraints);
-        return await Cluster(Arns.ClusterName(request.Cluster)).LaunchTasks(new LaunchRequest(
+        return new LaunchRequest(
             td, request.Count, request.Group ?? "family:" + td.Family, request.StartedBy, null, null, request.LaunchType,
             request.CapacityProviderStrategy.IsDefault ? [] : request.CapacityProviderStrategy, [], strategies, constraints, [], false,
-            request.ClientToken));
+            request.ClientToken);
     }
 
     public async Task<TaskRecord> StopTask(string? cluster, string task, string? reason)
@@ -299,10 +304,28 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
             }
         }
 
-        return new ClusterStatus(info, providers, asgs.ToImmutable(), instances, tasks, services.ToImmutable(), runtime.Clock.Now);
+        // B-IT-5: EC2 groups cost their instances; Fargate providers cost their tasks; services their tasks' share.
+        var taskCosts = await grain.GetTaskCosts();
+        var byProvider = ImmutableDictionary.CreateBuilder<string, decimal>(StringComparer.Ordinal);
+        foreach (var p in providers)
+        {
+            byProvider[p.Name] = p.Spec is { } spec
+                ? asgs.FirstOrDefault(a => a.Spec.Name == spec.AutoScalingGroup)?.AccruedCost ?? 0
+                : taskCosts.ByCapacityProvider.GetValueOrDefault(p.Name);
+        }
+
+        var instanceCost = asgs.Sum(a => a.AccruedCost);
+        var costs = new CostReport(instanceCost + taskCosts.Fargate, instanceCost, taskCosts.Fargate, byProvider.ToImmutable(), taskCosts.ByService);
+        return new ClusterStatus(info, providers, asgs.ToImmutable(), instances, tasks, services.ToImmutable(), runtime.Clock.Now, costs);
     }
 
     public Task<DateTimeOffset> Now() => Task.FromResult(runtime.Clock.Now);
+
+    public async Task<ImmutableArray<PlacementExplanationInfo>> ExplainRunTask(RunTaskRequest request)
+    {
+        var launch = await ToLaunchRequest(request);
+        return await Cluster(Arns.ClusterName(request.Cluster)).ExplainPlacement(launch);
+    }
 
     private async Task<CapacityProviderInfo?> DescribeOne(string name) => name switch
     {

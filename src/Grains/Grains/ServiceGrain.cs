@@ -405,7 +405,8 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             dirty = true;
         }
 
-        if (S.Status == ServiceStatus.DRAINING && active.Count == 0)
+        // B-SV-7: DRAINING until every task has actually stopped.
+        if (S.Status == ServiceStatus.DRAINING && snapshot.Tasks.All(t => t.LastStatus == TaskStatus.STOPPED))
         {
             S.Status = ServiceStatus.INACTIVE;
             await Cluster.RemoveService(Name);

@@ -20,6 +20,7 @@ public sealed class EmulatorMetrics : IDisposable
     private readonly ConcurrentDictionary<string, (int Desired, int InService)> _asg = new();
     private readonly ConcurrentDictionary<string, ClusterFigures> _clusters = new();
     private readonly LagReservoir _lag = new(4096);
+    private readonly ConcurrentDictionary<(string Dimension, string Name, string Cluster), double> _costs = new();
 
     public EmulatorMetrics()
     {
@@ -41,6 +42,9 @@ public sealed class EmulatorMetrics : IDisposable
             new Measurement<double>(kv.Value.CpuReservation, new KeyValuePair<string, object?>("ClusterName", kv.Key))), "%");
         _meter.CreateObservableGauge("MemoryReservation", () => _clusters.Select(kv =>
             new Measurement<double>(kv.Value.MemoryReservation, new KeyValuePair<string, object?>("ClusterName", kv.Key))), "%");
+        _meter.CreateObservableGauge("emulator.cost", () => _costs.Select(kv =>
+            new Measurement<double>(kv.Value, new(kv.Key.Dimension, kv.Key.Name), new("ClusterName", kv.Key.Cluster))),
+            "USD", "Accrued cost by Auto Scaling group, capacity provider and service (B-IT-5).");
         _meter.CreateObservableGauge("emulator.provisioning.queue", () => _clusters.Select(kv =>
             new Measurement<int>(kv.Value.Queued, new KeyValuePair<string, object?>("ClusterName", kv.Key))), "{task}");
     }
@@ -54,6 +58,9 @@ public sealed class EmulatorMetrics : IDisposable
     public void RemoveAsg(string name) => _asg.TryRemove(name, out _);
 
     public void RecordCluster(string cluster, ClusterFigures figures) => _clusters[cluster] = figures;
+
+    /// <summary>B-IT-5: accrued USD of one thing (dimension AutoScalingGroupName / CapacityProviderName / ServiceName).</summary>
+    public void RecordCost(string dimension, string name, string cluster, decimal usd) => _costs[(dimension, name, cluster)] = (double)usd;
 
     public void RemoveCluster(string cluster) => _clusters.TryRemove(cluster, out _);
 

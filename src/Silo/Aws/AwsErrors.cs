@@ -1,0 +1,23 @@
+using Emulator.Contracts;
+
+namespace Emulator.Silo.Aws;
+
+/// <summary>
+/// The one catalogue from error codes to the wire (B-W-1, B-W-3): HTTP status, and for the query protocol whether
+/// the fault is the sender's or the receiver's. ServerException is the only 5xx of ECS.
+/// </summary>
+public static class AwsErrors
+{
+    public const string UnknownOperation = "UnknownOperationException";
+    public const string InvalidAction = "InvalidAction";
+    public const string MissingAction = "MissingAction";
+    public const string InternalFailure = "InternalFailure";
+
+    public static int StatusOf(string code) => code switch
+    {
+        ErrorCodes.ServerException or InternalFailure => 500,
+        _ => 400,
+    };
+
+    public static string QueryFaultOf(string code) => StatusOf(code) >= 500 ? "Receiver" : "Sender";
+}

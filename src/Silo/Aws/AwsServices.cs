@@ -1,0 +1,35 @@
+namespace Emulator.Silo.Aws;
+
+/// <summary>How each emulated AWS service is addressed on the wire (B-W-1..3).</summary>
+public static class AwsServices
+{
+    public const string Ecs = "ecs";
+    public const string AutoScaling = "autoscaling";
+    public const string Ec2 = "ec2";
+    public const string CloudWatch = "cloudwatch";
+    public const string ApplicationAutoScaling = "application-autoscaling";
+
+    /// <summary>X-Amz-Target prefixes of the JSON protocol services.</summary>
+    public static readonly IReadOnlyDictionary<string, string> JsonTargets = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["AmazonEC2ContainerServiceV20141113"] = Ecs,
+        ["AnyScaleFrontendService"] = ApplicationAutoScaling,
+        ["GraniteServiceVersion20100801"] = CloudWatch,
+    };
+
+    /// <summary>Query protocol Version values.</summary>
+    public static readonly IReadOnlyDictionary<string, string> QueryVersions = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["2011-01-01"] = AutoScaling,
+        ["2016-11-15"] = Ec2,
+        ["2010-08-01"] = CloudWatch,
+    };
+
+    /// <summary>XML namespaces of query protocol responses.</summary>
+    public static readonly IReadOnlyDictionary<string, string> XmlNamespaces = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [AutoScaling] = "http://autoscaling.amazonaws.com/doc/2011-01-01/",
+        [Ec2] = "http://ec2.amazonaws.com/doc/2016-11-15/",
+        [CloudWatch] = "http://monitoring.amazonaws.com/doc/2010-08-01/",
+    };
+}
