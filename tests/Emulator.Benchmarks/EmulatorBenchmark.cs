@@ -107,6 +107,7 @@ public static class EmulatorBenchmark
     public const int TaskMemory = 512;
     private const string InstanceType = "m5.large";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(5);
 
     public static async Task<EmulatorResult> Run(IServiceProvider services, IGrainFactory grains, BenchmarkOptions o, CallProfile? profile, TextWriter log)
     {
@@ -117,6 +118,10 @@ public static class EmulatorBenchmark
 
         var registered = runtime.Catalog.Registered(InstanceType);
         var capacity = o.Instances * Math.Min(registered.Cpu / TaskCpu, registered.Memory / TaskMemory);
+        if (o.Tasks > capacity)
+        {
+            log.WriteLine($"  note: {o.Tasks:N0} tasks do not fit on {o.Instances:N0} {InstanceType} (room for {capacity:N0}); the run will stall");
+        }
         var td = await control.RegisterTaskDefinition(new TaskDefinitionSpec(
             "bench-web",
             [new ContainerDefinition("app", "public.ecr.aws/nginx/nginx:latest", TaskCpu, TaskMemory, null, true, [], null, 0)],
@@ -240,6 +245,7 @@ public static class EmulatorBenchmark
     private static async Task<Observation> Observe(IClusterGrain cluster, Task update, Stopwatch sw, int tasks, TimeSpan timeout)
     {
         var seen = new Observation();
+        var lastChange = sw.Elapsed;
         while (sw.Elapsed < timeout)
         {
             var delay = Task.Delay(PollInterval);
@@ -263,7 +269,13 @@ public static class EmulatorBenchmark
             }
 
             // Bridge tasks go PENDING the moment they are placed; the CPU reserved on instances confirms it.
-            seen.Placed = Math.Min(info.PendingTasksCount + info.RunningTasksCount, info.ReservedResources.Cpu / TaskCpu);
+            var placed = Math.Min(info.PendingTasksCount + info.RunningTasksCount, info.ReservedResources.Cpu / TaskCpu);
+            if (placed != seen.Placed || info.RunningTasksCount != seen.Running)
+            {
+                lastChange = sw.Elapsed;
+            }
+
+            seen.Placed = placed;
             seen.Running = info.RunningTasksCount;
             if (seen.PlacedSeconds is null && seen.Placed >= tasks)
             {
@@ -273,6 +285,13 @@ public static class EmulatorBenchmark
             if (seen.Running >= tasks)
             {
                 seen.RunningSeconds = sw.Elapsed.TotalSeconds;
+                return seen;
+            }
+
+            // More tasks than fit (or a placement failure) would otherwise wait for the full timeout.
+            if (update.IsCompleted && sw.Elapsed - lastChange > StallAfter)
+            {
+                seen.Error = $"stalled for {StallAfter.TotalSeconds:0} s at {seen.Placed:N0} placed, {seen.Running:N0} running";
                 return seen;
             }
         }
