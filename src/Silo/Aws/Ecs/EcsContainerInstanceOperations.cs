@@ -40,8 +40,6 @@ public static class EcsContainerInstanceOperations
     [AwsOperation(AwsServices.Ecs, "ListContainerInstances")]
     public static async Task<JsonObject> ListContainerInstances(JsonInput input, AwsContext context)
     {
-        var cluster = context.Cluster(input.String("cluster"));
-        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
         ClusterQueryExpression? filter = null;
         if (input.String("filter") is { Length: > 0 } expression)
         {
@@ -61,6 +59,8 @@ public static class EcsContainerInstanceOperations
             throw ErrorCodes.Invalid($"Invalid status '{status}': valid values are ACTIVE, DRAINING, REGISTERING, DEREGISTERING, REGISTRATION_FAILED.");
         }
 
+        var cluster = context.Cluster(input.String("cluster"));
+        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
         var instances = (await cluster.GetInstances())
             .Where(i => status is null ? i.Status is ContainerInstanceStatus.ACTIVE or ContainerInstanceStatus.DRAINING : i.Status.ToString() == status)
             .Where(i => filter is null || filter.Evaluate(i))

@@ -62,9 +62,9 @@ public static class EcsServiceOperations
     [AwsOperation(AwsServices.Ecs, "ListServices")]
     public static async Task<JsonObject> ListServices(JsonInput input, AwsContext context)
     {
-        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
         var launchType = input.Enum<LaunchType>("launchType");
         var scheduling = input.Enum<SchedulingStrategy>("schedulingStrategy");
+        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
         var arns = new List<string>();
         foreach (var s in cluster.Services)
         {

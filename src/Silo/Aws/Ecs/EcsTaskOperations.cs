@@ -68,8 +68,8 @@ public static class EcsTaskOperations
     [AwsOperation(AwsServices.Ecs, "ListTasks")]
     public static async Task<JsonObject> ListTasks(JsonInput input, AwsContext context)
     {
-        var cluster = context.Cluster(input.String("cluster"));
-        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        // Input is validated before anything is looked up, like AWS.
+        var launchType = input.Enum<LaunchType>("launchType");
         var desired = input.String("desiredStatus") switch
         {
             null or "RUNNING" => DesiredStatus.RUNNING,
@@ -78,8 +78,10 @@ public static class EcsTaskOperations
             var v => throw ErrorCodes.Invalid($"Invalid desiredStatus '{v}': valid values are RUNNING, PENDING, STOPPED."),
         };
         var pendingOnly = input.String("desiredStatus") == "PENDING";
+        var cluster = context.Cluster(input.String("cluster"));
+        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
         var tasks = await cluster.ListTasks(new TaskFilter(input.String("serviceName") is { } s ? Arns.ShortName(s) : null, input.String("family"),
-            input.String("startedBy"), input.String("containerInstance"), desired, input.Enum<LaunchType>("launchType")));
+            input.String("startedBy"), input.String("containerInstance"), desired, launchType));
         var arns = tasks.Where(t => !pendingOnly || t.LastStatus < TaskStatus.RUNNING)
             .OrderBy(t => t.CreatedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal)
             .Select(t => Arns.Task(context.Region, context.Account, info.Name, t.TaskId)).ToList();
