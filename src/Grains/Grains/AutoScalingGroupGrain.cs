@@ -131,6 +131,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             MaxSize = max,
             NewInstancesProtectedFromScaleIn = update.NewInstancesProtectedFromScaleIn ?? Spec.NewInstancesProtectedFromScaleIn,
             CapacityRebalance = update.CapacityRebalance ?? Spec.CapacityRebalance,
+            Tags = update.Tags is { } tags ? Spec.Tags.SetItems(tags) : Spec.Tags,
         };
         if (desired != S.Desired)
         {

@@ -220,7 +220,7 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
         S.Datapoints = decision.Datapoints;
         S.Last = new CasStatus(decision.Metrics.M, decision.Metrics.N, decision.Metrics.Cpr, ms.TargetCapacity,
             decision.NewDesired ?? asg.DesiredCapacity, now, decision.Alarm.ToString(), decision.Explanation, provisioning.Count,
-            decision.Datapoints, _evaluations);
+            decision.Datapoints, _evaluations, S.AlarmId);
         _rt.Metrics.RecordCpr(clusterName, Name, decision.Metrics.Cpr);
         PublishCprDatapoint(clusterName, now, decision.Metrics.Cpr);
         cluster.AppendEvents([new EmulatorEvent(0, RandomIds.Uuid(_random), EventTypes.CapacityProviderReservation, EventTypes.SourceEmulator, now,
