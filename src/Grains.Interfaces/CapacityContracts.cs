@@ -36,7 +36,8 @@ public sealed record CasStatus(
     [property: Id(7)] string Explanation,
     [property: Id(8)] int Queued,
     [property: Id(9)] ImmutableArray<double> Datapoints,
-    [property: Id(10)] long Evaluations);
+    [property: Id(10)] long Evaluations,
+    [property: Id(11)] string? AlarmId = null);
 
 [GenerateSerializer, Immutable, Alias("CapacityProviderInfo")]
 public sealed record CapacityProviderInfo(
@@ -152,7 +153,8 @@ public sealed record AsgUpdate(
     [property: Id(1)] int? MaxSize,
     [property: Id(2)] int? DesiredCapacity,
     [property: Id(3)] bool? NewInstancesProtectedFromScaleIn,
-    [property: Id(4)] bool? CapacityRebalance);
+    [property: Id(4)] bool? CapacityRebalance,
+    [property: Id(5)] ImmutableDictionary<string, string>? Tags = null);
 
 /// <summary>
 /// An EC2 Auto Scaling group (B-ASG-1..4, B-ASG-6) with its EC2 instances: launches toward desired capacity

@@ -52,6 +52,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     private readonly ILogger<AutoScalingGroupGrain> _log;
     private Random _random = new(0);
     private IGrainTimer? _timer;
+    private DateTimeOffset _nextGroupMetricsAt;
 
     public AutoScalingGroupGrain([PersistentState("asg", "emulator")] IPersistentState<AsgState> store, EmulatorRuntime runtime, ILogger<AutoScalingGroupGrain> log)
     {
@@ -130,6 +131,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             MaxSize = max,
             NewInstancesProtectedFromScaleIn = update.NewInstancesProtectedFromScaleIn ?? Spec.NewInstancesProtectedFromScaleIn,
             CapacityRebalance = update.CapacityRebalance ?? Spec.CapacityRebalance,
+            Tags = update.Tags is { } tags ? Spec.Tags.SetItems(tags) : Spec.Tags,
         };
         if (desired != S.Desired)
         {
@@ -499,6 +501,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     {
         _rt.Metrics.RecordAsg(Name, S.Desired, S.Instances.Values.Count(i => i.State == LifecycleState.InService));
         _rt.Metrics.RecordCost("AutoScalingGroupName", Name, Spec.ClusterName, AccruedCost());
+        PublishGroupMetrics();
     }
 
     private static string? Validate(int min, int max, int desired)
@@ -543,4 +546,20 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "ASG {Asg}: terminated {Instance}")]
     private partial void LogTerminated(string asg, string instance);
+
+    /// <summary>AWS/AutoScaling group metrics to the CloudWatch store, once per metric period (emulated).</summary>
+    private void PublishGroupMetrics()
+    {
+        var now = Now;
+        if (now < _nextGroupMetricsAt)
+        {
+            return;
+        }
+
+        _nextGroupMetricsAt = now + _rt.Options.Timings.MetricPeriod;
+        var inService = S.Instances.Values.Count(i => i.State == LifecycleState.InService);
+        GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.AutoScaling).Put([
+            MetricNamespaces.Datum("GroupDesiredCapacity", now, S.Desired, "None", ("AutoScalingGroupName", Name)),
+            MetricNamespaces.Datum("GroupInServiceInstances", now, inService, "None", ("AutoScalingGroupName", Name))]).Ignore();
+    }
 }

@@ -220,8 +220,9 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
         S.Datapoints = decision.Datapoints;
         S.Last = new CasStatus(decision.Metrics.M, decision.Metrics.N, decision.Metrics.Cpr, ms.TargetCapacity,
             decision.NewDesired ?? asg.DesiredCapacity, now, decision.Alarm.ToString(), decision.Explanation, provisioning.Count,
-            decision.Datapoints, _evaluations);
+            decision.Datapoints, _evaluations, S.AlarmId);
         _rt.Metrics.RecordCpr(clusterName, Name, decision.Metrics.Cpr);
+        PublishCprDatapoint(clusterName, now, decision.Metrics.Cpr);
         cluster.AppendEvents([new EmulatorEvent(0, RandomIds.Uuid(_random), EventTypes.CapacityProviderReservation, EventTypes.SourceEmulator, now,
             [Arns.CapacityProvider(_rt.Region, _rt.Account, Name)],
             ImmutableDictionary<string, string>.Empty
@@ -307,4 +308,9 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
 
     [LoggerMessage(Level = LogLevel.Information, Message = "CAS {Provider}: {Explanation}")]
     private partial void LogScaling(string provider, string explanation);
+
+    /// <summary>B-CAS-3: one CloudWatch CapacityProviderReservation datapoint per evaluation, at its emulated time.</summary>
+    private void PublishCprDatapoint(string clusterName, DateTimeOffset at, double cpr) =>
+        GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.ManagedScaling).Put([
+            MetricNamespaces.Datum("CapacityProviderReservation", at, cpr, "Percent", ("ClusterName", clusterName), ("CapacityProviderName", Name))]).Ignore();
 }

@@ -1327,6 +1327,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             registered.Cpu == 0 ? 0 : 100.0 * used.Cpu / registered.Cpu,
             registered.Memory == 0 ? 0 : 100.0 * used.Memory / registered.Memory,
             S.Queue.Count));
+        PublishReservationMetrics(registered, used);
     }
 
     private decimal TaskCost(TaskRecord t, DateTimeOffset now)
@@ -1426,4 +1427,23 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Cluster {Cluster}: container instance {Id} registered for {Ec2} ({Type})")]
     private partial void LogRegistered(string cluster, string id, string ec2, string type);
+
+    // ------------------------------------------------------------------ CloudWatch (AWS/ECS)
+
+    private DateTimeOffset _nextReservationMetricsAt;
+
+    /// <summary>AWS/ECS CPUReservation / MemoryReservation to the CloudWatch store, once per metric period (emulated).</summary>
+    private void PublishReservationMetrics(ResourceSet registered, ResourceSet used)
+    {
+        var now = Now;
+        if (now < _nextReservationMetricsAt)
+        {
+            return;
+        }
+
+        _nextReservationMetricsAt = now + _rt.Options.Timings.MetricPeriod;
+        GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.Ecs).Put([
+            MetricNamespaces.Datum("CPUReservation", now, registered.Cpu == 0 ? 0 : 100.0 * used.Cpu / registered.Cpu, "Percent", ("ClusterName", Name)),
+            MetricNamespaces.Datum("MemoryReservation", now, registered.Memory == 0 ? 0 : 100.0 * used.Memory / registered.Memory, "Percent", ("ClusterName", Name))]).Ignore();
+    }
 }

@@ -156,12 +156,16 @@ public static partial class AwsEndpoint
         XNamespace ns = service is null ? AwsServices.XmlNamespaces[AwsServices.AutoScaling] : AwsServices.XmlNamespaces[service];
         http.Response.StatusCode = AwsErrors.StatusOf(code);
         http.Response.ContentType = "text/xml";
-        var xml = new XElement(ns + "ErrorResponse",
-            new XElement(ns + "Error",
-                new XElement(ns + "Type", AwsErrors.QueryFaultOf(code)),
-                new XElement(ns + "Code", code),
-                new XElement(ns + "Message", message)),
-            new XElement(ns + "RequestId", requestId));
+        var xml = service == AwsServices.Ec2
+            ? new XElement("Response", // EC2's own error shape, without a namespace
+                new XElement("Errors", new XElement("Error", new XElement("Code", code), new XElement("Message", message))),
+                new XElement("RequestID", requestId))
+            : new XElement(ns + "ErrorResponse",
+                new XElement(ns + "Error",
+                    new XElement(ns + "Type", AwsErrors.QueryFaultOf(code)),
+                    new XElement(ns + "Code", code),
+                    new XElement(ns + "Message", message)),
+                new XElement(ns + "RequestId", requestId));
         await http.Response.WriteAsync(xml.ToString(SaveOptions.DisableFormatting), Encoding.UTF8);
     }
 

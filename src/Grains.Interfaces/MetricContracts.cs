@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Emulator.Contracts;
+
+[GenerateSerializer, Immutable, Alias("MetricDimension")]
+public sealed record MetricDimension(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Value);
+
+/// <summary>One CloudWatch datapoint at an emulated time. Dimensions are kept sorted by name.</summary>
+[GenerateSerializer, Immutable, Alias("MetricDatum")]
+public sealed record MetricDatum(
+    [property: Id(0)] string MetricName,
+    [property: Id(1)] ImmutableArray<MetricDimension> Dimensions,
+    [property: Id(2)] DateTimeOffset Timestamp,
+    [property: Id(3)] double Value,
+    [property: Id(4)] string Unit);
+
+/// <summary>A metric series: name and dimensions (ListMetrics).</summary>
+[GenerateSerializer, Immutable, Alias("MetricSeries")]
+public sealed record MetricSeries(
+    [property: Id(0)] string MetricName,
+    [property: Id(1)] ImmutableArray<MetricDimension> Dimensions,
+    [property: Id(2)] string Unit);
+
+/// <summary>
+/// The CloudWatch metrics of one namespace (AWS/ECS/ManagedScaling CapacityProviderReservation B-CAS-3, AWS/ECS
+/// CPUReservation/MemoryReservation, AWS/AutoScaling GroupDesiredCapacity/GroupInServiceInstances), one grain per
+/// namespace. Datapoints are in emulated time and kept in memory for one emulated day per series (known gap: AWS
+/// keeps 15 months and rolls up resolutions).
+/// </summary>
+[Alias("IMetricStoreGrain")]
+public interface IMetricStoreGrain : IGrainWithStringKey
+{
+    [Alias("Put"), OneWay] Task Put(ImmutableArray<MetricDatum> data);
+
+    /// <summary>Datapoints of the series with exactly these dimensions in [start, end).</summary>
+    [Alias("Get")]
+    Task<ImmutableArray<MetricDatum>> Get(string metricName, ImmutableArray<MetricDimension> dimensions, DateTimeOffset start, DateTimeOffset end);
+
+    /// <summary>Series whose name matches (null: any) and that have all the given dimensions (an empty value: any value).</summary>
+    [Alias("List")]
+    Task<ImmutableArray<MetricSeries>> List(string? metricName, ImmutableArray<MetricDimension> dimensions);
+}
+
+public static class MetricNamespaces
+{
+    public const string ManagedScaling = "AWS/ECS/ManagedScaling";
+    public const string Ecs = "AWS/ECS";
+    public const string AutoScaling = "AWS/AutoScaling";
+
+    public static ImmutableArray<string> All { get; } = [ManagedScaling, Ecs, AutoScaling];
+
+    public static MetricDatum Datum(string metricName, DateTimeOffset at, double value, string unit, params ReadOnlySpan<(string Name, string Value)> dimensions)
+    {
+        var dims = ImmutableArray.CreateBuilder<MetricDimension>(dimensions.Length);
+        foreach (var (n, v) in dimensions)
+        {
+            dims.Add(new MetricDimension(n, v));
+        }
+
+        dims.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return new MetricDatum(metricName, dims.MoveToImmutable(), at, value, unit);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Xml.Linq;
+using Emulator.Contracts;
+
+namespace Emulator.Silo.Aws;
+
+/// <summary>
+/// Building query protocol XML (B-W-3): elements without a namespace (the endpoint adds the service's), absent
+/// members left out, lists as <c>member</c> (Auto Scaling, CloudWatch) or <c>item</c> (EC2) children, timestamps
+/// ISO 8601 in UTC.
+/// </summary>
+public static class QueryXml
+{
+    public static XElement E(string name, params object?[] content) => new(name, content.Where(c => c is not null));
+
+    /// <summary>A leaf, or null (left out) when the value is null.</summary>
+    public static XElement? V(string name, object? value) => value switch
+    {
+        null => null,
+        bool b => new XElement(name, b ? "true" : "false"),
+        DateTimeOffset t => new XElement(name, Time(t)),
+        double d => new XElement(name, d.ToString("R", CultureInfo.InvariantCulture)),
+        IFormattable f => new XElement(name, f.ToString(null, CultureInfo.InvariantCulture)),
+        _ => new XElement(name, value.ToString()),
+    };
+
+    public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>A list of structures or leaves as <c>member</c> children.</summary>
+    public static XElement Members(string name, IEnumerable<object?> items) => List(name, "member", items);
+
+    /// <summary>An EC2 list (<c>item</c> children).</summary>
+    public static XElement Items(string name, IEnumerable<object?> items) => List(name, "item", items);
+
+    /// <summary>A list of strings as <c>member</c> children.</summary>
+    public static XElement MemberStrings(string name, IEnumerable<string> items) => new(name, items.Select(s => new XElement("member", s)));
+
+    /// <summary>
+    /// MaxRecords / NextToken pagination over a stable ordering; a bad token is InvalidNextToken and a bad size a
+    /// ValidationError, as the query services report them.
+    /// </summary>
+    public static (IReadOnlyList<T> Page, string? NextToken) Page<T>(IReadOnlyList<T> items, QueryInput input, int defaultSize, int maxSize,
+        string tokenName = "NextToken", string sizeName = "MaxRecords")
+    {
+        var max = input.Int(sizeName);
+        if (max is { } m && (m < 1 || m > maxSize))
+        {
+            throw QueryInput.Validation($"1 validation error detected: Value '{m}' at '{Lower(sizeName)}' failed to satisfy constraint: Member must have value between 1 and {maxSize}");
+        }
+
+        try
+        {
+            return Paging.Page(items, input.String(tokenName), max ?? defaultSize, defaultSize, maxSize);
+        }
+        catch (EcsException e) when (e.Code == ErrorCodes.InvalidParameter)
+        {
+            throw new EcsException("InvalidNextToken", "The token passed in NextToken is invalid.");
+        }
+    }
+
+    private static XElement List(string name, string itemName, IEnumerable<object?> items) =>
+        new(name, items.Where(i => i is not null).Select(i => i is XElement e && e.Name.LocalName == itemName ? e : new XElement(itemName, i is XElement x ? x.Nodes() : i)));
+
+    private static string Lower(string s) => s.Length == 0 ? s : char.ToLowerInvariant(s[0]) + s[1..];
+}

@@ -1,0 +1,325 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using Emulator.Contracts;
+using Emulator.Model.Metrics;
+using Emulator.Model.Scaling;
+
+namespace Emulator.Silo.Aws.CloudWatch;
+
+/// <summary>
+/// CloudWatch over both of its protocols (query 2010-08-01 and JSON 1.0 GraniteServiceVersion20100801): the metrics
+/// the emulator publishes (B-CAS-3 CapacityProviderReservation, AWS/ECS reservations, AWS/AutoScaling group sizes) and
+/// the alarms of the target tracking policy behind managed scaling (B-CAS-4, B-CAS-5). Each operation builds one
+/// neutral result (a JSON tree whose timestamps are DateTimeOffset values) that is rendered as XML (ISO 8601) or as
+/// JSON (epoch seconds). Known gaps: no PutMetricData, no metric math, alarms exist once their provider has been
+/// evaluated.
+/// </summary>
+public static class CloudWatchOperations
+{
+    public const string InvalidParameterValue = "InvalidParameterValue";
+    public const string InvalidParameterCombination = "InvalidParameterCombination";
+
+    // ------------------------------------------------------------------ wire bindings
+
+    [AwsOperation(AwsServices.CloudWatch, "GetMetricStatistics")]
+    public static async Task<XElement> GetMetricStatisticsQuery(QueryInput input, AwsContext context) =>
+        ToXml("GetMetricStatisticsResult", await GetMetricStatistics(CloudWatchInput.Of(input), context));
+
+    [AwsOperation(AwsServices.CloudWatch, "GetMetricStatistics")]
+    public static async Task<JsonObject> GetMetricStatisticsJson(JsonInput input, AwsContext context) =>
+        ToJson(await GetMetricStatistics(CloudWatchInput.Of(input), context));
+
+    [AwsOperation(AwsServices.CloudWatch, "GetMetricData")]
+    public static async Task<XElement> GetMetricDataQuery(QueryInput input, AwsContext context) =>
+        ToXml("GetMetricDataResult", await GetMetricData(CloudWatchInput.Of(input), context));
+
+    [AwsOperation(AwsServices.CloudWatch, "GetMetricData")]
+    public static async Task<JsonObject> GetMetricDataJson(JsonInput input, AwsContext context) =>
+        ToJson(await GetMetricData(CloudWatchInput.Of(input), context));
+
+    [AwsOperation(AwsServices.CloudWatch, "ListMetrics")]
+    public static async Task<XElement> ListMetricsQuery(QueryInput input, AwsContext context) =>
+        ToXml("ListMetricsResult", await ListMetrics(CloudWatchInput.Of(input), context));
+
+    [AwsOperation(AwsServices.CloudWatch, "ListMetrics")]
+    public static async Task<JsonObject> ListMetricsJson(JsonInput input, AwsContext context) =>
+        ToJson(await ListMetrics(CloudWatchInput.Of(input), context));
+
+    [AwsOperation(AwsServices.CloudWatch, "DescribeAlarms")]
+    public static async Task<XElement> DescribeAlarmsQuery(QueryInput input, AwsContext context) =>
+        ToXml("DescribeAlarmsResult", await DescribeAlarms(CloudWatchInput.Of(input), context));
+
+    [AwsOperation(AwsServices.CloudWatch, "DescribeAlarms")]
+    public static async Task<JsonObject> DescribeAlarmsJson(JsonInput input, AwsContext context) =>
+        ToJson(await DescribeAlarms(CloudWatchInput.Of(input), context));
+
+    // ------------------------------------------------------------------ operations
+
+    public static async Task<JsonObject> GetMetricStatistics(CloudWatchInput input, AwsContext context)
+    {
+        var ns = input.Required("Namespace");
+        var name = input.Required("MetricName");
+        var (start, end) = Range(input);
+        var period = input.Int("Period") ?? throw MissingParameter("Period");
+        CheckPeriod(period);
+        var statistics = input.Strings("Statistics");
+        if (statistics.IsEmpty)
+        {
+            throw new EcsException(InvalidParameterCombination, "Must specify either Statistics or ExtendedStatistics, but not both.");
+        }
+
+        foreach (var s in statistics.Where(s => !MetricStatistics.Statistics.Contains(s)))
+        {
+            throw new EcsException(InvalidParameterValue, $"The parameter Statistics.member.1 must be a value in the set [ Maximum, Minimum, Sum, SampleCount, Average ]; '{s}' is not.");
+        }
+
+        var requested = (long)Math.Ceiling((end - start).TotalSeconds / period);
+        if (requested > 1440)
+        {
+            throw new EcsException(InvalidParameterCombination, $"You have requested up to {requested} datapoints, which exceeds the limit of 1440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.");
+        }
+
+        var points = await Store(context, ns).Get(name, Dimensions(input), start, end);
+        var unit = input.String("Unit") ?? points.FirstOrDefault()?.Unit ?? "None";
+        var buckets = MetricStatistics.Aggregate(points.Select(p => (p.Timestamp, p.Value)), start, end, TimeSpan.FromSeconds(period));
+        var datapoints = new JsonArray();
+        foreach (var b in buckets)
+        {
+            var d = new JsonObject { ["Timestamp"] = JsonValue.Create(b.Timestamp) };
+            foreach (var s in statistics)
+            {
+                d[s] = b.Get(s);
+            }
+
+            d["Unit"] = unit;
+            datapoints.Add(d);
+        }
+
+        return new JsonObject { ["Label"] = name, ["Datapoints"] = datapoints };
+    }
+
+    public static async Task<JsonObject> GetMetricData(CloudWatchInput input, AwsContext context)
+    {
+        var (start, end) = Range(input);
+        var queries = input.Members("MetricDataQueries");
+        if (queries.Count == 0)
+        {
+            throw MissingParameter("MetricDataQueries");
+        }
+
+        var descending = (input.String("ScanBy") ?? "TimestampDescending") switch
+        {
+            "TimestampDescending" => true,
+            "TimestampAscending" => false,
+            var other => throw new EcsException(InvalidParameterValue, $"Invalid ScanBy '{other}': TimestampDescending or TimestampAscending."),
+        };
+        var results = new JsonArray();
+        foreach (var q in queries)
+        {
+            var id = q.Required("Id");
+            if (q.String("Expression") is not null)
+            {
+                throw new EcsException(InvalidParameterValue, "Metric math expressions are not supported by this emulator (see docs/coverage.md).");
+            }
+
+            var stat = q.Structure("MetricStat") ?? throw MissingParameter("MetricStat");
+            var metric = stat.Structure("Metric") ?? throw MissingParameter("Metric");
+            var period = stat.Int("Period") ?? throw MissingParameter("Period");
+            CheckPeriod(period);
+            var statistic = stat.Required("Stat");
+            if (!MetricStatistics.Statistics.Contains(statistic))
+            {
+                throw new EcsException(InvalidParameterValue, $"Unsupported statistic '{statistic}': Average, Sum, Minimum, Maximum or SampleCount.");
+            }
+
+            var name = metric.Required("MetricName");
+            var points = await Store(context, metric.Required("Namespace")).Get(name, Dimensions(metric), start, end);
+            var buckets = MetricStatistics.Aggregate(points.Select(p => (p.Timestamp, p.Value)), start, end, TimeSpan.FromSeconds(period));
+            var ordered = descending ? buckets.Reverse().ToList() : buckets.ToList();
+            if (q.Bool("ReturnData") == false)
+            {
+                continue;
+            }
+
+            results.Add(new JsonObject
+            {
+                ["Id"] = id,
+                ["Label"] = q.String("Label") ?? name,
+                ["Timestamps"] = new JsonArray([.. ordered.Select(b => (JsonNode)JsonValue.Create(b.Timestamp))]),
+                ["Values"] = new JsonArray([.. ordered.Select(b => (JsonNode)JsonValue.Create(b.Get(statistic)))]),
+                ["StatusCode"] = "Complete",
+            });
+        }
+
+        return new JsonObject { ["MetricDataResults"] = results, ["Messages"] = new JsonArray() };
+    }
+
+    public static async Task<JsonObject> ListMetrics(CloudWatchInput input, AwsContext context)
+    {
+        var ns = input.String("Namespace");
+        var filters = input.Members("Dimensions").Select(d => new MetricDimension(d.Required("Name"), d.String("Value") ?? "")).ToImmutableArray();
+        var rows = new List<(string Namespace, MetricSeries Series)>();
+        foreach (var n in ns is null ? MetricNamespaces.All : [ns])
+        {
+            rows.AddRange((await Store(context, n).List(input.String("MetricName"), filters)).Select(s => (n, s)));
+        }
+
+        var (page, next) = Paging.Page(rows, input.String("NextToken"), 500, 500, 500);
+        return new JsonObject
+        {
+            ["Metrics"] = new JsonArray([.. page.Select(r => (JsonNode)new JsonObject
+            {
+                ["Namespace"] = r.Namespace,
+                ["MetricName"] = r.Series.MetricName,
+                ["Dimensions"] = DimensionsNode(r.Series.Dimensions),
+            })]),
+        }.With("NextToken", next);
+    }
+
+    /// <summary>The high and low alarms of each managed-scaling provider's target tracking policy (B-CAS-4, B-CAS-5).</summary>
+    public static async Task<JsonObject> DescribeAlarms(CloudWatchInput input, AwsContext context)
+    {
+        var names = input.Strings("AlarmNames");
+        var prefix = input.String("AlarmNamePrefix");
+        var state = input.String("StateValue");
+        if (state is not (null or "OK" or "ALARM" or "INSUFFICIENT_DATA"))
+        {
+            throw new EcsException(InvalidParameterValue, $"Invalid StateValue '{state}': OK, ALARM or INSUFFICIENT_DATA.");
+        }
+
+        var max = input.Int("MaxRecords");
+        if (max is < 1 or > 100)
+        {
+            throw new EcsException(InvalidParameterValue, "MaxRecords must be between 1 and 100.");
+        }
+
+        var types = input.Strings("AlarmTypes");
+        var alarms = new List<JsonObject>();
+        if (types.IsEmpty || types.Contains("MetricAlarm"))
+        {
+            var providers = await context.Grains.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.CapacityProvider);
+            foreach (var p in providers.Order(StringComparer.Ordinal))
+            {
+                var info = await context.Grains.GetGrain<ICapacityProviderGrain>(GrainKeys.CapacityProvider(p)).Describe();
+                if (info is { Spec: { } spec, Cas: { AlarmId: { } alarmId } cas } && spec.ManagedScaling.Status == ManagedScalingStatus.ENABLED)
+                {
+                    alarms.Add(Alarm(context, info, spec, cas, ScalingActivities.CasHighAlarmName(spec.AutoScalingGroup, alarmId), high: true));
+                    alarms.Add(Alarm(context, info, spec, cas, ScalingActivities.CasLowAlarmName(spec.AutoScalingGroup, alarmId), high: false));
+                }
+            }
+        }
+
+        var selected = alarms
+            .Where(a => names.IsEmpty || names.Contains((string)a["AlarmName"]!))
+            .Where(a => prefix is null || ((string)a["AlarmName"]!).StartsWith(prefix, StringComparison.Ordinal))
+            .Where(a => state is null || (string)a["StateValue"]! == state)
+            .OrderBy(a => (string)a["AlarmName"]!, StringComparer.Ordinal)
+            .ToList();
+        var (page, next) = Paging.Page(selected, input.String("NextToken"), max ?? 50, 50, 100);
+        return new JsonObject
+        {
+            ["MetricAlarms"] = new JsonArray([.. page]),
+            ["CompositeAlarms"] = new JsonArray(),
+        }.With("NextToken", next);
+    }
+
+    private static JsonObject Alarm(AwsContext context, CapacityProviderInfo provider, CapacityProviderSpec spec, CasStatus cas, string name, bool high)
+    {
+        var stateValue = cas.Datapoints.IsDefaultOrEmpty ? "INSUFFICIENT_DATA"
+            : cas.Alarm == (high ? nameof(CasAlarm.High) : nameof(CasAlarm.Low)) ? "ALARM"
+            : "OK";
+        var threshold = (double)spec.ManagedScaling.TargetCapacity;
+        var periods = high ? 1 : 15;
+        var last = cas.Datapoints.IsDefaultOrEmpty ? [] : cas.Datapoints.TakeLast(periods).ToArray();
+        var reason = stateValue == "INSUFFICIENT_DATA"
+            ? "Insufficient Data: no datapoints were received for the period."
+            : string.Create(CultureInfo.InvariantCulture,
+                $"Threshold Crossed: {last.Length} datapoint{(last.Length == 1 ? "" : "s")} [{string.Join(", ", last.Select(v => v.ToString("0.0##", CultureInfo.InvariantCulture)))}] was {(stateValue == "ALARM" ? "" : "not ")}{(high ? "greater" : "less")} than the threshold ({threshold:0.0}).");
+        var policy = ScalingActivities.CasPolicyName(AutoScaling.AutoScalingShapes.Uuid(provider.AutoScalingGroupArn ?? ""));
+        var at = cas.EvaluatedAt ?? context.Now;
+        return new JsonObject
+        {
+            ["AlarmName"] = name,
+            ["AlarmArn"] = $"arn:aws:cloudwatch:{context.Region}:{context.Account}:alarm:{name}",
+            ["AlarmDescription"] = $"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {policy}.",
+            ["AlarmConfigurationUpdatedTimestamp"] = JsonValue.Create(at),
+            ["ActionsEnabled"] = true,
+            ["OKActions"] = new JsonArray(),
+            ["AlarmActions"] = new JsonArray(JsonValue.Create(
+                $"arn:aws:autoscaling:{context.Region}:{context.Account}:scalingPolicy:{AutoScaling.AutoScalingShapes.Uuid(provider.AutoScalingGroupArn ?? "")}:autoScalingGroupName/{spec.AutoScalingGroup}:policyName/{policy}")),
+            ["InsufficientDataActions"] = new JsonArray(),
+            ["StateValue"] = stateValue,
+            ["StateReason"] = reason,
+            ["StateUpdatedTimestamp"] = JsonValue.Create(at),
+            ["MetricName"] = "CapacityProviderReservation",
+            ["Namespace"] = MetricNamespaces.ManagedScaling,
+            ["Statistic"] = "Average",
+            ["Dimensions"] = DimensionsNode([new MetricDimension("CapacityProviderName", provider.Name), new MetricDimension("ClusterName", provider.Cluster ?? "")]),
+            ["Period"] = 60,
+            ["EvaluationPeriods"] = periods,
+            ["DatapointsToAlarm"] = periods,
+            ["Threshold"] = threshold,
+            ["ComparisonOperator"] = high ? "GreaterThanThreshold" : "LessThanThreshold",
+            ["TreatMissingData"] = "missing",
+        };
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    public static EcsException MissingParameter(string name) => new("MissingParameter", $"The parameter {name} is required.");
+
+    private static (DateTimeOffset Start, DateTimeOffset End) Range(CloudWatchInput input)
+    {
+        var start = input.Timestamp("StartTime") ?? throw MissingParameter("StartTime");
+        var end = input.Timestamp("EndTime") ?? throw MissingParameter("EndTime");
+        if (start >= end)
+        {
+            throw new EcsException(InvalidParameterValue, "The parameter StartTime must be less than the parameter EndTime.");
+        }
+
+        return (start, end);
+    }
+
+    private static void CheckPeriod(int period)
+    {
+        if (period < 1 || (period >= 60 && period % 60 != 0) || (period < 60 && period is not (1 or 5 or 10 or 30)))
+        {
+            throw new EcsException(InvalidParameterValue, "The parameter Period must be 1, 5, 10, 30 or a multiple of 60.");
+        }
+    }
+
+    private static ImmutableArray<MetricDimension> Dimensions(CloudWatchInput input) =>
+        input.Members("Dimensions").Select(d => new MetricDimension(d.Required("Name"), d.Required("Value")))
+            .OrderBy(d => d.Name, StringComparer.Ordinal).ToImmutableArray();
+
+    private static JsonArray DimensionsNode(IEnumerable<MetricDimension> dims) =>
+        new([.. dims.Select(d => (JsonNode)new JsonObject { ["Name"] = d.Name, ["Value"] = d.Value })]);
+
+    private static IMetricStoreGrain Store(AwsContext context, string ns) => context.Grains.GetGrain<IMetricStoreGrain>(ns);
+
+    /// <summary>Query rendering: objects are elements, arrays <c>member</c> lists, timestamps ISO 8601.</summary>
+    public static XElement ToXml(string name, JsonNode? node) => node switch
+    {
+        JsonObject o => new XElement(name, o.Select(p => ToXml(p.Key, p.Value))),
+        JsonArray a => new XElement(name, a.Select(i => ToXml("member", i))),
+        JsonValue v when v.TryGetValue<DateTimeOffset>(out var t) => new XElement(name, QueryXml.Time(t)),
+        JsonValue v when v.TryGetValue<bool>(out var b) => new XElement(name, b ? "true" : "false"),
+        JsonValue v when v.TryGetValue<double>(out var d) => new XElement(name, d.ToString("R", CultureInfo.InvariantCulture)),
+        JsonValue v => new XElement(name, v.ToString()),
+        _ => new XElement(name),
+    };
+
+    /// <summary>JSON 1.0 rendering: timestamps as epoch seconds.</summary>
+    public static JsonObject ToJson(JsonObject neutral) => (JsonObject)Epochs(neutral)!;
+
+    private static JsonNode? Epochs(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Epochs(p.Value)))),
+        JsonArray a => new JsonArray([.. a.Select(Epochs)]),
+        JsonValue v when v.TryGetValue<DateTimeOffset>(out var t) => WireJson.Epoch(t),
+        JsonValue v => v.DeepClone(),
+        _ => null,
+    };
+}

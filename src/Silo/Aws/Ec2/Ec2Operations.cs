@@ -1,0 +1,218 @@
+using System.Collections.Immutable;
+using System.Xml.Linq;
+using Emulator.Contracts;
+using Emulator.Silo.Aws.AutoScaling;
+using static Emulator.Silo.Aws.QueryXml;
+
+namespace Emulator.Silo.Aws.Ec2;
+
+/// <summary>
+/// The slice of EC2 (query protocol, Version 2016-11-15, lists as <c>item</c>) an ECS user touches: launch templates
+/// and the instances of Auto Scaling groups (B-ASG-1). Known gaps: instances outside Auto Scaling groups
+/// (RunInstances) do not exist; terminated instances disappear from DescribeInstances at once; one launch template
+/// version.
+/// </summary>
+public static class Ec2Operations
+{
+    [AwsOperation(AwsServices.Ec2, "CreateLaunchTemplate")]
+    public static async Task<XElement> CreateLaunchTemplate(QueryInput input, AwsContext context)
+    {
+        var name = input.String("LaunchTemplateName") is { Length: > 0 } n ? n : throw Ec2Missing("LaunchTemplateName");
+        if (name.Length < 3 || name.Length > 128)
+        {
+            throw new EcsException("InvalidLaunchTemplateName.MalformedException", "A launch template name must be between 3 and 128 characters.");
+        }
+
+        var data = input.Structure("LaunchTemplateData") ?? throw Ec2Missing("LaunchTemplateData");
+        var type = data.String("InstanceType");
+        if (type is not null && !context.Runtime.Catalog.TryGet(type, out _))
+        {
+            throw new EcsException("InvalidParameterValue", $"Invalid value '{type}' for InstanceType.");
+        }
+
+        var market = data.Structure("InstanceMarketOptions");
+        var marketType = market?.String("MarketType");
+        if (marketType is not (null or "spot" or "capacity-block"))
+        {
+            throw new EcsException("InvalidParameterValue", $"Invalid value '{marketType}' for MarketType.");
+        }
+
+        var tags = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var spec in input.NumberedMembers("TagSpecification").Where(s => s.String("ResourceType") is null or "launch-template"))
+        {
+            foreach (var t in spec.NumberedMembers("Tag"))
+            {
+                tags[t.String("Key") ?? ""] = t.String("Value") ?? "";
+            }
+        }
+
+        var record = await Registry(context).CreateTemplate(name,
+            new LaunchData(data.String("ImageId"), type, data.String("UserData"), marketType == "spot", market?.Structure("SpotOptions")?.String("MaxPrice")),
+            tags.ToImmutable());
+        return E("CreateLaunchTemplateResult", Template(record, "launchTemplate"));
+    }
+
+    [AwsOperation(AwsServices.Ec2, "DescribeLaunchTemplates")]
+    public static async Task<XElement> DescribeLaunchTemplates(QueryInput input, AwsContext context)
+    {
+        var ids = input.Numbered("LaunchTemplateId");
+        var names = input.Numbered("LaunchTemplateName");
+        var all = await Registry(context).ListTemplates();
+        foreach (var id in ids.Where(id => !all.Any(t => t.Id == id)))
+        {
+            throw new EcsException("InvalidLaunchTemplateId.NotFound", $"At least one of the launch templates specified in the request does not exist: {id}.");
+        }
+
+        foreach (var name in names.Where(n => !all.Any(t => t.Name == n)))
+        {
+            throw new EcsException("InvalidLaunchTemplateName.NotFoundException", $"At least one of the launch templates specified in the request does not exist: {name}.");
+        }
+
+        var filters = Filters(input);
+        var selected = all
+            .Where(t => (ids.IsEmpty || ids.Contains(t.Id)) && (names.IsEmpty || names.Contains(t.Name)))
+            .Where(t => filters.All(f => f.Name switch
+            {
+                "launch-template-name" => f.Values.Contains(t.Name),
+                _ when f.Name.StartsWith("tag:", StringComparison.Ordinal) => t.Tags.TryGetValue(f.Name[4..], out var v) && f.Values.Contains(v),
+                _ => true,
+            }))
+            .ToList();
+        var (page, next) = Page(selected, input, 1000, 200, "NextToken", "MaxResults");
+        return E("DescribeLaunchTemplatesResult", Items("launchTemplates", page.Select(t => Template(t, "item"))), V("nextToken", next));
+    }
+
+    [AwsOperation(AwsServices.Ec2, "DeleteLaunchTemplate")]
+    public static async Task<XElement> DeleteLaunchTemplate(QueryInput input, AwsContext context)
+    {
+        var id = input.String("LaunchTemplateId");
+        var name = input.String("LaunchTemplateName");
+        if (id is null && name is null)
+        {
+            throw Ec2Missing("LaunchTemplateId");
+        }
+
+        var record = await Registry(context).DeleteTemplate(id, name);
+        return E("DeleteLaunchTemplateResult", Template(record, "launchTemplate"));
+    }
+
+    [AwsOperation(AwsServices.Ec2, "DescribeInstances")]
+    public static async Task<XElement> DescribeInstances(QueryInput input, AwsContext context)
+    {
+        var ids = input.Numbered("InstanceId");
+        var filters = Filters(input);
+        var templates = await AutoScalingOperations.Templates(context);
+        var rows = (await AutoScalingOperations.Groups(context))
+            .SelectMany(g => g.Instances.Select(i => (Group: g, Instance: i)))
+            .Where(r => ids.IsEmpty || ids.Contains(r.Instance.InstanceId))
+            .Where(r => filters.All(f => Matches(f, r.Group, r.Instance)))
+            .OrderBy(r => r.Instance.LaunchedAt).ThenBy(r => r.Instance.InstanceId, StringComparer.Ordinal)
+            .ToList();
+        foreach (var id in ids.Where(id => !rows.Any(r => r.Instance.InstanceId == id)))
+        {
+            throw new EcsException("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
+        }
+
+        var (page, next) = Page(rows, input, 1000, 1000, "NextToken", "MaxResults");
+        return E("DescribeInstancesResult",
+            Items("reservationSet", page.Select(r => E("item",
+                V("reservationId", "r-" + r.Instance.InstanceId[2..]),
+                V("ownerId", context.Account),
+                V("requesterId", "940372691376"),
+                Items("groupSet", []),
+                Items("instancesSet", [Instance(r.Group, r.Instance, AutoScalingOperations.TemplateOf(r.Group.Spec, templates))])))),
+            V("nextToken", next));
+    }
+
+    /// <summary>B-ASG-1: an Auto Scaling instance terminated through EC2 is replaced by its group (desired unchanged).</summary>
+    [AwsOperation(AwsServices.Ec2, "TerminateInstances")]
+    public static async Task<XElement> TerminateInstances(QueryInput input, AwsContext context)
+    {
+        var ids = input.Numbered("InstanceId");
+        if (ids.IsEmpty)
+        {
+            throw Ec2Missing("InstanceId");
+        }
+
+        var groups = await AutoScalingOperations.Groups(context);
+        var found = new List<(AsgInfo Group, AsgInstance Instance)>();
+        foreach (var id in ids.Distinct())
+        {
+            var g = groups.FirstOrDefault(g => g.Instances.Any(i => i.InstanceId == id))
+                ?? throw new EcsException("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
+            found.Add((g, g.Instances.First(i => i.InstanceId == id)));
+        }
+
+        foreach (var (g, i) in found)
+        {
+            await context.Grains.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(g.Spec.Name)).TerminateInstance(i.InstanceId, decrementDesired: false);
+        }
+
+        return E("TerminateInstancesResult", Items("instancesSet", found.Select(f => E("item",
+            V("instanceId", f.Instance.InstanceId),
+            State("currentState", LifecycleState.Terminating),
+            State("previousState", f.Instance.State)))));
+    }
+
+    private static XElement Instance(AsgInfo group, AsgInstance i, LaunchTemplateRecord? template) =>
+        E("item",
+            V("instanceId", i.InstanceId),
+            V("imageId", template?.Data.ImageId ?? "ami-0123456789abcdef0"),
+            State("instanceState", i.State),
+            V("privateDnsName", ""),
+            V("amiLaunchIndex", 0),
+            V("instanceType", i.InstanceType),
+            V("launchTime", i.LaunchedAt),
+            E("placement", V("availabilityZone", i.AvailabilityZone), V("groupName", ""), V("tenancy", "default")),
+            E("monitoring", V("state", "disabled")),
+            V("architecture", "x86_64"),
+            V("rootDeviceType", "ebs"),
+            V("rootDeviceName", "/dev/xvda"),
+            i.IsSpot ? V("instanceLifecycle", "spot") : null,
+            V("hypervisor", "xen"),
+            Items("tagSet", group.Spec.Tags.OrderBy(t => t.Key, StringComparer.Ordinal)
+                .Select(t => E("item", V("key", t.Key), V("value", t.Value)))
+                .Append(E("item", V("key", "aws:autoscaling:groupName"), V("value", group.Spec.Name)))));
+
+    private static XElement State(string name, LifecycleState s)
+    {
+        var (code, text) = s switch
+        {
+            LifecycleState.Pending => (0, "pending"),
+            LifecycleState.InService or LifecycleState.TerminatingWait => (16, "running"),
+            LifecycleState.Terminating => (32, "shutting-down"),
+            _ => (48, "terminated"),
+        };
+        return E(name, V("code", code), V("name", text));
+    }
+
+    private static bool Matches((string Name, ImmutableArray<string> Values) f, AsgInfo g, AsgInstance i) => f.Name switch
+    {
+        "instance-id" => f.Values.Contains(i.InstanceId),
+        "instance-type" => f.Values.Contains(i.InstanceType),
+        "availability-zone" => f.Values.Contains(i.AvailabilityZone),
+        "instance-state-name" => f.Values.Contains(((string?)State("x", i.State).Element("name")) ?? ""),
+        "instance-lifecycle" => f.Values.Contains(i.IsSpot ? "spot" : "on-demand"),
+        "tag:aws:autoscaling:groupName" => f.Values.Contains(g.Spec.Name),
+        _ when f.Name.StartsWith("tag:", StringComparison.Ordinal) => g.Spec.Tags.TryGetValue(f.Name[4..], out var v) && f.Values.Contains(v),
+        _ => throw new EcsException("InvalidParameterValue", $"The filter '{f.Name}' is invalid"),
+    };
+
+    private static List<(string Name, ImmutableArray<string> Values)> Filters(QueryInput input) =>
+        input.NumberedMembers("Filter").Select(f => (f.String("Name") ?? "", f.Numbered("Value"))).ToList();
+
+    private static XElement Template(LaunchTemplateRecord t, string name) =>
+        E(name,
+            V("launchTemplateId", t.Id),
+            V("launchTemplateName", t.Name),
+            V("createTime", t.CreatedAt),
+            V("createdBy", "arn:aws:iam::000000000000:root"),
+            V("defaultVersionNumber", t.DefaultVersion),
+            V("latestVersionNumber", t.LatestVersion),
+            t.Tags.IsEmpty ? null : Items("tagSet", t.Tags.OrderBy(x => x.Key, StringComparer.Ordinal).Select(x => E("item", V("key", x.Key), V("value", x.Value)))));
+
+    private static ILaunchTemplateRegistryGrain Registry(AwsContext context) =>
+        context.Grains.GetGrain<ILaunchTemplateRegistryGrain>(ILaunchTemplateRegistryGrain.Key);
+
+    private static EcsException Ec2Missing(string name) => new("MissingParameter", $"The request must contain the parameter {name}");
+}
