@@ -63,6 +63,22 @@ public sealed class CliTests(SiloProcessFixture silo)
         Assert.Equal("MISSING", t.GetProperty("failures")[0].GetProperty("reason").GetString());
     }
 
+    [Fact]
+    public async Task Tags_on_a_cluster_through_the_cli()
+    {
+        var cluster = EmulatorClusterFixture.Unique("tags");
+        var arn = (await _aws.Json("ecs", "create-cluster", "--cluster-name", cluster)).GetProperty("cluster").GetProperty("clusterArn").GetString()!;
+        Assert.Equal(0, (await _aws.Run("ecs", "tag-resource", "--resource-arn", arn, "--tags", "key=team,value=platform", "key=env,value=test")).ExitCode);
+        var tags = (await _aws.Json("ecs", "list-tags-for-resource", "--resource-arn", arn)).GetProperty("tags");
+        Assert.Equal(2, tags.GetArrayLength());
+        Assert.Equal(0, (await _aws.Run("ecs", "untag-resource", "--resource-arn", arn, "--tag-keys", "env")).ExitCode);
+        Assert.Equal("team", (await _aws.Json("ecs", "list-tags-for-resource", "--resource-arn", arn)).GetProperty("tags")[0].GetProperty("key").GetString());
+        var reserved = await _aws.Run("ecs", "tag-resource", "--resource-arn", arn, "--tags", "key=aws:x,value=y");
+        Assert.Contains("(InvalidParameterException)", reserved.Stderr, StringComparison.Ordinal);
+        var missing = await _aws.Run("ecs", "list-tags-for-resource", "--resource-arn", arn + "-gone");
+        Assert.Contains("(ResourceNotFoundException)", missing.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("ecs describe-services --cluster nope-x --services a", "ClusterNotFoundException")]
     [InlineData("ecs run-task --cluster default --task-definition no-such-family", "ClientException")]
