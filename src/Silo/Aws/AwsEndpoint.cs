@@ -79,6 +79,11 @@ public static partial class AwsEndpoint
         {
             await JsonError(http, jsonContentType, e.Code, e.Message);
         }
+        catch (ArgumentException e)
+        {
+            // Input that reached a lower layer's guard (an empty name used as a key, ...) is the caller's fault.
+            await JsonError(http, jsonContentType, ErrorCodes.InvalidParameter, e.Message);
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogFailure(log, target, e);
@@ -131,6 +136,10 @@ public static partial class AwsEndpoint
         catch (EcsException e)
         {
             await QueryError(http, service, e.Code, e.Message, context.RequestId);
+        }
+        catch (ArgumentException e)
+        {
+            await QueryError(http, service, ErrorCodes.ValidationError, e.Message, context.RequestId);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
