@@ -10,6 +10,16 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
+# The wire tests drive a real silo with the real AWS CLI (Debian's awscli, /usr/bin/aws).
+if [ ! -x /usr/bin/aws ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null
+  fi
+fi
+
 dotnet build Emulator.sln -c Release -warnaserror
 log=$(mktemp)
 set +e

@@ -238,6 +238,14 @@ public interface IClusterGrain : IGrainWithStringKey
     [Alias("ExplainPlacement")] Task<ImmutableArray<PlacementExplanationInfo>> ExplainPlacement(LaunchRequest request);
 
     [Alias("GetTaskCosts")] Task<TaskCostReport> GetTaskCosts();
+
+    /// <summary>B-CI-6: custom attributes (at most 10 per instance; the built-in ecs.* ones cannot change).</summary>
+    [Alias("PutAttributes")] Task<ImmutableArray<InstanceAttribute>> PutAttributes(ImmutableArray<InstanceAttribute> attributes);
+
+    [Alias("DeleteAttributes")] Task<ImmutableArray<InstanceAttribute>> DeleteAttributes(ImmutableArray<InstanceAttribute> attributes);
+
+    /// <summary>B-PQ-4 (chaos knob): while FARGATE_SPOT capacity is exhausted its tasks stay in PROVISIONING.</summary>
+    [Alias("SetFargateSpotCapacity")] Task SetFargateSpotCapacity(bool available);
 }
 
 /// <summary>Why a placement would go where it goes, or why it cannot (B-PL-5, B-PL-6).</summary>
@@ -268,3 +276,10 @@ public sealed record CostReport(
     [property: Id(2)] decimal Fargate,
     [property: Id(3)] ImmutableDictionary<string, decimal> ByCapacityProvider,
     [property: Id(4)] ImmutableDictionary<string, decimal> ByService);
+
+/// <summary>A custom container instance attribute (B-CI-6): PutAttributes / DeleteAttributes.</summary>
+[GenerateSerializer, Immutable, Alias("InstanceAttribute")]
+public sealed record InstanceAttribute(
+    [property: Id(0)] string ContainerInstance,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string? Value);

@@ -1,1 +1,28 @@
-Console.WriteLine("benchmarks: under construction");
+using Emulator.Benchmarks;
+using Microsoft.Extensions.DependencyInjection;
+
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+var emulator = BenchmarkHost.EmulatorOptionsFor(options);
+var profile = options.Profile ? new CallProfile() : null;
+using var host = BenchmarkHost.Build(emulator, profile);
+await host.StartAsync();
+var grains = host.Services.GetRequiredService<IGrainFactory>();
+
+Report.Header(Console.Out, options, emulator);
+Console.WriteLine("Raw Orleans baseline:");
+var baseline = await BaselineBenchmark.Run(grains, options, Console.Out);
+Console.WriteLine("Emulator:");
+var result = await EmulatorBenchmark.Run(host.Services, grains, options, profile, Console.Out);
+await BenchmarkHost.Stop(host);
+Report.Print(Console.Out, options, emulator, baseline, result);
+return 0;

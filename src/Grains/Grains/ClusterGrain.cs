@@ -39,6 +39,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
     private long _lastPersistTicks;
     private IGrainTimer? _timer;
     private long _figuresPublished;
+    private long _lastFiguresTicks;
 
     public ClusterGrain([PersistentState("cluster", "emulator")] IPersistentState<ClusterState> store, EmulatorRuntime runtime, ILogger<ClusterGrain> log)
     {
@@ -678,6 +679,85 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
 
     public Task<TaskCostReport> GetTaskCosts() => Task.FromResult(TaskCostReportNow());
 
+    public Task<ImmutableArray<InstanceAttribute>> PutAttributes(ImmutableArray<InstanceAttribute> attributes)
+    {
+        EnsureExists();
+        var updated = new Dictionary<string, ContainerInstanceRecord>(StringComparer.Ordinal);
+
+        // Validate everything first: bad input changes nothing.
+        foreach (var a in attributes)
+        {
+            var id = Arns.ShortName(a.ContainerInstance);
+            var instance = updated.GetValueOrDefault(id) ?? S.Instances.GetValueOrDefault(id);
+            if (instance is null || instance.Status == ContainerInstanceStatus.INACTIVE)
+            {
+                throw new EcsException(ErrorCodes.ResourceNotFound, $"The container instance {id} was not found in cluster {Name}.");
+            }
+
+            if (!InstanceAttributes.IsValidName(a.Name) || a.Value is { Length: > 128 })
+            {
+                throw ErrorCodes.Invalid($"Attribute name '{a.Name}' or its value is invalid: names are up to 128 letters, numbers, hyphens, underscores, slashes and periods; values up to 128 characters.");
+            }
+
+            if (InstanceAttributes.IsBuiltIn(a.Name))
+            {
+                throw ErrorCodes.Invalid($"Attribute {a.Name} is managed by Amazon ECS and cannot be changed.");
+            }
+
+            var attrs = instance.Attributes.SetItem(a.Name, a.Value ?? "");
+            if (attrs.Keys.Count(k => !InstanceAttributes.IsBuiltIn(k)) > InstanceAttributes.MaxCustom)
+            {
+                throw new EcsException(ErrorCodes.LimitExceeded, $"The container instance {id} would have more than {InstanceAttributes.MaxCustom} custom attributes.");
+            }
+
+            updated[id] = instance with { Attributes = attrs, Version = instance.Version + 1 };
+        }
+
+        foreach (var i in updated.Values)
+        {
+            SetInstance(i);
+            InstanceEvent(i);
+        }
+
+        _capacityChanged = true; // memberOf constraints may now match (B-PQ-2)
+        return Task.FromResult(attributes);
+    }
+
+    public Task<ImmutableArray<InstanceAttribute>> DeleteAttributes(ImmutableArray<InstanceAttribute> attributes)
+    {
+        EnsureExists();
+        foreach (var a in attributes)
+        {
+            var id = Arns.ShortName(a.ContainerInstance);
+            if (!S.Instances.TryGetValue(id, out var instance))
+            {
+                throw new EcsException(ErrorCodes.ResourceNotFound, $"The container instance {id} was not found in cluster {Name}.");
+            }
+
+            if (InstanceAttributes.IsBuiltIn(a.Name))
+            {
+                throw ErrorCodes.Invalid($"Attribute {a.Name} is managed by Amazon ECS and cannot be deleted.");
+            }
+        }
+
+        foreach (var a in attributes)
+        {
+            var id = Arns.ShortName(a.ContainerInstance);
+            var instance = S.Instances[id];
+            SetInstance(instance with { Attributes = instance.Attributes.Remove(a.Name), Version = instance.Version + 1 });
+        }
+
+        return Task.FromResult(attributes);
+    }
+
+    public Task SetFargateSpotCapacity(bool available)
+    {
+        EnsureExists();
+        S.FargateSpotAvailable = available;
+        MarkDirty();
+        return Task.CompletedTask;
+    }
+
     public Task<ImmutableArray<PlacementExplanationInfo>> ExplainPlacement(LaunchRequest request)
     {
         EnsureExists();
@@ -733,6 +813,14 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             if (TaskLifecycle.ShouldBeDeleted(t, now))
             {
                 Remove(t);
+                continue;
+            }
+
+            if (!S.FargateSpotAvailable && t.CapacityProvider == "FARGATE_SPOT" && t.LastStatus == TaskStatus.PROVISIONING
+                && t.DesiredStatus == DesiredStatus.RUNNING)
+            {
+                // B-PQ-4: no Spot capacity in its AZs: the task stays PROVISIONING and tries again later.
+                Replace(t, t with { NextTransitionAt = now + _rt.Options.TickPeriod * 5 });
                 continue;
             }
 
@@ -1195,6 +1283,13 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
 
     private void PublishFigures()
     {
+        // The gauges are read every few seconds at most: a pass over every task each tick would cost a core at 6000x.
+        if (Stopwatch.GetElapsedTime(_lastFiguresTicks) < TimeSpan.FromMilliseconds(250))
+        {
+            return;
+        }
+
+        _lastFiguresTicks = Stopwatch.GetTimestamp();
         var byState = new Dictionary<(string, string), int>();
         foreach (var t in S.Tasks.Values)
         {
@@ -1213,7 +1308,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             }
         }
 
-        if (++_figuresPublished % 20 == 0)
+        if (++_figuresPublished % 4 == 0)
         {
             var costs = TaskCostReportNow();
             foreach (var (service, usd) in costs.ByService)

@@ -48,4 +48,7 @@ public sealed class ClusterState
     [Id(15)] public Dictionary<string, decimal> DeletedTaskCostByProvider { get; set; } = new(StringComparer.Ordinal);
 
     [Id(16)] public decimal DeletedFargateCost { get; set; }
+
+    /// <summary>B-PQ-4: false while FARGATE_SPOT capacity is exhausted (a chaos knob).</summary>
+    [Id(17)] public bool FargateSpotAvailable { get; set; } = true;
 }

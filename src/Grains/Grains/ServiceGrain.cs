@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Emulator.Contracts;
 using Emulator.Model.Lifecycle;
 using Emulator.Model.Placement;
@@ -67,6 +68,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private IGrainTimer? _timer;
     private bool _poked;
     private DateTimeOffset _lastReconcile;
+    private long _lastReconcileTicks;
     private int _running;
     private int _pending;
     private ImmutableDictionary<string, int> _runningByProvider = ImmutableDictionary<string, int>.Empty;
@@ -234,8 +236,13 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             return;
         }
 
+        // B-SV-3: on every change (pokes), while converging (tasks become healthy without telling anyone), and on a
+        // period. The period has a wall-clock floor so that a steady service at a high time scale stays cheap.
         var since = Now - _lastReconcile;
-        if (_poked || (!S.Steady && since >= TimeSpan.FromSeconds(5)) || since >= _rt.Options.Timings.ServiceReconcilePeriod)
+        var sinceWall = Stopwatch.GetElapsedTime(_lastReconcileTicks);
+        if (_poked
+            || (!S.Steady && since >= TimeSpan.FromSeconds(5) && sinceWall >= TimeSpan.FromMilliseconds(20))
+            || (since >= _rt.Options.Timings.ServiceReconcilePeriod && sinceWall >= TimeSpan.FromSeconds(1)))
         {
             await Reconcile();
         }
@@ -247,6 +254,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         _poked = false;
         var now = Now;
         _lastReconcile = now;
+        _lastReconcileTicks = Stopwatch.GetTimestamp();
         var spec = Spec;
         var daemon = spec.SchedulingStrategy == SchedulingStrategy.DAEMON;
         var constraints = Constraints(spec);

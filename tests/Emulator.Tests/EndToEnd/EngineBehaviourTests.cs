@@ -293,6 +293,49 @@ public sealed class EngineBehaviourTests(EmulatorClusterFixture fixture) : IAsyn
     }
 
     [Fact]
+    public async Task B_CI_6_custom_attributes_steer_memberOf_placement_and_are_limited_to_10()
+    {
+        var (cluster, _, _) = await FixedCluster("attrs", 2);
+        var instances = (await _ecs.Status(cluster)).Instances;
+        var chosen = instances[1];
+        await _ecs.Cluster(cluster).PutAttributes([new InstanceAttribute(chosen.ContainerInstanceId, "stack", "prod")]);
+        var td = await _ecs.RegisterTaskDefinition();
+        var run = await _ecs.Control.RunTask(new RunTaskRequest(cluster, td.Arn, 3, null, [], [],
+            [new PlacementConstraint(PlacementConstraintType.memberOf, "attribute:stack == prod")], null, null, null));
+        Assert.Equal(3, run.Tasks.Length);
+        Assert.All(run.Tasks, t => Assert.Equal(chosen.ContainerInstanceId, t.ContainerInstanceId));
+
+        var builtIn = await Assert.ThrowsAsync<EcsException>(() => _ecs.Cluster(cluster).PutAttributes([new InstanceAttribute(chosen.ContainerInstanceId, "ecs.instance-type", "x")]));
+        Assert.Equal(ErrorCodes.InvalidParameter, builtIn.Code);
+        var tooMany = Enumerable.Range(0, 10).Select(i => new InstanceAttribute(chosen.ContainerInstanceId, $"a{i}", "v")).ToImmutableArray();
+        var limit = await Assert.ThrowsAsync<EcsException>(() => _ecs.Cluster(cluster).PutAttributes(tooMany));
+        Assert.Equal(ErrorCodes.LimitExceeded, limit.Code);
+        var after = (await _ecs.Status(cluster)).Instances.Single(i => i.ContainerInstanceId == chosen.ContainerInstanceId);
+        Assert.DoesNotContain("a0", after.Attributes.Keys); // nothing of the refused batch was applied
+        await _ecs.Cluster(cluster).DeleteAttributes([new InstanceAttribute(chosen.ContainerInstanceId, "stack", null)]);
+        Assert.DoesNotContain("stack", (await _ecs.Status(cluster)).Instances.Single(i => i.ContainerInstanceId == chosen.ContainerInstanceId).Attributes.Keys);
+    }
+
+    [Fact]
+    public async Task B_PQ_4_fargate_spot_tasks_wait_in_provisioning_while_spot_capacity_is_exhausted()
+    {
+        var cluster = await _ecs.CreateCluster("fgspot");
+        await _ecs.Control.PutClusterCapacityProviders(cluster, ["FARGATE", "FARGATE_SPOT"], [new CapacityProviderStrategyItem("FARGATE_SPOT", 1, 0)]);
+        await _ecs.Cluster(cluster).SetFargateSpotCapacity(false);
+        var td = await _ecs.RegisterTaskDefinition(mode: NetworkMode.awsvpc, fargate: true);
+        await _ecs.CreateService(cluster, "spot", td, 2);
+        var now = await _ecs.Control.Now();
+        await _ecs.WaitUntil("five emulated minutes", async () => await _ecs.Control.Now() > now + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(6));
+        var waiting = await _ecs.Cluster(cluster).ListTasks(TaskFilter.All);
+        Assert.Equal(2, waiting.Length);
+        Assert.All(waiting, t => Assert.Equal(TaskStatus.PROVISIONING, t.LastStatus));
+        Assert.All(waiting, t => Assert.Equal("FARGATE_SPOT", t.CapacityProvider)); // never falls back to FARGATE (B-CP-4)
+
+        await _ecs.Cluster(cluster).SetFargateSpotCapacity(true);
+        await _ecs.WaitUntil("running on FARGATE_SPOT", async () => await _ecs.CountTasks(cluster, t => EcsDriver.Running(t) && t.CapacityProvider == "FARGATE_SPOT") == 2, TimeSpan.FromMinutes(3));
+    }
+
+    [Fact]
     public async Task B_CI_5_deregistering_an_instance_with_tasks_needs_force()
     {
         var (cluster, _, _) = await FixedCluster("dereg", 1);

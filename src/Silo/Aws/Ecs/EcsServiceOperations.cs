@@ -1,0 +1,167 @@
+using System.Text.Json.Nodes;
+using Emulator.Contracts;
+
+namespace Emulator.Silo.Aws.Ecs;
+
+/// <summary>ECS service operations (B-SV-*, B-DP-1): Create, Update, Describe, List, Delete.</summary>
+public static class EcsServiceOperations
+{
+    [AwsOperation(AwsServices.Ecs, "CreateService")]
+    public static async Task<JsonObject> CreateService(JsonInput input, AwsContext context)
+    {
+        var deployment = input.Object("deploymentConfiguration");
+        var info = await context.Control.CreateService(new CreateServiceRequest(
+            input.String("cluster"), input.RequiredString("serviceName"), input.RequiredString("taskDefinition"), input.Int("desiredCount"),
+            input.Enum<LaunchType>("launchType"), EcsInputs.Strategy(input), EcsInputs.PlacementStrategies(input), EcsInputs.PlacementConstraints(input),
+            input.Enum<SchedulingStrategy>("schedulingStrategy") ?? SchedulingStrategy.REPLICA,
+            deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Tags(), input.String("clientToken")));
+        return new JsonObject { ["service"] = Shape(info, context) };
+    }
+
+    [AwsOperation(AwsServices.Ecs, "UpdateService")]
+    public static async Task<JsonObject> UpdateService(JsonInput input, AwsContext context)
+    {
+        var deployment = input.Object("deploymentConfiguration");
+        var info = await context.Control.UpdateService(new UpdateServiceRequest(
+            input.String("cluster"), input.RequiredString("service"), input.Int("desiredCount"), input.String("taskDefinition"),
+            input.Has("capacityProviderStrategy") ? EcsInputs.Strategy(input) : null,
+            input.Has("placementStrategy") ? EcsInputs.PlacementStrategies(input) : null,
+            input.Has("placementConstraints") ? EcsInputs.PlacementConstraints(input) : null,
+            deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Bool("forceNewDeployment") ?? false));
+        return new JsonObject { ["service"] = Shape(info, context) };
+    }
+
+    [AwsOperation(AwsServices.Ecs, "DescribeServices")]
+    public static async Task<JsonObject> DescribeServices(JsonInput input, AwsContext context)
+    {
+        var names = input.Strings("services") ?? throw input.Missing("services");
+        if (names.Length > 10)
+        {
+            throw ErrorCodes.Invalid("services can have at most 10 items.");
+        }
+
+        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var services = new JsonArray();
+        var failures = new JsonArray();
+        foreach (var n in names)
+        {
+            var info = await context.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster.Name, Arns.ShortName(n))).Describe();
+            if (info is null)
+            {
+                failures.Add(EcsShapes.Failure(n.StartsWith("arn:", StringComparison.Ordinal) ? n : Arns.Service(context.Region, context.Account, cluster.Name, n), "MISSING"));
+            }
+            else
+            {
+                services.Add(Shape(info, context));
+            }
+        }
+
+        return new JsonObject { ["services"] = services, ["failures"] = failures };
+    }
+
+    [AwsOperation(AwsServices.Ecs, "ListServices")]
+    public static async Task<JsonObject> ListServices(JsonInput input, AwsContext context)
+    {
+        var launchType = input.Enum<LaunchType>("launchType");
+        var scheduling = input.Enum<SchedulingStrategy>("schedulingStrategy");
+        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var arns = new List<string>();
+        foreach (var s in cluster.Services)
+        {
+            var info = await context.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster.Name, s)).Describe();
+            if (info is not null && (launchType is null || info.Spec.LaunchType == launchType) && (scheduling is null || info.Spec.SchedulingStrategy == scheduling))
+            {
+                arns.Add(info.Arn);
+            }
+        }
+
+        var (page, next) = Paging.Page(arns, input.String("nextToken"), input.Int("maxResults"), 10, 100);
+        return new JsonObject { ["serviceArns"] = WireJson.Strings(page) }.With("nextToken", next);
+    }
+
+    [AwsOperation(AwsServices.Ecs, "DeleteService")]
+    public static async Task<JsonObject> DeleteService(JsonInput input, AwsContext context)
+    {
+        var info = await context.Control.DeleteService(input.String("cluster"), input.RequiredString("service"), input.Bool("force") ?? false);
+        return new JsonObject { ["service"] = Shape(info, context) };
+    }
+
+    public static JsonObject Shape(ServiceInfo s, AwsContext context)
+    {
+        var spec = s.Spec;
+        var o = new JsonObject
+        {
+            ["serviceArn"] = s.Arn,
+            ["serviceName"] = spec.Name,
+            ["clusterArn"] = Arns.Cluster(context.Region, context.Account, spec.Cluster),
+            ["loadBalancers"] = new JsonArray(),
+            ["serviceRegistries"] = new JsonArray(),
+            ["status"] = s.Status.ToString(),
+            ["desiredCount"] = spec.DesiredCount,
+            ["runningCount"] = s.RunningCount,
+            ["pendingCount"] = s.PendingCount,
+            ["taskDefinition"] = spec.TaskDefinition.Arn,
+            ["deploymentConfiguration"] = new JsonObject
+            {
+                ["deploymentCircuitBreaker"] = new JsonObject { ["enable"] = false, ["rollback"] = false },
+                ["maximumPercent"] = spec.MaximumPercent,
+                ["minimumHealthyPercent"] = spec.MinimumHealthyPercent,
+            },
+            ["deployments"] = WireJson.Array(s.Deployments.Select(d => (JsonNode?)Deployment(d))),
+            ["events"] = WireJson.Array(s.Events.Select(e => (JsonNode?)new JsonObject
+            {
+                ["id"] = e.Id,
+                ["createdAt"] = WireJson.Epoch(e.CreatedAt),
+                ["message"] = e.Message,
+            })),
+            ["createdAt"] = WireJson.Epoch(s.CreatedAt),
+            ["placementConstraints"] = WireJson.Array((spec.PlacementConstraints.IsDefault ? [] : spec.PlacementConstraints)
+                .Select(c => (JsonNode?)new JsonObject { ["type"] = c.Type.ToString() }.With("expression", c.Expression))),
+            ["placementStrategy"] = WireJson.Array((spec.PlacementStrategies.IsDefault ? [] : spec.PlacementStrategies)
+                .Select(p => (JsonNode?)new JsonObject { ["type"] = p.Type.ToString() }.With("field", p.Field))),
+            ["schedulingStrategy"] = spec.SchedulingStrategy.ToString(),
+            ["enableECSManagedTags"] = false,
+            ["propagateTags"] = "NONE",
+            ["enableExecuteCommand"] = false,
+            ["tags"] = WireJson.Tags(spec.Tags),
+        };
+        if (spec.LaunchType is { } lt)
+        {
+            o["launchType"] = lt.ToString();
+        }
+        else if (!spec.CapacityProviderStrategy.IsDefaultOrEmpty)
+        {
+            o["capacityProviderStrategy"] = EcsShapes.Strategy(spec.CapacityProviderStrategy);
+        }
+
+        return o;
+    }
+
+    private static JsonObject Deployment(DeploymentInfo d)
+    {
+        var o = new JsonObject
+        {
+            ["id"] = d.Id,
+            ["status"] = d.Status,
+            ["taskDefinition"] = d.TaskDefinitionArn,
+            ["desiredCount"] = d.DesiredCount,
+            ["pendingCount"] = d.PendingCount,
+            ["runningCount"] = d.RunningCount,
+            ["failedTasks"] = d.FailedTasks,
+            ["createdAt"] = WireJson.Epoch(d.CreatedAt),
+            ["updatedAt"] = WireJson.Epoch(d.UpdatedAt),
+            ["rolloutState"] = d.RolloutState.ToString(),
+            ["rolloutStateReason"] = d.RolloutStateReason,
+        };
+        if (d.LaunchType is { } lt)
+        {
+            o["launchType"] = lt.ToString();
+        }
+        else if (!d.CapacityProviderStrategy.IsDefaultOrEmpty)
+        {
+            o["capacityProviderStrategy"] = EcsShapes.Strategy(d.CapacityProviderStrategy);
+        }
+
+        return o;
+    }
+}

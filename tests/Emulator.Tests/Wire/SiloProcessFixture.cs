@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Emulator.Tests.Client;
+
+namespace Emulator.Tests.Wire;
+
+/// <summary>
+/// A real silo process (the built Emulator.Silo.dll) on free loopback ports at 600x, for wire tests with the real
+/// AWS CLI. Killed (with its children) at the end.
+/// </summary>
+public sealed class SiloProcessFixture : IAsyncLifetime
+{
+    private Process? _process;
+
+    public int Port { get; private set; }
+
+    public string Endpoint => $"http://127.0.0.1:{Port}";
+
+    public async Task InitializeAsync()
+    {
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        var dll = Path.Combine(ScenarioParserTests.RepoRoot(), "src", "Silo", "bin", configuration, "net10.0", "Emulator.Silo.dll");
+        Assert.True(File.Exists(dll), $"build the silo first: {dll} is missing");
+        Port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--time-scale", "600", "--metrics-export-seconds", "0" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                if ((await http.GetAsync(Endpoint + "/emulator/health")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            Assert.False(_process.HasExited, "the silo process exited during start-up");
+            await Task.Delay(200);
+        }
+
+        Assert.Fail("the silo did not answer /emulator/health within 60 s");
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        _process?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WireCollection : ICollectionFixture<SiloProcessFixture>
+{
+    public const string Name = "wire";
+}
