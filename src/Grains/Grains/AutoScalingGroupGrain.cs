@@ -118,7 +118,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         EnsureExists();
         var min = update.MinSize ?? Spec.MinSize;
         var max = update.MaxSize ?? Spec.MaxSize;
-        var desired = update.DesiredCapacity ?? Math.Clamp(S.Desired, min, max);
+        var desired = update.DesiredCapacity ?? Math.Max(min, Math.Min(S.Desired, max)); // not Math.Clamp: min > max is a ValidationError below
         var error = Validate(min, max, desired);
         if (error is not null)
         {

@@ -126,9 +126,13 @@ public static partial class AwsEndpoint
         {
             var result = await handler(new QueryInput(form), context);
             XNamespace ns = AwsServices.XmlNamespaces[service!];
-            var response = new XElement(ns + action + "Response",
-                WithNamespace(result, ns),
-                new XElement(ns + "ResponseMetadata", new XElement(ns + "RequestId", context.RequestId)));
+            var response = service == AwsServices.Ec2
+                ? new XElement(ns + action + "Response", // EC2: the result's members directly under the response
+                    new XElement(ns + "requestId", context.RequestId),
+                    WithNamespace(result, ns).Nodes())
+                : new XElement(ns + action + "Response",
+                    WithNamespace(result, ns),
+                    new XElement(ns + "ResponseMetadata", new XElement(ns + "RequestId", context.RequestId)));
             http.Response.StatusCode = 200;
             http.Response.ContentType = "text/xml";
             await http.Response.WriteAsync(new XDocument(new XDeclaration("1.0", "UTF-8", null), response).ToString(SaveOptions.DisableFormatting), Encoding.UTF8);

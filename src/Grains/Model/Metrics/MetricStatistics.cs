@@ -18,8 +18,9 @@ public sealed record StatisticsBucket(DateTimeOffset Timestamp, int SampleCount,
 }
 
 /// <summary>
-/// GetMetricStatistics / GetMetricData arithmetic: datapoints grouped into Period buckets aligned to the start time,
-/// empty buckets left out (as CloudWatch does), oldest first.
+/// GetMetricStatistics / GetMetricData arithmetic: datapoints in [start, end) grouped into Period buckets aligned to
+/// multiples of the period since the Unix epoch (CloudWatch rounds to period boundaries), empty buckets left out,
+/// oldest first.
 /// </summary>
 public static class MetricStatistics
 {
@@ -40,10 +41,10 @@ public static class MetricStatistics
                 continue;
             }
 
-            var index = (t - start).Ticks / period.Ticks;
+            var index = (t - DateTimeOffset.UnixEpoch).Ticks / period.Ticks;
             buckets[index] = buckets.TryGetValue(index, out var b)
                 ? b with { SampleCount = b.SampleCount + 1, Sum = b.Sum + v, Minimum = Math.Min(b.Minimum, v), Maximum = Math.Max(b.Maximum, v) }
-                : new StatisticsBucket(start + TimeSpan.FromTicks(period.Ticks * index), 1, v, v, v);
+                : new StatisticsBucket(DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(period.Ticks * index), 1, v, v, v);
         }
 
         return [.. buckets.Values];

@@ -295,6 +295,29 @@ public static class AutoScalingOperations
         return E("CreateOrUpdateTagsResult");
     }
 
+    [AwsOperation(AwsServices.AutoScaling, "DescribeTags")]
+    public static async Task<XElement> DescribeTags(QueryInput input, AwsContext context)
+    {
+        var filters = input.Members("Filters").Select(f => (Name: f.String("Name") ?? "", Values: f.Strings("Values"))).ToList();
+        foreach (var f in filters.Where(f => f.Name is not ("auto-scaling-group" or "key" or "value" or "propagate-at-launch")))
+        {
+            throw QueryInput.Validation($"Invalid filter name '{f.Name}': auto-scaling-group, key, value or propagate-at-launch.");
+        }
+
+        var rows = (await Groups(context))
+            .SelectMany(g => g.Spec.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (Group: g.Spec.Name, t.Key, t.Value)))
+            .Where(r => filters.All(f => f.Name switch
+            {
+                "auto-scaling-group" => f.Values.Contains(r.Group),
+                "key" => f.Values.Contains(r.Key),
+                "value" => f.Values.Contains(r.Value),
+                _ => f.Values.Contains("true"),
+            }))
+            .ToList();
+        var (page, next) = Page(rows, input, 50, 100);
+        return E("DescribeTagsResult", Members("Tags", page.Select(r => AutoScalingShapes.Tag(r.Group, r.Key, r.Value))), V("NextToken", next));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private sealed record Launch(ImmutableArray<string> InstanceTypes, MixedInstancesSpec? Distribution, string? UserData, string Version, string? TemplateName, string? ConfigurationName);

@@ -78,7 +78,7 @@ public static class Ec2Operations
                 _ => true,
             }))
             .ToList();
-        var (page, next) = Page(selected, input, 1000, 200, "NextToken", "MaxResults");
+        var (page, next) = Page(selected, input, 200, 200, "NextToken", "MaxResults");
         return E("DescribeLaunchTemplatesResult", Items("launchTemplates", page.Select(t => Template(t, "item"))), V("nextToken", next));
     }
 
