@@ -83,17 +83,17 @@ public sealed class EngineBehaviourTests(EmulatorClusterFixture fixture) : IAsyn
         await _ecs.WaitUntil("4 running and healthy", async () => (await Service(cluster, "web")).SteadyState, TimeSpan.FromMinutes(3));
 
         await _ecs.Grains.GetGrain<IAutoScalingGroupGrain>(asg).SetDesiredCapacity(1, null);
-        await _ecs.WaitUntil("one instance left with the 4 tasks", async () =>
+        await _ecs.WaitUntil("the drained instance terminated and one instance left with the 4 tasks", async () =>
         {
             var s = await _ecs.Status(cluster);
-            return s.AutoScalingGroups[0].Instances.Count(i => i.State == LifecycleState.InService) == 1
+            var activities = await _ecs.Grains.GetGrain<IAutoScalingGroupGrain>(asg).GetActivities(20);
+            return s.AutoScalingGroups[0].Instances.Count(i => i.State != LifecycleState.Terminated) == 1
                    && s.Instances.Count(i => i.Status == ContainerInstanceStatus.ACTIVE) == 1
+                   && activities.Any(a => a.Description.StartsWith("Terminating EC2 instance: i-", StringComparison.Ordinal) && a.StatusCode == "Successful")
                    && await _ecs.CountTasks(cluster, t => t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING) == 4;
         }, TimeSpan.FromMinutes(10));
         var lost = (await _ecs.Cluster(cluster).ListTasks(TaskFilter.All)).Where(t => t.StoppedReason?.StartsWith("Host EC2", StringComparison.Ordinal) == true);
         Assert.Empty(lost); // drained first, so no task died with its host
-        var activities = await _ecs.Grains.GetGrain<IAutoScalingGroupGrain>(asg).GetActivities(20);
-        Assert.Contains(activities, a => a.Description.StartsWith("Terminating EC2 instance: i-", StringComparison.Ordinal) && a.StatusCode == "Successful");
     }
 
     [Fact]
