@@ -10,15 +10,26 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
-# The wire tests drive a real silo with the real AWS CLI (Debian's awscli, /usr/bin/aws).
-if [ ! -x /usr/bin/aws ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null
-  fi
+# Debian packages the tests need, installed when missing:
+# awscli (/usr/bin/aws) for the wire tests, nodejs + npm for the AWS SDK for JavaScript tests,
+# redis-server for the multi-silo (durable mode) tests.
+need=()
+[ -x /usr/bin/aws ] || need+=(awscli)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [ "${#need[@]}" -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# npm packages of the SDK tests, exactly as the committed lockfile pins them.
+for dir in tests/*/; do
+  if [ -f "$dir/package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 dotnet build Emulator.sln -c Release -warnaserror
 log=$(mktemp)
