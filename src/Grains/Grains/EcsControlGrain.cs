@@ -278,7 +278,10 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
         var name = Arns.ClusterName(cluster);
         var grain = Cluster(name);
         var info = await grain.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
-        var providers = await DescribeCapacityProviders(info.CapacityProviders);
+        // An empty list means "every provider" to DescribeCapacityProviders; a cluster without providers has none.
+        var providers = info.CapacityProviders.IsDefaultOrEmpty
+            ? ImmutableArray<CapacityProviderInfo>.Empty
+            : await DescribeCapacityProviders(info.CapacityProviders);
         var asgs = ImmutableArray.CreateBuilder<AsgInfo>();
         foreach (var p in providers.Where(p => p.Spec is not null))
         {
