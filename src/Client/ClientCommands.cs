@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Emulator.Client.Chaos;
 using Emulator.Client.Scenarios;
 using Spectre.Console;
 
@@ -76,10 +77,11 @@ public static class ClientCommands
         scenario.Subcommands.Add(run);
         scenario.Subcommands.Add(validate);
         root.Subcommands.Add(scenario);
+        ChaosCommands.Add(root, gateway, WithConnection);
         return root;
     }
 
-    private static async Task<int> WithConnection(int gatewayPort, CancellationToken ct, Func<EmulatorConnection, Task<int>> action)
+    internal static async Task<int> WithConnection(int gatewayPort, CancellationToken ct, Func<EmulatorConnection, Task<int>> action)
     {
         EmulatorConnection connection;
         try

@@ -16,7 +16,7 @@ public static class ScenarioParser
         "capacityProviderReservation", "cprSeen", "maxTasksPerInstance", "serviceSteady", "noTasksKilledByScaleIn",
     ];
 
-    private static readonly string[] ConditionArgs =
+    internal static readonly string[] ConditionArgs =
         [.. Conditions, "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "op", "tolerance"];
 
     /// <summary>Step kinds with their required and optional arguments.</summary>
@@ -66,6 +66,12 @@ public static class ScenarioParser
             throw new ScenarioException($"line {root.Start.Line}: 'steps' must be a non-empty list.");
         }
 
+        return new ScenarioFile(name, ParseSteps(steps, suffix));
+    }
+
+    /// <summary>Parses and checks a list of steps (a scenario's, or an experiment's setup).</summary>
+    internal static List<ScenarioStep> ParseSteps(YamlSequenceNode steps, string? suffix)
+    {
         var result = new List<ScenarioStep>();
         foreach (var node in steps.Children)
         {
@@ -109,7 +115,7 @@ public static class ScenarioParser
             result.Add(step);
         }
 
-        return new ScenarioFile(name, result);
+        return result;
     }
 
     /// <summary>Type checks that can be done before running: numbers, durations, one condition per wait/assert.</summary>
@@ -150,7 +156,7 @@ public static class ScenarioParser
         }
     }
 
-    private static object? Convert(YamlNode node, string? suffix, string? key) => node switch
+    internal static object? Convert(YamlNode node, string? suffix, string? key) => node switch
     {
         YamlScalarNode s => key is not null && NameKeys.Contains(key) && suffix is not null && s.Value is { } v && v is not ("FARGATE" or "FARGATE_SPOT")
             ? v + suffix

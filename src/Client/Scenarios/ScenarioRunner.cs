@@ -183,6 +183,50 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
     }
 
     /// <summary>Evaluates a waitFor/assert condition; returns whether it holds and the observed value.</summary>
+    internal Task<(bool Holds, string Actual)> EvaluateAsync(ScenarioStep s) => Evaluate(s);
+
+    /// <summary>Describes a waitFor/assert condition as the timeline prints it.</summary>
+    internal static string DescribeCondition(ScenarioStep s) => Describe(s);
+
+    /// <summary>Reads events and status of every cluster the runner knows and prints what changed.</summary>
+    internal Task ObserveAsync() => Observe();
+
+    /// <summary>Makes the runner's timeline follow a cluster the steps did not create.</summary>
+    internal void Follow(string cluster) => _clusters.Add(cluster);
+
+    /// <summary>
+    /// Runs steps in order (an experiment's setup); returns the failures. A failed action or wait ends the run.
+    /// </summary>
+    internal async Task<List<string>> RunStepsAsync(IReadOnlyList<ScenarioStep> steps, CancellationToken ct)
+    {
+        var failures = new List<string>();
+        foreach (var step in steps)
+        {
+            await Line("step", $"{step.Kind} (line {step.Line})");
+            string? failure;
+            try
+            {
+                failure = await Execute(step, ct);
+            }
+            catch (EcsException e)
+            {
+                failure = $"{step.Where}: {e.Code}: {e.Message}";
+            }
+
+            if (failure is not null)
+            {
+                failures.Add(failure);
+                console.MarkupLineInterpolated($"[red]FAILED[/] {failure}");
+                if (step.Kind is not "assert")
+                {
+                    break;
+                }
+            }
+        }
+
+        return failures;
+    }
+
     private async Task<(bool Holds, string Actual)> Evaluate(ScenarioStep s)
     {
         var condition = ScenarioParser.Conditions.First(s.Has);
