@@ -40,6 +40,9 @@ public sealed record ExperimentReport
 
     public decimal CostAccruedUsd { get; init; }
 
+    /// <summary>Service events (B-SV-6) written during the experiment, oldest first: they say why a service could not keep up.</summary>
+    public List<string> ServiceEvents { get; init; } = [];
+
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
     public static ExperimentReport FromJson(string json) => JsonSerializer.Deserialize<ExperimentReport>(json, Options)!;

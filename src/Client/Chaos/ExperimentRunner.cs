@@ -534,6 +534,20 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
         };
     }
 
+    private async Task<List<string>> ServiceEvents(List<string> clusters)
+    {
+        var lines = new List<(DateTimeOffset At, string Text)>();
+        foreach (var c in clusters)
+        {
+            foreach (var s in (await Control.GetClusterStatus(c, false)).Services)
+            {
+                lines.AddRange(s.Events.Where(e => e.CreatedAt >= _t0).Select(e => (e.CreatedAt, $"{e.CreatedAt:HH:mm:ss} {e.Message}")));
+            }
+        }
+
+        return [.. lines.OrderBy(l => l.At).Select(l => l.Text)];
+    }
+
     private async Task<decimal> Cost(List<string> clusters)
     {
         var total = 0m;
@@ -574,6 +588,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
             SecondsBackToSteadyState = back,
             Samples = _samples,
             CostAccruedUsd = costAtStart is { } start ? Math.Round(await Cost(exists) - start, 6) : 0,
+            ServiceEvents = _t0 == default ? [] : await ServiceEvents(exists),
         };
         Print(report);
         return report;
@@ -599,6 +614,11 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
             var cpr = r.Samples.SelectMany(x => x.CapacityProviderReservation).GroupBy(kv => kv.Key).Select(g => $"{g.Key} {first.CapacityProviderReservation.GetValueOrDefault(g.Key):0.#} -> max {g.Max(kv => kv.Value):0.#} -> {last.CapacityProviderReservation.GetValueOrDefault(g.Key):0.#}");
             table.AddRow("instances in service", Markup.Escape(string.Join("\n", low)));
             table.AddRow("CPR", Markup.Escape(string.Join("\n", cpr)));
+        }
+
+        if (r.ServiceEvents.Count > 0)
+        {
+            table.AddRow("service events", Markup.Escape(string.Join("\n", r.ServiceEvents.TakeLast(12))));
         }
 
         table.AddRow("hypothesis", Markup.Escape(r.Hypothesis.Count == 0 ? "none" : string.Join("\n", r.Hypothesis.Select(h => $"[{h.Phase}] {h.Check}: {(h.Holds ? "holds" : "FAILS")} ({h.Actual})"))));

@@ -14,6 +14,7 @@ public static class ScenarioParser
     [
         "runningTasks", "provisioningTasks", "registeredInstances", "inServiceInstances", "desiredCapacity",
         "capacityProviderReservation", "cprSeen", "maxTasksPerInstance", "serviceSteady", "noTasksKilledByScaleIn",
+        "failedRequests", "healthyTargets",
     ];
 
     internal static readonly string[] ConditionArgs =
@@ -35,6 +36,8 @@ public static class ScenarioParser
         ["deleteService"] = (["cluster", "name"], ["force"]),
         ["runTask"] = (["cluster", "taskDefinition"], ["count", "strategy", "launchType", "placementStrategy"]),
         ["drainInstances"] = (["cluster"], ["count", "instanceType"]),
+        ["createTargetGroup"] = (["name"], ["port", "healthyThreshold", "unhealthyThreshold", "interval", "deregistrationDelay"]),
+        ["setTraffic"] = (["cluster", "service", "rps"], ["requestDuration", "perTaskCapacity", "steps"]),
         ["sleep"] = (["duration"], []),
         ["waitFor"] = ([], ["timeout", .. ConditionArgs]),
         ["assert"] = ([], ConditionArgs),
@@ -152,6 +155,24 @@ public static class ScenarioParser
             case "registerTaskDefinition":
                 step.Int("cpu");
                 step.Int("memory");
+                break;
+            case "createTargetGroup":
+                step.OptInt("port");
+                step.OptInt("healthyThreshold");
+                step.OptInt("unhealthyThreshold");
+                step.Duration("interval", TimeSpan.FromSeconds(30));
+                step.Duration("deregistrationDelay", TimeSpan.FromSeconds(300));
+                break;
+            case "setTraffic":
+                step.Double("rps");
+                step.Duration("requestDuration", TimeSpan.FromMilliseconds(200));
+                step.Double("perTaskCapacity", 100);
+                foreach (var m in step.Maps("steps"))
+                {
+                    m.Duration("after");
+                    m.Double("rps");
+                }
+
                 break;
         }
     }
