@@ -31,7 +31,7 @@ public static class ScenarioParser
         ["putClusterCapacityProviders"] = (["cluster", "providers"], ["defaultStrategy"]),
         ["registerTaskDefinition"] = (["family", "cpu", "memory"], ["networkMode", "fargate", "hostPort"]),
         ["createService"] = (["cluster", "name", "taskDefinition"],
-            ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon"]),
+            ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon", "targetGroup", "containerPort"]),
         ["updateService"] = (["cluster", "name"], ["desiredCount", "taskDefinition", "minimumHealthyPercent", "maximumPercent"]),
         ["deleteService"] = (["cluster", "name"], ["force"]),
         ["runTask"] = (["cluster", "taskDefinition"], ["count", "strategy", "launchType", "placementStrategy"]),

@@ -69,7 +69,7 @@ public sealed class ExperimentParserTests
               drain: { actionId: "aws:ecs:drain-container-instances", parameters: { drainagePercentage: "25", duration: PT5M }, targets: { Clusters: c } }
             cluster: prod
             """);
-        Assert.Equal(["i-0abc"], x.Targets["one"].Ids);
+        Assert.Equal(["i-0abc"], x.Targets["one"].Ids.ToArray());
         Assert.Equal("prod", x.Targets["c"].Cluster);
     }
 
@@ -183,12 +183,12 @@ public sealed class ExperimentParserTests
     [InlineData("- runningTasks: lots", "must be a number")]
     public void Bad_steady_state_is_rejected(string check, string message)
     {
-        var e = Assert.Throws<ExperimentException>(() => ExperimentParser.Parse($"""
+        var e = Assert.Throws<ExperimentException>(() => ExperimentParser.Parse($$"""
             cluster: demo
             steadyState:
-              {check}
+              {{check}}
             actions:
-              w: {{ actionId: "aws:fis:wait", parameters: {{ duration: PT1M }} }}
+              w: { actionId: "aws:fis:wait", parameters: { duration: PT1M } }
             """));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
