@@ -77,11 +77,11 @@ public static class ClientCommands
         scenario.Subcommands.Add(run);
         scenario.Subcommands.Add(validate);
         root.Subcommands.Add(scenario);
-        ChaosCommands.Add(root, gateway, WithConnection);
+        ChaosCommands.Add(root, (r, ct, action) => WithConnection(r.GetValue(gateway), ct, action));
         return root;
     }
 
-    internal static async Task<int> WithConnection(int gatewayPort, CancellationToken ct, Func<EmulatorConnection, Task<int>> action)
+    private static async Task<int> WithConnection(int gatewayPort, CancellationToken ct, Func<EmulatorConnection, Task<int>> action)
     {
         EmulatorConnection connection;
         try

@@ -12,13 +12,14 @@ namespace Emulator.Client.Chaos;
 /// </summary>
 public static class ChaosCommands
 {
-    public delegate Task<int> Connected(int gatewayPort, CancellationToken ct, Func<EmulatorConnection, Task<int>> action);
+    /// <summary>Connects to the emulator the command line names (gateway port, or Redis in the durable mode) and runs the action.</summary>
+    public delegate Task<int> Connected(ParseResult result, CancellationToken ct, Func<EmulatorConnection, Task<int>> action);
 
-    public static void Add(RootCommand root, Option<int> gateway, Connected withConnection)
+    public static void Add(RootCommand root, Connected withConnection)
     {
-        root.Subcommands.Add(BuildChaos(gateway, withConnection));
-        root.Subcommands.Add(BuildExperiment(gateway, withConnection));
-        root.Subcommands.Add(BuildEvents(gateway, withConnection));
+        root.Subcommands.Add(BuildChaos(withConnection));
+        root.Subcommands.Add(BuildExperiment(withConnection));
+        root.Subcommands.Add(BuildEvents(withConnection));
     }
 
     private sealed class TargetOptions
@@ -80,7 +81,7 @@ public static class ChaosCommands
         }
     }
 
-    private static Command BuildChaos(Option<int> gateway, Connected withConnection)
+    private static Command BuildChaos(Connected withConnection)
     {
         var chaos = new Command("chaos", "Inject one fault now (Spot interruptions, terminations, draining, stopped tasks, pool exhaustion, AZ outages, failing launches).");
 
@@ -94,7 +95,7 @@ public static class ChaosCommands
                 c.Options.Add(o);
             }
 
-            c.SetAction((r, ct) => Inject(r, gateway, withConnection, ct, chaosGrain => act(r, t.Read(r), chaosGrain)));
+            c.SetAction((r, ct) => Inject(r, withConnection, ct, chaosGrain => act(r, t.Read(r), chaosGrain)));
             return c;
         }
 
@@ -117,14 +118,14 @@ public static class ChaosCommands
         var zone = new Option<string?>("--az") { Description = "Availability Zone of the pools (all when omitted)" };
         var duration = new Option<string>("--duration") { Description = "How long (emulated), e.g. 10m", Required = true };
         var exhaust = new Command("exhaust-pool", "Spot pools have no capacity for a duration (B-ASG-3).") { type, zone, duration };
-        exhaust.SetAction((r, ct) => Inject(r, gateway, withConnection, ct, g => g.ExhaustSpotPools(r.GetValue(type), r.GetValue(zone), Dur(r.GetValue(duration)!, "--duration"))));
+        exhaust.SetAction((r, ct) => Inject(r, withConnection, ct, g => g.ExhaustSpotPools(r.GetValue(type), r.GetValue(zone), Dur(r.GetValue(duration)!, "--duration"))));
         chaos.Subcommands.Add(exhaust);
 
         var groups = new Option<string[]>("--asg") { Description = "Auto Scaling group (repeatable)", Arity = ArgumentArity.OneOrMore, Required = true };
         var zones = new Option<string[]>("--az") { Description = "Availability Zone (repeatable; all when omitted)", Arity = ArgumentArity.ZeroOrMore };
         var iceDuration = new Option<string>("--duration") { Description = "How long (emulated)", Required = true };
         var ice = new Command("insufficient-capacity", "Launches of the groups fail with InsufficientInstanceCapacity for a duration.") { groups, zones, iceDuration };
-        ice.SetAction((r, ct) => Inject(r, gateway, withConnection, ct, g => g.InsufficientInstanceCapacity([.. r.GetValue(groups)!], [.. r.GetValue(zones) ?? []], Dur(r.GetValue(iceDuration)!, "--duration"))));
+        ice.SetAction((r, ct) => Inject(r, withConnection, ct, g => g.InsufficientInstanceCapacity([.. r.GetValue(groups)!], [.. r.GetValue(zones) ?? []], Dur(r.GetValue(iceDuration)!, "--duration"))));
         chaos.Subcommands.Add(ice);
 
         var cluster = new Option<string>("--cluster") { Description = "Cluster", Required = true };
@@ -132,21 +133,21 @@ public static class ChaosCommands
         var probability = new Option<double>("--probability") { Description = "Probability in (0, 1] that a launch fails", Required = true };
         var failDuration = new Option<string>("--duration") { Description = "How long (emulated)", Required = true };
         var fail = new Command("fail-launches", "Task launches fail with a probability for a duration (B-SV-5).") { cluster, service, probability, failDuration };
-        fail.SetAction((r, ct) => Inject(r, gateway, withConnection, ct, g => g.FailTaskLaunches(Arns.ClusterName(r.GetValue(cluster)), r.GetValue(service), r.GetValue(probability), Dur(r.GetValue(failDuration)!, "--duration"))));
+        fail.SetAction((r, ct) => Inject(r, withConnection, ct, g => g.FailTaskLaunches(Arns.ClusterName(r.GetValue(cluster)), r.GetValue(service), r.GetValue(probability), Dur(r.GetValue(failDuration)!, "--duration"))));
         chaos.Subcommands.Add(fail);
 
         var outageZone = new Option<string>("--az") { Description = "Availability Zone", Required = true };
         var outageDuration = new Option<string?>("--duration") { Description = "Restore after this long (emulated); until az-restore when omitted" };
         var outage = new Command("az-outage", "Take an Availability Zone out: its instances are lost, nothing launches there.") { outageZone, outageDuration };
-        outage.SetAction((r, ct) => Inject(r, gateway, withConnection, ct, g => g.ZoneOutage(r.GetValue(outageZone)!, r.GetValue(outageDuration) is { } d ? Dur(d, "--duration") : null)));
+        outage.SetAction((r, ct) => Inject(r, withConnection, ct, g => g.ZoneOutage(r.GetValue(outageZone)!, r.GetValue(outageDuration) is { } d ? Dur(d, "--duration") : null)));
         chaos.Subcommands.Add(outage);
         var restoreZone = new Option<string>("--az") { Description = "Availability Zone", Required = true };
         var restore = new Command("az-restore", "Bring an Availability Zone back.") { restoreZone };
-        restore.SetAction((r, ct) => Inject(r, gateway, withConnection, ct, g => g.RestoreZone(r.GetValue(restoreZone)!)));
+        restore.SetAction((r, ct) => Inject(r, withConnection, ct, g => g.RestoreZone(r.GetValue(restoreZone)!)));
         chaos.Subcommands.Add(restore);
 
         var log = new Command("log", "Every injection so far, in order.");
-        log.SetAction((r, ct) => withConnection(r.GetValue(gateway), ct, async connection =>
+        log.SetAction((r, ct) => withConnection(r, ct, async connection =>
         {
             foreach (var i in await connection.Grains.GetGrain<IChaosGrain>(0).GetInjections(0))
             {
@@ -159,9 +160,9 @@ public static class ChaosCommands
         return chaos;
     }
 
-    private static Task<int> Inject(ParseResult r, Option<int> gateway, Connected withConnection, CancellationToken ct, Func<IChaosGrain, Task<ChaosInjection>> act)
+    private static Task<int> Inject(ParseResult r, Connected withConnection, CancellationToken ct, Func<IChaosGrain, Task<ChaosInjection>> act)
     {
-        return withConnection(r.GetValue(gateway), ct, async connection =>
+        return withConnection(r, ct, async connection =>
         {
             try
             {
@@ -202,7 +203,7 @@ public static class ChaosCommands
         return d > TimeSpan.Zero ? d : throw new ArgumentException($"{option} must be positive.");
     }
 
-    private static Command BuildExperiment(Option<int> gateway, Connected withConnection)
+    private static Command BuildExperiment(Connected withConnection)
     {
         var file = new Argument<FileInfo>("file") { Description = "AWS FIS experiment template (JSON) or the YAML form" };
         var cluster = new Option<string?>("--cluster") { Description = "Cluster the targets and checks use when the file names none" };
@@ -223,7 +224,7 @@ public static class ChaosCommands
                 return 2;
             }
 
-            return await withConnection(r.GetValue(gateway), ct, async connection =>
+            return await withConnection(r, ct, async connection =>
             {
                 var result = await new ExperimentRunner(connection.Grains, AnsiConsole.Console).RunAsync(parsed, ct);
                 if (r.GetValue(report) is { } path)
@@ -256,7 +257,7 @@ public static class ChaosCommands
         return experiment;
     }
 
-    private static Command BuildEvents(Option<int> gateway, Connected withConnection)
+    private static Command BuildEvents(Connected withConnection)
     {
         var cluster = new Option<string>("--cluster") { Description = "Cluster", Required = true };
         var follow = new Option<bool>("--follow") { Description = "Keep printing new events until Ctrl+C" };
@@ -278,7 +279,7 @@ public static class ChaosCommands
                 from = parsed;
             }
 
-            return withConnection(r.GetValue(gateway), ct, async connection =>
+            return withConnection(r, ct, async connection =>
             {
                 var name = Arns.ClusterName(r.GetValue(cluster));
                 var grain = connection.Grains.GetGrain<IClusterGrain>(name);
