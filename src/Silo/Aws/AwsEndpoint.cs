@@ -136,7 +136,7 @@ public static partial class AwsEndpoint
                     new XElement(ns + "requestId", context.RequestId),
                     WithNamespace(result, ns).Nodes())
                 : new XElement(ns + action + "Response",
-                    WithNamespace(result, ns),
+                    result.Name.LocalName == QueryXml.NoOutputName ? null : WithNamespace(result, ns),
                     new XElement(ns + "ResponseMetadata", new XElement(ns + "RequestId", context.RequestId)));
             http.Response.StatusCode = 200;
             http.Response.ContentType = "text/xml";
