@@ -271,6 +271,41 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         Assert.True(missing.Count == 0, "implemented operations never validated against the AWS model (add them to this test): " + string.Join(", ", missing));
     }
 
+    /// <summary>
+    /// Bad input to every implemented operation on every protocol (empty input, an unknown cluster, a wrong type):
+    /// whatever is answered, success or error, fits the model, and errors use codes the operation declares or common
+    /// ones.
+    /// </summary>
+    [Fact]
+    public async Task Every_operation_answers_bad_input_with_a_declared_error_in_the_model_shape()
+    {
+        using var api = new ModelCheckedApi(silo.Endpoint);
+        var ghost = EmulatorClusterFixture.Unique("ghost");
+        var answered = 0;
+        foreach (var op in OperationTable.Instance.Operations)
+        {
+            var (service, name) = (op[..op.IndexOf(':', StringComparison.Ordinal)], op[(op.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+            if (OperationTable.Instance.Json(service, name) is not null)
+            {
+                foreach (var body in new[] { "{}", $$"""{"cluster":"{{ghost}}"}""", """{"cluster":17,"maxResults":"x","Namespace":[]}""" })
+                {
+                    await api.AnyJson(service, name, body);
+                    answered++;
+                }
+            }
+
+            if (OperationTable.Instance.Query(service, name) is not null)
+            {
+                await api.AnyQuery(service, name);
+                await api.AnyQuery(service, name, ("AutoScalingGroupName", ghost), ("MaxRecords", "0"), ("LaunchTemplateName", ghost), ("InstanceId.1", "i-0"), ("StartTime", "yesterday"));
+                answered += 2;
+            }
+        }
+
+        Assert.True(answered > 100, $"only {answered} requests were sent");
+        Assert.True(api.Problems.Count == 0, "responses to bad input that do not fit the AWS model:" + Environment.NewLine + string.Join(Environment.NewLine, api.Problems));
+    }
+
     /// <summary>The model file itself is what the validator reads; each implemented operation exists in it.</summary>
     [Fact]
     public void Every_implemented_operation_is_an_operation_of_the_aws_model()
@@ -312,6 +347,31 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
         Record(service, action, "query", status, ServiceModelValidator.ValidateXml(service, action, status, text), text, expectedError,
             () => XDocument.Parse(text).Root!.Descendants().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value);
         return XDocument.Parse(text).Root!;
+    }
+
+    /// <summary>Sends a JSON body and validates whatever comes back (success or error).</summary>
+    public async Task AnyJson(string service, string operation, string body)
+    {
+        var (prefix, contentType) = service == "ecs" ? ("AmazonEC2ContainerServiceV20141113", "application/x-amz-json-1.1") : ("GraniteServiceVersion20100801", "application/x-amz-json-1.0");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", $"{prefix}.{operation}");
+        request.Content = new StringContent(body, Encoding.UTF8);
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var header = response.Headers.TryGetValues("x-amzn-ErrorType", out var v) ? v.First() : null;
+        Problems.AddRange(ServiceModelValidator.ValidateJson(service, operation, (int)response.StatusCode, text, header).Select(p => $"{service} (json) {body} -> {p}"));
+    }
+
+    /// <summary>Sends a query request and validates whatever comes back (success or error).</summary>
+    public async Task AnyQuery(string service, string action, params (string Key, string Value)[] parameters)
+    {
+        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", _ => "2010-08-01" };
+        var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", version) };
+        form.AddRange(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value)));
+        using var response = await _http.PostAsync("/", new FormUrlEncodedContent(form));
+        var text = await response.Content.ReadAsStringAsync();
+        Problems.AddRange(ServiceModelValidator.ValidateXml(service, action, (int)response.StatusCode, text).Select(p => $"{service} (query, {parameters.Length} params) -> {p}"));
     }
 
     /// <summary>Polls (each response validated too) until the probe returns a value.</summary>
