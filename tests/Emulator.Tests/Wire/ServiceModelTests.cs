@@ -221,6 +221,9 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Ecs("RunTask", new JsonObject { ["cluster"] = cluster, ["taskDefinition"] = "no-such-family-" + cluster }, "ClientException");
         await api.Ecs("ListTagsForResource", new JsonObject { ["resourceArn"] = clusterArn + "-gone" }, "ClusterNotFoundException");
         await api.Ecs("TagResource", new JsonObject { ["resourceArn"] = clusterArn + "-gone", ["tags"] = new JsonArray() }, "ResourceNotFoundException");
+        var ghostInstance = new JsonObject { ["name"] = "stack", ["targetType"] = "container-instance", ["targetId"] = "00000000-0000-0000-0000-000000000000" };
+        await api.Ecs("PutAttributes", new JsonObject { ["cluster"] = cluster, ["attributes"] = new JsonArray(ghostInstance.DeepClone()) }, "TargetNotFoundException");
+        await api.Ecs("DeleteAttributes", new JsonObject { ["cluster"] = cluster, ["attributes"] = new JsonArray(ghostInstance.DeepClone()) }, "TargetNotFoundException");
         await api.Query("autoscaling", "CreateLaunchConfiguration", [("LaunchConfigurationName", cluster + "-lc"), ("ImageId", "ami-12345678"), ("InstanceType", "t3.small")], "AlreadyExists");
         await api.Query("autoscaling", "DescribeAutoScalingGroups", [("NextToken", "not-a-token")], "InvalidNextToken");
         await api.Query("ec2", "DeleteLaunchTemplate", [("LaunchTemplateName", "nope-" + cluster)], "InvalidLaunchTemplateName.NotFoundException");
@@ -228,11 +231,66 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
             ("Period", "60"), ("Statistics.member.1", "Average")], "InvalidParameterValue");
         await api.CloudWatchJson("GetMetricData", new JsonObject { ["StartTime"] = start.ToUnixTimeSeconds(), ["EndTime"] = end.ToUnixTimeSeconds() }, "MissingParameter");
 
+        // Deleting a provider still associated with the cluster: 200 with updateStatus DELETE_FAILED, as AWS.
+        var refused = await api.Ecs("DeleteCapacityProvider", new JsonObject { ["capacityProvider"] = provider });
+        Assert.Equal(("ACTIVE", "DELETE_FAILED"), (refused.GetProperty("capacityProvider").GetProperty("status").GetString(), refused.GetProperty("capacityProvider").GetProperty("updateStatus").GetString()));
+        Assert.Contains(cluster, refused.GetProperty("capacityProvider").GetProperty("updateStatusReason").GetString(), StringComparison.Ordinal);
+
+        // Conflicts and unknowns on live state: whatever each answers must be an error the operation declares.
+        foreach (var (op, body) in new[]
+        {
+            ("CreateCapacityProvider", $$$"""{"name":"{{{provider}}}","autoScalingGroupProvider":{"autoScalingGroupArn":"{{{groupArn}}}"}}"""),
+            ("UpdateCapacityProvider", """{"name":"no-such-provider","autoScalingGroupProvider":{"managedScaling":{"status":"DISABLED"}}}"""),
+            ("DeleteCluster", $$"""{"cluster":"{{cluster}}"}"""),
+            ("CreateCluster", $$"""{"clusterName":"{{cluster}}","capacityProviders":["no-such-provider"]}"""),
+            ("UpdateService", $$"""{"cluster":"{{cluster}}","service":"ghost","desiredCount":1}"""),
+            ("DeleteService", $$"""{"cluster":"{{cluster}}","service":"ghost"}"""),
+            ("CreateService", $$"""{"cluster":"{{cluster}}","serviceName":"web","taskDefinition":"{{family}}","desiredCount":1}"""),
+            ("StopTask", $$"""{"cluster":"{{cluster}}","task":"0123456789abcdef0123456789abcdef"}"""),
+            ("RunTask", $$"""{"cluster":"{{cluster}}","taskDefinition":"{{family}}","count":11}"""),
+            ("RunTask", $$"""{"cluster":"{{cluster}}","taskDefinition":"{{family}}","launchType":"FARGATE"}"""),
+            ("StartTask", $$"""{"cluster":"{{cluster}}","taskDefinition":"{{family}}","containerInstances":["00000000-0000-0000-0000-000000000000"]}"""),
+            ("DescribeTaskDefinition", """{"taskDefinition":"no-such-family:3"}"""),
+            ("DeregisterTaskDefinition", """{"taskDefinition":"no-such-family:3"}"""),
+            ("ListTasks", $$"""{"cluster":"{{cluster}}","serviceName":"ghost"}"""),
+            ("ListTasks", $$"""{"cluster":"{{cluster}}","nextToken":"garbage"}"""),
+            ("PutClusterCapacityProviders", $$"""{"cluster":"{{cluster}}","capacityProviders":["no-such-provider"],"defaultCapacityProviderStrategy":[]}"""),
+            ("UpdateContainerInstancesState", $$"""{"cluster":"{{cluster}}","containerInstances":["00000000-0000-0000-0000-000000000000"],"status":"DRAINING"}"""),
+            ("DeregisterContainerInstance", $$"""{"cluster":"{{cluster}}","containerInstance":"00000000-0000-0000-0000-000000000000"}"""),
+            ("DeregisterContainerInstance", $$"""{"cluster":"{{cluster}}","containerInstance":"{{instanceArn}}"}"""),
+            ("ListContainerInstances", $$"""{"cluster":"{{cluster}}","filter":"attribute:ecs.instance-type =="}"""),
+            ("RegisterTaskDefinition", """{"family":"bad","containerDefinitions":[{"name":"c","image":"i"}]}"""),
+            ("TagResource", $$"""{"resourceArn":"{{clusterArn}}","tags":[{"key":"aws:reserved","value":"x"}]}"""),
+        })
+        {
+            await api.AnyJson("ecs", op, body);
+        }
+
+        foreach (var (action, parameters) in new (string, (string, string)[])[]
+        {
+            ("CreateAutoScalingGroup", [("AutoScalingGroupName", group), ("LaunchConfigurationName", cluster + "-lc"), ("MinSize", "0"), ("MaxSize", "1"), ("AvailabilityZones.member.1", "us-east-1a")]),
+            ("DeleteLaunchConfiguration", [("LaunchConfigurationName", "no-such-lc")]),
+            ("SetDesiredCapacity", [("AutoScalingGroupName", group), ("DesiredCapacity", "99")]),
+            ("TerminateInstanceInAutoScalingGroup", [("InstanceId", "i-00000000000000000"), ("ShouldDecrementDesiredCapacity", "false")]),
+            ("SetInstanceProtection", [("AutoScalingGroupName", group), ("InstanceIds.member.1", "i-00000000000000000"), ("ProtectedFromScaleIn", "true")]),
+            ("UpdateAutoScalingGroup", [("AutoScalingGroupName", "no-such-group"), ("MaxSize", "1")]),
+            ("DeleteAutoScalingGroup", [("AutoScalingGroupName", "no-such-group")]),
+        })
+        {
+            await api.AnyQuery("autoscaling", action, parameters);
+        }
+
+        await api.AnyQuery("ec2", "CreateLaunchTemplate", ("LaunchTemplateName", cluster + "-lt"), ("LaunchTemplateData.ImageId", "ami-12345678"));
+        await api.AnyQuery("ec2", "TerminateInstances", ("InstanceId.1", "i-00000000000000000"));
+        await api.AnyQuery("ec2", "DescribeInstances", ("InstanceId.1", "i-00000000000000000"));
+        await api.AnyQuery("cloudwatch", "DescribeAlarms", ("StateValue", "MAYBE"));
+        await api.AnyQuery("cloudwatch", "GetMetricData", ("StartTime", Iso(start)), ("EndTime", Iso(end)), ("MetricDataQueries.member.1.Id", "m"), ("MetricDataQueries.member.1.Expression", "SUM(x)"));
+
         // ---- Draining, deregistration, termination and teardown
         await api.Ecs("UpdateContainerInstancesState", new JsonObject { ["cluster"] = cluster, ["containerInstances"] = new JsonArray(instanceArn), ["status"] = "DRAINING" });
         await api.Ecs("DeleteService", new JsonObject { ["cluster"] = cluster, ["service"] = "web", ["force"] = true });
         await api.Ecs("DeregisterContainerInstance", new JsonObject { ["cluster"] = cluster, ["containerInstance"] = instanceArn, ["force"] = true });
-        await api.Query("autoscaling", "TerminateInstanceInAutoScalingGroup", ("InstanceId", ec2InstanceId), ("ShouldDecrementDesiredCapacity", "true"));
+        await api.Query("autoscaling", "TerminateInstanceInAutoScalingGroup", ("InstanceId", ec2InstanceId), ("ShouldDecrementDesiredCapacity", "false"));
         var other = await api.Until("a second instance", async () =>
         {
             var d = await api.Query("ec2", "DescribeInstances", ("Filter.1.Name", "tag:aws:autoscaling:groupName"), ("Filter.1.Value.1", group));
