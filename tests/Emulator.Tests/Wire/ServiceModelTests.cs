@@ -293,7 +293,8 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Query("autoscaling", "TerminateInstanceInAutoScalingGroup", ("InstanceId", ec2InstanceId), ("ShouldDecrementDesiredCapacity", "false"));
         var other = await api.Until("a second instance", async () =>
         {
-            var d = await api.Query("ec2", "DescribeInstances", ("Filter.1.Name", "tag:aws:autoscaling:groupName"), ("Filter.1.Value.1", group));
+            var d = await api.Query("ec2", "DescribeInstances", ("Filter.1.Name", "tag:aws:autoscaling:groupName"), ("Filter.1.Value.1", group),
+                ("Filter.2.Name", "instance-state-name"), ("Filter.2.Value.1", "running"));
             return d.Descendants().Where(e => e.Name.LocalName == "instanceId").Select(e => e.Value).FirstOrDefault(id => id != ec2InstanceId);
         });
         await api.Query("ec2", "TerminateInstances", ("InstanceId.1", other));
