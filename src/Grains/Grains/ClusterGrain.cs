@@ -691,7 +691,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             var instance = updated.GetValueOrDefault(id) ?? S.Instances.GetValueOrDefault(id);
             if (instance is null || instance.Status == ContainerInstanceStatus.INACTIVE)
             {
-                throw new EcsException(ErrorCodes.ResourceNotFound, $"The container instance {id} was not found in cluster {Name}.");
+                throw new EcsException(ErrorCodes.TargetNotFound, $"The container instance {id} was not found in cluster {Name}.");
             }
 
             if (!InstanceAttributes.IsValidName(a.Name) || a.Value is { Length: > 128 })
@@ -731,7 +731,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             var id = Arns.ShortName(a.ContainerInstance);
             if (!S.Instances.TryGetValue(id, out var instance))
             {
-                throw new EcsException(ErrorCodes.ResourceNotFound, $"The container instance {id} was not found in cluster {Name}.");
+                throw new EcsException(ErrorCodes.TargetNotFound, $"The container instance {id} was not found in cluster {Name}.");
             }
 
             if (InstanceAttributes.IsBuiltIn(a.Name))
