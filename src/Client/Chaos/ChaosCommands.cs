@@ -208,15 +208,16 @@ public static class ChaosCommands
         var file = new Argument<FileInfo>("file") { Description = "AWS FIS experiment template (JSON) or the YAML form" };
         var cluster = new Option<string?>("--cluster") { Description = "Cluster the targets and checks use when the file names none" };
         var report = new Option<FileInfo?>("--report") { Description = "Also write the report as JSON to this file" };
+        var suffix = new Option<string?>("--suffix") { Description = "Appended to every resource name the experiment creates or targets" };
         var experiment = new Command("experiment", "Run or validate a chaos experiment.");
-        var run = new Command("run", "Run an experiment: live view, then a report; exit 1 when the steady-state hypothesis failed.") { file, cluster, report };
+        var run = new Command("run", "Run an experiment: live view, then a report; exit 1 when the steady-state hypothesis failed.") { file, cluster, report, suffix };
         run.SetAction(async (r, ct) =>
         {
             ExperimentFile parsed;
             try
             {
                 var f = r.GetValue(file)!;
-                parsed = ExperimentParser.Parse(File.ReadAllText(f.FullName), r.GetValue(cluster), f.Name);
+                parsed = ExperimentParser.Parse(File.ReadAllText(f.FullName), r.GetValue(cluster), f.Name, r.GetValue(suffix));
             }
             catch (Exception e) when (e is ExperimentException or IOException)
             {
@@ -242,7 +243,7 @@ public static class ChaosCommands
             try
             {
                 var f = r.GetValue(file)!;
-                var parsed = ExperimentParser.Parse(File.ReadAllText(f.FullName), r.GetValue(cluster), f.Name);
+                var parsed = ExperimentParser.Parse(File.ReadAllText(f.FullName), r.GetValue(cluster), f.Name, r.GetValue(suffix));
                 AnsiConsole.MarkupLineInterpolated($"[green]ok[/]: {parsed.Name}: {parsed.Actions.Count} action(s) in order {string.Join(" -> ", parsed.Actions.Select(a => a.Name))}, {parsed.Targets.Count} target(s), {parsed.SteadyState.Count} steady-state check(s)");
                 return 0;
             }

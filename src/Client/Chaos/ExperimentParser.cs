@@ -52,7 +52,12 @@ public static class ExperimentParser
 
     private static readonly string[] FilterPaths = ["Placement.AvailabilityZone", "InstanceType", "State.Name"];
 
-    public static ExperimentFile Parse(string text, string? cluster = null, string? fileName = null)
+    /// <summary>
+    /// Parses and checks an experiment. <paramref name="suffix"/> is appended to every resource name the file
+    /// creates or targets (clusters, groups, providers, services, target groups, the aws:autoscaling:groupName tag),
+    /// so the same file can run twice against one silo; <paramref name="cluster"/> (--cluster) is taken as given.
+    /// </summary>
+    public static ExperimentFile Parse(string text, string? cluster = null, string? fileName = null, string? suffix = null)
     {
         var stream = new YamlStream();
         try
@@ -78,15 +83,15 @@ public static class ExperimentParser
         }
 
         var name = Scalar(root, "name") ?? Scalar(root, "description") ?? Path.GetFileNameWithoutExtension(fileName) ?? "experiment";
-        var experimentCluster = cluster ?? Scalar(root, "cluster");
+        var experimentCluster = cluster ?? Suffixed(Scalar(root, "cluster"), suffix);
 
         var setup = root.Children.TryGetValue(new YamlScalarNode("setup"), out var setupNode)
-            ? setupNode is YamlSequenceNode seq ? ParseSetup(seq) : throw new ExperimentException($"line {Line(setupNode)}: 'setup' must be a list of scenario steps.")
+            ? setupNode is YamlSequenceNode seq ? ParseSetup(seq, suffix) : throw new ExperimentException($"line {Line(setupNode)}: 'setup' must be a list of scenario steps.")
             : [];
 
-        var targets = ParseTargets(root, experimentCluster);
-        var actions = ParseActions(root, targets);
-        var probes = ParseSteadyState(root, experimentCluster);
+        var targets = ParseTargets(root, experimentCluster, suffix);
+        var actions = ParseActions(root, targets, suffix);
+        var probes = ParseSteadyState(root, experimentCluster, suffix);
         var stops = ParseStopConditions(root, probes);
         var observeFor = Scalar(root, "observeFor") is { } o ? Duration(o, $"line {Line(root, "observeFor")}: observeFor") : TimeSpan.FromMinutes(10);
         var sampleEvery = Scalar(root, "sampleEvery") is { } se ? Duration(se, $"line {Line(root, "sampleEvery")}: sampleEvery") : TimeSpan.FromSeconds(30);
@@ -157,11 +162,13 @@ public static class ExperimentParser
     private static bool NeedsCluster(IEnumerable<ExperimentTarget> targets, IEnumerable<ExperimentAction> actions) =>
         targets.Any(t => t.Cluster is null) || actions.Any(a => a.ActionId == "emulator:fail-task-launches" && !a.Parameters.ContainsKey("cluster"));
 
-    private static List<ScenarioStep> ParseSetup(YamlSequenceNode steps)
+    private static string? Suffixed(string? name, string? suffix) => name is null || suffix is null ? name : name + suffix;
+
+    private static List<ScenarioStep> ParseSetup(YamlSequenceNode steps, string? suffix)
     {
         try
         {
-            return ScenarioParser.ParseSteps(steps, null);
+            return ScenarioParser.ParseSteps(steps, suffix);
         }
         catch (ScenarioException e)
         {
@@ -169,7 +176,7 @@ public static class ExperimentParser
         }
     }
 
-    private static Dictionary<string, ExperimentTarget> ParseTargets(YamlMappingNode root, string? cluster)
+    private static Dictionary<string, ExperimentTarget> ParseTargets(YamlMappingNode root, string? cluster, string? suffix)
     {
         var result = new Dictionary<string, ExperimentTarget>(StringComparer.Ordinal);
         if (!root.Children.TryGetValue(new YamlScalarNode("targets"), out var node))
@@ -205,6 +212,11 @@ public static class ExperimentParser
             var selection = Selection(Scalar(t, "selectionMode") ?? throw new ExperimentException($"{where}: 'selectionMode' is required (ALL, COUNT(n), PERCENT(p))."), where);
             var arns = Strings(t, "resourceArns", where);
             var tags = StringMap(t, "resourceTags", where);
+            if (suffix is not null && tags.TryGetValue("aws:autoscaling:groupName", out var group))
+            {
+                tags = tags.SetItem("aws:autoscaling:groupName", group + suffix);
+            }
+
             var parameters = StringMap(t, "parameters", where);
             string? zone = null;
             string? instanceType = null;
@@ -255,7 +267,7 @@ public static class ExperimentParser
                 }
             }
 
-            var targetCluster = Scalar(t, "cluster") ?? parameters.GetValueOrDefault("cluster");
+            var targetCluster = Suffixed(Scalar(t, "cluster") ?? parameters.GetValueOrDefault("cluster"), suffix);
             var ids = arns;
             if (type == "aws:ecs:cluster")
             {
@@ -264,7 +276,7 @@ public static class ExperimentParser
                     throw new ExperimentException($"{where}: the emulator drains one cluster per target; name one cluster ARN.");
                 }
 
-                targetCluster = arns.Length == 1 ? Arns.ClusterName(arns[0]) : targetCluster;
+                targetCluster = arns.Length == 1 ? Suffixed(Arns.ClusterName(arns[0]), suffix) : targetCluster;
                 ids = [];
             }
             else
@@ -277,20 +289,20 @@ public static class ExperimentParser
                 throw new ExperimentException($"{where}: unknown target parameter '{key}' (aws:ecs:task targets take 'cluster' and 'service').");
             }
 
-            var service = Scalar(t, "service") ?? parameters.GetValueOrDefault("service");
+            var service = Suffixed(Scalar(t, "service") ?? parameters.GetValueOrDefault("service"), suffix);
             if (service is not null && type is not "aws:ecs:task")
             {
                 throw new ExperimentException($"{where}: 'service' narrows aws:ecs:task targets only.");
             }
 
             result[name] = new ExperimentTarget(name, Line(keyNode), type, ids, tags, targetCluster ?? cluster,
-                Scalar(t, "capacityProvider"), Scalar(t, "autoScalingGroup"), service, zone, instanceType, selection);
+                Suffixed(Scalar(t, "capacityProvider"), suffix), Suffixed(Scalar(t, "autoScalingGroup"), suffix), service, zone, instanceType, selection);
         }
 
         return result;
     }
 
-    private static List<ExperimentAction> ParseActions(YamlMappingNode root, Dictionary<string, ExperimentTarget> targets)
+    private static List<ExperimentAction> ParseActions(YamlMappingNode root, Dictionary<string, ExperimentTarget> targets, string? suffix)
     {
         if (!root.Children.TryGetValue(new YamlScalarNode("actions"), out var node) || node is not YamlMappingNode map || map.Children.Count == 0)
         {
@@ -319,6 +331,11 @@ public static class ExperimentParser
             }
 
             var parameters = StringMap(a, "parameters", where);
+            foreach (var key in new[] { "cluster", "service" }.Where(k => suffix is not null && parameters.ContainsKey(k)))
+            {
+                parameters = parameters.SetItem(key, parameters[key] + suffix);
+            }
+
             foreach (var required in spec.Required.Where(r => !parameters.ContainsKey(r)))
             {
                 throw new ExperimentException($"{where}: {id} needs the parameter '{required}'.");
@@ -448,7 +465,7 @@ public static class ExperimentParser
     public static ImmutableArray<string> Zones(string value) =>
         [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
-    private static List<HypothesisProbe> ParseSteadyState(YamlMappingNode root, string? cluster)
+    private static List<HypothesisProbe> ParseSteadyState(YamlMappingNode root, string? cluster, string? suffix)
     {
         var result = new List<HypothesisProbe>();
         if (!root.Children.TryGetValue(new YamlScalarNode("steadyState"), out var node))
@@ -469,7 +486,7 @@ public static class ExperimentParser
                 throw new ExperimentException($"line {line}: a steady-state check is a map, e.g. '- failedRequestsPercent: 0.1'.");
             }
 
-            var args = (Dictionary<string, object?>)ScenarioParser.Convert(m, null, null)!;
+            var args = (Dictionary<string, object?>)ScenarioParser.Convert(m, suffix, null)!;
             var within = TimeSpan.FromMinutes(5);
             if (args.Remove("within", out var w))
             {

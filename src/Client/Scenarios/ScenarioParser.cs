@@ -44,7 +44,7 @@ public static class ScenarioParser
     };
 
     /// <summary>Arguments that name resources (the --suffix is appended to them).</summary>
-    private static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers"];
+    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired"];
 
     public static ScenarioFile Parse(string yaml, string? suffix)
     {
