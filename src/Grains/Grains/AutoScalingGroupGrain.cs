@@ -381,9 +381,9 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             if (p.AtRisk && p.ReplacementId is null)
             {
                 // B-ASG-5: launch the replacement first (desired unchanged: the at-risk instance no longer counts).
+                S.Interruptions[p.InstanceId] = p; // counted as at risk from here on
                 var conditions = await Market.GetLaunchConditions(Name, Spec.InstanceTypes, Spec.AvailabilityZones);
                 var live = S.Instances.Values.Count(i => i.State is LifecycleState.Pending or LifecycleState.InService && !IsAtRisk(i.InstanceId));
-                S.Interruptions[p.InstanceId] = p; // counted as at risk from here on
                 if (live < S.Desired)
                 {
                     var id = await Launch(now, live, S.Desired, conditions, conditions.Pools.ToList(), ScalingActivities.CauseRebalanceLaunch(now));

@@ -40,6 +40,9 @@ public sealed class ChaosGrain(
     private const int InjectionLimit = 10_000;
     private IGrainTimer? _timer;
 
+    /// <summary>When the action being run started (non-reentrant grain: one action at a time); its injection's time.</summary>
+    private DateTimeOffset _at;
+
     private ChaosState S => store.State;
 
     private DateTimeOffset Now => runtime.Clock.Now;
@@ -61,6 +64,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> InterruptSpotInstances(ChaosTarget target, TimeSpan? notice, bool rebalanceRecommendation, TimeSpan? rebalanceLead)
     {
         const string action = "aws:ec2:send-spot-instance-interruptions";
+        _at = Now;
         ValidateTarget(target);
         var noticeValue = notice ?? runtime.Options.Timings.SpotNotice;
         Check(ChaosSelections.ValidateDuration(noticeValue, "interruption notice"));
@@ -78,7 +82,7 @@ public sealed class ChaosGrain(
             hit.AddRange(await Asg(group.Key).InterruptSpot(group.Select(i => i.Ec2InstanceId).ToImmutableArray(), noticeValue, rebalanceRecommendation, rebalanceLead));
         }
 
-        var times = ChaosSelections.SpotTimes(Now, noticeValue, rebalanceRecommendation, rebalanceLead);
+        var times = ChaosSelections.SpotTimes(_at, noticeValue, rebalanceRecommendation, rebalanceLead);
         var message = $"{hit.Count} Spot instance(s) interrupted: "
                       + (times.RebalanceAt is { } r ? $"rebalance recommendation at {Iso(r)}, " : "")
                       + $"warning at {Iso(times.WarningAt)}, termination at {Iso(times.TerminateAt)}";
@@ -88,6 +92,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> InterruptFargateSpotTasks(ChaosTarget target)
     {
         const string action = "emulator:fargate-spot-interruption";
+        _at = Now;
         ValidateTarget(target);
         var view = await Resolve(target.Cluster);
         var candidates = view.Tasks(target).Where(t => t.CapacityProvider == "FARGATE_SPOT").Select(t => t.TaskId);
@@ -100,6 +105,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> TerminateInstances(ChaosTarget target)
     {
         const string action = "aws:ec2:terminate-instances";
+        _at = Now;
         ValidateTarget(target);
         var view = await Resolve(target.Cluster);
         var candidates = view.Instances(target).Where(i => i.State is LifecycleState.Pending or LifecycleState.InService or LifecycleState.TerminatingWait).ToList();
@@ -116,6 +122,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> DrainInstances(ChaosTarget target, TimeSpan? duration)
     {
         const string action = "aws:ecs:drain-container-instances";
+        _at = Now;
         ValidateTarget(target);
         if (duration is { } d)
         {
@@ -127,7 +134,7 @@ public sealed class ChaosGrain(
         var chosen = Pick(candidates.Select(i => i.ContainerInstance!.ContainerInstanceId), target.Selection, action);
         var changes = chosen.IsEmpty ? [] : await Control.UpdateContainerInstancesState(view.Name, chosen, ContainerInstanceStatus.DRAINING);
         var drained = changes.Where(c => c.FailureReason is null).Select(c => c.ContainerInstanceId).ToImmutableArray();
-        DateTimeOffset? until = duration is { } span ? Now + span : null;
+        DateTimeOffset? until = duration is { } span ? _at + span : null;
         if (until is { } at && !drained.IsEmpty)
         {
             S.Undrains = S.Undrains.Add(new PendingUndrain(view.Name, drained, at));
@@ -141,6 +148,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> StopTasks(ChaosTarget target, string reason)
     {
         const string action = "aws:ecs:stop-task";
+        _at = Now;
         ValidateTarget(target);
         var view = await Resolve(target.Cluster);
         var chosen = Pick(view.Tasks(target).Select(t => t.TaskId), target.Selection, action);
@@ -158,6 +166,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> ExhaustSpotPools(string? instanceType, string? availabilityZone, TimeSpan duration)
     {
         const string action = "emulator:exhaust-spot-pool";
+        _at = Now;
         Check(ChaosSelections.ValidateDuration(duration));
         if (instanceType is not null && !runtime.Catalog.TryGet(instanceType, out _))
         {
@@ -165,7 +174,7 @@ public sealed class ChaosGrain(
         }
 
         ValidateZone(availabilityZone);
-        var until = Now + duration;
+        var until = _at + duration;
         await Market.Exhaust(instanceType, availabilityZone, until);
         var pool = $"{instanceType ?? "every type"} in {availabilityZone ?? "every zone"}";
         return await Record(action, "", [SpotMarket.PoolKey(instanceType ?? SpotMarket.Any, availabilityZone ?? SpotMarket.Any)],
@@ -175,6 +184,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> InsufficientInstanceCapacity(ImmutableArray<string> autoScalingGroups, ImmutableArray<string> availabilityZones, TimeSpan duration)
     {
         const string action = "aws:ec2:asg-insufficient-instance-capacity-error";
+        _at = Now;
         if (autoScalingGroups.IsDefaultOrEmpty)
         {
             throw ErrorCodes.Invalid("At least one Auto Scaling group is required.");
@@ -196,7 +206,7 @@ public sealed class ChaosGrain(
             }
         }
 
-        var until = Now + duration;
+        var until = _at + duration;
         foreach (var name in names)
         {
             await Market.InsufficientCapacity(name, zones, until);
@@ -209,6 +219,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> FailTaskLaunches(string cluster, string? service, double probability, TimeSpan duration)
     {
         const string action = "emulator:fail-task-launches";
+        _at = Now;
         Check(ChaosSelections.ValidateProbability(probability));
         Check(ChaosSelections.ValidateDuration(duration));
         var view = await Resolve(cluster);
@@ -218,7 +229,7 @@ public sealed class ChaosGrain(
             throw new EcsException(ErrorCodes.ServiceNotFound, $"Service {serviceName} not found in cluster {view.Name}.");
         }
 
-        var until = Now + duration;
+        var until = _at + duration;
         await Cluster(view.Name).SetLaunchFaults(new LaunchFaults(probability, "CannotPullContainerError: task launch failure injected by a chaos experiment", until, serviceName));
         return await Record(action, view.Name, serviceName is null ? [] : [Arns.Service(runtime.Region, runtime.Account, view.Name, serviceName)],
             $"Task launches of {(serviceName is null ? "every service and task" : "service " + serviceName)} fail with probability {probability.ToString(CultureInfo.InvariantCulture)} until {Iso(until)}", until);
@@ -227,6 +238,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> ZoneOutage(string availabilityZone, TimeSpan? duration)
     {
         const string action = "emulator:az-outage";
+        _at = Now;
         if (string.IsNullOrWhiteSpace(availabilityZone))
         {
             throw ErrorCodes.Invalid("An availability zone is required.");
@@ -238,7 +250,7 @@ public sealed class ChaosGrain(
             Check(ChaosSelections.ValidateDuration(d));
         }
 
-        DateTimeOffset? until = duration is { } span ? Now + span : null;
+        DateTimeOffset? until = duration is { } span ? _at + span : null;
         await Market.ZoneOutage(availabilityZone, until); // first: nothing launches there from now on
         var account = GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Account);
         var lost = ImmutableArray.CreateBuilder<string>();
@@ -273,6 +285,7 @@ public sealed class ChaosGrain(
     public async Task<ChaosInjection> RestoreZone(string availabilityZone)
     {
         const string action = "emulator:az-restore";
+        _at = Now;
         ValidateZone(availabilityZone);
         await Market.RestoreZone(availabilityZone);
         foreach (var cluster in await GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.Cluster))
@@ -297,7 +310,7 @@ public sealed class ChaosGrain(
 
     private async Task<ChaosInjection> Record(string action, string cluster, ImmutableArray<string> targets, string message, DateTimeOffset? until)
     {
-        var injection = new ChaosInjection(++S.Sequence, action, Now, cluster, targets, message, until);
+        var injection = new ChaosInjection(++S.Sequence, action, _at, cluster, targets, message, until);
         S.Injections = S.Injections.Add(injection);
         if (S.Injections.Count > InjectionLimit)
         {
