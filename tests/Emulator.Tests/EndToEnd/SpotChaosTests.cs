@@ -178,6 +178,29 @@ public sealed class SpotChaosTests(EmulatorClusterFixture fixture) : IAsyncLifet
         await _ecs.WaitUntil("4 running", async () => await _ecs.CountTasks(cluster, EcsDriver.Running) == 4, TimeSpan.FromMinutes(3));
     }
 
+    [Fact]
+    public async Task B_SP_5_a_pools_interruption_rate_interrupts_spot_instances_and_the_group_replaces_them()
+    {
+        var market = _ecs.Grains.GetGrain<ISpotMarketGrain>(ISpotMarketGrain.Key);
+        var (cluster, asg, _) = await SpotCluster("rate", desired: 2, spotDraining: true, instanceType: "c5.xlarge");
+        Assert.Empty(await _ecs.Events(cluster, EventTypes.SpotInterruptionWarning)); // default rate 0: none
+
+        await market.ConfigurePool(new SpotPoolSettings("c5.xlarge", "*", null, null, 60)); // one per instance-minute
+        try
+        {
+            await _ecs.WaitUntil("an interruption warning from the pool's rate", async () =>
+                !(await _ecs.Events(cluster, EventTypes.SpotInterruptionWarning)).IsEmpty, TimeSpan.FromMinutes(10));
+        }
+        finally
+        {
+            await market.ConfigurePool(new SpotPoolSettings("c5.xlarge", "*", null, null, 0));
+        }
+
+        var victim = (await _ecs.Events(cluster, EventTypes.SpotInterruptionWarning))[0].Detail["instance-id"];
+        await WaitForTerminationAndReplacement(cluster, asg, victim, desired: 2);
+        Assert.Equal(2, (await Asg(asg).Describe())!.DesiredCapacity);
+    }
+
     // ------------------------------------------------------------------ Fargate Spot (B-SP-4)
 
     [Fact]
@@ -439,12 +462,13 @@ public sealed class SpotChaosTests(EmulatorClusterFixture fixture) : IAsyncLifet
         (await _ecs.Status(cluster)).Services.Single(s => s.Spec.Name == "web");
 
     /// <summary>A cluster with an all-Spot m5.large group (3 AZs) behind a provider without managed scaling.</summary>
-    private async Task<(string Cluster, string Asg, string Provider)> SpotCluster(string prefix, int desired, bool spotDraining, bool capacityRebalance = false)
+    private async Task<(string Cluster, string Asg, string Provider)> SpotCluster(string prefix, int desired, bool spotDraining, bool capacityRebalance = false,
+        string instanceType = "m5.large")
     {
         var cluster = await _ecs.CreateCluster(prefix);
         var asg = EmulatorClusterFixture.Unique("spot-asg");
         var provider = EmulatorClusterFixture.Unique("spot-cp");
-        await _ecs.Control.CreateAutoScalingGroup(new AsgSpec(asg, 0, desired * 2, desired, [], ["m5.large"],
+        await _ecs.Control.CreateAutoScalingGroup(new AsgSpec(asg, 0, desired * 2, desired, [], [instanceType],
             new MixedInstancesSpec(0, 0, "capacity-optimized"), cluster, spotDraining, false, capacityRebalance, "1",
             ImmutableDictionary<string, string>.Empty.Add("team", "chaos"), null, null));
         await _ecs.Control.CreateCapacityProvider(new CapacityProviderSpec(provider, asg,
