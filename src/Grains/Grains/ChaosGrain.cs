@@ -35,9 +35,10 @@ public sealed class ChaosState
 /// </summary>
 public sealed class ChaosGrain(
     [PersistentState("chaos", "emulator")] IPersistentState<ChaosState> store,
-    EmulatorRuntime runtime) : Grain, IChaosGrain
+    EmulatorRuntime runtime) : Grain, IChaosGrain, IRemindable
 {
     private const int InjectionLimit = 10_000;
+    private const string ReminderName = "undrain";
     private IGrainTimer? _timer;
 
     /// <summary>When the action being run started (non-reentrant grain: one action at a time); its injection's time.</summary>
@@ -139,6 +140,10 @@ public sealed class ChaosGrain(
         {
             S.Undrains = S.Undrains.Add(new PendingUndrain(view.Name, drained, at));
             StartTimer();
+
+            // The timer does the work; the reminder brings the grain back if its silo went away meanwhile.
+            var period = runtime.WallPeriod(TimeSpan.FromMinutes(1));
+            await this.RegisterOrUpdateReminder(ReminderName, period, period);
         }
 
         return await Record(action, view.Name, drained.Select(id => Arns.ContainerInstance(runtime.Region, runtime.Account, view.Name, id)).ToImmutableArray(),
@@ -301,6 +306,18 @@ public sealed class ChaosGrain(
         }
 
         return await Record(action, "", [availabilityZone], $"Availability zone {availabilityZone} restored", null);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!S.Undrains.IsEmpty)
+        {
+            StartTimer();
+        }
+        else if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
     }
 
     public Task<ImmutableArray<ChaosInjection>> GetInjections(long afterSequence) =>
