@@ -87,6 +87,23 @@ public sealed class SpotChaosTests(EmulatorClusterFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task B_SP_1_an_interruption_in_progress_survives_the_groups_reactivation()
+    {
+        var (cluster, asg, provider) = await SpotCluster("spot-reactivate", desired: 2, spotDraining: false);
+        await RunService(cluster, provider, 2, minHealthy: 100, maxPercent: 200);
+        var victim = await InstanceWithTasks(cluster);
+
+        var injection = await Chaos.InterruptSpotInstances(Target(cluster, [victim.Ec2InstanceId]), null, false, null);
+        await Asg(asg).Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle(); // timers stop with the activation
+
+        var terminatedAt = await WaitForTerminationAndReplacement(cluster, asg, victim.Ec2InstanceId, desired: 2);
+        Assert.True(terminatedAt >= injection.At + Notice);
+        Assert.All((await _ecs.Cluster(cluster).ListTasks(TaskFilter.All)).Where(t => t.Ec2InstanceId == victim.Ec2InstanceId),
+            t => Assert.Equal("SpotInterruption", t.StopCode));
+        Assert.Single(await _ecs.Events(cluster, EventTypes.SpotInterruptionWarning), e => e.Detail["instance-id"] == victim.Ec2InstanceId);
+    }
+
+    [Fact]
     public async Task B_SV_4_B_CI_3_min_healthy_100_max_100_draining_stalls_and_the_service_says_why()
     {
         var (cluster, asg, provider) = await SpotCluster("spot-stall", desired: 2, spotDraining: true);
