@@ -77,6 +77,9 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     private IGrainTimer? _timer;
     private DateTimeOffset _nextGroupMetricsAt;
 
+    /// <summary>After a failed launch the group tries again 10 s later (emulated), not on every tick (B-ASG-6: one failed activity per attempt).</summary>
+    private DateTimeOffset _launchRetryAt;
+
     public AutoScalingGroupGrain([PersistentState("asg", "emulator")] IPersistentState<AsgState> store, EmulatorRuntime runtime, ILogger<AutoScalingGroupGrain> log)
     {
         _store = store;
@@ -211,6 +214,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
                 ? ScalingActivities.CauseSetDesiredCapacity(Now, S.Desired, desired)
                 : ScalingActivities.CauseCasAlarm(Now, casAlarmName, PolicyName, S.Desired, desired);
             S.Desired = desired;
+            _launchRetryAt = default;
             await _store.WriteStateAsync();
             await Reconcile(Now);
         }
@@ -553,6 +557,11 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
 
         if (live.Count < S.Desired)
         {
+            if (now < _launchRetryAt)
+            {
+                return false;
+            }
+
             var from = live.Count;
             var conditions = await Market.GetLaunchConditions(Name, Spec.InstanceTypes, Spec.AvailabilityZones);
             var pools = conditions.Pools.ToList();
@@ -632,6 +641,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             AddActivity(new ScalingActivity(activityId, Name, ScalingActivities.LaunchFailedDescription(message), cause, now, now, "Failed",
                 spotOnly ? ScalingActivities.InsufficientCapacity(spec.InstanceTypes[0], conditions.LaunchableZones[0]) : message, 100));
             Event(EventTypes.InstanceLaunchUnsuccessful, "", now);
+            _launchRetryAt = now + TimeSpan.FromSeconds(10);
             return null;
         }
 

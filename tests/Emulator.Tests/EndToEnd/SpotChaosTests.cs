@@ -297,6 +297,8 @@ public sealed class SpotChaosTests(EmulatorClusterFixture fixture) : IAsyncLifet
 
         // The fault ends on the emulated clock: the group launches afterwards by itself.
         await _ecs.WaitUntil("launched after the fault", async () => (await Asg(asg).Describe())!.Instances.Length == 1, TimeSpan.FromMinutes(4));
+        var failures = (await Asg(asg).GetActivities(500)).Count(a => a.StatusCode == "Failed");
+        Assert.InRange(failures, 2, 14); // retried every 10 s during the 2 minutes, not on every tick
         await Asg(asg).Delete(true);
     }
 
