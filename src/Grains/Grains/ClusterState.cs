@@ -51,4 +51,7 @@ public sealed class ClusterState
 
     /// <summary>B-PQ-4: false while FARGATE_SPOT capacity is exhausted (a chaos knob).</summary>
     [Id(17)] public bool FargateSpotAvailable { get; set; } = true;
+
+    /// <summary>Zones out of service (chaos AZ outage) and when the outage ends (null: until restored). Id far from the others to keep merges apart.</summary>
+    [Id(40)] public Dictionary<string, DateTimeOffset?> ZoneOutages { get; set; } = new(StringComparer.Ordinal);
 }
