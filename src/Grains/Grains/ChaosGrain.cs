@@ -461,7 +461,9 @@ public sealed class ChaosGrain(
                 foreach (var i in asg.Instances.Where(i => i.State != LifecycleState.Terminated))
                 {
                     var ci = byEc2.GetValueOrDefault(i.InstanceId);
-                    var c = new InstanceCandidate(i.InstanceId, asg.Spec.Name, asg.CapacityProvider ?? ci?.CapacityProvider, asg.Spec.Tags,
+                    // EC2 tags every instance of a group with aws:autoscaling:groupName (FIS templates target groups that way).
+                    var c = new InstanceCandidate(i.InstanceId, asg.Spec.Name, asg.CapacityProvider ?? ci?.CapacityProvider,
+                        asg.Spec.Tags.SetItem("aws:autoscaling:groupName", asg.Spec.Name),
                         i.AvailabilityZone, i.InstanceType, i.IsSpot, i.State, ci);
                     if ((ids is null || ids.Contains(c.Ec2InstanceId) || (ci is not null && ids.Contains(ci.ContainerInstanceId)))
                         && (target.CapacityProvider is null || c.CapacityProvider == Arns.ShortName(target.CapacityProvider))
