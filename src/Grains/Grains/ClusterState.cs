@@ -51,4 +51,7 @@ public sealed class ClusterState
 
     /// <summary>B-PQ-4: false while FARGATE_SPOT capacity is exhausted (a chaos knob).</summary>
     [Id(17)] public bool FargateSpotAvailable { get; set; } = true;
+
+    /// <summary>How many times this cluster's grain was activated on its persisted state (seeds a fresh id stream).</summary>
+    [Id(18)] public int Incarnation { get; set; }
 }
