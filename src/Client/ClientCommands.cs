@@ -10,15 +10,20 @@ public static class ClientCommands
     public static RootCommand Build()
     {
         var gateway = new Option<int>("--gateway-port") { Description = "Orleans gateway port of the silo", DefaultValueFactory = _ => 30000 };
+        var redis = new Option<string?>("--redis") { Description = "Redis of a durable multi-silo emulator (host:port): find its gateways there" };
+        var clusterId = new Option<string>("--cluster-id") { Description = "Cluster id of the durable emulator", DefaultValueFactory = _ => "ecs-emulator" };
         var root = new RootCommand("ECS emulator client: status views and scenario runs against a running silo.");
         root.Options.Add(gateway);
+        root.Options.Add(redis);
+        root.Options.Add(clusterId);
+        Target target(ParseResult r) => new(r.GetValue(gateway), r.GetValue(redis), r.GetValue(clusterId)!);
 
         var cluster = new Option<string?>("--cluster") { Description = "Show one cluster in detail" };
         var watch = new Option<int>("--watch") { Description = "Refresh every N seconds (0 = once)", DefaultValueFactory = _ => 0 };
         var status = new Command("status", "Show clusters, capacity providers (N, M, CPR), instances, tasks and services.");
         status.Options.Add(cluster);
         status.Options.Add(watch);
-        status.SetAction((result, ct) => WithConnection(result.GetValue(gateway), ct, async connection =>
+        status.SetAction((result, ct) => WithConnection(target(result), ct, async connection =>
         {
             var view = new StatusView(connection.Grains, AnsiConsole.Console);
             do
@@ -55,7 +60,7 @@ public static class ClientCommands
                 return 2;
             }
 
-            return await WithConnection(result.GetValue(gateway), ct, connection => new ScenarioRunner(connection.Grains, AnsiConsole.Console).RunAsync(parsed, ct));
+            return await WithConnection(target(result), ct, connection => new ScenarioRunner(connection.Grains, AnsiConsole.Console).RunAsync(parsed, ct));
         });
         var validate = new Command("validate", "Check a scenario file without running it.");
         validate.Arguments.Add(file);
@@ -76,19 +81,37 @@ public static class ClientCommands
         scenario.Subcommands.Add(run);
         scenario.Subcommands.Add(validate);
         root.Subcommands.Add(scenario);
+
+        var silos = new Command("silos", "List the silos (durable mode): address, status, process, grains; marks the one hosting the most grains.");
+        silos.SetAction((result, ct) => WithConnection(target(result), ct, async connection =>
+        {
+            SiloCommands.ShowSilos(await SiloChaos.ListAsync(connection), AnsiConsole.Console);
+            return 0;
+        }));
+        root.Subcommands.Add(silos);
+
+        var which = new Argument<string>("silo") { Description = "Silo address (as 'silos' prints it, or a unique prefix) or most-grains" };
+        var killSilo = new Command("kill-silo", "Kill one silo with SIGKILL (kill -9: no graceful shutdown) and report how the cluster recovers.");
+        killSilo.Arguments.Add(which);
+        killSilo.SetAction((result, ct) => WithConnection(target(result), ct,
+            connection => SiloCommands.KillSiloAsync(connection, result.GetValue(which)!, AnsiConsole.Console, ct)));
+        root.Subcommands.Add(killSilo);
         return root;
     }
 
-    private static async Task<int> WithConnection(int gatewayPort, CancellationToken ct, Func<EmulatorConnection, Task<int>> action)
+    private sealed record Target(int GatewayPort, string? Redis, string ClusterId);
+
+    private static async Task<int> WithConnection(Target target, CancellationToken ct, Func<EmulatorConnection, Task<int>> action)
     {
         EmulatorConnection connection;
         try
         {
-            connection = await EmulatorConnection.ConnectAsync(gatewayPort, ct);
+            connection = await EmulatorConnection.ConnectAsync(target.GatewayPort, target.Redis, target.ClusterId, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]no silo answered on gateway port {gatewayPort}:[/] {e.Message} (start one with: dotnet run --project src/Silo)");
+            var where = target.Redis is null ? $"on gateway port {target.GatewayPort}" : $"in Redis {target.Redis} (cluster id {target.ClusterId})";
+            AnsiConsole.MarkupLineInterpolated($"[red]no silo answered {where}:[/] {e.Message} (start one with: dotnet run --project src/Silo, or deploy/local-cluster.sh start)");
             return 2;
         }
 
