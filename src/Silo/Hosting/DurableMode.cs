@@ -93,6 +93,15 @@ public static class DurableMode
             o.CreateMultiplexer = _ => shared;
         });
 
+#if KUBERNETES
+        // deploy/k8s: built with -p:Kubernetes=true; in a pod, Orleans' Kubernetes hosting takes the cluster id from
+        // the pod's labels and the advertised address from POD_IP, and removes silos whose pods are gone.
+        if (Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is not null)
+        {
+            silo.UseKubernetesHosting();
+        }
+#endif
+
         // A killed silo is declared dead after ~2 missed 2 s probes instead of ~3 x 5 s, so its grains come back sooner.
         silo.Configure<ClusterMembershipOptions>(o =>
         {
