@@ -96,6 +96,36 @@ public static class ClientCommands
         killSilo.SetAction((result, ct) => WithConnection(target(result), ct,
             connection => SiloCommands.KillSiloAsync(connection, result.GetValue(which)!, AnsiConsole.Console, ct)));
         root.Subcommands.Add(killSilo);
+
+        var lServices = new Option<int>("--services") { Description = "Services to create", DefaultValueFactory = _ => 100 };
+        var lTasks = new Option<int>("--tasks") { Description = "Tasks per service", DefaultValueFactory = _ => 100 };
+        var lInstances = new Option<int>("--instances") { Description = "Container instances to register (0: tasks / 10)", DefaultValueFactory = _ => 0 };
+        var lType = new Option<string>("--instance-type") { Description = "Instance type of the registered instances", DefaultValueFactory = _ => "m5.large" };
+        var lHold = new Option<int>("--hold-seconds") { Description = "Wall seconds the steady state is held to read timer lag", DefaultValueFactory = _ => 10 };
+        var lBaseline = new Option<int>("--baseline-activations") { Description = "Empty grains activated for the raw Orleans baseline", DefaultValueFactory = _ => 50_000 };
+        var lTimeout = new Option<int>("--timeout-seconds") { Description = "Give up waiting for RUNNING after this many wall seconds", DefaultValueFactory = _ => 600 };
+        var loadTest = new Command("load-test", "N services x M tasks on registered instances: progress bars, then a report (placement rate, steady state, memory, timer lag, CPU, raw Orleans baseline).");
+        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout })
+        {
+            loadTest.Options.Add(option);
+        }
+
+        loadTest.SetAction((result, ct) =>
+        {
+            var services = result.GetValue(lServices);
+            var tasks = result.GetValue(lTasks);
+            var instances = result.GetValue(lInstances) is > 0 and var n ? n : Math.Max(1, (int)Math.Ceiling(services * (double)tasks / 10));
+            if (services < 1 || tasks < 1 || result.GetValue(lHold) < 1 || result.GetValue(lBaseline) < 1)
+            {
+                AnsiConsole.MarkupLine("[red]--services, --tasks, --hold-seconds and --baseline-activations must be at least 1[/]");
+                return Task.FromResult(2);
+            }
+
+            // 10 tasks of 200 CPU units / 512 MiB fit an m5.large (2,048 units, 8 GiB).
+            var options = new LoadTestOptions(services, tasks, instances, result.GetValue(lType)!, 200, 512, result.GetValue(lHold), result.GetValue(lBaseline), result.GetValue(lTimeout));
+            return WithConnection(target(result), ct, connection => LoadTest.RunAsync(connection, options, AnsiConsole.Console, ct));
+        });
+        root.Subcommands.Add(loadTest);
         return root;
     }
 
