@@ -11,15 +11,20 @@ public static class ClientCommands
     public static RootCommand Build()
     {
         var gateway = new Option<int>("--gateway-port") { Description = "Orleans gateway port of the silo", DefaultValueFactory = _ => 30000 };
+        var redis = new Option<string?>("--redis") { Description = "Redis of a durable multi-silo emulator (host:port): find its gateways there" };
+        var clusterId = new Option<string>("--cluster-id") { Description = "Cluster id of the durable emulator", DefaultValueFactory = _ => "ecs-emulator" };
         var root = new RootCommand("ECS emulator client: status views and scenario runs against a running silo.");
         root.Options.Add(gateway);
+        root.Options.Add(redis);
+        root.Options.Add(clusterId);
+        Target target(ParseResult r) => new(r.GetValue(gateway), r.GetValue(redis), r.GetValue(clusterId)!);
 
         var cluster = new Option<string?>("--cluster") { Description = "Show one cluster in detail" };
         var watch = new Option<int>("--watch") { Description = "Refresh every N seconds (0 = once)", DefaultValueFactory = _ => 0 };
         var status = new Command("status", "Show clusters, capacity providers (N, M, CPR), instances, tasks and services.");
         status.Options.Add(cluster);
         status.Options.Add(watch);
-        status.SetAction((result, ct) => WithConnection(result.GetValue(gateway), ct, async connection =>
+        status.SetAction((result, ct) => WithConnection(target(result), ct, async connection =>
         {
             var view = new StatusView(connection.Grains, AnsiConsole.Console);
             do
@@ -56,7 +61,7 @@ public static class ClientCommands
                 return 2;
             }
 
-            return await WithConnection(result.GetValue(gateway), ct, connection => new ScenarioRunner(connection.Grains, AnsiConsole.Console).RunAsync(parsed, ct));
+            return await WithConnection(target(result), ct, connection => new ScenarioRunner(connection.Grains, AnsiConsole.Console).RunAsync(parsed, ct));
         });
         var validate = new Command("validate", "Check a scenario file without running it.");
         validate.Arguments.Add(file);
@@ -77,20 +82,68 @@ public static class ClientCommands
         scenario.Subcommands.Add(run);
         scenario.Subcommands.Add(validate);
         root.Subcommands.Add(scenario);
-        ChaosCommands.Add(root, (r, ct, action) => WithConnection(r.GetValue(gateway), ct, action));
+        ChaosCommands.Add(root, (r, ct, action) => WithConnection(target(r), ct, action));
+
+        var silos = new Command("silos", "List the silos (durable mode): address, status, process, grains; marks the one hosting the most grains.");
+        silos.SetAction((result, ct) => WithConnection(target(result), ct, async connection =>
+        {
+            SiloCommands.ShowSilos(await SiloChaos.ListAsync(connection), AnsiConsole.Console);
+            return 0;
+        }));
+        root.Subcommands.Add(silos);
+
+        var which = new Argument<string>("silo") { Description = "Silo address (as 'silos' prints it, or a unique prefix) or most-grains" };
+        var killSilo = new Command("kill-silo", "Kill one silo with SIGKILL (kill -9: no graceful shutdown) and report how the cluster recovers.");
+        killSilo.Arguments.Add(which);
+        killSilo.SetAction((result, ct) => WithConnection(target(result), ct,
+            connection => SiloCommands.KillSiloAsync(connection, result.GetValue(which)!, AnsiConsole.Console, ct)));
+        root.Subcommands.Add(killSilo);
+
+        var lServices = new Option<int>("--services") { Description = "Services to create", DefaultValueFactory = _ => 100 };
+        var lTasks = new Option<int>("--tasks") { Description = "Tasks per service", DefaultValueFactory = _ => 100 };
+        var lInstances = new Option<int>("--instances") { Description = "Container instances to register (0: tasks / 10)", DefaultValueFactory = _ => 0 };
+        var lType = new Option<string>("--instance-type") { Description = "Instance type of the registered instances", DefaultValueFactory = _ => "m5.large" };
+        var lHold = new Option<int>("--hold-seconds") { Description = "Wall seconds the steady state is held to read timer lag", DefaultValueFactory = _ => 10 };
+        var lBaseline = new Option<int>("--baseline-activations") { Description = "Empty grains activated for the raw Orleans baseline", DefaultValueFactory = _ => 50_000 };
+        var lTimeout = new Option<int>("--timeout-seconds") { Description = "Give up waiting for RUNNING after this many wall seconds", DefaultValueFactory = _ => 600 };
+        var loadTest = new Command("load-test", "N services x M tasks on registered instances: progress bars, then a report (placement rate, steady state, memory, timer lag, CPU, raw Orleans baseline).");
+        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout })
+        {
+            loadTest.Options.Add(option);
+        }
+
+        loadTest.SetAction((result, ct) =>
+        {
+            var services = result.GetValue(lServices);
+            var tasks = result.GetValue(lTasks);
+            var instances = result.GetValue(lInstances) is > 0 and var n ? n : Math.Max(1, (int)Math.Ceiling(services * (double)tasks / 10));
+            if (services < 1 || tasks < 1 || result.GetValue(lHold) < 1 || result.GetValue(lBaseline) < 1)
+            {
+                AnsiConsole.MarkupLine("[red]--services, --tasks, --hold-seconds and --baseline-activations must be at least 1[/]");
+                return Task.FromResult(2);
+            }
+
+            // 10 tasks of 200 CPU units / 512 MiB fit an m5.large (2,048 units, 8 GiB).
+            var options = new LoadTestOptions(services, tasks, instances, result.GetValue(lType)!, 200, 512, result.GetValue(lHold), result.GetValue(lBaseline), result.GetValue(lTimeout));
+            return WithConnection(target(result), ct, connection => LoadTest.RunAsync(connection, options, AnsiConsole.Console, ct));
+        });
+        root.Subcommands.Add(loadTest);
         return root;
     }
 
-    private static async Task<int> WithConnection(int gatewayPort, CancellationToken ct, Func<EmulatorConnection, Task<int>> action)
+    private sealed record Target(int GatewayPort, string? Redis, string ClusterId);
+
+    private static async Task<int> WithConnection(Target target, CancellationToken ct, Func<EmulatorConnection, Task<int>> action)
     {
         EmulatorConnection connection;
         try
         {
-            connection = await EmulatorConnection.ConnectAsync(gatewayPort, ct);
+            connection = await EmulatorConnection.ConnectAsync(target.GatewayPort, target.Redis, target.ClusterId, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]no silo answered on gateway port {gatewayPort}:[/] {e.Message} (start one with: dotnet run --project src/Silo)");
+            var where = target.Redis is null ? $"on gateway port {target.GatewayPort}" : $"in Redis {target.Redis} (cluster id {target.ClusterId})";
+            AnsiConsole.MarkupLineInterpolated($"[red]no silo answered {where}:[/] {e.Message} (start one with: dotnet run --project src/Silo, or deploy/local-cluster.sh start)");
             return 2;
         }
 

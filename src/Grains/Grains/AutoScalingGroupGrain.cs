@@ -43,6 +43,9 @@ public sealed class AsgState
 
     /// <summary>B-SP-5: the emulated time up to which the pools' interruption rates have been applied.</summary>
     [Id(13)] public DateTimeOffset? RateAppliedUntil { get; set; }
+
+    /// <summary>How many times this group's grain was activated on its persisted state (seeds a fresh id stream).</summary>
+    [Id(50)] public int Incarnation { get; set; }
 }
 
 /// <summary>
@@ -66,7 +69,7 @@ public sealed record SpotInterruptionPlan(
 /// terminates toward its desired capacity (choices from the pure <see cref="AutoScalingGroups"/> model) and
 /// Terminating:Wait instances finish once managed draining has emptied them.
 /// </summary>
-public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrain
+public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrain, IRemindable
 {
     private const int ActivityLimit = 500;
 
@@ -76,6 +79,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     private Random _random = new(0);
     private IGrainTimer? _timer;
     private DateTimeOffset _nextGroupMetricsAt;
+    private bool _reconciledWithCluster;
 
     /// <summary>After a failed launch the group tries again 10 s later (emulated), not on every tick (B-ASG-6: one failed activity per attempt).</summary>
     private DateTimeOffset _launchRetryAt;
@@ -99,15 +103,73 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
 
     private ISpotMarketGrain Market => GrainFactory.GetGrain<ISpotMarketGrain>(ISpotMarketGrain.Key);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _random = _rt.Random.For("asg/" + Name);
+        if (S.Exists)
+        {
+            // Reactivated on persisted state: a fresh id stream (no EC2 instance id handed out twice), then the
+            // first tick reconciles with the cluster (what either side had not yet written when a silo died).
+            S.Incarnation++;
+            await _store.WriteStateAsync(cancellationToken);
+        }
+
+        _random = _rt.Random.For(Durability.Scope("asg/" + Name, S.Incarnation));
+        _reconciledWithCluster = !S.Exists;
         if (S.Exists)
         {
             StartTimer();
+            await this.RegisterOrUpdateReminder(Durability.WakeReminder, Durability.WakePeriod(_rt), Durability.WakePeriod(_rt));
+        }
+    }
+
+    /// <summary>The wake-up reminder: it outlives a dead silo and reactivates this group (whose activation restarts its timer).</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!S.Exists && await this.GetReminder(Durability.WakeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>
+    /// After a reactivation: container instances of this group that the cluster lacks register again (the agent
+    /// reconnects); container instances whose EC2 instance this group terminated (or never kept) are terminated in
+    /// the cluster too. Nothing is dropped silently: each side is brought back to what the other persisted.
+    /// </summary>
+    private async Task<bool> ReconcileWithCluster()
+    {
+        ImmutableArray<ContainerInstanceRecord> registered;
+        try
+        {
+            registered = await Cluster.GetInstances();
+        }
+        catch (EcsException)
+        {
+            return false;
         }
 
-        return Task.CompletedTask;
+        var changed = false;
+        var inCluster = registered.Where(r => r.AutoScalingGroup == Name).ToDictionary(r => r.Ec2InstanceId, StringComparer.Ordinal);
+        foreach (var i in S.Instances.Values.ToList())
+        {
+            if (i.Registered && i.State is LifecycleState.InService or LifecycleState.TerminatingWait && !inCluster.ContainsKey(i.InstanceId))
+            {
+                LogReconciled(Name, i.InstanceId, "registers again: its container instance is missing from the cluster");
+                S.Instances[i.InstanceId] = i with { Registered = false };
+                changed = true;
+            }
+        }
+
+        foreach (var record in inCluster.Values.Where(r => r.Status != ContainerInstanceStatus.INACTIVE))
+        {
+            if (!S.Instances.TryGetValue(record.Ec2InstanceId, out var mine) || mine.State == LifecycleState.Terminated)
+            {
+                LogReconciled(Name, record.Ec2InstanceId, "terminated in the cluster: the group no longer runs it");
+                await Cluster.InstanceTerminated(record.Ec2InstanceId);
+            }
+        }
+
+        return changed;
     }
 
     public async Task<AsgInfo> Create(AsgSpec spec)
@@ -137,6 +199,8 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         S.LastDesiredCause = ScalingActivities.CauseUserRequest(Now, spec.MinSize, spec.MaxSize, 0, spec.DesiredCapacity);
         await _store.WriteStateAsync();
         StartTimer();
+        _reconciledWithCluster = true;
+        await this.RegisterOrUpdateReminder(Durability.WakeReminder, Durability.WakePeriod(_rt), Durability.WakePeriod(_rt));
         Publish();
         return Info();
     }
@@ -477,8 +541,14 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             return;
         }
 
-        var now = Now;
         var changed = false;
+        if (!_reconciledWithCluster)
+        {
+            _reconciledWithCluster = true;
+            changed |= await ReconcileWithCluster();
+        }
+
+        var now = Now;
         var timings = _rt.Options.Timings;
         foreach (var i in S.Instances.Values.ToList())
         {
@@ -811,6 +881,9 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             throw new EcsException(ErrorCodes.ValidationError, $"AutoScalingGroup name not found - AutoScalingGroup {Name} not found");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ASG {Asg}: reconciliation after reactivation: {Instance} {What}")]
+    private partial void LogReconciled(string asg, string instance, string what);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "ASG {Asg}: launching {Instance} ({Type}, {Zone}, spot={Spot})")]
     private partial void LogLaunched(string asg, string instance, string type, string zone, bool spot);

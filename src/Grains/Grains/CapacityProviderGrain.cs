@@ -26,6 +26,9 @@ public sealed class CapacityProviderState
     [Id(6)] public string? AsgArn { get; set; }
 
     [Id(7)] public string Status { get; set; } = "ACTIVE";
+
+    /// <summary>How many times this provider's grain was activated on its persisted state (seeds a fresh id stream).</summary>
+    [Id(8)] public int Incarnation { get; set; }
 }
 
 /// <summary>
@@ -61,10 +64,15 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
 
     private IAutoScalingGroupGrain Asg => GrainFactory.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(Spec.AutoScalingGroup));
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _random = _rt.Random.For("capacity-provider/" + Name);
-        return Task.CompletedTask;
+        if (S.Exists)
+        {
+            S.Incarnation++;
+            await _store.WriteStateAsync(cancellationToken);
+        }
+
+        _random = _rt.Random.For(Durability.Scope("capacity-provider/" + Name, S.Incarnation));
     }
 
     public async Task<CapacityProviderInfo> Create(CapacityProviderSpec spec)

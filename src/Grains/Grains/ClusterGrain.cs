@@ -19,7 +19,7 @@ namespace Emulator.Grains;
 /// (PlacementEngine, TaskLifecycle, InstanceAccounting, CapacityProviderStrategies); this grain validates, calls it,
 /// replaces records, emits events and tells services what changed.
 /// </summary>
-public sealed partial class ClusterGrain : Grain, IClusterGrain
+public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, IIncomingGrainCallFilter
 {
     private static readonly TimeSpan PersistEvery = TimeSpan.FromMilliseconds(500);
 
@@ -54,16 +54,62 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
 
     private DateTimeOffset Now => _rt.Clock.Now;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _random = _rt.Random.For("cluster/" + Name);
+        if (S.Exists)
+        {
+            // Reactivated (after a deactivation or a silo's death): a fresh id stream, never the first one replayed.
+            S.Incarnation++;
+            await _store.WriteStateAsync(cancellationToken);
+        }
+
+        _random = _rt.Random.For(Durability.Scope("cluster/" + Name, S.Incarnation));
         RebuildIndexes();
         if (S.Exists)
         {
             StartTimer();
+            await this.RegisterOrUpdateReminder(Durability.WakeReminder, Durability.WakePeriod(_rt), Durability.WakePeriod(_rt));
+            WakeServices();
+        }
+    }
+
+    /// <summary>
+    /// The wake-up reminder: reminders outlive a silo's death (durable mode), timers do not. Firing reactivates this
+    /// grain (which restarts its lifecycle timer) and wakes its services, whose timers run their reconciliation.
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!S.Exists)
+        {
+            if (await this.GetReminder(Durability.WakeReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            return;
         }
 
-        return Task.CompletedTask;
+        WakeServices();
+    }
+
+    /// <summary>Write-through (durable mode): a change a caller was told about is in storage before the reply leaves.</summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        await context.Invoke();
+        if (_dirty && _rt.Options.WriteThrough && S.Exists)
+        {
+            _dirty = false;
+            _lastPersistTicks = Stopwatch.GetTimestamp();
+            await _store.WriteStateAsync();
+        }
+    }
+
+    private void WakeServices()
+    {
+        foreach (var service in S.Services)
+        {
+            GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(Name, service)).Describe().Ignore();
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -89,6 +135,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
         S.CreatedAt = Now;
         await _store.WriteStateAsync();
         StartTimer();
+        await this.RegisterOrUpdateReminder(Durability.WakeReminder, Durability.WakePeriod(_rt), Durability.WakePeriod(_rt));
         return Info();
     }
 
@@ -180,7 +227,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
         }
 
         var type = _rt.Catalog.Get(reg.InstanceType);
-        var id = RandomIds.TaskId(_random);
+        var id = UnusedId();
         var zoneIndex = Math.Max(0, _rt.Options.AvailabilityZones.IndexOf(reg.AvailabilityZone));
         var attributes = ImmutableDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
         {
@@ -1051,7 +1098,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
     private TaskRecord NewTask(LaunchRequest request, string? provider, LaunchType launchType, DateTimeOffset now)
     {
         var t = TaskLifecycle.New(
-            RandomIds.TaskId(_random), Name, request.TaskDefinition.Arn, request.TaskDefinition.Requirements, request.Group,
+            UnusedId(), Name, request.TaskDefinition.Arn, request.TaskDefinition.Requirements, request.Group,
             request.StartedBy, request.ServiceName, request.DeploymentId, provider, launchType, request.IsDaemon,
             request.TaskDefinition.StopTimeoutSeconds, now);
         if (S.Faults is { } f && (f.Until is null || f.Until > now) && (f.ServiceName is null || f.ServiceName == request.ServiceName)
@@ -1455,6 +1502,18 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
     }
 
     private void MarkDirty() => _dirty = true;
+
+    /// <summary>A task / container instance id not used in this cluster (an id stream never hands out a live id twice).</summary>
+    private string UnusedId()
+    {
+        var id = RandomIds.TaskId(_random);
+        while (S.Tasks.ContainsKey(id) || S.Instances.ContainsKey(id))
+        {
+            id = RandomIds.TaskId(_random);
+        }
+
+        return id;
+    }
 
     private void EnsureExists()
     {

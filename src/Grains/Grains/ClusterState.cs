@@ -54,4 +54,7 @@ public sealed class ClusterState
 
     /// <summary>Zones out of service (chaos AZ outage) and when the outage ends (null: until restored). Id far from the others to keep merges apart.</summary>
     [Id(40)] public Dictionary<string, DateTimeOffset?> ZoneOutages { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many times this cluster's grain was activated on its persisted state (seeds a fresh id stream).</summary>
+    [Id(50)] public int Incarnation { get; set; }
 }

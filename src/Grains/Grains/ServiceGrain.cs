@@ -50,6 +50,9 @@ public sealed class ServiceState
     [Id(9)] public bool Steady { get; set; }
 
     [Id(10)] public ImmutableList<(DateTimeOffset At, int Count)> Launches { get; set; } = [];
+
+    /// <summary>How many times this service's grain was activated on its persisted state (seeds a fresh id stream).</summary>
+    [Id(11)] public int Incarnation { get; set; }
 }
 
 /// <summary>
@@ -97,16 +100,21 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
 
     private DeploymentState Primary => S.Deployments.First(d => d.Status == "PRIMARY");
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _random = _rt.Random.For("service/" + this.GetPrimaryKeyString());
+        if (S.Exists && S.Status != ServiceStatus.INACTIVE)
+        {
+            // Reactivated (its cluster's wake-up reminder or any call): a fresh id stream, timer back on.
+            S.Incarnation++;
+            await _store.WriteStateAsync(cancellationToken);
+        }
+
+        _random = _rt.Random.For(Durability.Scope("service/" + this.GetPrimaryKeyString(), S.Incarnation));
         if (S.Exists && S.Status != ServiceStatus.INACTIVE)
         {
             StartTimer();
             _poked = true;
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task<ServiceInfo> Create(ServiceSpec spec)

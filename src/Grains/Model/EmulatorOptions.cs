@@ -23,6 +23,12 @@ public sealed class EmulatorOptions
     /// </summary>
     public DateTimeOffset? WallStart { get; set; }
 
+    /// <summary>
+    /// Every change a caller is told about is in grain storage before the call returns (the durable multi-silo mode
+    /// sets it): a silo killed with kill -9 loses no acknowledged change. Off, cluster state is written in batches.
+    /// </summary>
+    public bool WriteThrough { get; set; }
+
     public string AccountId { get; set; } = "000000000000";
 
     public string Region { get; set; } = "us-east-1";

@@ -17,6 +17,11 @@ public static class EmulatorHostBuilderExtensions
         ["--silo-port"] = "Silo:SiloPort",
         ["--gateway-port"] = "Silo:GatewayPort",
         ["--metrics-export-seconds"] = "Silo:MetricsExportSeconds",
+        ["--redis"] = "Silo:Redis",
+        ["--cluster-id"] = "Silo:ClusterId",
+        ["--advertise"] = "Silo:AdvertisedAddress",
+        ["--primary"] = "Silo:Primary",
+        ["--clock-start"] = "Emulator:WallStart",
     };
 
     public static (EmulatorOptions Emulator, SiloHostOptions Host) BindOptions(this WebApplicationBuilder builder)
@@ -26,10 +31,7 @@ public static class EmulatorHostBuilderExtensions
         var host = new SiloHostOptions();
         builder.Configuration.GetSection(SiloHostOptions.SectionName).Bind(host);
         var errors = emulator.Validate().ToList();
-        if (host.Port is < 1 or > 65535)
-        {
-            errors.Add("--port must be between 1 and 65535.");
-        }
+        errors.AddRange(EmbeddedGuard.Check(host));
 
         if (errors.Count > 0)
         {
@@ -42,10 +44,26 @@ public static class EmulatorHostBuilderExtensions
     public static WebApplicationBuilder AddEmulatorSilo(this WebApplicationBuilder builder, EmulatorOptions emulator, SiloHostOptions host)
     {
         builder.WebHost.UseUrls($"http://{host.Bind}:{host.Port}");
+        StackExchange.Redis.IConnectionMultiplexer? redis = null;
+        if (host.Durable)
+        {
+            redis = DurableMode.Connect(host.Redis!);
+            DurableMode.AgreeOnClock(redis, host.ClusterId, emulator, TimeProvider.System);
+            builder.Services.AddSingleton(redis);
+        }
+
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
-            silo.AddEmulator(emulator);
+            if (redis is null)
+            {
+                silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
+                silo.AddEmulator(emulator);
+            }
+            else
+            {
+                silo.AddEmulatorRuntimeOnly(emulator);
+                silo.UseDurableMode(host, redis);
+            }
         });
         if (host.MetricsExportSeconds > 0)
         {

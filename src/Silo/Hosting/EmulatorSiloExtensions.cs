@@ -17,12 +17,7 @@ public static class EmulatorSiloExtensions
     /// </summary>
     public static ISiloBuilder AddEmulator(this ISiloBuilder silo, EmulatorOptions options)
     {
-        var errors = options.Validate();
-        if (errors.Count > 0)
-        {
-            throw new InvalidOperationException("Invalid emulator options: " + string.Join(" ", errors));
-        }
-
+        silo.AddEmulatorRuntimeOnly(options);
         silo.AddMemoryGrainStorage("emulator");
 
         // Orleans' binary serializer instead of the JSON default: a 10,000-task cluster state writes in about half the
@@ -30,6 +25,18 @@ public static class EmulatorSiloExtensions
         silo.Services.AddOptions<MemoryGrainStorageOptions>("emulator")
             .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         silo.UseInMemoryReminderService();
+        return silo;
+    }
+
+    /// <summary>The emulator's runtime services and reminder settings without storage or reminder table (the durable mode brings its own).</summary>
+    public static ISiloBuilder AddEmulatorRuntimeOnly(this ISiloBuilder silo, EmulatorOptions options)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid emulator options: " + string.Join(" ", errors));
+        }
+
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromMilliseconds(1));
         silo.Services.AddEmulatorRuntime(options);
         return silo;

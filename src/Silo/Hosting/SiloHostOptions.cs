@@ -16,4 +16,24 @@ public sealed class SiloHostOptions
 
     /// <summary>Wall seconds between console metric exports (OpenTelemetry console exporter); 0 turns it off.</summary>
     public int MetricsExportSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Redis (host:port or a StackExchange.Redis configuration string): the durable multi-silo mode. Membership, grain
+    /// state, reminders and the emulated clock's start live there. Null = the embedded single-silo default.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Orleans cluster id (and service id) shared by the silos of one emulator; namespaces the Redis keys.</summary>
+    public string ClusterId { get; set; } = "ecs-emulator";
+
+    /// <summary>The address other silos and clients reach this silo on (durable mode); default 127.0.0.1.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// "Join the silo at host:port". The embedded default cannot form a multi-silo cluster safely, so it refuses this
+    /// (see <see cref="EmbeddedGuard"/>); with <see cref="Redis"/> silos find each other without it.
+    /// </summary>
+    public string? Primary { get; set; }
+
+    public bool Durable => !string.IsNullOrWhiteSpace(Redis);
 }

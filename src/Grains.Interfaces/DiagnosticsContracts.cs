@@ -1,0 +1,38 @@
+namespace Emulator.Contracts;
+
+/// <summary>One silo's process figures, for load-test reports.</summary>
+[GenerateSerializer, Immutable, Alias("SiloDiagnostics")]
+public sealed record SiloDiagnostics(
+    [property: Id(0)] string SiloAddress,
+    [property: Id(1)] int ProcessId,
+    [property: Id(2)] long ResidentBytes,
+    [property: Id(3)] long GcHeapBytes,
+    [property: Id(4)] double CpuSeconds,
+    [property: Id(5)] int ProcessorCount,
+    [property: Id(6)] double TimeScale,
+    [property: Id(7)] double LagP50,
+    [property: Id(8)] double LagP99,
+    [property: Id(9)] double LagMax,
+    [property: Id(10)] long LagCount,
+    [property: Id(11)] DateTimeOffset EmulatedNow);
+
+/// <summary>
+/// The silo the caller reached (a stateless worker: activated on the gateway silo of a client): process RSS, GC heap,
+/// CPU time and the emulator's timer lag percentiles (B-T-3, emulated seconds). Read by <c>client load-test</c>.
+/// </summary>
+[Alias("IDiagnosticsGrain")]
+public interface IDiagnosticsGrain : IGrainWithIntegerKey
+{
+    /// <param name="collect">Full blocking GC first (heap figures without garbage).</param>
+    /// <param name="resetLag">Start a new timer-lag window after reading.</param>
+    [Alias("Read")] Task<SiloDiagnostics> Read(bool collect, bool resetLag);
+}
+
+/// <summary>A trivial grain: activating many of them measures the raw Orleans activation rate of the same run.</summary>
+[Alias("IActivationProbeGrain")]
+public interface IActivationProbeGrain : IGrainWithIntegerKey
+{
+    [Alias("Touch")] Task Touch();
+
+    [Alias("Deactivate")] Task Deactivate();
+}
