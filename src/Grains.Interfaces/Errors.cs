@@ -38,6 +38,7 @@ public sealed class EcsException : Exception
 public static class ErrorCodes
 {
     public const string ClientException = "ClientException";
+    public const string Conflict = "ConflictException";
     public const string InvalidParameter = "InvalidParameterException";
     public const string ClusterNotFound = "ClusterNotFoundException";
     public const string ClusterContainsServices = "ClusterContainsServicesException";

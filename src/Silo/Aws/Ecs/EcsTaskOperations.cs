@@ -14,7 +14,8 @@ public static class EcsTaskOperations
         var result = await context.Control.RunTask(new RunTaskRequest(
             input.String("cluster"), input.RequiredString("taskDefinition"), input.Int("count") ?? 1, input.Enum<LaunchType>("launchType"),
             EcsInputs.Strategy(input), EcsInputs.PlacementStrategies(input), EcsInputs.PlacementConstraints(input),
-            input.String("group"), input.String("startedBy"), input.String("clientToken")));
+            input.String("group"), input.String("startedBy"),
+            EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.RunTaskMaxLength), EcsInputs.Fingerprint(input)));
         return await Launched(result, context);
     }
 
@@ -85,7 +86,7 @@ public static class EcsTaskOperations
         var arns = tasks.Where(t => !pendingOnly || t.LastStatus < TaskStatus.RUNNING)
             .OrderBy(t => t.CreatedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal)
             .Select(t => Arns.Task(context.Region, context.Account, info.Name, t.TaskId)).ToList();
-        var (page, next) = Paging.Page(arns, input.String("nextToken"), input.Int("maxResults"), 100, 100);
+        var (page, next) = Paging.Page(arns, PageSizes.EcsListTasks, input.String("nextToken"), input.Int("maxResults"), a => a);
         return new JsonObject { ["taskArns"] = WireJson.Strings(page) }.With("nextToken", next);
     }
 
