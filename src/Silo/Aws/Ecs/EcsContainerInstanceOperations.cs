@@ -133,7 +133,8 @@ public static class EcsContainerInstanceOperations
                 ["targetId"] = Arns.ContainerInstance(context.Region, context.Account, info.Name, a.Instance.ContainerInstanceId),
             })
             .ToList();
-        var (page, next) = Paging.Page(list, PageSizes.EcsListAttributes, input.String("nextToken"), input.Int("maxResults"));
+        var (page, next) = Paging.Page(list, PageSizes.EcsListAttributes, input.String("nextToken"), input.Int("maxResults"),
+            n => (string)n!["targetId"]! + "|" + (string)n["name"]!);
         return new JsonObject { ["attributes"] = WireJson.Array(page.Select(n => n?.DeepClone())) }.With("nextToken", next);
     }
 
