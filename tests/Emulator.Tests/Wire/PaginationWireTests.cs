@@ -39,7 +39,7 @@ public sealed class PaginationWireTests(SiloProcessFixture silo) : IDisposable
             }
 
             var reply = await _http.Ok(operation, body);
-            var items = reply[resultKey]!.AsArray().Select(n => n is JsonObject o ? o.ToJsonString() : (string)n!).ToList();
+            var items = reply[resultKey]!.AsArray().Select(n => n is JsonObject o ? $"{(string?)o["name"]}|{(string?)o["targetId"]}" : (string)n!).ToList();
             Assert.True(items.Count <= (size ?? int.MaxValue), $"{operation} page of {items.Count} over {size}");
             all.AddRange(items);
             token = (string?)reply["nextToken"];
@@ -206,6 +206,31 @@ public sealed class PaginationWireTests(SiloProcessFixture silo) : IDisposable
         var cliAsg = await _aws.Json("autoscaling", "describe-auto-scaling-instances", "--page-size", "20", "--query", "AutoScalingInstances[].InstanceId");
         Assert.True(cliAsg.GetArrayLength() >= 101);
         Assert.Null((await _http.AutoScaling("DeleteAutoScalingGroup", ("AutoScalingGroupName", asg), ("ForceDelete", "true"))).ErrorCode);
+    }
+
+    [Fact]
+    public async Task B_W_4_describe_capacity_providers_pages_by_10()
+    {
+        var prefix = EmulatorClusterFixture.Unique("paging-cp");
+        for (var i = 0; i < 11; i++)
+        {
+            var lt = $"{prefix}-lt{i:D2}";
+            Assert.Null((await _http.Ec2("CreateLaunchTemplate", ("LaunchTemplateName", lt), ("LaunchTemplateData.ImageId", "ami-12345678"),
+                ("LaunchTemplateData.InstanceType", "t3.small"))).ErrorCode);
+            Assert.Null((await _http.AutoScaling("CreateAutoScalingGroup", ("AutoScalingGroupName", $"{prefix}-asg{i:D2}"), ("LaunchTemplate.LaunchTemplateName", lt),
+                ("MinSize", "0"), ("MaxSize", "1"), ("DesiredCapacity", "0"), ("AvailabilityZones.member.1", "us-east-1a"))).ErrorCode);
+            await _http.Ok("CreateCapacityProvider", new()
+            {
+                ["name"] = $"{prefix}-cp{i:D2}",
+                ["autoScalingGroupProvider"] = new JsonObject { ["autoScalingGroupArn"] = $"{prefix}-asg{i:D2}", ["managedScaling"] = new JsonObject { ["status"] = "DISABLED" } },
+            });
+        }
+
+        // FARGATE, FARGATE_SPOT, these 11 and whatever other tests made: more than one page of 10.
+        await CheckEcsPaging("DescribeCapacityProviders", new(), "capacityProviders", PageSizes.EcsDescribeCapacityProviders, 13);
+        var named = await Walk("DescribeCapacityProviders", new() { ["capacityProviders"] = new JsonArray([.. Enumerable.Range(0, 11).Select(i => (JsonNode)$"{prefix}-cp{i:D2}")]) },
+            "capacityProviders", 4);
+        Assert.Equal(Enumerable.Range(0, 11).Select(i => $"{prefix}-cp{i:D2}|"), named.Order(StringComparer.Ordinal));
     }
 
     private static (string, string)[] With(string? token, int size, params (string, string)[] more) =>
