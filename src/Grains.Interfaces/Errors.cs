@@ -33,6 +33,10 @@ public sealed class EcsException : Exception
 
     [Id(0)]
     public string Code { get; init; }
+
+    /// <summary>ARNs an error names as a member of its own (ECS ConflictException's <c>resourceIds</c>), or empty.</summary>
+    [Id(1)]
+    public System.Collections.Immutable.ImmutableArray<string> ResourceIds { get; init; } = [];
 }
 
 public static class ErrorCodes

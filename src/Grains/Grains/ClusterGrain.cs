@@ -340,8 +340,12 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
                 case ClientTokenOutcome.Replay:
                     return Task.FromResult(new LaunchResult(previous.TaskIds.Where(S.Tasks.ContainsKey).Select(id => S.Tasks[id]).ToImmutableArray(), [], null));
                 case ClientTokenOutcome.Conflict:
+                    var arns = previous.TaskIds.Select(id => Arns.Task(_rt.Region, _rt.Account, Name, id)).ToImmutableArray();
                     throw new EcsException(ErrorCodes.Conflict,
-                        $"The clientToken is already in use with a different RunTask request. resourceIds: [{string.Join(", ", previous.TaskIds.Select(id => Arns.Task(_rt.Region, _rt.Account, Name, id)))}]");
+                        $"The clientToken is already in use with a different RunTask request. resourceIds: [{string.Join(", ", arns)}]")
+                    {
+                        ResourceIds = arns,
+                    };
                 default:
                     S.ClientTokenRecords.Remove(token); // expired: the token starts afresh
                     break;

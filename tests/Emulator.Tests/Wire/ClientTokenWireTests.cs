@@ -60,6 +60,7 @@ public sealed class ClientTokenWireTests(SiloProcessFixture silo) : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, conflict.Status);
         Assert.Equal("ConflictException", conflict.ErrorType);
         Assert.Contains(first[0], (string)conflict.Body["message"]!, StringComparison.Ordinal);
+        Assert.Equal(first.Order(StringComparer.Ordinal), conflict.Body["resourceIds"]!.AsArray().Select(n => (string)n!).Order(StringComparer.Ordinal));
         Assert.Equal(3, (await Tasks(cluster)).Count);
 
         // Without a token, or with a new one, tasks start; the same token in another cluster is another request.
