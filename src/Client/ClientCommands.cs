@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Emulator.Client.Chaos;
 using Emulator.Client.Scenarios;
 using Spectre.Console;
 
@@ -76,6 +77,7 @@ public static class ClientCommands
         scenario.Subcommands.Add(run);
         scenario.Subcommands.Add(validate);
         root.Subcommands.Add(scenario);
+        ChaosCommands.Add(root, (r, ct, action) => WithConnection(r.GetValue(gateway), ct, action));
         return root;
     }
 

@@ -184,6 +184,20 @@ public interface IAutoScalingGroupGrain : IGrainWithStringKey
     Task AttachCapacityProvider(string? capacityProvider, bool managedDraining);
 
     [Alias("GetActivities")] Task<ImmutableArray<ScalingActivity>> GetActivities(int max);
+
+    /// <summary>
+    /// B-SP-1..3, B-ASG-5 (chaos, issue 4): interrupts the group's InService Spot instances among
+    /// <paramref name="instanceIds"/>: rebalance recommendation (optional), warning, termination after the notice.
+    /// Returns the instances that will be interrupted (non-Spot, unknown or already interrupted ones are skipped).
+    /// </summary>
+    [Alias("InterruptSpot")]
+    Task<ImmutableArray<string>> InterruptSpot(ImmutableArray<string> instanceIds, TimeSpan notice, bool rebalanceRecommendation, TimeSpan? rebalanceLead);
+
+    /// <summary>EC2 terminate-instances (or the host is lost): the instances terminate at once, tasks with them; desired is unchanged (B-SP-3).</summary>
+    [Alias("TerminateNow")] Task<ImmutableArray<string>> TerminateNow(ImmutableArray<string> instanceIds);
+
+    /// <summary>An AZ outage: every live instance of the group in the zone terminates at once; returns their ids.</summary>
+    [Alias("LoseZone")] Task<ImmutableArray<string>> LoseZone(string availabilityZone);
 }
 
 /// <summary>The account's registry of named resources, for List* operations and status views.</summary>

@@ -247,6 +247,20 @@ public interface IClusterGrain : IGrainWithStringKey
 
     /// <summary>B-PQ-4 (chaos knob): while FARGATE_SPOT capacity is exhausted its tasks stay in PROVISIONING.</summary>
     [Alias("SetFargateSpotCapacity")] Task SetFargateSpotCapacity(bool available);
+
+    /// <summary>
+    /// B-SP-4 (chaos): Fargate Spot interruption of the given FARGATE_SPOT tasks: desiredStatus STOPPED, stopCode
+    /// TerminationNotice, "Your Spot Task was interrupted.", SIGTERM, stopped after the shutdown time. Returns the
+    /// ids of the tasks interrupted (others are skipped).
+    /// </summary>
+    [Alias("InterruptFargateSpotTasks")] Task<ImmutableArray<string>> InterruptFargateSpotTasks(ImmutableArray<string> taskIds);
+
+    /// <summary>
+    /// AZ outage (chaos): Fargate tasks in the zone are lost at once and Fargate places nothing there while it lasts
+    /// (<paramref name="until"/> null: until restored); <paramref name="out"/> false restores the zone. EC2 hosts are
+    /// lost through their Auto Scaling groups. Returns the ids of the tasks lost.
+    /// </summary>
+    [Alias("SetZoneOutage")] Task<ImmutableArray<string>> SetZoneOutage(string availabilityZone, bool @out, DateTimeOffset? until);
 }
 
 /// <summary>Why a placement would go where it goes, or why it cannot (B-PL-5, B-PL-6).</summary>

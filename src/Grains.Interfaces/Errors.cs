@@ -52,6 +52,9 @@ public static class ErrorCodes
     public const string ServiceNotActive = "ServiceNotActiveException";
     public const string ResourceInUse = "ResourceInUseException";
     public const string ResourceNotFound = "ResourceNotFoundException";
+
+    /// <summary>PutAttributes / DeleteAttributes naming a target (container instance) that does not exist.</summary>
+    public const string TargetNotFound = "TargetNotFoundException";
     public const string LimitExceeded = "LimitExceededException";
     public const string UpdateInProgress = "UpdateInProgressException";
     public const string ServerException = "ServerException";

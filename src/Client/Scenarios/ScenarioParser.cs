@@ -14,9 +14,10 @@ public static class ScenarioParser
     [
         "runningTasks", "provisioningTasks", "registeredInstances", "inServiceInstances", "desiredCapacity",
         "capacityProviderReservation", "cprSeen", "maxTasksPerInstance", "serviceSteady", "noTasksKilledByScaleIn",
+        "failedRequests", "healthyTargets",
     ];
 
-    private static readonly string[] ConditionArgs =
+    internal static readonly string[] ConditionArgs =
         [.. Conditions, "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "op", "tolerance"];
 
     /// <summary>Step kinds with their required and optional arguments.</summary>
@@ -30,18 +31,20 @@ public static class ScenarioParser
         ["putClusterCapacityProviders"] = (["cluster", "providers"], ["defaultStrategy"]),
         ["registerTaskDefinition"] = (["family", "cpu", "memory"], ["networkMode", "fargate", "hostPort"]),
         ["createService"] = (["cluster", "name", "taskDefinition"],
-            ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon"]),
+            ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon", "targetGroup", "containerPort"]),
         ["updateService"] = (["cluster", "name"], ["desiredCount", "taskDefinition", "minimumHealthyPercent", "maximumPercent"]),
         ["deleteService"] = (["cluster", "name"], ["force"]),
         ["runTask"] = (["cluster", "taskDefinition"], ["count", "strategy", "launchType", "placementStrategy"]),
         ["drainInstances"] = (["cluster"], ["count", "instanceType"]),
+        ["createTargetGroup"] = (["name"], ["port", "healthyThreshold", "unhealthyThreshold", "interval", "deregistrationDelay"]),
+        ["setTraffic"] = (["cluster", "service", "rps"], ["requestDuration", "perTaskCapacity", "steps"]),
         ["sleep"] = (["duration"], []),
         ["waitFor"] = ([], ["timeout", .. ConditionArgs]),
         ["assert"] = ([], ConditionArgs),
     };
 
     /// <summary>Arguments that name resources (the --suffix is appended to them).</summary>
-    private static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers"];
+    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired"];
 
     public static ScenarioFile Parse(string yaml, string? suffix)
     {
@@ -66,6 +69,12 @@ public static class ScenarioParser
             throw new ScenarioException($"line {root.Start.Line}: 'steps' must be a non-empty list.");
         }
 
+        return new ScenarioFile(name, ParseSteps(steps, suffix));
+    }
+
+    /// <summary>Parses and checks a list of steps (a scenario's, or an experiment's setup).</summary>
+    internal static List<ScenarioStep> ParseSteps(YamlSequenceNode steps, string? suffix)
+    {
         var result = new List<ScenarioStep>();
         foreach (var node in steps.Children)
         {
@@ -109,7 +118,7 @@ public static class ScenarioParser
             result.Add(step);
         }
 
-        return new ScenarioFile(name, result);
+        return result;
     }
 
     /// <summary>Type checks that can be done before running: numbers, durations, one condition per wait/assert.</summary>
@@ -147,10 +156,28 @@ public static class ScenarioParser
                 step.Int("cpu");
                 step.Int("memory");
                 break;
+            case "createTargetGroup":
+                step.OptInt("port");
+                step.OptInt("healthyThreshold");
+                step.OptInt("unhealthyThreshold");
+                step.Duration("interval", TimeSpan.FromSeconds(30));
+                step.Duration("deregistrationDelay", TimeSpan.FromSeconds(300));
+                break;
+            case "setTraffic":
+                step.Double("rps");
+                step.Duration("requestDuration", TimeSpan.FromMilliseconds(200));
+                step.Double("perTaskCapacity", 100);
+                foreach (var m in step.Maps("steps"))
+                {
+                    m.Duration("after");
+                    m.Double("rps");
+                }
+
+                break;
         }
     }
 
-    private static object? Convert(YamlNode node, string? suffix, string? key) => node switch
+    internal static object? Convert(YamlNode node, string? suffix, string? key) => node switch
     {
         YamlScalarNode s => key is not null && NameKeys.Contains(key) && suffix is not null && s.Value is { } v && v is not ("FARGATE" or "FARGATE_SPOT")
             ? v + suffix

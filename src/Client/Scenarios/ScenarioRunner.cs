@@ -138,6 +138,26 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                     .Take(s.Int("count", 1)).Select(i => i.ContainerInstanceId).ToImmutableArray();
                 await Control.UpdateContainerInstancesState(s.Str("cluster"), targets, ContainerInstanceStatus.DRAINING);
                 return null;
+            case "createTargetGroup":
+                var tg = TargetGroupSpec.Default(s.Str("name")) with
+                {
+                    Port = s.Int("port", 80),
+                    HealthyThresholdCount = s.Int("healthyThreshold", 5),
+                    UnhealthyThresholdCount = s.Int("unhealthyThreshold", 2),
+                    HealthCheckIntervalSeconds = (int)s.Duration("interval", TimeSpan.FromSeconds(30)).TotalSeconds,
+                    DeregistrationDelaySeconds = (int)s.Duration("deregistrationDelay", TimeSpan.FromSeconds(300)).TotalSeconds,
+                };
+                var created = await grains.GetGrain<ITargetGroupGrain>(tg.Name).Create(tg);
+                await Line("elb", $"target group {created.Arn}: healthy after {tg.HealthyThresholdCount} checks every {tg.HealthCheckIntervalSeconds} s, deregistration delay {tg.DeregistrationDelaySeconds} s");
+                return null;
+            case "setTraffic":
+                var steps = ImmutableArray.Create(new TrafficStep(TimeSpan.Zero, s.Double("rps")))
+                    .AddRange(s.Maps("steps").Select(m => new TrafficStep(m.Duration("after"), m.Double("rps"))));
+                await grains.GetGrain<ITrafficGrain>(s.Str("cluster")).SetServiceTraffic(s.Str("service"),
+                    new TrafficProfile(steps, s.Duration("requestDuration", TimeSpan.FromMilliseconds(200)), s.Double("perTaskCapacity", 100)));
+                _clusters.Add(s.Str("cluster"));
+                await Line("traffic", $"{s.Str("service")}: {s.Double("rps").ToString(CultureInfo.InvariantCulture)} requests/s");
+                return null;
             case "sleep":
                 var until = await Control.Now() + s.Duration("duration");
                 while (await Control.Now() < until)
@@ -183,6 +203,50 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
     }
 
     /// <summary>Evaluates a waitFor/assert condition; returns whether it holds and the observed value.</summary>
+    internal Task<(bool Holds, string Actual)> EvaluateAsync(ScenarioStep s) => Evaluate(s);
+
+    /// <summary>Describes a waitFor/assert condition as the timeline prints it.</summary>
+    internal static string DescribeCondition(ScenarioStep s) => Describe(s);
+
+    /// <summary>Reads events and status of every cluster the runner knows and prints what changed.</summary>
+    internal Task ObserveAsync() => Observe();
+
+    /// <summary>Makes the runner's timeline follow a cluster the steps did not create.</summary>
+    internal void Follow(string cluster) => _clusters.Add(cluster);
+
+    /// <summary>
+    /// Runs steps in order (an experiment's setup); returns the failures. A failed action or wait ends the run.
+    /// </summary>
+    internal async Task<List<string>> RunStepsAsync(IReadOnlyList<ScenarioStep> steps, CancellationToken ct)
+    {
+        var failures = new List<string>();
+        foreach (var step in steps)
+        {
+            await Line("step", $"{step.Kind} (line {step.Line})");
+            string? failure;
+            try
+            {
+                failure = await Execute(step, ct);
+            }
+            catch (EcsException e)
+            {
+                failure = $"{step.Where}: {e.Code}: {e.Message}";
+            }
+
+            if (failure is not null)
+            {
+                failures.Add(failure);
+                console.MarkupLineInterpolated($"[red]FAILED[/] {failure}");
+                if (step.Kind is not "assert")
+                {
+                    break;
+                }
+            }
+        }
+
+        return failures;
+    }
+
     private async Task<(bool Holds, string Actual)> Evaluate(ScenarioStep s)
     {
         var condition = ScenarioParser.Conditions.First(s.Has);
@@ -249,6 +313,15 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                 var killed = (await grains.GetGrain<IClusterGrain>(s.Str("cluster")).ListTasks(TaskFilter.All))
                     .Count(t => t.StoppedReason?.StartsWith("Host EC2", StringComparison.Ordinal) == true);
                 return (killed == 0, $"{killed} task(s) stopped with their host");
+            }
+
+            case "failedRequests" or "healthyTargets":
+            {
+                var figures = (await grains.GetGrain<ITrafficGrain>(s.Str("cluster")).GetFigures())
+                    .Where(f => s.Opt("service") is not { } svc || f.Service == svc).ToList();
+                var v = condition == "failedRequests" ? figures.Sum(f => f.Failed) : figures.Sum(f => f.HealthyHosts);
+                return (Compare(v, op, s.Double(condition), 0), v.ToString("0", CultureInfo.InvariantCulture)
+                    + (condition == "failedRequests" ? $" of {figures.Sum(f => f.Requests).ToString("0", CultureInfo.InvariantCulture)} requests" : " healthy target(s)"));
             }
 
             default:

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using Emulator.Model.Chaos;
 using Emulator.Model.Scaling;
 using Emulator.Model.Time;
 using Emulator.Runtime;
@@ -31,11 +32,33 @@ public sealed class AsgState
     /// <summary>The first half of the next activities' Cause: why desired capacity last changed (B-ASG-6).</summary>
     [Id(9)] public string LastDesiredCause { get; set; } = "";
 
+    /// <summary>Unused since the shared Spot market (<see cref="ISpotMarketGrain"/>) holds exhausted pools; kept for stored state.</summary>
     [Id(10)] public ImmutableHashSet<string> ExhaustedPools { get; set; } = [];
 
     /// <summary>Cost of instances already dropped from <see cref="Instances"/> (B-IT-5).</summary>
     [Id(11)] public decimal DroppedInstancesCost { get; set; }
+
+    /// <summary>B-SP-1..3, B-ASG-5: Spot interruptions in progress, by instance id (survive reactivation).</summary>
+    [Id(12)] public Dictionary<string, SpotInterruptionPlan> Interruptions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>B-SP-5: the emulated time up to which the pools' interruption rates have been applied.</summary>
+    [Id(13)] public DateTimeOffset? RateAppliedUntil { get; set; }
 }
+
+/// <summary>
+/// One EC2 Spot interruption in progress (B-SP-1..3, B-ASG-5): when the rebalance recommendation, the warning and
+/// the termination happen, what has been done, and (with capacity rebalancing) the at-risk flag and replacement.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("SpotInterruptionPlan")]
+public sealed record SpotInterruptionPlan(
+    [property: Id(0)] string InstanceId,
+    [property: Id(1)] DateTimeOffset? RebalanceAt,
+    [property: Id(2)] DateTimeOffset WarningAt,
+    [property: Id(3)] DateTimeOffset TerminateAt,
+    [property: Id(4)] bool RebalanceSent,
+    [property: Id(5)] bool WarningSent,
+    [property: Id(6)] bool AtRisk,
+    [property: Id(7)] string? ReplacementId);
 
 /// <summary>
 /// An EC2 Auto Scaling group and its instances (B-ASG-1..4, B-ASG-6, B-CAS-8). A timer ticks every emulated second:
@@ -54,6 +77,9 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     private IGrainTimer? _timer;
     private DateTimeOffset _nextGroupMetricsAt;
 
+    /// <summary>After a failed launch the group tries again 10 s later (emulated), not on every tick (B-ASG-6: one failed activity per attempt).</summary>
+    private DateTimeOffset _launchRetryAt;
+
     public AutoScalingGroupGrain([PersistentState("asg", "emulator")] IPersistentState<AsgState> store, EmulatorRuntime runtime, ILogger<AutoScalingGroupGrain> log)
     {
         _store = store;
@@ -70,6 +96,8 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     private DateTimeOffset Now => _rt.Clock.Now;
 
     private IClusterGrain Cluster => GrainFactory.GetGrain<IClusterGrain>(GrainKeys.Cluster(Spec.ClusterName));
+
+    private ISpotMarketGrain Market => GrainFactory.GetGrain<ISpotMarketGrain>(ISpotMarketGrain.Key);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -186,6 +214,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
                 ? ScalingActivities.CauseSetDesiredCapacity(Now, S.Desired, desired)
                 : ScalingActivities.CauseCasAlarm(Now, casAlarmName, PolicyName, S.Desired, desired);
             S.Desired = desired;
+            _launchRetryAt = default;
             await _store.WriteStateAsync();
             await Reconcile(Now);
         }
@@ -252,6 +281,193 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     public Task<ImmutableArray<ScalingActivity>> GetActivities(int max) =>
         Task.FromResult(S.Activities.Take(Math.Max(1, max)).ToImmutableArray());
 
+    public async Task<ImmutableArray<string>> InterruptSpot(ImmutableArray<string> instanceIds, TimeSpan notice, bool rebalanceRecommendation, TimeSpan? rebalanceLead)
+    {
+        EnsureExists();
+        var now = Now;
+        var accepted = ImmutableArray.CreateBuilder<string>();
+        foreach (var id in instanceIds.Distinct(StringComparer.Ordinal))
+        {
+            if (S.Instances.TryGetValue(id, out var i) && i.IsSpot && i.State is LifecycleState.InService or LifecycleState.Pending or LifecycleState.TerminatingWait
+                && !S.Interruptions.ContainsKey(id))
+            {
+                var times = ChaosSelections.SpotTimes(now, notice, rebalanceRecommendation, rebalanceLead);
+                S.Interruptions[id] = new SpotInterruptionPlan(id, times.RebalanceAt, times.WarningAt, times.TerminateAt, false, false, false, null);
+                accepted.Add(id);
+            }
+        }
+
+        if (accepted.Count > 0)
+        {
+            await ProcessInterruptions(now); // the steps due now (warning, DRAINING) happen before the call returns
+            await _store.WriteStateAsync();
+        }
+
+        return accepted.ToImmutable();
+    }
+
+    public async Task<ImmutableArray<string>> TerminateNow(ImmutableArray<string> instanceIds)
+    {
+        EnsureExists();
+        var done = ImmutableArray.CreateBuilder<string>();
+        foreach (var id in instanceIds.Distinct(StringComparer.Ordinal))
+        {
+            if (S.Instances.TryGetValue(id, out var i) && i.State != LifecycleState.Terminated)
+            {
+                await Terminate(i, ScalingActivities.CauseHealthCheckTerminated(Now));
+                done.Add(id);
+            }
+        }
+
+        if (done.Count > 0)
+        {
+            await _store.WriteStateAsync();
+            Publish();
+        }
+
+        return done.ToImmutable();
+    }
+
+    public async Task<ImmutableArray<string>> LoseZone(string availabilityZone)
+    {
+        EnsureExists();
+        var ids = S.Instances.Values
+            .Where(i => i.AvailabilityZone == availabilityZone && i.State != LifecycleState.Terminated)
+            .Select(i => i.InstanceId)
+            .ToImmutableArray();
+        var lost = await TerminateNow(ids);
+        await Reconcile(Now); // B-ASG-2: replacements go to the zones that are left
+        await _store.WriteStateAsync();
+        return lost;
+    }
+
+    /// <summary>
+    /// B-SP-1..3, B-ASG-5: the due steps of every interruption in progress: the rebalance recommendation (capacity
+    /// rebalancing: the instance is at risk and its replacement launches first), the warning (DRAINING when Spot
+    /// draining is on), the at-risk instance's termination once its replacement is in service, and the forced
+    /// termination at the end of the notice (no managed draining wait: the host is gone).
+    /// </summary>
+    private async Task<bool> ProcessInterruptions(DateTimeOffset now)
+    {
+        if (S.Interruptions.Count == 0)
+        {
+            return false;
+        }
+
+        var changed = false;
+        foreach (var plan in S.Interruptions.Values.OrderBy(p => p.InstanceId, StringComparer.Ordinal).ToList())
+        {
+            if (!S.Instances.TryGetValue(plan.InstanceId, out var instance) || instance.State == LifecycleState.Terminated)
+            {
+                S.Interruptions.Remove(plan.InstanceId);
+                changed = true;
+                continue;
+            }
+
+            var p = plan;
+            if (p.RebalanceAt is { } rebalanceAt && rebalanceAt <= now && !p.RebalanceSent)
+            {
+                Ec2Event(EventTypes.RebalanceRecommendation, instance.InstanceId, rebalanceAt, false);
+                p = p with { RebalanceSent = true, AtRisk = Spec.CapacityRebalance };
+            }
+
+            if (p.WarningAt <= now && !p.WarningSent)
+            {
+                _rt.Metrics.RecordLag(now - p.WarningAt);
+                Ec2Event(EventTypes.SpotInterruptionWarning, instance.InstanceId, p.WarningAt, true);
+                p = p with { WarningSent = true, AtRisk = p.AtRisk || Spec.CapacityRebalance };
+                if (Spec.SpotDraining && instance.Registered)
+                {
+                    await Cluster.DrainEc2Instance(instance.InstanceId); // B-SP-2
+                }
+            }
+
+            if (p.AtRisk && p.ReplacementId is null)
+            {
+                // B-ASG-5: launch the replacement first (desired unchanged: the at-risk instance no longer counts).
+                S.Interruptions[p.InstanceId] = p; // counted as at risk from here on
+                var conditions = await Market.GetLaunchConditions(Name, Spec.InstanceTypes, Spec.AvailabilityZones);
+                var live = S.Instances.Values.Count(i => i.State is LifecycleState.Pending or LifecycleState.InService && !IsAtRisk(i.InstanceId));
+                if (live < S.Desired)
+                {
+                    var id = await Launch(now, live, S.Desired, conditions, conditions.Pools.ToList(), ScalingActivities.CauseRebalanceLaunch(now));
+                    p = p with { ReplacementId = id ?? "" };
+                }
+                else
+                {
+                    p = p with { ReplacementId = "" };
+                }
+            }
+
+            S.Interruptions[p.InstanceId] = p;
+            if (p.TerminateAt <= now)
+            {
+                _rt.Metrics.RecordLag(now - p.TerminateAt);
+                await Terminate(instance, ScalingActivities.CauseHealthCheckTerminated(p.TerminateAt)); // B-SP-3
+            }
+            else if (p.AtRisk && instance.State == LifecycleState.InService
+                     && (p.ReplacementId == "" || (p.ReplacementId is { } r && S.Instances.TryGetValue(r, out var replacement) && replacement.State == LifecycleState.InService)))
+            {
+                // B-ASG-5: the replacement is in service: the at-risk instance goes (managed draining applies).
+                await BeginTermination(instance, ScalingActivities.CauseRebalanceTerminate(now));
+            }
+
+            changed |= p != plan;
+        }
+
+        return changed;
+    }
+
+    /// <summary>
+    /// B-SP-5: every 10 emulated seconds, the pools' interruption rates (per instance-hour, default 0) may interrupt
+    /// InService Spot instances; the seeded stream decides which (<see cref="SpotMarket.Interrupted"/>).
+    /// </summary>
+    private async Task<bool> ApplyInterruptionRates(DateTimeOffset now)
+    {
+        var step = TimeSpan.FromSeconds(10);
+        if (S.RateAppliedUntil is { } until && now - until < step)
+        {
+            return false;
+        }
+
+        var from = S.RateAppliedUntil ?? now;
+        S.RateAppliedUntil = now;
+        var spot = S.Instances.Values.Where(i => i.IsSpot && i.State == LifecycleState.InService && !S.Interruptions.ContainsKey(i.InstanceId)).ToList();
+        if (spot.Count == 0 || now <= from)
+        {
+            return false;
+        }
+
+        var conditions = await Market.GetLaunchConditions(Name, spot.Select(i => i.InstanceType).Distinct().ToImmutableArray(),
+            spot.Select(i => i.AvailabilityZone).Distinct().ToImmutableArray());
+        var rates = conditions.Pools.ToDictionary(p => SpotMarket.PoolKey(p.InstanceType, p.AvailabilityZone), p => p.InterruptionRatePerHour, StringComparer.Ordinal);
+        var hit = SpotMarket.Interrupted(
+            spot.Select(i => (i.InstanceId, rates.GetValueOrDefault(SpotMarket.PoolKey(i.InstanceType, i.AvailabilityZone)))),
+            now - from, _random);
+        if (hit.IsEmpty)
+        {
+            return false;
+        }
+
+        await InterruptSpot(hit, _rt.Options.Timings.SpotNotice, false, null);
+        return true;
+    }
+
+    private bool IsAtRisk(string instanceId) => S.Interruptions.TryGetValue(instanceId, out var p) && p.AtRisk;
+
+    /// <summary>B-SP-1, B-EV-2: EC2's own events (source aws.ec2) about one instance.</summary>
+    private void Ec2Event(string detailType, string instanceId, DateTimeOffset at, bool warning)
+    {
+        var detail = ImmutableDictionary<string, string>.Empty.Add("instance-id", instanceId);
+        if (warning)
+        {
+            detail = detail.Add("instance-action", "terminate");
+        }
+
+        Cluster.AppendEvents([new EmulatorEvent(0, RandomIds.Uuid(_random), detailType, EventTypes.SourceEc2, at,
+            [$"arn:aws:ec2:{_rt.Region}:{_rt.Account}:instance/{instanceId}"], detail, null, null)]).Ignore();
+    }
+
     // ------------------------------------------------------------------ the tick
 
     private async Task Tick(CancellationToken cancellationToken)
@@ -295,6 +511,8 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             }
         }
 
+        changed |= await ApplyInterruptionRates(now);
+        changed |= await ProcessInterruptions(now);
         changed |= await FinishDraining(now);
         changed |= await Reconcile(now);
         if (changed)
@@ -330,7 +548,8 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     /// <summary>Launch or terminate toward the desired capacity (B-ASG-1..4).</summary>
     private async Task<bool> Reconcile(DateTimeOffset now)
     {
-        var live = S.Instances.Values.Where(i => i.State is LifecycleState.Pending or LifecycleState.InService).ToList();
+        // B-ASG-5: an at-risk instance (capacity rebalancing) no longer counts: its replacement launches first.
+        var live = S.Instances.Values.Where(i => i.State is LifecycleState.Pending or LifecycleState.InService && !IsAtRisk(i.InstanceId)).ToList();
         if (live.Count == S.Desired)
         {
             return false;
@@ -338,10 +557,17 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
 
         if (live.Count < S.Desired)
         {
+            if (now < _launchRetryAt)
+            {
+                return false;
+            }
+
             var from = live.Count;
+            var conditions = await Market.GetLaunchConditions(Name, Spec.InstanceTypes, Spec.AvailabilityZones);
+            var pools = conditions.Pools.ToList();
             for (var n = live.Count; n < S.Desired; n++)
             {
-                if (!Launch(now, from, S.Desired))
+                if (await Launch(now, from, S.Desired, conditions, pools, null) is null)
                 {
                     break;
                 }
@@ -367,40 +593,79 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         return true;
     }
 
-    private bool Launch(DateTimeOffset now, int from, int to)
+    /// <summary>
+    /// One launch (B-ASG-2, B-ASG-3): the zones and Spot pools come from the shared market (zones out of service or
+    /// under an insufficient-capacity fault are left out); a Spot launch takes a unit of its pool's capacity, and a
+    /// pool that turns out empty is dropped and the choice made again. Returns the new instance id, or null after
+    /// recording a failed scaling activity.
+    /// </summary>
+    private async Task<string?> Launch(DateTimeOffset now, int from, int to, LaunchConditions conditions, List<SpotPoolInfo> pools, string? cause)
     {
         var spec = Spec;
-        var current = S.Instances.Values.Where(i => i.State is LifecycleState.Pending or LifecycleState.InService).Select(View).ToList();
+        var current = S.Instances.Values.Where(i => i.State is LifecycleState.Pending or LifecycleState.InService && !IsAtRisk(i.InstanceId)).Select(View).ToList();
         var distribution = spec.InstancesDistribution is { } d
             ? new InstancesDistribution(d.OnDemandBaseCapacity, d.OnDemandPercentageAboveBaseCapacity, d.SpotAllocationStrategy)
             : null;
-        var pools = spec.InstanceTypes
-            .SelectMany(t => spec.AvailabilityZones.Select(z => new SpotPool(
-                t, z, AutoScalingGroups.SpotPrice(_rt.Catalog.Get(t).OnDemandPricePerHour, _rt.Options.SpotPriceFraction), null,
-                S.ExhaustedPools.Contains(t + "/" + z))))
-            .ToList();
-        var choice = AutoScalingGroups.ChooseLaunch(spec.AvailabilityZones, spec.InstanceTypes, distribution, current, pools);
+        cause ??= ScalingActivities.JoinCauses(S.LastDesiredCause, ScalingActivities.CauseLaunchToMatch(now, from, to));
         var activityId = RandomIds.Uuid(_random);
+        LaunchChoice? choice = null;
+        while (!conditions.LaunchableZones.IsEmpty)
+        {
+            choice = AutoScalingGroups.ChooseLaunch(conditions.LaunchableZones, spec.InstanceTypes, distribution, current,
+                pools.Select(p => new SpotPool(p.InstanceType, p.AvailabilityZone, p.Price, p.AvailableCapacity, p.Exhausted)).ToList());
+            if (choice is null || !choice.IsSpot || await Market.Acquire(choice.InstanceType, choice.AvailabilityZone))
+            {
+                break;
+            }
+
+            // Another group took the pool's last capacity: it is empty for this choice.
+            var taken = pools.FindIndex(p => p.InstanceType == choice.InstanceType && p.AvailabilityZone == choice.AvailabilityZone);
+            if (taken < 0)
+            {
+                choice = null;
+                break;
+            }
+
+            pools[taken] = pools[taken] with { AvailableCapacity = 0 };
+            choice = null;
+        }
+
         if (choice is null)
         {
-            // B-ASG-3 / B-ASG-6: no pool can launch: a failed scaling activity.
-            AddActivity(new ScalingActivity(activityId, Name, ScalingActivities.LaunchFailedDescription(ScalingActivities.InsufficientSpotCapacity()),
-                ScalingActivities.JoinCauses(S.LastDesiredCause, ScalingActivities.CauseLaunchToMatch(now, from, to)), now, now, "Failed",
-                ScalingActivities.InsufficientCapacity(spec.InstanceTypes[0], spec.AvailabilityZones[0]), 100));
+            // B-ASG-3 / B-ASG-6: no zone or pool can launch: a failed scaling activity. An insufficient-capacity
+            // fault (FIS asg-insufficient-instance-capacity-error) or a lost zone reads like AWS's
+            // InsufficientInstanceCapacity; exhausted Spot pools like AWS's Spot capacity message.
+            var zone = conditions.InsufficientCapacityZones.FirstOrDefault() ?? spec.AvailabilityZones[0];
+            var spotOnly = !conditions.LaunchableZones.IsEmpty;
+            var message = spotOnly ? ScalingActivities.InsufficientSpotCapacity() : ScalingActivities.InsufficientCapacity(spec.InstanceTypes[0], zone);
+            AddActivity(new ScalingActivity(activityId, Name, ScalingActivities.LaunchFailedDescription(message), cause, now, now, "Failed",
+                spotOnly ? ScalingActivities.InsufficientCapacity(spec.InstanceTypes[0], conditions.LaunchableZones[0]) : message, 100));
             Event(EventTypes.InstanceLaunchUnsuccessful, "", now);
-            return false;
+            _launchRetryAt = now + TimeSpan.FromSeconds(10);
+            return null;
         }
 
         var id = RandomIds.Ec2InstanceId(_random);
         var info = _rt.Catalog.Get(choice.InstanceType);
-        var price = choice.IsSpot ? AutoScalingGroups.SpotPrice(info.OnDemandPricePerHour, _rt.Options.SpotPriceFraction) : info.OnDemandPricePerHour;
+        var price = choice.IsSpot
+            ? pools.FirstOrDefault(p => p.InstanceType == choice.InstanceType && p.AvailabilityZone == choice.AvailabilityZone)?.Price
+              ?? AutoScalingGroups.SpotPrice(info.OnDemandPricePerHour, _rt.Options.SpotPriceFraction)
+            : info.OnDemandPricePerHour;
         var inServiceAt = now + _rt.Options.Timings.WithJitter(_rt.Options.Timings.Ec2Launch, _random);
         S.Instances[id] = new AsgInstance(id, choice.InstanceType, choice.AvailabilityZone, choice.IsSpot, LifecycleState.Pending,
             spec.NewInstancesProtectedFromScaleIn, now, inServiceAt, false, spec.LaunchTemplateVersion, null, price, null);
-        AddActivity(new ScalingActivity(activityId, Name, ScalingActivities.LaunchDescription(id),
-            ScalingActivities.JoinCauses(S.LastDesiredCause, ScalingActivities.CauseLaunchToMatch(now, from, to)), now, inServiceAt, "Successful", null, 100));
+        if (choice.IsSpot)
+        {
+            var used = pools.FindIndex(p => p.InstanceType == choice.InstanceType && p.AvailabilityZone == choice.AvailabilityZone);
+            if (used >= 0 && pools[used].AvailableCapacity is { } left)
+            {
+                pools[used] = pools[used] with { AvailableCapacity = left - 1 };
+            }
+        }
+
+        AddActivity(new ScalingActivity(activityId, Name, ScalingActivities.LaunchDescription(id), cause, now, inServiceAt, "Successful", null, 100));
         LogLaunched(Name, id, choice.InstanceType, choice.AvailabilityZone, choice.IsSpot);
-        return true;
+        return id;
     }
 
     private async Task<ScalingActivity> BeginTermination(AsgInstance instance, string cause)
@@ -424,9 +689,15 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     {
         var now = Now;
         S.Instances[instance.InstanceId] = instance with { State = LifecycleState.Terminated, TerminatedAt = now, TerminationStartedAt = instance.TerminationStartedAt ?? now };
+        S.Interruptions.Remove(instance.InstanceId);
         if (instance.Registered)
         {
             await Cluster.InstanceTerminated(instance.InstanceId);
+        }
+
+        if (instance.IsSpot)
+        {
+            await Market.Release(instance.InstanceType, instance.AvailabilityZone);
         }
 
         var description = ScalingActivities.TerminateDescription(instance.InstanceId);

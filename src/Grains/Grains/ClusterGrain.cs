@@ -713,7 +713,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             var instance = updated.GetValueOrDefault(id) ?? S.Instances.GetValueOrDefault(id);
             if (instance is null || instance.Status == ContainerInstanceStatus.INACTIVE)
             {
-                throw new EcsException(ErrorCodes.ResourceNotFound, $"The container instance {id} was not found in cluster {Name}.");
+                throw new EcsException(ErrorCodes.TargetNotFound, $"The container instance {id} was not found in cluster {Name}.");
             }
 
             if (!InstanceAttributes.IsValidName(a.Name) || a.Value is { Length: > 128 })
@@ -753,7 +753,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             var id = Arns.ShortName(a.ContainerInstance);
             if (!S.Instances.TryGetValue(id, out var instance))
             {
-                throw new EcsException(ErrorCodes.ResourceNotFound, $"The container instance {id} was not found in cluster {Name}.");
+                throw new EcsException(ErrorCodes.TargetNotFound, $"The container instance {id} was not found in cluster {Name}.");
             }
 
             if (InstanceAttributes.IsBuiltIn(a.Name))
@@ -778,6 +778,49 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
         S.FargateSpotAvailable = available;
         MarkDirty();
         return Task.CompletedTask;
+    }
+
+    public Task<ImmutableArray<string>> InterruptFargateSpotTasks(ImmutableArray<string> taskIds)
+    {
+        EnsureExists();
+        var hit = ImmutableArray.CreateBuilder<string>();
+        foreach (var id in taskIds.Select(Arns.ShortName))
+        {
+            // B-SP-4: TerminationNotice; the service replaces the task on FARGATE_SPOT (B-CP-4: never on FARGATE).
+            if (S.Tasks.TryGetValue(id, out var t) && t.CapacityProvider == "FARGATE_SPOT" && t.DesiredStatus == DesiredStatus.RUNNING)
+            {
+                StopOne(t, StopReasons.TerminationNotice, StopReasons.FargateSpotInterrupted);
+                hit.Add(id);
+            }
+        }
+
+        FlushPokes();
+        MarkDirty();
+        return Task.FromResult(hit.ToImmutable());
+    }
+
+    public Task<ImmutableArray<string>> SetZoneOutage(string availabilityZone, bool @out, DateTimeOffset? until)
+    {
+        EnsureExists();
+        var lost = ImmutableArray.CreateBuilder<string>();
+        if (!@out)
+        {
+            S.ZoneOutages.Remove(availabilityZone);
+            MarkDirty();
+            return Task.FromResult(lost.ToImmutable());
+        }
+
+        S.ZoneOutages[availabilityZone] = until;
+        foreach (var t in S.Tasks.Values.Where(t => t.LaunchType == LaunchType.FARGATE && t.AvailabilityZone == availabilityZone && t.LastStatus != TaskStatus.STOPPED).ToList())
+        {
+            Replace(t, TaskLifecycle.HostLost(t, StopReasons.HostStopCode(t.CapacityProvider == "FARGATE_SPOT"), StopReasons.ZoneLost(availabilityZone), _rt.Options.Timings, Now));
+            lost.Add(t.TaskId);
+        }
+
+        PokeAllServices();
+        FlushPokes();
+        MarkDirty();
+        return Task.FromResult(lost.ToImmutable());
     }
 
     public Task<ImmutableArray<PlacementExplanationInfo>> ExplainPlacement(LaunchRequest request)
@@ -1044,7 +1087,10 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
 
     private string NextFargateZone()
     {
-        var zones = _rt.Options.AvailabilityZones;
+        // Chaos AZ outage: Fargate places nothing in a zone that is out (unless every zone is).
+        var now = Now;
+        var zones = _rt.Options.AvailabilityZones.Where(z => !(S.ZoneOutages.TryGetValue(z, out var until) && (until is null || until > now))).ToList();
+        zones = zones.Count == 0 ? _rt.Options.AvailabilityZones : zones;
         var counts = zones.ToDictionary(z => z, _ => 0, StringComparer.Ordinal);
         foreach (var t in S.Tasks.Values)
         {

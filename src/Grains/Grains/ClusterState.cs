@@ -61,4 +61,7 @@ public sealed class ClusterState
 
     /// <summary>RunTask client tokens (replaces <see cref="ClientTokens"/>, which older states may still hold).</summary>
     [Id(30)] public Dictionary<string, ClientTokenRecord> ClientTokenRecords { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Zones out of service (chaos AZ outage) and when the outage ends (null: until restored). Id far from the others to keep merges apart.</summary>
+    [Id(40)] public Dictionary<string, DateTimeOffset?> ZoneOutages { get; set; } = new(StringComparer.Ordinal);
 }

@@ -40,6 +40,12 @@ public sealed class EmulatorOptions
     /// <summary>Spot price as a fraction of On-Demand (B-IT-4).</summary>
     public double SpotPriceFraction { get; set; } = 0.30;
 
+    /// <summary>B-SP-5: Spot interruptions per instance-hour of every pool without its own rate (default 0: none).</summary>
+    public double SpotInterruptionRatePerHour { get; set; }
+
+    /// <summary>B-IT-4, B-SP-5: per-pool settings (price fraction, capacity, interruption rate); "*" matches every type or zone.</summary>
+    public List<SpotPoolOptions> SpotPools { get; set; } = [];
+
     /// <summary>Emulated period of a cluster's lifecycle tick (how finely due transitions are processed).</summary>
     public TimeSpan TickPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -84,9 +90,49 @@ public sealed class EmulatorOptions
             errors.Add("TickPeriod must be positive.");
         }
 
+        if (!(SpotPriceFraction > 0) || SpotPriceFraction > 1)
+        {
+            errors.Add("SpotPriceFraction must be greater than 0 and at most 1.");
+        }
+
+        if (!(SpotInterruptionRatePerHour >= 0) || double.IsInfinity(SpotInterruptionRatePerHour))
+        {
+            errors.Add("SpotInterruptionRatePerHour must not be negative.");
+        }
+
+        foreach (var p in SpotPools)
+        {
+            if (string.IsNullOrWhiteSpace(p.InstanceType) || string.IsNullOrWhiteSpace(p.AvailabilityZone))
+            {
+                errors.Add("SpotPools entries need an InstanceType and an AvailabilityZone (\"*\" for every one).");
+            }
+
+            if (p.Capacity is < 0 || p.InterruptionRatePerHour is < 0 || p.PriceFraction is <= 0 or > 1)
+            {
+                errors.Add($"SpotPools entry {p.InstanceType}/{p.AvailabilityZone}: Capacity and InterruptionRatePerHour must not be negative, PriceFraction in (0, 1].");
+            }
+        }
+
         errors.AddRange(Timings.Validate());
         return errors;
     }
+}
+
+/// <summary>One configured Spot pool (B-IT-4, B-SP-5): null fields use the defaults.</summary>
+public sealed class SpotPoolOptions
+{
+    public string InstanceType { get; set; } = "*";
+
+    public string AvailabilityZone { get; set; } = "*";
+
+    /// <summary>Price as a fraction of On-Demand; null = <see cref="EmulatorOptions.SpotPriceFraction"/>.</summary>
+    public double? PriceFraction { get; set; }
+
+    /// <summary>Instances the pool can hold at once; null = unlimited.</summary>
+    public int? Capacity { get; set; }
+
+    /// <summary>Interruptions per instance-hour; null = <see cref="EmulatorOptions.SpotInterruptionRatePerHour"/>.</summary>
+    public double? InterruptionRatePerHour { get; set; }
 }
 
 /// <summary>Default durations of B-T-2 (emulated time), each configurable.</summary>

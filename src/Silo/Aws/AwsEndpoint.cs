@@ -43,6 +43,11 @@ public static partial class AwsEndpoint
         var jsonContentType = contentType.Contains("1.0", StringComparison.Ordinal) ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
         var dot = target.LastIndexOf('.');
         var service = dot > 0 ? AwsServices.JsonTargets.GetValueOrDefault(target[..dot]) : null;
+        if (service is not null && AwsServices.QueryCompatibleJson.Contains(service))
+        {
+            http.Items[QueryCompatibleKey] = true;
+        }
+
         var handler = service is null ? null : OperationTable.Instance.Json(service, target[(dot + 1)..]);
         if (handler is null)
         {
@@ -131,7 +136,7 @@ public static partial class AwsEndpoint
                     new XElement(ns + "requestId", context.RequestId),
                     WithNamespace(result, ns).Nodes())
                 : new XElement(ns + action + "Response",
-                    WithNamespace(result, ns),
+                    result.Name.LocalName == QueryXml.NoOutputName ? null : WithNamespace(result, ns),
                     new XElement(ns + "ResponseMetadata", new XElement(ns + "RequestId", context.RequestId)));
             http.Response.StatusCode = 200;
             http.Response.ContentType = "text/xml";
@@ -156,11 +161,20 @@ public static partial class AwsEndpoint
     private static XElement WithNamespace(XElement e, XNamespace ns) =>
         new(ns + e.Name.LocalName, e.Attributes(), e.Nodes().Select(n => n is XElement child ? WithNamespace(child, ns) : n));
 
+    private const string QueryCompatibleKey = "Emulator.AwsQueryCompatible";
+
     private static async Task JsonError(HttpContext http, string contentType, string code, string message, System.Collections.Immutable.ImmutableArray<string> resourceIds = default)
     {
         http.Response.StatusCode = AwsErrors.StatusOf(code);
         http.Response.ContentType = contentType;
         http.Response.Headers["x-amzn-ErrorType"] = code;
+        if (http.Items.ContainsKey(QueryCompatibleKey))
+        {
+            // awsQueryCompatible JSON services (CloudWatch): SDKs read the query error code and fault from this header
+            // and fail to deserialize the error without it.
+            http.Response.Headers["x-amzn-query-error"] = code + ";" + AwsErrors.QueryFaultOf(code);
+        }
+
         var body = new JsonObject { ["__type"] = code, ["message"] = message };
         if (!resourceIds.IsDefaultOrEmpty)
         {

@@ -17,6 +17,12 @@ public static class AwsServices
         ["GraniteServiceVersion20100801"] = CloudWatch,
     };
 
+    /// <summary>
+    /// JSON services that are awsQueryCompatible: their JSON errors also carry <c>x-amzn-query-error: Code;Fault</c>
+    /// (the AWS SDK for JavaScript v3 sends CloudWatch over JSON 1.0 and needs the header).
+    /// </summary>
+    public static readonly IReadOnlySet<string> QueryCompatibleJson = new HashSet<string>(StringComparer.Ordinal) { CloudWatch };
+
     /// <summary>Query protocol Version values.</summary>
     public static readonly IReadOnlyDictionary<string, string> QueryVersions = new Dictionary<string, string>(StringComparer.Ordinal)
     {

@@ -56,6 +56,9 @@ public static class PageSizes
     public static readonly PageSpec Ec2DescribeInstances = new(AwsServices.Ec2, "DescribeInstances", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeLaunchTemplates = new(AwsServices.Ec2, "DescribeLaunchTemplates", null, 1, 200, "MaxResults", "NextToken", PagingErrors.Ec2);
 
+    // DescribeSpotPriceHistory: MaxResults 1..1000, default 1000.
+    public static readonly PageSpec Ec2DescribeSpotPriceHistory = new(AwsServices.Ec2, "DescribeSpotPriceHistory", 1000, 1, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+
     // CloudWatch: ListMetrics has a fixed page of 500; DescribeAlarms MaxRecords 1..100 (default 50); GetMetricData pages
     // data points with MaxDatapoints (default 100,800).
     public static readonly PageSpec CwListMetrics = new(AwsServices.CloudWatch, "ListMetrics", 500, 500, 500, "", "NextToken", PagingErrors.Query);
@@ -68,7 +71,7 @@ public static class PageSizes
         EcsListAttributes, EcsDescribeCapacityProviders,
         AsgDescribeAutoScalingGroups, AsgDescribeAutoScalingInstances, AsgDescribeLaunchConfigurations, AsgDescribeScalingActivities,
         AsgDescribePolicies, AsgDescribeTags,
-        Ec2DescribeInstances, Ec2DescribeLaunchTemplates,
+        Ec2DescribeInstances, Ec2DescribeLaunchTemplates, Ec2DescribeSpotPriceHistory,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
     ];
 

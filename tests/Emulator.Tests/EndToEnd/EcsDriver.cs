@@ -31,6 +31,9 @@ public sealed class EcsDriver(EmulatorClusterFixture fixture) : IAsyncLifetime
         Assert.Empty(InvariantViolations);
     }
 
+    /// <summary>Adds a cluster created elsewhere (a scenario, an experiment) to the invariant checks.</summary>
+    public void Track(string cluster) => _clusters.Add(cluster);
+
     public async Task<string> CreateCluster(string prefix)
     {
         var name = EmulatorClusterFixture.Unique(prefix);

@@ -76,7 +76,7 @@ public sealed class CliTests(SiloProcessFixture silo)
         var reserved = await _aws.Run("ecs", "tag-resource", "--resource-arn", arn, "--tags", "key=aws:x,value=y");
         Assert.Contains("(InvalidParameterException)", reserved.Stderr, StringComparison.Ordinal);
         var missing = await _aws.Run("ecs", "list-tags-for-resource", "--resource-arn", arn + "-gone");
-        Assert.Contains("(ResourceNotFoundException)", missing.Stderr, StringComparison.Ordinal);
+        Assert.Contains("(ClusterNotFoundException)", missing.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]

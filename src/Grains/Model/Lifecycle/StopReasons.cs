@@ -21,6 +21,10 @@ public static class StopReasons
 
     public static string HostTerminated(string ec2InstanceId) => $"Host EC2 (instance {ec2InstanceId}) stopped/terminated";
 
+    /// <summary>Model choice (AWS documents no text): a Fargate task lost with its availability zone (chaos AZ outage).</summary>
+    public static string ZoneLost(string availabilityZone) =>
+        $"Task stopped because its host was lost: availability zone {availabilityZone} is unavailable";
+
     public static string HostStopCode(bool spotHost) => spotHost ? SpotInterruption : ServiceSchedulerInitiated;
 
     public static string CannotPull(string image) =>

@@ -56,6 +56,18 @@ public static class ScalingActivities
     public static string CauseSelectedForTermination(DateTimeOffset at, string instanceId) =>
         $"At {Timestamp(at)} instance {instanceId} was selected for termination.";
 
+    /// <summary>B-SP-3: the instance is gone (Spot interruption, terminate-instances, AZ loss); the group notices by its EC2 health check.</summary>
+    public static string CauseHealthCheckTerminated(DateTimeOffset at) =>
+        $"At {Timestamp(at)} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.";
+
+    /// <summary>B-ASG-5: capacity rebalancing launches a replacement for an at-risk Spot instance.</summary>
+    public static string CauseRebalanceLaunch(DateTimeOffset at) =>
+        $"At {Timestamp(at)} an instance was launched in response to an EC2 instance rebalance recommendation.";
+
+    /// <summary>B-ASG-5: capacity rebalancing terminates the at-risk instance once its replacement runs.</summary>
+    public static string CauseRebalanceTerminate(DateTimeOffset at) =>
+        $"At {Timestamp(at)} an instance was taken out of service in response to an EC2 instance rebalance recommendation.";
+
     /// <summary>Joins cause sentences the way AWS does: two spaces between them.</summary>
     public static string JoinCauses(params IEnumerable<string> causes) => string.Join("  ", causes);
 

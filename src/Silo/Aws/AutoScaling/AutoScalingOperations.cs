@@ -37,7 +37,7 @@ public static class AutoScalingOperations
         }
 
         await Registry(context).CreateConfiguration(name, new LaunchData(imageId, type, input.String("UserData"), spot is not null, spot));
-        return E("CreateLaunchConfigurationResult");
+        return QueryXml.NoOutput();
     }
 
     [AwsOperation(AwsServices.AutoScaling, "DescribeLaunchConfigurations")]
@@ -64,7 +64,7 @@ public static class AutoScalingOperations
         }
 
         await Registry(context).DeleteConfiguration(name);
-        return E("DeleteLaunchConfigurationResult");
+        return QueryXml.NoOutput();
     }
 
     // ------------------------------------------------------------------ groups
@@ -89,7 +89,7 @@ public static class AutoScalingOperations
             input.Bool("NewInstancesProtectedFromScaleIn") ?? false, input.Bool("CapacityRebalance") ?? false, launch.Version, tags.ToImmutable(),
             launch.TemplateName, launch.ConfigurationName);
         await context.Control.CreateAutoScalingGroup(spec);
-        return E("CreateAutoScalingGroupResult");
+        return QueryXml.NoOutput();
     }
 
     [AwsOperation(AwsServices.AutoScaling, "UpdateAutoScalingGroup")]
@@ -98,7 +98,7 @@ public static class AutoScalingOperations
         var grain = Group(context, input.RequiredString("AutoScalingGroupName"));
         await grain.Update(new AsgUpdate(input.Int("MinSize"), input.Int("MaxSize"), input.Int("DesiredCapacity"),
             input.Bool("NewInstancesProtectedFromScaleIn"), input.Bool("CapacityRebalance")));
-        return E("UpdateAutoScalingGroupResult");
+        return QueryXml.NoOutput();
     }
 
     [AwsOperation(AwsServices.AutoScaling, "DeleteAutoScalingGroup")]
@@ -115,7 +115,7 @@ public static class AutoScalingOperations
         }
 
         await context.Grains.GetGrain<IAccountGrain>(GrainKeys.Account).Remove(ResourceKind.AutoScalingGroup, name);
-        return E("DeleteAutoScalingGroupResult");
+        return QueryXml.NoOutput();
     }
 
     [AwsOperation(AwsServices.AutoScaling, "DescribeAutoScalingGroups")]
@@ -151,7 +151,7 @@ public static class AutoScalingOperations
     {
         var grain = Group(context, input.RequiredString("AutoScalingGroupName"));
         await grain.SetDesiredCapacity(input.Int("DesiredCapacity") ?? throw Missing("DesiredCapacity"), null);
-        return E("SetDesiredCapacityResult");
+        return QueryXml.NoOutput();
     }
 
     [AwsOperation(AwsServices.AutoScaling, "SetInstanceProtection")]
@@ -292,7 +292,7 @@ public static class AutoScalingOperations
             await Group(context, group).Update(new AsgUpdate(null, null, null, null, null, d.ToImmutableDictionary(StringComparer.Ordinal)));
         }
 
-        return E("CreateOrUpdateTagsResult");
+        return QueryXml.NoOutput();
     }
 
     [AwsOperation(AwsServices.AutoScaling, "DescribeTags")]

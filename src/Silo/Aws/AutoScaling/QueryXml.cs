@@ -12,6 +12,15 @@ public static class QueryXml
 {
     public static XElement E(string name, params object?[] content) => new(name, content.Where(c => c is not null));
 
+    /// <summary>The element name that marks an operation without output (the endpoint then sends only ResponseMetadata).</summary>
+    public const string NoOutputName = "EmulatorNoOutput";
+
+    /// <summary>
+    /// The result of an operation whose model declares no output (CreateLaunchConfiguration, SetDesiredCapacity, ...):
+    /// AWS answers <c>&lt;OpResponse&gt;&lt;ResponseMetadata/&gt;&lt;/OpResponse&gt;</c> without an <c>OpResult</c>.
+    /// </summary>
+    public static XElement NoOutput() => new(NoOutputName);
+
     /// <summary>A leaf, or null (left out) when the value is null.</summary>
     public static XElement? V(string name, object? value) => value switch
     {

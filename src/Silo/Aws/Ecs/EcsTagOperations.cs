@@ -32,14 +32,16 @@ public static class EcsTagOperations
     [AwsOperation(AwsServices.Ecs, "ListTagsForResource")]
     public static async Task<JsonObject> ListTagsForResource(JsonInput input, AwsContext context)
     {
-        var arn = await ExistingArn(input.RequiredString("resourceArn"), context);
+        // The model declares no ResourceNotFoundException for ListTagsForResource: a missing cluster is
+        // ClusterNotFoundException, any other missing resource InvalidParameterException.
+        var arn = await ExistingArn(input.RequiredString("resourceArn"), context, listing: true);
         return new JsonObject { ["tags"] = WireJson.Tags(await Registry(context).Get(arn)) };
     }
 
     private static ITagRegistryGrain Registry(AwsContext context) => context.Grains.GetGrain<ITagRegistryGrain>("tags");
 
-    /// <summary>The ARN if it names an existing ECS resource, else AWS's errors.</summary>
-    private static async Task<string> ExistingArn(string arn, AwsContext context)
+    /// <summary>The ARN if it names an existing ECS resource, else the errors the operation declares.</summary>
+    private static async Task<string> ExistingArn(string arn, AwsContext context, bool listing = false)
     {
         var parts = arn.Split(':', 6);
         if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "ecs")
@@ -61,6 +63,9 @@ public static class EcsTagOperations
             "capacity-provider" when path.Length == 1 => (await context.Control.DescribeCapacityProviders(ImmutableArray.Create(path[0]))).Length > 0,
             _ => throw ErrorCodes.Invalid($"Invalid resource ARN: {arn}"),
         };
-        return exists ? arn : throw new EcsException(ErrorCodes.ResourceNotFound, "The specified resource could not be found.");
+        return exists ? arn
+            : !listing ? throw new EcsException(ErrorCodes.ResourceNotFound, "The specified resource could not be found.")
+            : kind == "cluster" ? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.")
+            : throw ErrorCodes.Invalid("The specified resource could not be found.");
     }
 }

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Emulator.Client.Chaos;
+
+/// <summary>
+/// What an experiment did and what the configuration survived: the injections, the hypothesis checks (before,
+/// during, after), requests served and failed by cause, tasks stopped and replaced, time back to steady state,
+/// samples of CPR / instances / running tasks over time, and the cost accrued. Times are emulated.
+/// </summary>
+public sealed record ExperimentReport
+{
+    public required string Name { get; init; }
+
+    /// <summary>passed, hypothesis-failed, stopped (a stop condition fired), not-steady-before, aborted (setup or targets failed).</summary>
+    public required string Outcome { get; init; }
+
+    public string? Reason { get; init; }
+
+    public required int ExitCode { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset EndedAt { get; init; }
+
+    public double WallSeconds { get; init; }
+
+    public List<InjectionLine> Injections { get; init; } = [];
+
+    public List<ProbeResult> Hypothesis { get; init; } = [];
+
+    public RequestFigures Requests { get; init; } = new();
+
+    public TaskFigures Tasks { get; init; } = new();
+
+    /// <summary>Emulated seconds from the last action's end until every service was back at desired and steady (null: never).</summary>
+    public double? SecondsBackToSteadyState { get; init; }
+
+    public List<Sample> Samples { get; init; } = [];
+
+    public decimal CostAccruedUsd { get; init; }
+
+    /// <summary>Service events (B-SV-6) written during the experiment, oldest first: they say why a service could not keep up.</summary>
+    public List<string> ServiceEvents { get; init; } = [];
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    public static ExperimentReport FromJson(string json) => JsonSerializer.Deserialize<ExperimentReport>(json, Options)!;
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}
+
+/// <summary>One action's injection: the action, when, on which resources, and until when for timed faults.</summary>
+public sealed record InjectionLine(string Action, string ActionId, DateTimeOffset At, List<string> Targets, string Message, DateTimeOffset? Until);
+
+/// <summary>One hypothesis check in one phase (before, during, after).</summary>
+public sealed record ProbeResult(string Check, string Phase, bool Holds, string Actual, DateTimeOffset At);
+
+public sealed record RequestFigures
+{
+    public double Total { get; init; }
+
+    public double Failed { get; init; }
+
+    public double Failed503NoHealthyTarget { get; init; }
+
+    public double Failed502TargetDied { get; init; }
+
+    public double FailedPercent => Total <= 0 ? 0 : Failed / Total * 100;
+
+    public List<ServiceRequests> ByService { get; init; } = [];
+}
+
+public sealed record ServiceRequests(string Cluster, string Service, double Total, double Failed503NoHealthyTarget, double Failed502TargetDied, int HealthyHostsAtEnd);
+
+public sealed record TaskFigures
+{
+    public int Stopped { get; init; }
+
+    public Dictionary<string, int> StoppedByCode { get; init; } = [];
+
+    /// <summary>Service tasks that started RUNNING during the experiment (replacements and scale-out).</summary>
+    public int ReplacementsStarted { get; init; }
+}
+
+/// <summary>A sample of the cluster(s) at one emulated time.</summary>
+public sealed record Sample(
+    DateTimeOffset At,
+    Dictionary<string, double> CapacityProviderReservation,
+    Dictionary<string, int> InServiceInstances,
+    Dictionary<string, string> ServiceRunning,
+    double Requests,
+    double FailedRequests);

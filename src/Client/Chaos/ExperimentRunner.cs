@@ -1,0 +1,675 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using Emulator.Client.Scenarios;
+using Emulator.Contracts;
+using Spectre.Console;
+using SelectionMode = Emulator.Contracts.SelectionMode;
+using TaskStatus = Emulator.Contracts.TaskStatus;
+
+namespace Emulator.Client.Chaos;
+
+/// <summary>
+/// Runs a chaos experiment against the emulator: setup steps, the steady-state hypothesis before, the actions in
+/// startAfter order on the emulated clock (each injected through <see cref="IChaosGrain"/>), samples and hypothesis
+/// checks during, stop conditions, then observation until the services are back at steady state, and a report.
+/// Nothing is injected when setup fails, a target's cluster or group does not exist, or the hypothesis does not
+/// hold before.
+/// </summary>
+public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly Dictionary<string, long> _eventCursor = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _stoppedByCode = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _offDesiredSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TimeSpan> _longestOffDesired = new(StringComparer.Ordinal);
+    private readonly List<ProbeResult> _checks = [];
+    private readonly List<InjectionLine> _injections = [];
+    private readonly List<Sample> _samples = [];
+    private readonly HashSet<string> _duringFailuresPrinted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ImmutableArray<ServiceTrafficFigures>> _trafficBaseline = new(StringComparer.Ordinal);
+    private int _stopped;
+    private int _replacements;
+    private DateTimeOffset _t0;
+
+    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(0);
+
+    private IChaosGrain Chaos => grains.GetGrain<IChaosGrain>(0);
+
+    public async Task<ExperimentReport> RunAsync(ExperimentFile x, CancellationToken ct)
+    {
+        var wall = Stopwatch.StartNew();
+        console.MarkupLineInterpolated($"[bold]experiment:[/] {x.Name}");
+        var scenario = new ScenarioRunner(grains, console);
+        var clusters = Clusters(x);
+        foreach (var c in clusters)
+        {
+            scenario.Follow(c);
+        }
+
+        if (x.Setup.Count > 0)
+        {
+            var failures = await scenario.RunStepsAsync(x.Setup, ct);
+            if (failures.Count > 0)
+            {
+                return await Finish(x, "aborted", "setup failed: " + string.Join("; ", failures), 2, wall, null, null);
+            }
+        }
+
+        if (await Preflight(x) is { } problem)
+        {
+            return await Finish(x, "aborted", problem + " Nothing was injected.", 2, wall, null, null);
+        }
+
+        _t0 = await Control.Now();
+        foreach (var c in clusters)
+        {
+            _eventCursor[c] = (await grains.GetGrain<IClusterGrain>(c).ReadEvents(long.MaxValue - 1, null, 1)).LastSequence;
+            _trafficBaseline[c] = await grains.GetGrain<ITrafficGrain>(c).GetFigures();
+        }
+
+        var costAtStart = await Cost(clusters);
+        var injectionCursor = (await Chaos.GetInjections(0)).Select(i => i.Sequence).DefaultIfEmpty(0).Max();
+
+        // Before: the hypothesis must hold, or there is no steady state to disturb.
+        var before = await Check(x, "before");
+        if (before.Any(r => !r.Holds))
+        {
+            return await Finish(x, "not-steady-before",
+                "the steady-state hypothesis does not hold before any injection: " + string.Join("; ", before.Where(r => !r.Holds).Select(r => $"{r.Check} is {r.Actual}")),
+                1, wall, null, costAtStart);
+        }
+
+        var started = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var ends = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        string? stoppedBy = null;
+        var nextSample = _t0;
+        await Sample(clusters, x);
+        while (stoppedBy is null)
+        {
+            ct.ThrowIfCancellationRequested();
+            var now = await Control.Now();
+            foreach (var a in x.Actions.Where(a => !started.ContainsKey(a.Name) && a.StartAfter.All(s => ends.TryGetValue(s, out var end) && end <= now)))
+            {
+                started[a.Name] = now;
+                ends[a.Name] = now + await Inject(x, a, now);
+            }
+
+            if (ends.Count == x.Actions.Count && ends.Values.Max() <= now)
+            {
+                break; // every action has run and every timed fault has ended
+            }
+
+            injectionCursor = await PrintInjections(injectionCursor);
+            await ReadEvents(clusters);
+            if (now >= nextSample)
+            {
+                nextSample = now + x.SampleEvery;
+                await Sample(clusters, x);
+                stoppedBy = await During(x, now);
+            }
+
+            await Task.Delay(PollInterval, ct);
+        }
+
+        var lastEnd = stoppedBy is null ? ends.Values.DefaultIfEmpty(_t0).Max() : await Control.Now();
+        if (stoppedBy is not null)
+        {
+            console.MarkupLineInterpolated($"[red]stop condition:[/] {stoppedBy}; no further actions start.");
+        }
+
+        // After: observe until every service is back at desired and steady, for at most observeFor.
+        DateTimeOffset? backAt = null;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var now = await Control.Now();
+            injectionCursor = await PrintInjections(injectionCursor);
+            await ReadEvents(clusters);
+            if (now >= nextSample)
+            {
+                nextSample = now + x.SampleEvery;
+                await Sample(clusters, x);
+                await During(x, now);
+            }
+
+            if (backAt is null && now >= lastEnd && await Steady(clusters))
+            {
+                backAt = now;
+                await Line("steady", $"every service is back at its desired count and steady, {Seconds(now - lastEnd)} after the last action ended");
+            }
+
+            if (now >= lastEnd + x.ObserveFor || (backAt is not null && now >= backAt + x.SampleEvery && now >= lastEnd + MaxWithin(x)))
+            {
+                break;
+            }
+
+            await Task.Delay(PollInterval, ct);
+        }
+
+        await Sample(clusters, x);
+        var after = await Check(x, "after", lastEnd, backAt);
+        var failed = after.Where(r => !r.Holds).Select(r => $"{r.Check} is {r.Actual} after the experiment").ToList();
+        failed.AddRange(_longestOffDesired.Where(kv => x.SteadyState.Any(p => p.Kind == "serviceAtDesired" && Key(p) == kv.Key && kv.Value > p.Within))
+            .Select(kv => $"{kv.Key} was below its desired count for {Seconds(kv.Value)} during the experiment"));
+        var outcome = stoppedBy is not null ? "stopped" : failed.Count > 0 ? "hypothesis-failed" : "passed";
+        var reason = stoppedBy ?? (failed.Count > 0 ? string.Join("; ", failed) : null);
+        return await Finish(x, outcome, reason, outcome == "passed" ? 0 : 1, wall, backAt is { } b ? (b - lastEnd).TotalSeconds : null, costAtStart);
+    }
+
+    /// <summary>Checks targets' clusters, groups and services exist before anything is injected.</summary>
+    private async Task<string?> Preflight(ExperimentFile x)
+    {
+        foreach (var c in Clusters(x))
+        {
+            if (await grains.GetGrain<IClusterGrain>(c).Describe() is null)
+            {
+                return $"cluster '{c}' does not exist.";
+            }
+        }
+
+        foreach (var t in x.Targets.Values)
+        {
+            if (t.Service is { } svc && await grains.GetGrain<IServiceGrain>(GrainKeys.Service(t.Cluster!, svc)).Describe() is null)
+            {
+                return $"target '{t.Name}': service '{svc}' does not exist in cluster '{t.Cluster}'.";
+            }
+
+            if (t.AutoScalingGroup is { } asg && await grains.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(asg)).Describe() is null)
+            {
+                return $"target '{t.Name}': Auto Scaling group '{asg}' does not exist.";
+            }
+
+            if (t.ResourceType == "aws:ec2:autoscaling-group" && (await AutoScalingGroups(t)).Length == 0)
+            {
+                return $"target '{t.Name}': no Auto Scaling group matches.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Injects one action; returns how long it lasts (zero for instantaneous actions).</summary>
+    private async Task<TimeSpan> Inject(ExperimentFile x, ExperimentAction a, DateTimeOffset now)
+    {
+        var p = a.Parameters;
+        TimeSpan D(string key) => ExperimentParser.Duration(p[key], $"action '{a.Name}': {key}");
+        ChaosTarget T() => ToChaos(x.Targets[a.Targets.Values.Single()]);
+        ChaosInjection? injection;
+        TimeSpan lasts;
+        switch (a.ActionId)
+        {
+            case "aws:ec2:send-spot-instance-interruptions":
+                var before = D("durationBeforeInterruption");
+                var notice = TimeSpan.FromMinutes(2);
+                injection = await Chaos.InterruptSpotInstances(T(), notice, true, before - notice);
+                lasts = before;
+                break;
+            case "aws:ec2:terminate-instances":
+                injection = await Chaos.TerminateInstances(T());
+                lasts = TimeSpan.Zero;
+                break;
+            case "aws:ecs:drain-container-instances":
+                var clusterTarget = x.Targets[a.Targets.Values.Single()];
+                var pct = int.Parse(p["drainagePercentage"], CultureInfo.InvariantCulture);
+                lasts = D("duration");
+                injection = await Chaos.DrainInstances(ChaosTarget.AllOf(clusterTarget.Cluster!) with { Selection = ChaosSelection.Percent(pct) }, lasts);
+                break;
+            case "aws:ecs:stop-task":
+                injection = await Chaos.StopTasks(T(), $"Stopped by chaos experiment {x.Name} (action {a.Name})");
+                lasts = TimeSpan.Zero;
+                break;
+            case "emulator:fargate-spot-interruption":
+                injection = await Chaos.InterruptFargateSpotTasks(T());
+                lasts = TimeSpan.Zero;
+                break;
+            case "aws:ec2:asg-insufficient-instance-capacity-error":
+                lasts = D("duration");
+                var groups = await AutoScalingGroups(x.Targets[a.Targets.Values.Single()]);
+                injection = await Chaos.InsufficientInstanceCapacity(groups, ExperimentParser.Zones(p["availabilityZoneIdentifiers"]), lasts);
+                break;
+            case "aws:fis:wait":
+                lasts = D("duration");
+                injection = null;
+                await Line("action", $"{a.Name}: aws:fis:wait {Seconds(lasts)}");
+                break;
+            case "emulator:exhaust-spot-pool":
+                lasts = D("duration");
+                injection = await Chaos.ExhaustSpotPools(p.GetValueOrDefault("instanceType"), p.GetValueOrDefault("availabilityZone"), lasts);
+                break;
+            case "emulator:az-outage":
+                lasts = p.ContainsKey("duration") ? D("duration") : TimeSpan.Zero;
+                injection = await Chaos.ZoneOutage(p["availabilityZone"], p.ContainsKey("duration") ? lasts : null);
+                break;
+            case "emulator:fail-task-launches":
+                lasts = D("duration");
+                injection = await Chaos.FailTaskLaunches(p.GetValueOrDefault("cluster") ?? x.Cluster!, p.GetValueOrDefault("service"),
+                    double.Parse(p["probability"], CultureInfo.InvariantCulture), lasts);
+                break;
+            default:
+                throw new ExperimentException($"action '{a.Name}': unknown action '{a.ActionId}'.");
+        }
+
+        if (injection is not null)
+        {
+            _injections.Add(new InjectionLine(a.Name, a.ActionId, injection.At, [.. injection.Targets], injection.Message, injection.Until));
+            await Line("inject", $"{a.Name} ({a.ActionId}): {injection.Message}" + (injection.Targets.IsEmpty ? " [no target matched]" : $" -> {string.Join(", ", injection.Targets.Take(10))}{(injection.Targets.Length > 10 ? ", ..." : "")}"), injection.At);
+        }
+
+        return lasts;
+    }
+
+    private static ChaosTarget ToChaos(ExperimentTarget t) =>
+        new(t.Cluster!, t.Ids, t.CapacityProvider, t.AutoScalingGroup, t.Service, t.Tags, t.AvailabilityZone, t.InstanceType, t.Selection);
+
+    /// <summary>aws:ec2:autoscaling-group targets: by name/ARN, by group name, or by tags; selected in name order.</summary>
+    private async Task<ImmutableArray<string>> AutoScalingGroups(ExperimentTarget t)
+    {
+        var names = await grains.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.AutoScalingGroup);
+        var matching = new List<string>();
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            if ((t.Ids.Length > 0 && !t.Ids.Contains(name)) || (t.AutoScalingGroup is { } g && g != name))
+            {
+                continue;
+            }
+
+            var info = await grains.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(name)).Describe();
+            if (info is null || t.Tags.Any(tag => info.Spec.Tags.GetValueOrDefault(tag.Key) != tag.Value)
+                || (t.Cluster is { } c && info.Spec.ClusterName != c && t.Ids.Length == 0 && t.AutoScalingGroup is null))
+            {
+                continue;
+            }
+
+            matching.Add(name);
+        }
+
+        var take = t.Selection.Mode switch
+        {
+            SelectionMode.COUNT => (int)t.Selection.Value,
+            SelectionMode.PERCENT => (int)Math.Ceiling(matching.Count * t.Selection.Value / 100),
+            _ => matching.Count,
+        };
+        return [.. matching.Take(take)];
+    }
+
+    private async Task<long> PrintInjections(long cursor)
+    {
+        foreach (var i in await Chaos.GetInjections(cursor))
+        {
+            cursor = Math.Max(cursor, i.Sequence);
+            if (i.Message.Length > 0 && _injections.All(x => x.At != i.At || x.Message != i.Message))
+            {
+                await Line("chaos", $"{i.Action}: {i.Message}", i.At);
+            }
+        }
+
+        return cursor;
+    }
+
+    /// <summary>Counts stopped tasks by stop code and service tasks that started, and prints the EC2 story.</summary>
+    private async Task ReadEvents(List<string> clusters)
+    {
+        foreach (var c in clusters)
+        {
+            var page = await grains.GetGrain<IClusterGrain>(c).ReadEvents(_eventCursor.GetValueOrDefault(c), null, 10_000);
+            _eventCursor[c] = page.LastSequence;
+            var stoppedNow = 0;
+            foreach (var e in page.Events)
+            {
+                switch (e.DetailType)
+                {
+                    case EventTypes.TaskStateChange when e.Task is { LastStatus: TaskStatus.STOPPED } t:
+                        _stopped++;
+                        stoppedNow++;
+                        var code = t.StopCode ?? "unknown";
+                        _stoppedByCode[code] = _stoppedByCode.GetValueOrDefault(code) + 1;
+                        break;
+                    case EventTypes.TaskStateChange when e.Task is { LastStatus: TaskStatus.RUNNING, ServiceName: not null } t && t.CreatedAt >= _t0:
+                        _replacements++;
+                        break;
+                    case EventTypes.SpotInterruptionWarning or EventTypes.RebalanceRecommendation:
+                        await Line("ec2", $"{e.DetailType}: {string.Join(", ", e.Detail.Select(kv => $"{kv.Key}={kv.Value}"))}", e.Time);
+                        break;
+                    case EventTypes.InstanceLaunchSuccessful:
+                        await Line("ec2", $"{e.Detail.GetValueOrDefault("EC2InstanceId")} in service in {e.Detail.GetValueOrDefault("AutoScalingGroupName")}", e.Time);
+                        break;
+                    case EventTypes.InstanceTerminateSuccessful:
+                        await Line("ec2", $"{e.Detail.GetValueOrDefault("EC2InstanceId")} terminated from {e.Detail.GetValueOrDefault("AutoScalingGroupName")}", e.Time);
+                        break;
+                    case EventTypes.InstanceLaunchUnsuccessful:
+                        await Line("ec2", $"launch failed in {e.Detail.GetValueOrDefault("AutoScalingGroupName")}: {e.Detail.GetValueOrDefault("StatusMessage")}", e.Time);
+                        break;
+                }
+            }
+
+            if (stoppedNow > 0)
+            {
+                await Line("tasks", $"{c}: {stoppedNow} task(s) stopped ({string.Join(", ", _stoppedByCode.Select(kv => $"{kv.Key} {kv.Value}"))} so far)");
+            }
+        }
+    }
+
+    private async Task Sample(List<string> clusters, ExperimentFile x)
+    {
+        var now = await Control.Now();
+        var cpr = new Dictionary<string, double>(StringComparer.Ordinal);
+        var instances = new Dictionary<string, int>(StringComparer.Ordinal);
+        var running = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var c in clusters)
+        {
+            var status = await Control.GetClusterStatus(c, false);
+            foreach (var p in status.CapacityProviders.Where(p => p.Cas is not null))
+            {
+                cpr[p.Name] = p.Cas!.Cpr;
+            }
+
+            foreach (var g in status.AutoScalingGroups)
+            {
+                instances[g.Spec.Name] = g.InService;
+            }
+
+            foreach (var s in status.Services.Where(s => s.Status == ServiceStatus.ACTIVE))
+            {
+                var key = $"{c}/{s.Spec.Name}";
+                running[s.Spec.Name] = $"{s.RunningCount}/{s.Spec.DesiredCount}";
+                if (s.RunningCount < s.Spec.DesiredCount)
+                {
+                    _offDesiredSince.TryAdd(key, now);
+                    _longestOffDesired[key] = Max(_longestOffDesired.GetValueOrDefault(key), now - _offDesiredSince[key]);
+                }
+                else
+                {
+                    _offDesiredSince.Remove(key);
+                }
+            }
+        }
+
+        var requests = await Requests(clusters);
+        _samples.Add(new Sample(now, cpr, instances, running, requests.Total, requests.Failed));
+        await Line("sample",
+            $"CPR {Join(cpr.Select(kv => $"{kv.Key} {kv.Value:0.#}"))} | in service {Join(instances.Select(kv => $"{kv.Key} {kv.Value}"))} | running {Join(running.Select(kv => $"{kv.Key} {kv.Value}"))}"
+            + (requests.Total > 0 ? $" | requests {requests.Total:0} failed {requests.Failed:0} ({requests.FailedPercent:0.###} %)" : ""), now);
+    }
+
+    /// <summary>During: evaluates the hypothesis; returns the reason to stop when a stop condition fires.</summary>
+    private async Task<string?> During(ExperimentFile x, DateTimeOffset now)
+    {
+        var results = await Check(x, "during");
+        var violated = results.Where(r => !r.Holds).ToList();
+        foreach (var r in violated.Where(r => _duringFailuresPrinted.Add(r.Check)))
+        {
+            await Line("check", $"[during] {r.Check} does not hold: {r.Actual}", now);
+        }
+
+        var tooLong = _offDesiredSince.Where(kv => x.SteadyState.Any(p => p.Kind == "serviceAtDesired" && Key(p) == kv.Key && now - kv.Value > p.Within)).ToList();
+        if (x.StopConditions.Any(s => s.Source == "emulator:steady-state"))
+        {
+            var broken = violated.Where(r => !r.Check.StartsWith("serviceAtDesired", StringComparison.Ordinal)).Select(r => $"{r.Check} is {r.Actual}")
+                .Concat(tooLong.Select(kv => $"{kv.Key} below desired for more than its 'within'"))
+                .ToList();
+            if (broken.Count > 0)
+            {
+                return "the steady-state hypothesis failed during the experiment: " + string.Join("; ", broken);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Evaluates every hypothesis check in a phase and records the results.</summary>
+    private async Task<List<ProbeResult>> Check(ExperimentFile x, string phase, DateTimeOffset? lastEnd = null, DateTimeOffset? backAt = null)
+    {
+        var now = await Control.Now();
+        var results = new List<ProbeResult>();
+        var scenario = new ScenarioRunner(grains, console);
+        foreach (var p in x.SteadyState)
+        {
+            bool holds;
+            string actual;
+            string name;
+            switch (p.Kind)
+            {
+                case "failedRequestsPercent":
+                {
+                    var op = p.Condition.Opt("op") ?? "<";
+                    var limit = p.Condition.Double(p.Kind);
+                    var clusters = p.Condition.Opt("cluster") is { } c ? [c] : Clusters(x);
+                    var figures = await Requests(clusters, p.Condition.Opt("service"), phase == "before");
+                    holds = Compare(figures.FailedPercent, op, limit);
+                    actual = $"{figures.FailedPercent:0.###} % ({figures.Failed:0} of {figures.Total:0})";
+                    name = $"failedRequestsPercent {op} {limit.ToString(CultureInfo.InvariantCulture)}" + (p.Condition.Opt("service") is { } s ? $" (service {s})" : "");
+                    break;
+                }
+
+                case "serviceAtDesired":
+                {
+                    var cluster = p.Condition.Str("cluster");
+                    var service = p.Condition.Str("serviceAtDesired");
+                    var info = await grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster, service)).Describe();
+                    name = $"serviceAtDesired {service} within {Seconds(p.Within)}";
+                    if (info is null)
+                    {
+                        (holds, actual) = (false, "no such service");
+                    }
+                    else
+                    {
+                        holds = info.RunningCount >= info.Spec.DesiredCount;
+                        actual = $"running {info.RunningCount}/{info.Spec.DesiredCount}";
+                        if (phase == "after" && lastEnd is { } end)
+                        {
+                            var back = backAt is { } b ? b - end : (TimeSpan?)null;
+                            holds = holds && back is { } t && t <= p.Within;
+                            actual += back is { } bt ? $", back at steady state {Seconds(bt)} after the last action" : ", never back at steady state";
+                        }
+                    }
+
+                    break;
+                }
+
+                default:
+                    (holds, actual) = await scenario.EvaluateAsync(p.Condition);
+                    name = ScenarioRunner.DescribeCondition(p.Condition);
+                    break;
+            }
+
+            var result = new ProbeResult(name, phase, holds, actual, now);
+            results.Add(result);
+            if (phase != "during")
+            {
+                _checks.Add(result);
+                await Line("check", $"[{phase}] {name}: {(holds ? "holds" : "FAILS")} ({actual})", now);
+            }
+            else if (!holds && _checks.All(c => c.Phase != "during" || c.Check != name))
+            {
+                _checks.Add(result);
+            }
+        }
+
+        return results;
+    }
+
+    private async Task<bool> Steady(List<string> clusters)
+    {
+        foreach (var c in clusters)
+        {
+            var status = await Control.GetClusterStatus(c, false);
+            if (status.Services.Any(s => s.Status == ServiceStatus.ACTIVE && (s.RunningCount != s.Spec.DesiredCount || !s.SteadyState)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Request figures since the experiment started (or in total, before it), by service.</summary>
+    private async Task<RequestFigures> Requests(IEnumerable<string> clusters, string? service = null, bool total = false)
+    {
+        var by = new List<ServiceRequests>();
+        foreach (var c in clusters)
+        {
+            var baseline = total ? [] : _trafficBaseline.GetValueOrDefault(c, []);
+            foreach (var f in await grains.GetGrain<ITrafficGrain>(c).GetFigures())
+            {
+                if (service is not null && f.Service != service)
+                {
+                    continue;
+                }
+
+                var b = baseline.FirstOrDefault(x => x.Service == f.Service);
+                by.Add(new ServiceRequests(c, f.Service, f.Requests - (b?.Requests ?? 0), f.Failed503NoHealthyTarget - (b?.Failed503NoHealthyTarget ?? 0),
+                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts));
+            }
+        }
+
+        return new RequestFigures
+        {
+            Total = by.Sum(s => s.Total),
+            Failed503NoHealthyTarget = by.Sum(s => s.Failed503NoHealthyTarget),
+            Failed502TargetDied = by.Sum(s => s.Failed502TargetDied),
+            Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied),
+            ByService = by,
+        };
+    }
+
+    private async Task<List<string>> ServiceEvents(List<string> clusters)
+    {
+        var lines = new List<(DateTimeOffset At, string Text)>();
+        foreach (var c in clusters)
+        {
+            foreach (var s in (await Control.GetClusterStatus(c, false)).Services)
+            {
+                lines.AddRange(s.Events.Where(e => e.CreatedAt >= _t0).Select(e => (e.CreatedAt, $"{e.CreatedAt:HH:mm:ss} {e.Message}")));
+            }
+        }
+
+        return [.. lines.OrderBy(l => l.At).Select(l => l.Text)];
+    }
+
+    private async Task<decimal> Cost(List<string> clusters)
+    {
+        var total = 0m;
+        foreach (var c in clusters)
+        {
+            total += (await Control.GetClusterStatus(c, false)).Costs.Total;
+        }
+
+        return total;
+    }
+
+    private async Task<ExperimentReport> Finish(ExperimentFile x, string outcome, string? reason, int exit, Stopwatch wall, double? back, decimal? costAtStart)
+    {
+        var clusters = Clusters(x);
+        var end = await Control.Now();
+        var exists = new List<string>();
+        foreach (var c in clusters)
+        {
+            if (await grains.GetGrain<IClusterGrain>(c).Describe() is not null)
+            {
+                exists.Add(c);
+            }
+        }
+
+        var report = new ExperimentReport
+        {
+            Name = x.Name,
+            Outcome = outcome,
+            Reason = reason,
+            ExitCode = exit,
+            StartedAt = _t0 == default ? end : _t0,
+            EndedAt = end,
+            WallSeconds = Math.Round(wall.Elapsed.TotalSeconds, 2),
+            Injections = _injections,
+            Hypothesis = _checks,
+            Requests = _t0 == default ? new RequestFigures() : await Requests(exists),
+            Tasks = new TaskFigures { Stopped = _stopped, StoppedByCode = new Dictionary<string, int>(_stoppedByCode), ReplacementsStarted = _replacements },
+            SecondsBackToSteadyState = back,
+            Samples = _samples,
+            CostAccruedUsd = costAtStart is { } start ? Math.Round(await Cost(exists) - start, 6) : 0,
+            ServiceEvents = _t0 == default ? [] : await ServiceEvents(exists),
+        };
+        Print(report);
+        return report;
+    }
+
+    private void Print(ExperimentReport r)
+    {
+        console.WriteLine();
+        var color = r.ExitCode == 0 ? "green" : "red";
+        console.MarkupLine($"[bold]report:[/] {Markup.Escape(r.Name)}: [{color}]{r.Outcome.ToUpperInvariant()}[/]" + (r.Reason is null ? "" : " - " + Markup.Escape(r.Reason)));
+        var table = new Table().AddColumn("figure").AddColumn("value");
+        table.AddRow("emulated time", Markup.Escape($"{r.StartedAt:HH:mm:ss} -> {r.EndedAt:HH:mm:ss} ({Seconds(r.EndedAt - r.StartedAt)}), wall {r.WallSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"));
+        table.AddRow("injections", Markup.Escape(r.Injections.Count == 0 ? "none" : string.Join("\n", r.Injections.Select(i => $"{i.At:HH:mm:ss} {i.Action} ({i.ActionId}): {i.Targets.Count} target(s)"))));
+        table.AddRow("requests", Markup.Escape($"{r.Requests.Total:0} served, {r.Requests.Failed:0} failed ({r.Requests.FailedPercent:0.###} %): 503 no healthy target {r.Requests.Failed503NoHealthyTarget:0}, 502 target died {r.Requests.Failed502TargetDied:0}"));
+        table.AddRow("tasks", Markup.Escape($"{r.Tasks.Stopped} stopped ({string.Join(", ", r.Tasks.StoppedByCode.Select(kv => $"{kv.Key} {kv.Value}"))}), {r.Tasks.ReplacementsStarted} service task(s) started"));
+        table.AddRow("back to steady state", r.SecondsBackToSteadyState is { } s ? $"{s:0} s after the last action" : "never");
+        table.AddRow("cost accrued", Markup.Escape($"{r.CostAccruedUsd:0.######} USD"));
+        if (r.Samples.Count > 0)
+        {
+            var first = r.Samples[0];
+            var last = r.Samples[^1];
+            var low = r.Samples.SelectMany(x => x.InServiceInstances).GroupBy(kv => kv.Key).Select(g => $"{g.Key} {first.InServiceInstances.GetValueOrDefault(g.Key)} -> min {g.Min(kv => kv.Value)} -> {last.InServiceInstances.GetValueOrDefault(g.Key)}");
+            var cpr = r.Samples.SelectMany(x => x.CapacityProviderReservation).GroupBy(kv => kv.Key).Select(g => $"{g.Key} {first.CapacityProviderReservation.GetValueOrDefault(g.Key):0.#} -> max {g.Max(kv => kv.Value):0.#} -> {last.CapacityProviderReservation.GetValueOrDefault(g.Key):0.#}");
+            table.AddRow("instances in service", Markup.Escape(string.Join("\n", low)));
+            table.AddRow("CPR", Markup.Escape(string.Join("\n", cpr)));
+        }
+
+        if (r.ServiceEvents.Count > 0)
+        {
+            table.AddRow("service events", Markup.Escape(string.Join("\n", r.ServiceEvents.TakeLast(12))));
+        }
+
+        table.AddRow("hypothesis", Markup.Escape(r.Hypothesis.Count == 0 ? "none" : string.Join("\n", r.Hypothesis.Select(h => $"[{h.Phase}] {h.Check}: {(h.Holds ? "holds" : "FAILS")} ({h.Actual})"))));
+        console.Write(table);
+    }
+
+    private static List<string> Clusters(ExperimentFile x)
+    {
+        var set = new SortedSet<string>(StringComparer.Ordinal);
+        if (x.Cluster is { } c)
+        {
+            set.Add(c);
+        }
+
+        foreach (var t in x.Targets.Values.Where(t => t.Cluster is not null))
+        {
+            set.Add(t.Cluster!);
+        }
+
+        foreach (var p in x.SteadyState.Where(p => p.Condition.Opt("cluster") is not null))
+        {
+            set.Add(p.Condition.Opt("cluster")!);
+        }
+
+        return [.. set];
+    }
+
+    private static string Key(HypothesisProbe p) => $"{p.Condition.Opt("cluster")}/{p.Condition.Opt("serviceAtDesired")}";
+
+    private static TimeSpan MaxWithin(ExperimentFile x) =>
+        x.SteadyState.Where(p => p.Kind == "serviceAtDesired").Select(p => p.Within).DefaultIfEmpty(TimeSpan.Zero).Max();
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static bool Compare(double actual, string op, double expected) => op switch
+    {
+        "==" => Math.Abs(actual - expected) < 1e-9,
+        "!=" => Math.Abs(actual - expected) >= 1e-9,
+        ">=" => actual >= expected,
+        "<=" => actual <= expected,
+        ">" => actual > expected,
+        _ => actual < expected,
+    };
+
+    private static string Join(IEnumerable<string> parts) => string.Join(", ", parts) is { Length: > 0 } s ? s : "-";
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + " s";
+
+    private async Task Line(string what, string text, DateTimeOffset? at = null)
+    {
+        var t = at ?? await Control.Now();
+        console.MarkupLineInterpolated($"[grey]{t:HH:mm:ss}[/] [blue]{what,-7}[/] {text}");
+    }
+}

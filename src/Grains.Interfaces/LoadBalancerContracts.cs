@@ -1,0 +1,116 @@
+using System.Collections.Immutable;
+
+namespace Emulator.Contracts;
+
+/// <summary>A target group's settings (B-LB-1, B-LB-2) with AWS's defaults.</summary>
+[GenerateSerializer, Immutable, Alias("TargetGroupSpec")]
+public sealed record TargetGroupSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] int Port,
+    [property: Id(2)] string Protocol,
+    [property: Id(3)] int HealthCheckIntervalSeconds,
+    [property: Id(4)] int HealthyThresholdCount,
+    [property: Id(5)] int UnhealthyThresholdCount,
+    [property: Id(6)] int DeregistrationDelaySeconds,
+    [property: Id(7)] string TargetType)
+{
+    /// <summary>AWS defaults: interval 30 s, healthy 5, unhealthy 2, deregistration delay 300 s, target type ip.</summary>
+    public static TargetGroupSpec Default(string name) => new(name, 80, "HTTP", 30, 5, 2, 300, "ip");
+}
+
+/// <summary>Target health states as ELB reports them.</summary>
+public enum TargetHealthState
+{
+    initial = 0,
+    healthy = 1,
+    unhealthy = 2,
+    draining = 3,
+    unused = 4,
+}
+
+[GenerateSerializer, Immutable, Alias("TargetHealthInfo")]
+public sealed record TargetHealthInfo(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] string Cluster,
+    [property: Id(2)] string? ServiceName,
+    [property: Id(3)] TargetHealthState State,
+    [property: Id(4)] string? Reason,
+    [property: Id(5)] DateTimeOffset RegisteredAt,
+    [property: Id(6)] DateTimeOffset? DrainingSince);
+
+[GenerateSerializer, Immutable, Alias("TargetGroupInfo")]
+public sealed record TargetGroupInfo(
+    [property: Id(0)] TargetGroupSpec Spec,
+    [property: Id(1)] string Arn,
+    [property: Id(2)] ImmutableArray<TargetHealthInfo> Targets,
+    [property: Id(3)] DateTimeOffset CreatedAt);
+
+/// <summary>One step of a traffic profile: from <see cref="Offset"/> after the profile starts, <see cref="RequestsPerSecond"/>.</summary>
+[GenerateSerializer, Immutable, Alias("TrafficStep")]
+public sealed record TrafficStep(
+    [property: Id(0)] TimeSpan Offset,
+    [property: Id(1)] double RequestsPerSecond);
+
+/// <summary>
+/// B-LB-3: synthetic traffic of one service: a constant rate (one step), steps, or a profile over emulated time;
+/// each request takes <see cref="RequestDuration"/>; <see cref="PerTaskCapacity"/> requests/s make one task 100 % CPU (B-LB-4).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("TrafficProfile")]
+public sealed record TrafficProfile(
+    [property: Id(0)] ImmutableArray<TrafficStep> Steps,
+    [property: Id(1)] TimeSpan RequestDuration,
+    [property: Id(2)] double PerTaskCapacity)
+{
+    public static TrafficProfile Constant(double rps) => new([new TrafficStep(TimeSpan.Zero, rps)], TimeSpan.FromMilliseconds(200), 100);
+}
+
+/// <summary>
+/// Request figures of one service since its traffic started (B-LB-3): totals, 5xx by cause (503 no healthy
+/// target, 502 target died with the request in flight), healthy hosts now, the current rate and CPU (B-LB-4).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ServiceTrafficFigures")]
+public sealed record ServiceTrafficFigures(
+    [property: Id(0)] string Cluster,
+    [property: Id(1)] string Service,
+    [property: Id(2)] string? TargetGroup,
+    [property: Id(3)] double Requests,
+    [property: Id(4)] double Failed503NoHealthyTarget,
+    [property: Id(5)] double Failed502TargetDied,
+    [property: Id(6)] int HealthyHosts,
+    [property: Id(7)] int UnhealthyHosts,
+    [property: Id(8)] double CurrentRequestsPerSecond,
+    [property: Id(9)] double CpuUtilizationPercent,
+    [property: Id(10)] DateTimeOffset At)
+{
+    public double Failed => Failed503NoHealthyTarget + Failed502TargetDied;
+}
+
+/// <summary>
+/// One target group (B-LB-1, B-LB-2) keyed by name: registered targets (RUNNING tasks of the services naming it),
+/// health checks, deregistration delay. Health checks and traffic are computed as flows per tick of the emulated
+/// clock, never one message per request.
+/// </summary>
+[Alias("ITargetGroupGrain")]
+public interface ITargetGroupGrain : IGrainWithStringKey
+{
+    [Alias("Create")] Task<TargetGroupInfo> Create(TargetGroupSpec spec);
+
+    [Alias("Modify")] Task<TargetGroupInfo> Modify(TargetGroupSpec spec);
+
+    [Alias("Describe")] Task<TargetGroupInfo?> Describe();
+
+    [Alias("Delete")] Task Delete();
+}
+
+/// <summary>
+/// Synthetic traffic and its figures per cluster (B-LB-3, B-LB-4). Key: the cluster name.
+/// </summary>
+[Alias("ITrafficGrain")]
+public interface ITrafficGrain : IGrainWithStringKey
+{
+    /// <summary>Starts (or replaces) the service's traffic profile, from now; null stops it. The service must name a target group.</summary>
+    [Alias("SetServiceTraffic")] Task SetServiceTraffic(string service, TrafficProfile? profile);
+
+    /// <summary>Figures of every service of the cluster with traffic or a target group.</summary>
+    [Alias("GetFigures")] Task<ImmutableArray<ServiceTrafficFigures>> GetFigures();
+}

@@ -1,0 +1,174 @@
+using Emulator.Client.Chaos;
+using Emulator.Client.Scenarios;
+using Emulator.Contracts;
+using Emulator.Tests.EndToEnd;
+using Spectre.Console.Testing;
+
+namespace Emulator.Tests.Client;
+
+/// <summary>
+/// The shipped chaos experiments run through the client's experiment runner against the in-process cluster, with
+/// the invariant checker polling the experiment's cluster the whole time (issue 4).
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsyncLifetime
+{
+    private readonly EcsDriver _driver = new(fixture);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _driver.DisposeAsync();
+
+    private IChaosGrain Chaos => fixture.Grains.GetGrain<IChaosGrain>(0);
+
+    private async Task<(ExperimentReport Report, string Output)> Run(ExperimentFile x)
+    {
+        var console = new TestConsole();
+        console.Profile.Width = 220;
+        var clusters = new[] { x.Cluster }.Concat(x.Targets.Values.Select(t => t.Cluster)).OfType<string>().Distinct().ToList();
+        var run = new ExperimentRunner(fixture.Grains, console).RunAsync(x, CancellationToken.None);
+
+        // The invariant checker holds throughout: it polls every cluster the experiment touches while it runs.
+        var tracked = false;
+        while (!run.IsCompleted)
+        {
+            if (!tracked)
+            {
+                var existing = new List<string>();
+                foreach (var c in clusters)
+                {
+                    if (await _driver.Cluster(c).Describe() is not null)
+                    {
+                        existing.Add(c);
+                    }
+                }
+
+                if (existing.Count == clusters.Count)
+                {
+                    clusters.ForEach(_driver.Track);
+                    tracked = true;
+                }
+            }
+
+            if (tracked)
+            {
+                await _driver.CheckInvariants();
+                Assert.True(_driver.InvariantViolations.Count == 0, string.Join(Environment.NewLine, _driver.InvariantViolations));
+            }
+
+            await Task.WhenAny(run, Task.Delay(50));
+        }
+
+        return (await run, console.Output);
+    }
+
+    private static ExperimentFile Shipped(string file, string? cluster = null) =>
+        ExperimentParser.Parse(File.ReadAllText(Path.Combine(ScenarioParserTests.RepoRoot(), "experiments", file)), cluster, file, EmulatorClusterFixture.Unique("-x"));
+
+    private static string Describe(ExperimentReport r, string output) => $"{r.ToJson()}{Environment.NewLine}{output}";
+
+    [Fact]
+    public async Task B_SP_2_workshop_Spot_draining_on_replaces_tasks_before_the_host_dies_with_zero_failed_requests()
+    {
+        var (r, output) = await Run(Shipped("workshop-spot-draining.yaml"));
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        Assert.Equal("passed", r.Outcome);
+        var injection = Assert.Single(r.Injections);
+        Assert.Equal("aws:ec2:send-spot-instance-interruptions", injection.ActionId);
+        Assert.Single(injection.Targets);
+        Assert.True(r.Requests.Total > 0, "traffic flowed");
+        Assert.Equal(0, r.Requests.Failed);
+        Assert.False(r.Tasks.StoppedByCode.ContainsKey("SpotInterruption"), Describe(r, output));
+        Assert.True(r.Tasks.ReplacementsStarted >= 1, Describe(r, output));
+        Assert.NotNull(r.SecondsBackToSteadyState);
+        Assert.All(r.Hypothesis.Where(h => h.Phase != "during"), h => Assert.True(h.Holds, h.ToString()));
+        Assert.Contains("EC2 Spot Instance Interruption Warning", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task B_SP_2_workshop_Spot_draining_off_loses_the_tasks_with_the_host_and_requests_fail()
+    {
+        var (r, output) = await Run(Shipped("workshop-spot-no-draining.yaml"));
+        Assert.True(r.ExitCode == 1, Describe(r, output));
+        Assert.Equal("hypothesis-failed", r.Outcome);
+        Assert.True(r.Requests.Failed502TargetDied > 0, Describe(r, output));
+        Assert.True(r.Tasks.StoppedByCode.GetValueOrDefault("SpotInterruption") > 0, Describe(r, output));
+        Assert.Contains(r.Hypothesis, h => h.Phase == "after" && h.Check.StartsWith("failedRequestsPercent", StringComparison.Ordinal) && !h.Holds);
+        Assert.Contains("HYPOTHESIS-FAILED", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task B_CI_3_minimum_100_maximum_100_draining_stalls_and_the_report_says_why()
+    {
+        var (r, output) = await Run(Shipped("draining-stall.yaml"));
+        Assert.True(r.ExitCode == 1, Describe(r, output));
+        Assert.True(r.Tasks.StoppedByCode.GetValueOrDefault("SpotInterruption") > 0, Describe(r, output));
+        Assert.Contains(r.ServiceEvents, e => e.Contains("maximumPercent", StringComparison.Ordinal) || e.Contains("minimumHealthyPercent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task B_SP_5_Spot_storm_half_of_the_provider_interrupted_service_returns_to_steady_state()
+    {
+        var (r, output) = await Run(Shipped("spot-storm.yaml"));
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        var injection = Assert.Single(r.Injections);
+        var before = r.Samples[0].InServiceInstances.Values.Sum();
+        Assert.Equal((int)Math.Ceiling(before / 2.0), injection.Targets.Count);
+        Assert.True(r.Samples[^1].InServiceInstances.Values.Sum() >= before, Describe(r, output));
+        Assert.NotNull(r.SecondsBackToSteadyState);
+        Assert.True(r.Requests.Total > 0);
+    }
+
+    [Fact]
+    public async Task FIS_template_runs_its_two_actions_in_startAfter_order()
+    {
+        var suffix = EmulatorClusterFixture.Unique("-f");
+        var setup = ScenarioParser.Parse("""
+            name: fis-setup
+            steps:
+              - createCluster: { name: fis-demo }
+              - createAutoScalingGroup: { name: fis-asg, cluster: fis-demo, instanceTypes: [m5.large], min: 0, max: 4, desired: 0, onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 0, spotDraining: true }
+              - createCapacityProvider: { name: fis-cp, autoScalingGroup: fis-asg }
+              - putClusterCapacityProviders: { cluster: fis-demo, providers: [fis-cp], defaultStrategy: [{ capacityProvider: fis-cp, weight: 1 }] }
+              - registerTaskDefinition: { family: fis-web, cpu: 512, memory: 1024 }
+              - createService: { cluster: fis-demo, name: web, taskDefinition: fis-web, desiredCount: 4 }
+              - waitFor: { serviceSteady: web, cluster: fis-demo, timeout: 30m }
+            """, suffix);
+        Assert.Equal(0, await new ScenarioRunner(fixture.Grains, new TestConsole()).RunAsync(setup, CancellationToken.None));
+        var x = ExperimentParser.Parse(File.ReadAllText(Path.Combine(ScenarioParserTests.RepoRoot(), "experiments", "fis-spot-then-stop-tasks.json")), null, "fis", suffix);
+        Assert.Equal("fis-demo" + suffix, x.Targets["WebTasks"].Cluster);
+
+        var (r, output) = await Run(x with { Cluster = "fis-demo" + suffix });
+        Assert.Equal(["InterruptSpot", "StopHalfTheTasks"], r.Injections.Select(i => i.Action));
+        Assert.Single(r.Injections[0].Targets);
+        Assert.Equal(2, r.Injections[1].Targets.Count);
+        Assert.True(r.Injections[1].At - r.Injections[0].At >= TimeSpan.FromMinutes(2), Describe(r, output));
+    }
+
+    [Fact]
+    public async Task Experiment_whose_target_does_not_exist_is_rejected_before_anything_is_injected()
+    {
+        var before = (await Chaos.GetInjections(0)).Length;
+        var x = ExperimentParser.Parse("""
+            targets:
+              t: { resourceType: "aws:ec2:spot-instance", autoScalingGroup: no-such-group, selectionMode: ALL }
+            actions:
+              a: { actionId: "aws:ec2:send-spot-instance-interruptions", parameters: { durationBeforeInterruption: PT2M }, targets: { SpotInstances: t } }
+            """, "no-such-cluster-" + EmulatorClusterFixture.Unique("x"));
+        var (r, output) = await Run(x);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("aborted", r.Outcome);
+        Assert.Contains("does not exist", r.Reason, StringComparison.Ordinal);
+        Assert.Contains("Nothing was injected", output, StringComparison.Ordinal);
+        Assert.Equal(before, (await Chaos.GetInjections(0)).Length);
+    }
+
+    [Fact]
+    public async Task AZ_outage_experiment_brings_the_service_back_in_the_other_zones()
+    {
+        var (r, output) = await Run(Shipped("az-outage.yaml"));
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        Assert.Equal("emulator:az-outage", Assert.Single(r.Injections).ActionId);
+        Assert.True(r.Tasks.Stopped > 0, Describe(r, output));
+    }
+}
