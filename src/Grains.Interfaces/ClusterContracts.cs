@@ -80,7 +80,8 @@ public sealed record LaunchRequest(
     [property: Id(10)] ImmutableArray<PlacementConstraint> PlacementConstraints,
     [property: Id(11)] ImmutableArray<string> TargetContainerInstances,
     [property: Id(12)] bool IsDaemon,
-    [property: Id(13)] string? ClientToken);
+    [property: Id(13)] string? ClientToken,
+    [property: Id(14)] string? RequestFingerprint = null);
 
 [GenerateSerializer, Immutable, Alias("LaunchFailure")]
 public sealed record LaunchFailure(

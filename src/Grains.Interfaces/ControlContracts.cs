@@ -13,7 +13,8 @@ public sealed record RunTaskRequest(
     [property: Id(6)] ImmutableArray<PlacementConstraint> PlacementConstraints,
     [property: Id(7)] string? Group,
     [property: Id(8)] string? StartedBy,
-    [property: Id(9)] string? ClientToken);
+    [property: Id(9)] string? ClientToken,
+    [property: Id(10)] string? RequestFingerprint = null);
 
 [GenerateSerializer, Immutable, Alias("CreateServiceRequest")]
 public sealed record CreateServiceRequest(
@@ -29,7 +30,8 @@ public sealed record CreateServiceRequest(
     [property: Id(9)] int? MinimumHealthyPercent,
     [property: Id(10)] int? MaximumPercent,
     [property: Id(11)] ImmutableDictionary<string, string> Tags,
-    [property: Id(12)] string? ClientToken);
+    [property: Id(12)] string? ClientToken,
+    [property: Id(13)] string? RequestFingerprint = null);
 
 [GenerateSerializer, Immutable, Alias("UpdateServiceRequest")]
 public sealed record UpdateServiceRequest(

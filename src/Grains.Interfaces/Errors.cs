@@ -33,11 +33,16 @@ public sealed class EcsException : Exception
 
     [Id(0)]
     public string Code { get; init; }
+
+    /// <summary>ARNs an error names as a member of its own (ECS ConflictException's <c>resourceIds</c>), or empty.</summary>
+    [Id(1)]
+    public System.Collections.Immutable.ImmutableArray<string> ResourceIds { get; init; } = [];
 }
 
 public static class ErrorCodes
 {
     public const string ClientException = "ClientException";
+    public const string Conflict = "ConflictException";
     public const string InvalidParameter = "InvalidParameterException";
     public const string ClusterNotFound = "ClusterNotFoundException";
     public const string ClusterContainsServices = "ClusterContainsServicesException";

@@ -17,7 +17,8 @@ public sealed record ServiceSpec(
     [property: Id(9)] int MinimumHealthyPercent,
     [property: Id(10)] int MaximumPercent,
     [property: Id(11)] ImmutableDictionary<string, string> Tags,
-    [property: Id(12)] string? ClientToken);
+    [property: Id(12)] string? ClientToken,
+    [property: Id(13)] string? RequestFingerprint = null);
 
 [GenerateSerializer, Immutable, Alias("ServiceUpdate")]
 public sealed record ServiceUpdate(

@@ -32,8 +32,26 @@ public sealed record BenchmarkOptions
     /// <summary>Seconds to wait for all tasks to be RUNNING before giving up (the run still exits 0).</summary>
     public int TimeoutSeconds { get; init; } = 180;
 
+    /// <summary>Runs only the requests-per-second benchmark of the AWS endpoint against a real silo process.</summary>
+    public bool Http { get; init; }
+
+    /// <summary>Concurrent connections of the HTTP load generator.</summary>
+    public int HttpConnections { get; init; } = 32;
+
+    /// <summary>Measured seconds per HTTP phase.</summary>
+    public int HttpSeconds { get; init; } = 5;
+
+    /// <summary>Warm-up seconds before each HTTP phase (JIT, connection pool).</summary>
+    public int HttpWarmupSeconds { get; init; } = 2;
+
+    /// <summary>m5.large instances of each benchmark cluster (RunTask's 10 tasks of 6 MiB per request must keep fitting).</summary>
+    public int HttpInstances { get; init; } = 40;
+
+    /// <summary>Measures only the HTTP phases whose name contains this text (for profiling one operation), or all.</summary>
+    public string? HttpOnly { get; init; }
+
     public static string Usage =>
-        "usage: Emulator.Benchmarks [--tasks N] [--instances N] [--activations N] [--time-scale X] [--launches-per-minute N] [--timeout-seconds N] [--warmup-tasks N] [--profile]";
+        "usage: Emulator.Benchmarks [--tasks N] [--instances N] [--activations N] [--time-scale X] [--launches-per-minute N] [--timeout-seconds N] [--warmup-tasks N] [--profile] | --http [--connections N] [--seconds N] [--warmup-seconds N] [--http-instances N] [--only TEXT] [--time-scale X]";
 
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -52,6 +70,12 @@ public sealed record BenchmarkOptions
                 continue;
             }
 
+            if (name == "--http")
+            {
+                o = o with { Http = true };
+                continue;
+            }
+
             if (i + 1 >= args.Length)
             {
                 throw new ArgumentException($"{name} needs a value. {Usage}");
@@ -67,6 +91,11 @@ public sealed record BenchmarkOptions
                 "--launches-per-minute" => o with { LaunchesPerMinute = Positive(name, value) },
                 "--timeout-seconds" => o with { TimeoutSeconds = Positive(name, value) },
                 "--warmup-tasks" => o with { WarmupTasks = NonNegative(name, value) },
+                "--connections" => o with { HttpConnections = Positive(name, value) },
+                "--seconds" => o with { HttpSeconds = Positive(name, value) },
+                "--warmup-seconds" => o with { HttpWarmupSeconds = NonNegative(name, value) },
+                "--http-instances" => o with { HttpInstances = Positive(name, value) },
+                "--only" => o with { HttpOnly = value },
                 _ => throw new ArgumentException($"Unknown option {name}. {Usage}"),
             };
         }

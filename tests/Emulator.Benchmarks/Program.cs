@@ -12,6 +12,12 @@ catch (ArgumentException e)
     return 2;
 }
 
+if (options.Http)
+{
+    // The HTTP mode uses its own time scale default of the wire tests (600x) unless one is given.
+    return await HttpBenchmark.Run(args.Contains("--time-scale") ? options : options with { TimeScale = 600 }, Console.Out);
+}
+
 var emulator = BenchmarkHost.EmulatorOptionsFor(options);
 var profile = options.Profile ? new CallProfile() : null;
 using var host = BenchmarkHost.Build(emulator, profile);

@@ -380,9 +380,23 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     public Task<LaunchResult> LaunchTasks(LaunchRequest request)
     {
         EnsureExists();
-        if (request.ClientToken is { } token && S.ClientTokens.TryGetValue(token, out var previous))
+        if (request.ClientToken is { } token && S.ClientTokenRecords.TryGetValue(token, out var previous))
         {
-            return Task.FromResult(new LaunchResult(previous.Where(S.Tasks.ContainsKey).Select(id => S.Tasks[id]).ToImmutableArray(), [], null));
+            switch (ClientTokens.Check(previous.Fingerprint, previous.At, request.RequestFingerprint, Now, ClientTokens.RunTaskTimeToLive))
+            {
+                case ClientTokenOutcome.Replay:
+                    return Task.FromResult(new LaunchResult(previous.TaskIds.Where(S.Tasks.ContainsKey).Select(id => S.Tasks[id]).ToImmutableArray(), [], null));
+                case ClientTokenOutcome.Conflict:
+                    var arns = previous.TaskIds.Select(id => Arns.Task(_rt.Region, _rt.Account, Name, id)).ToImmutableArray();
+                    throw new EcsException(ErrorCodes.Conflict,
+                        $"The clientToken is already in use with a different RunTask request. resourceIds: [{string.Join(", ", arns)}]")
+                    {
+                        ResourceIds = arns,
+                    };
+                default:
+                    S.ClientTokenRecords.Remove(token); // expired: the token starts afresh
+                    break;
+            }
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -488,7 +502,15 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
         if (request.ClientToken is { } newToken)
         {
-            S.ClientTokens[newToken] = created.Select(t => t.TaskId).ToImmutableArray();
+            if (S.ClientTokenRecords.Count % 256 == 255)
+            {
+                foreach (var expired in S.ClientTokenRecords.Where(r => now - r.Value.At >= ClientTokens.RunTaskTimeToLive).Select(r => r.Key).ToList())
+                {
+                    S.ClientTokenRecords.Remove(expired);
+                }
+            }
+
+            S.ClientTokenRecords[newToken] = new ClientTokenRecord(request.RequestFingerprint, now, created.Select(t => t.TaskId).ToImmutableArray());
         }
 
         _rt.Metrics.RecordPlacement(Stopwatch.GetElapsedTime(started).TotalMilliseconds, created.Count);

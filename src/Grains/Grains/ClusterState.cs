@@ -10,6 +10,13 @@ public sealed record QueuedPlacement(
     [property: Id(0)] ImmutableArray<PlacementStrategy> Strategies,
     [property: Id(1)] ImmutableArray<PlacementConstraint> Constraints);
 
+/// <summary>A RunTask client token: the request's fingerprint, when it was used, the tasks it started.</summary>
+[GenerateSerializer, Immutable, Alias("ClientTokenRecord")]
+public sealed record ClientTokenRecord(
+    [property: Id(0)] string? Fingerprint,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] ImmutableArray<string> TaskIds);
+
 /// <summary>The persisted state of a cluster grain: its records, queue and settings.</summary>
 [GenerateSerializer, Alias("ClusterState")]
 public sealed class ClusterState
@@ -51,6 +58,9 @@ public sealed class ClusterState
 
     /// <summary>B-PQ-4: false while FARGATE_SPOT capacity is exhausted (a chaos knob).</summary>
     [Id(17)] public bool FargateSpotAvailable { get; set; } = true;
+
+    /// <summary>RunTask client tokens (replaces <see cref="ClientTokens"/>, which older states may still hold).</summary>
+    [Id(30)] public Dictionary<string, ClientTokenRecord> ClientTokenRecords { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Zones out of service (chaos AZ outage) and when the outage ends (null: until restored). Id far from the others to keep merges apart.</summary>
     [Id(40)] public Dictionary<string, DateTimeOffset?> ZoneOutages { get; set; } = new(StringComparer.Ordinal);

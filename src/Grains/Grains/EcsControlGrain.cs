@@ -174,7 +174,7 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
         return new LaunchRequest(
             td, request.Count, request.Group ?? "family:" + td.Family, request.StartedBy, null, null, request.LaunchType,
             request.CapacityProviderStrategy.IsDefault ? [] : request.CapacityProviderStrategy, [], strategies, constraints, [], false,
-            request.ClientToken);
+            request.ClientToken, request.RequestFingerprint);
     }
 
     public async Task<TaskRecord> StopTask(string? cluster, string task, string? reason)
@@ -222,7 +222,7 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
         ValidatePlacement(placementStrategies, constraints);
         var spec = new ServiceSpec(clusterName, request.ServiceName, td, request.DesiredCount ?? 0, request.LaunchType, strategy,
             placementStrategies, constraints, request.SchedulingStrategy, min, max,
-            request.Tags ?? ImmutableDictionary<string, string>.Empty, request.ClientToken);
+            request.Tags ?? ImmutableDictionary<string, string>.Empty, request.ClientToken, request.RequestFingerprint);
         return await Service(clusterName, request.ServiceName).Create(spec);
     }
 

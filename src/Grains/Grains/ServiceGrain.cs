@@ -121,7 +121,10 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     {
         if (S.Exists && S.Status != ServiceStatus.INACTIVE)
         {
-            if (spec.ClientToken is not null && spec.ClientToken == Spec.ClientToken)
+            // A retry with the creation's client token and the same parameters gets the service back; anything else is
+            // the error AWS gives a clashing CreateService.
+            if (spec.ClientToken is not null && spec.ClientToken == Spec.ClientToken
+                && ClientTokens.Check(Spec.RequestFingerprint, S.CreatedAt, spec.RequestFingerprint, Now, TimeSpan.MaxValue) == ClientTokenOutcome.Replay)
             {
                 return Info(); // idempotent retry
             }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Emulator.Contracts;
 using Emulator.Runtime;
 
@@ -21,4 +23,28 @@ public sealed class AwsContext(IGrainFactory grains, EmulatorRuntime runtime, st
     public DateTimeOffset Now => Runtime.Clock.Now;
 
     public IClusterGrain Cluster(string? nameOrArn) => Grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(Arns.ClusterName(nameOrArn)));
+
+    /// <summary>
+    /// A task definition revision by its full ARN, for shaping tasks. A revision's contents never change once registered
+    /// (only its status does, which task shapes do not show), so revisions are remembered per emulator runtime: a
+    /// DescribeTasks of 10 tasks is then not 10 calls to the registry grain (the hot path of issue 3's benchmark).
+    /// </summary>
+    public async ValueTask<TaskDefinitionRecord?> TaskDefinitionRevision(string arn)
+    {
+        var cache = Revisions.GetOrCreateValue(Runtime);
+        if (cache.TryGetValue(arn, out var known))
+        {
+            return known;
+        }
+
+        var record = await Grains.GetGrain<ITaskDefinitionRegistryGrain>(GrainKeys.TaskDefinitions).Get(arn);
+        if (record is not null && string.Equals(record.Arn, arn, StringComparison.Ordinal))
+        {
+            cache.TryAdd(arn, record);
+        }
+
+        return record;
+    }
+
+    private static readonly ConditionalWeakTable<EmulatorRuntime, ConcurrentDictionary<string, TaskDefinitionRecord>> Revisions = new();
 }

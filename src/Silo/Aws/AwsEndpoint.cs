@@ -82,7 +82,7 @@ public static partial class AwsEndpoint
         }
         catch (EcsException e)
         {
-            await JsonError(http, jsonContentType, e.Code, e.Message);
+            await JsonError(http, jsonContentType, e.Code, e.Message, e.ResourceIds);
         }
         catch (ArgumentException e)
         {
@@ -163,7 +163,7 @@ public static partial class AwsEndpoint
 
     private const string QueryCompatibleKey = "Emulator.AwsQueryCompatible";
 
-    private static async Task JsonError(HttpContext http, string contentType, string code, string message)
+    private static async Task JsonError(HttpContext http, string contentType, string code, string message, System.Collections.Immutable.ImmutableArray<string> resourceIds = default)
     {
         http.Response.StatusCode = AwsErrors.StatusOf(code);
         http.Response.ContentType = contentType;
@@ -175,7 +175,13 @@ public static partial class AwsEndpoint
             http.Response.Headers["x-amzn-query-error"] = code + ";" + AwsErrors.QueryFaultOf(code);
         }
 
-        await http.Response.WriteAsync(new JsonObject { ["__type"] = code, ["message"] = message }.ToJsonString(), Encoding.UTF8);
+        var body = new JsonObject { ["__type"] = code, ["message"] = message };
+        if (!resourceIds.IsDefaultOrEmpty)
+        {
+            body["resourceIds"] = WireJson.Strings(resourceIds); // ConflictException's member (RunTask clientToken reuse)
+        }
+
+        await http.Response.WriteAsync(body.ToJsonString(), Encoding.UTF8);
     }
 
     private static async Task QueryError(HttpContext http, string? service, string code, string message, string requestId)

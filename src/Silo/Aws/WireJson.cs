@@ -33,37 +33,3 @@ public static class WireJson
 
     public static JsonObject With(this JsonObject o, string name, string? value) => value is null ? o : o.With(name, JsonValue.Create(value));
 }
-
-/// <summary>nextToken / maxResults pagination (B-W-4): opaque tokens that encode the offset of the next page.</summary>
-public static class Paging
-{
-    public static (IReadOnlyList<T> Page, string? NextToken) Page<T>(IReadOnlyList<T> items, string? nextToken, int? maxResults, int defaultSize, int maxSize)
-    {
-        if (maxResults is { } m && (m < 1 || m > maxSize))
-        {
-            throw Contracts.ErrorCodes.Invalid($"maxResults must be between 1 and {maxSize}.");
-        }
-
-        var offset = 0;
-        if (!string.IsNullOrEmpty(nextToken))
-        {
-            try
-            {
-                var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(nextToken));
-                if (!text.StartsWith("offset:", StringComparison.Ordinal) || !int.TryParse(text[7..], out offset) || offset < 0)
-                {
-                    throw new FormatException();
-                }
-            }
-            catch (FormatException)
-            {
-                throw Contracts.ErrorCodes.Invalid("The nextToken is invalid.");
-            }
-        }
-
-        var size = maxResults ?? defaultSize;
-        var page = items.Skip(offset).Take(size).ToList();
-        var next = offset + size < items.Count ? Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"offset:{offset + size}")) : null;
-        return (page, next);
-    }
-}

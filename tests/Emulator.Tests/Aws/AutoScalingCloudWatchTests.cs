@@ -194,6 +194,75 @@ public sealed class AutoScalingCloudWatchTests(EmulatorClusterFixture fixture) :
         Assert.Equal(2, (await Query(AwsServices.CloudWatch, "DescribeAlarms", ("AlarmNamePrefix", $"TargetTracking-{asg}-"))).Element("MetricAlarms")!.Elements("member").Count());
     }
 
+    /// <summary>B-W-4: GetMetricData pages data points with MaxDatapoints (PageSizes.CwGetMetricData) and NextToken.</summary>
+    [Fact]
+    public async Task GetMetricData_pages_datapoints_with_MaxDatapoints_and_NextToken()
+    {
+        var cluster = await _ecs.CreateCluster("cwpage");
+        var (_, provider) = await _ecs.CreateAsgProvider(cluster, "t3.small", min: 0, max: 10, desired: 0);
+        await _ecs.Control.PutClusterCapacityProviders(cluster, [provider], [new CapacityProviderStrategyItem(provider, 1, 0)]);
+        await _ecs.WaitUntil("6 CAS evaluations", async () => (await _ecs.Provider(provider)).Cas is { Evaluations: >= 6 }, TimeSpan.FromMinutes(10));
+
+        // A window that has closed (ends a minute before now), so no datapoint arrives in it between the calls.
+        var now = _context.Now;
+        var end = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero) - TimeSpan.FromMinutes(1);
+        JsonObject Request(int? max, string? token)
+        {
+            var metric = new JsonObject
+            {
+                ["Namespace"] = "AWS/ECS/ManagedScaling", ["MetricName"] = "CapacityProviderReservation",
+                ["Dimensions"] = new JsonArray(new JsonObject { ["Name"] = "CapacityProviderName", ["Value"] = provider }, new JsonObject { ["Name"] = "ClusterName", ["Value"] = cluster }),
+            };
+            var body = new JsonObject
+            {
+                ["StartTime"] = (end - TimeSpan.FromHours(1)).ToUnixTimeSeconds(), ["EndTime"] = end.ToUnixTimeSeconds(),
+                ["MetricDataQueries"] = new JsonArray(
+                    new JsonObject { ["Id"] = "a", ["MetricStat"] = new JsonObject { ["Metric"] = metric.DeepClone(), ["Period"] = 60, ["Stat"] = "Maximum" } },
+                    new JsonObject { ["Id"] = "b", ["MetricStat"] = new JsonObject { ["Metric"] = metric.DeepClone(), ["Period"] = 60, ["Stat"] = "SampleCount" } }),
+            };
+            if (max is { } m)
+            {
+                body["MaxDatapoints"] = m;
+            }
+
+            if (token is not null)
+            {
+                body["NextToken"] = token;
+            }
+
+            return body;
+        }
+
+        var whole = await Json(AwsServices.CloudWatch, "GetMetricData", Request(null, null));
+        Assert.Null(whole["NextToken"]);
+        var expected = whole["MetricDataResults"]!.AsArray().SelectMany(r => r!["Timestamps"]!.AsArray().Select(t => $"{r["Id"]}@{t}")).ToList();
+        Assert.True(expected.Count >= 4, whole.ToJsonString());
+
+        var seen = new List<string>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var page = await Json(AwsServices.CloudWatch, "GetMetricData", Request(3, next));
+            var points = page["MetricDataResults"]!.AsArray().SelectMany(r => r!["Timestamps"]!.AsArray().Select(t => $"{r["Id"]}@{t}")).ToList();
+            Assert.InRange(points.Count, 1, 3);
+            seen.AddRange(points);
+            next = (string?)page["NextToken"];
+            if (next is not null)
+            {
+                Assert.Contains(page["MetricDataResults"]!.AsArray(), r => (string)r!["StatusCode"]! == "PartialData");
+            }
+
+            pages++;
+        }
+        while (next is not null && pages < 100);
+        Assert.Equal(expected, seen);
+        Assert.Equal((expected.Count + 2) / 3, pages);
+
+        Assert.Equal(ErrorCodes.ValidationError, (await Assert.ThrowsAsync<EcsException>(() => Json(AwsServices.CloudWatch, "GetMetricData", Request(0, null)))).Code);
+        Assert.Equal("InvalidNextToken", (await Assert.ThrowsAsync<EcsException>(() => Json(AwsServices.CloudWatch, "GetMetricData", Request(3, "bogus")))).Code);
+    }
+
     [Fact]
     public async Task Bad_input_is_a_ValidationError_and_changes_nothing()
     {

@@ -163,6 +163,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Query("autoscaling", "DescribeScalingActivities", ("AutoScalingGroupName", group), ("MaxRecords", "5"));
         await api.Query("ec2", "DescribeInstances", ("InstanceId.1", ec2InstanceId));
         await api.Query("ec2", "DescribeInstances", ("Filter.1.Name", "instance-state-name"), ("Filter.1.Value.1", "running"));
+        await api.Query("ec2", "DescribeSpotPriceHistory", ("InstanceType.1", "m5.large"), ("MaxResults", "2"));
         await api.Query("autoscaling", "SetInstanceProtection", ("AutoScalingGroupName", group), ("InstanceIds.member.1", ec2InstanceId), ("ProtectedFromScaleIn", "true"));
         await api.Query("autoscaling", "UpdateAutoScalingGroup", ("AutoScalingGroupName", group), ("MaxSize", "5"));
         await api.Query("autoscaling", "SetDesiredCapacity", ("AutoScalingGroupName", group), ("DesiredCapacity", "2"));

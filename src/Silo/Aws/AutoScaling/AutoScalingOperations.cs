@@ -45,7 +45,7 @@ public static class AutoScalingOperations
     {
         var names = input.Strings("LaunchConfigurationNames");
         var all = await Registry(context).ListConfigurations();
-        var (page, next) = Page(all.Where(c => names.IsEmpty || names.Contains(c.Name)).ToList(), input, 50, 100);
+        var (page, next) = Page(all.Where(c => names.IsEmpty || names.Contains(c.Name)).ToList(), input, PageSizes.AsgDescribeLaunchConfigurations, c => c.Name);
         return E("DescribeLaunchConfigurationsResult",
             Members("LaunchConfigurations", page.Select(AutoScalingShapes.LaunchConfiguration)),
             V("NextToken", next));
@@ -123,7 +123,7 @@ public static class AutoScalingOperations
     {
         var names = input.Strings("AutoScalingGroupNames").Select(Arns.AutoScalingGroupName).ToImmutableArray();
         var groups = await Groups(context, names);
-        var (page, next) = Page(groups, input, 50, 100);
+        var (page, next) = Page(groups, input, PageSizes.AsgDescribeAutoScalingGroups, g => g.Spec.Name);
         var templates = await Templates(context);
         return E("DescribeAutoScalingGroupsResult",
             Members("AutoScalingGroups", page.Select(g => AutoScalingShapes.Group(g, TemplateOf(g.Spec, templates)))),
@@ -140,7 +140,7 @@ public static class AutoScalingOperations
             .Where(r => ids.IsEmpty || ids.Contains(r.Instance.InstanceId))
             .OrderBy(r => r.Instance.InstanceId, StringComparer.Ordinal)
             .ToList();
-        var (page, next) = Page(rows, input, 50, 50);
+        var (page, next) = Page(rows, input, PageSizes.AsgDescribeAutoScalingInstances, r => r.Instance.InstanceId);
         return E("DescribeAutoScalingInstancesResult",
             Members("AutoScalingInstances", page.Select(r => AutoScalingShapes.Instance(r.Instance, r.Group.Spec, TemplateOf(r.Group.Spec, templates), r.Group.Spec.Name))),
             V("NextToken", next));
@@ -202,7 +202,7 @@ public static class AutoScalingOperations
         }
 
         var filtered = rows.Where(r => ids.IsEmpty || ids.Contains(r.Activity.ActivityId)).OrderByDescending(r => r.Activity.StartTime).ToList();
-        var (page, next) = Page(filtered, input, 100, 100);
+        var (page, next) = Page(filtered, input, PageSizes.AsgDescribeScalingActivities, r => r.Activity.ActivityId);
         return E("DescribeScalingActivitiesResult",
             Members("Activities", page.Select(r => AutoScalingShapes.Activity(r.Activity, r.Arn))),
             V("NextToken", next));
@@ -256,7 +256,7 @@ public static class AutoScalingOperations
                 V("Enabled", true)));
         }
 
-        var (page, next) = Page(policies, input, 50, 100);
+        var (page, next) = Page(policies, input, PageSizes.AsgDescribePolicies);
         return E("DescribePoliciesResult", Members("ScalingPolicies", page), V("NextToken", next));
     }
 
@@ -314,7 +314,7 @@ public static class AutoScalingOperations
                 _ => f.Values.Contains("true"),
             }))
             .ToList();
-        var (page, next) = Page(rows, input, 50, 100);
+        var (page, next) = Page(rows, input, PageSizes.AsgDescribeTags, r => r.Group + "|" + r.Key);
         return E("DescribeTagsResult", Members("Tags", page.Select(r => AutoScalingShapes.Tag(r.Group, r.Key, r.Value))), V("NextToken", next));
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Xml.Linq;
-using Emulator.Contracts;
 
 namespace Emulator.Silo.Aws;
 
@@ -45,27 +44,12 @@ public static class QueryXml
     public static XElement MemberStrings(string name, IEnumerable<string> items) => new(name, items.Select(s => new XElement("member", s)));
 
     /// <summary>
-    /// MaxRecords / NextToken pagination over a stable ordering; a bad token is InvalidNextToken and a bad size a
-    /// ValidationError, as the query services report them.
+    /// MaxRecords / MaxResults + NextToken pagination over a stable ordering, with the sizes of <see cref="PageSizes"/>; bad
+    /// sizes and tokens get the service's own codes (ValidationError / InvalidNextToken, EC2's InvalidParameterValue /
+    /// InvalidPaginationToken).
     /// </summary>
-    public static (IReadOnlyList<T> Page, string? NextToken) Page<T>(IReadOnlyList<T> items, QueryInput input, int defaultSize, int maxSize,
-        string tokenName = "NextToken", string sizeName = "MaxRecords")
-    {
-        var max = input.Int(sizeName);
-        if (max is { } m && (m < 1 || m > maxSize))
-        {
-            throw QueryInput.Validation($"1 validation error detected: Value '{m}' at '{Lower(sizeName)}' failed to satisfy constraint: Member must have value between 1 and {maxSize}");
-        }
-
-        try
-        {
-            return Paging.Page(items, input.String(tokenName), max ?? defaultSize, defaultSize, maxSize);
-        }
-        catch (EcsException e) when (e.Code == ErrorCodes.InvalidParameter)
-        {
-            throw new EcsException("InvalidNextToken", "The token passed in NextToken is invalid.");
-        }
-    }
+    public static (IReadOnlyList<T> Page, string? NextToken) Page<T>(IReadOnlyList<T> items, QueryInput input, PageSpec spec, Func<T, string>? key = null) =>
+        Paging.Page(items, spec, input.String(spec.TokenMember), input.Int(spec.SizeMember), key);
 
     private static XElement List(string name, string itemName, IEnumerable<object?> items) =>
         new(name, items.Where(i => i is not null).Select(i => i is XElement e && e.Name.LocalName == itemName ? e : new XElement(itemName, i is XElement x ? x.Nodes() : i)));

@@ -115,7 +115,11 @@ public static class CloudWatchOperations
             "TimestampAscending" => false,
             var other => throw new EcsException(InvalidParameterValue, $"Invalid ScanBy '{other}': TimestampDescending or TimestampAscending."),
         };
-        var results = new JsonArray();
+        var spec = PageSizes.CwGetMetricData;
+        var maxDatapoints = input.Int(spec.SizeMember);
+        Paging.CheckSize(spec, maxDatapoints);
+        var skip = input.String(spec.TokenMember) is { Length: > 0 } token ? Paging.Decode(spec, token).Position : 0;
+        var series = new List<(string Id, string Label, string Statistic, List<StatisticsBucket> Points)>();
         foreach (var q in queries)
         {
             var id = q.Required("Id");
@@ -143,17 +147,40 @@ public static class CloudWatchOperations
                 continue;
             }
 
+            series.Add((id, q.String("Label") ?? name, statistic, ordered));
+        }
+
+        // MaxDatapoints pages the data points of all queries together (PageSizes.CwGetMetricData): a result cut short is
+        // PartialData and the NextToken carries on from the next point.
+        var total = series.Sum(r => r.Points.Count);
+        if (skip > total)
+        {
+            throw Paging.InvalidToken(spec);
+        }
+
+        var budget = maxDatapoints ?? spec.DefaultSize!.Value;
+        var before = 0;
+        var returned = 0;
+        var results = new JsonArray();
+        foreach (var (id, label, statistic, points) in series)
+        {
+            var from = Math.Clamp(skip - before, 0, points.Count);
+            var take = Math.Min(points.Count - from, budget - returned);
+            var page = points.Skip(from).Take(take).ToList();
+            returned += page.Count;
+            before += points.Count;
             results.Add(new JsonObject
             {
                 ["Id"] = id,
-                ["Label"] = q.String("Label") ?? name,
-                ["Timestamps"] = new JsonArray([.. ordered.Select(b => (JsonNode)JsonValue.Create(b.Timestamp))]),
-                ["Values"] = new JsonArray([.. ordered.Select(b => (JsonNode)JsonValue.Create(b.Get(statistic)))]),
-                ["StatusCode"] = "Complete",
+                ["Label"] = label,
+                ["Timestamps"] = new JsonArray([.. page.Select(b => (JsonNode)JsonValue.Create(b.Timestamp))]),
+                ["Values"] = new JsonArray([.. page.Select(b => (JsonNode)JsonValue.Create(b.Get(statistic)))]),
+                ["StatusCode"] = from + take < points.Count ? "PartialData" : "Complete",
             });
         }
 
-        return new JsonObject { ["MetricDataResults"] = results, ["Messages"] = new JsonArray() };
+        return new JsonObject { ["MetricDataResults"] = results, ["Messages"] = new JsonArray() }
+            .With("NextToken", skip + returned < total ? Paging.Encode(spec, "", skip + returned) : null);
     }
 
     public static async Task<JsonObject> ListMetrics(CloudWatchInput input, AwsContext context)
@@ -166,7 +193,7 @@ public static class CloudWatchOperations
             rows.AddRange((await Store(context, n).List(input.String("MetricName"), filters)).Select(s => (n, s)));
         }
 
-        var (page, next) = Paging.Page(rows, input.String("NextToken"), 500, 500, 500);
+        var (page, next) = Paging.Page(rows, PageSizes.CwListMetrics, input.String("NextToken"), null, r => r.Namespace + "|" + r.Series.MetricName + "|" + string.Join(",", r.Series.Dimensions.Select(d => d.Name + "=" + d.Value)));
         return new JsonObject
         {
             ["Metrics"] = new JsonArray([.. page.Select(r => (JsonNode)new JsonObject
@@ -190,10 +217,7 @@ public static class CloudWatchOperations
         }
 
         var max = input.Int("MaxRecords");
-        if (max is < 1 or > 100)
-        {
-            throw new EcsException(InvalidParameterValue, "MaxRecords must be between 1 and 100.");
-        }
+        Paging.CheckSize(PageSizes.CwDescribeAlarms, max);
 
         var types = input.Strings("AlarmTypes");
         var alarms = new List<JsonObject>();
@@ -217,7 +241,7 @@ public static class CloudWatchOperations
             .Where(a => state is null || (string)a["StateValue"]! == state)
             .OrderBy(a => (string)a["AlarmName"]!, StringComparer.Ordinal)
             .ToList();
-        var (page, next) = Paging.Page(selected, input.String("NextToken"), max ?? 50, 50, 100);
+        var (page, next) = Paging.Page(selected, PageSizes.CwDescribeAlarms, input.String("NextToken"), max, a => (string)a["AlarmName"]!);
         return new JsonObject
         {
             ["MetricAlarms"] = new JsonArray([.. page]),

@@ -78,7 +78,7 @@ public static class Ec2Operations
                 _ => true,
             }))
             .ToList();
-        var (page, next) = Page(selected, input, 200, 200, "NextToken", "MaxResults");
+        var (page, next) = Page(selected, input, PageSizes.Ec2DescribeLaunchTemplates, t => t.Id);
         return E("DescribeLaunchTemplatesResult", Items("launchTemplates", page.Select(t => Template(t, "item"))), V("nextToken", next));
     }
 
@@ -100,6 +100,12 @@ public static class Ec2Operations
     public static async Task<XElement> DescribeInstances(QueryInput input, AwsContext context)
     {
         var ids = input.Numbered("InstanceId");
+        if (!ids.IsEmpty && input.String(PageSizes.Ec2DescribeInstances.SizeMember) is not null)
+        {
+            // AWS: MaxResults cannot be combined with instance ids.
+            throw new EcsException("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
+        }
+
         var filters = Filters(input);
         var templates = await AutoScalingOperations.Templates(context);
         var rows = (await AutoScalingOperations.Groups(context))
@@ -113,7 +119,7 @@ public static class Ec2Operations
             throw new EcsException("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
         }
 
-        var (page, next) = Page(rows, input, 1000, 1000, "NextToken", "MaxResults");
+        var (page, next) = Page(rows, input, PageSizes.Ec2DescribeInstances, r => r.Instance.InstanceId);
         return E("DescribeInstancesResult",
             Items("reservationSet", page.Select(r => E("item",
                 V("reservationId", "r-" + r.Instance.InstanceId[2..]),

@@ -51,7 +51,7 @@ public static class Ec2SpotOperations
                     (types.Count > 0 ? types : context.Runtime.Catalog.All.Select(t => t.Name)).Distinct().ToImmutableArray(),
                     zone is null ? [.. context.Runtime.Options.AvailabilityZones] : [zone]))
                 .Pools.OrderBy(p => p.InstanceType, StringComparer.Ordinal).ThenBy(p => p.AvailabilityZone, StringComparer.Ordinal).ToList();
-        var (page, next) = Page(rows, input, 1000, 1000, "NextToken", "MaxResults");
+        var (page, next) = Page(rows, input, PageSizes.Ec2DescribeSpotPriceHistory, p => p.InstanceType + "|" + p.AvailabilityZone);
         return E("DescribeSpotPriceHistoryResult",
             Items("spotPriceHistorySet", page.Select(p => E("item",
                 V("instanceType", p.InstanceType),

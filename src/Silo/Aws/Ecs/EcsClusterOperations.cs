@@ -50,7 +50,7 @@ public static class EcsClusterOperations
     public static async Task<JsonObject> ListClusters(JsonInput input, AwsContext context)
     {
         var names = await context.Grains.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.Cluster);
-        var (page, next) = Paging.Page(names, input.String("nextToken"), input.Int("maxResults"), 100, 100);
+        var (page, next) = Paging.Page(names, PageSizes.EcsListClusters, input.String("nextToken"), input.Int("maxResults"), n => n);
         return new JsonObject { ["clusterArns"] = WireJson.Strings(page.Select(n => Arns.Cluster(context.Region, context.Account, n))) }
             .With("nextToken", next);
     }

@@ -67,7 +67,7 @@ public static class EcsContainerInstanceOperations
             .OrderBy(i => i.RegisteredAt).ThenBy(i => i.ContainerInstanceId, StringComparer.Ordinal)
             .Select(i => Arns.ContainerInstance(context.Region, context.Account, info.Name, i.ContainerInstanceId))
             .ToList();
-        var (page, next) = Paging.Page(instances, input.String("nextToken"), input.Int("maxResults"), 100, 100);
+        var (page, next) = Paging.Page(instances, PageSizes.EcsListContainerInstances, input.String("nextToken"), input.Int("maxResults"), a => a);
         return new JsonObject { ["containerInstanceArns"] = WireJson.Strings(page) }.With("nextToken", next);
     }
 
@@ -133,7 +133,8 @@ public static class EcsContainerInstanceOperations
                 ["targetId"] = Arns.ContainerInstance(context.Region, context.Account, info.Name, a.Instance.ContainerInstanceId),
             })
             .ToList();
-        var (page, next) = Paging.Page(list, input.String("nextToken"), input.Int("maxResults"), 100, 100);
+        var (page, next) = Paging.Page(list, PageSizes.EcsListAttributes, input.String("nextToken"), input.Int("maxResults"),
+            n => (string)n!["targetId"]! + "|" + (string)n["name"]!);
         return new JsonObject { ["attributes"] = WireJson.Array(page.Select(n => n?.DeepClone())) }.With("nextToken", next);
     }
 

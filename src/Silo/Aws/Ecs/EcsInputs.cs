@@ -20,4 +20,53 @@ public static class EcsInputs
         input.Objects(name)
             .Select(i => new PlacementConstraint(i.Enum<PlacementConstraintType>("type") ?? throw i.Missing("type"), i.String("expression")))
             .ToImmutableArray();
+
+    /// <summary>The request's clientToken, checked like ECS does (length and ASCII 33..126), or null when absent.</summary>
+    public static string? ClientToken(JsonInput input, int maxLength)
+    {
+        var token = input.String("clientToken");
+        return token is not null && Emulator.Model.Lifecycle.ClientTokens.Validate(token, maxLength) is { } error ? throw ErrorCodes.Invalid(error) : token;
+    }
+
+    /// <summary>
+    /// A fingerprint of every member but the clientToken (object members sorted), so a retry with the same token is
+    /// recognised as the same request whatever order a client writes its members in.
+    /// </summary>
+    public static string Fingerprint(JsonInput input)
+    {
+        var canonical = new System.Text.StringBuilder();
+        Canonical(input.Element, canonical, top: true);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical.ToString())));
+    }
+
+    private static void Canonical(System.Text.Json.JsonElement e, System.Text.StringBuilder sb, bool top)
+    {
+        switch (e.ValueKind)
+        {
+            case System.Text.Json.JsonValueKind.Object:
+                sb.Append('{');
+                foreach (var p in e.EnumerateObject().Where(p => !(top && p.Name == "clientToken")).OrderBy(p => p.Name, StringComparer.Ordinal))
+                {
+                    sb.Append(System.Text.Json.JsonSerializer.Serialize(p.Name)).Append(':');
+                    Canonical(p.Value, sb, top: false);
+                    sb.Append(',');
+                }
+
+                sb.Append('}');
+                break;
+            case System.Text.Json.JsonValueKind.Array:
+                sb.Append('[');
+                foreach (var item in e.EnumerateArray())
+                {
+                    Canonical(item, sb, top: false);
+                    sb.Append(',');
+                }
+
+                sb.Append(']');
+                break;
+            default:
+                sb.Append(e.GetRawText());
+                break;
+        }
+    }
 }

@@ -14,7 +14,8 @@ public static class EcsServiceOperations
             input.String("cluster"), input.RequiredString("serviceName"), input.RequiredString("taskDefinition"), input.Int("desiredCount"),
             input.Enum<LaunchType>("launchType"), EcsInputs.Strategy(input), EcsInputs.PlacementStrategies(input), EcsInputs.PlacementConstraints(input),
             input.Enum<SchedulingStrategy>("schedulingStrategy") ?? SchedulingStrategy.REPLICA,
-            deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Tags(), input.String("clientToken")));
+            deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Tags(),
+            EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.CreateServiceMaxLength), EcsInputs.Fingerprint(input)));
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
@@ -75,7 +76,7 @@ public static class EcsServiceOperations
             }
         }
 
-        var (page, next) = Paging.Page(arns, input.String("nextToken"), input.Int("maxResults"), 10, 100);
+        var (page, next) = Paging.Page(arns, PageSizes.EcsListServices, input.String("nextToken"), input.Int("maxResults"), a => a);
         return new JsonObject { ["serviceArns"] = WireJson.Strings(page) }.With("nextToken", next);
     }
 

@@ -69,7 +69,7 @@ public static class EcsTaskDefinitionOperations
 
         var all = await Registry(context).List(input.String("familyPrefix"), status == "ACTIVE");
         var ordered = sort == "ASC" ? all.ToList() : all.Reverse().ToList();
-        var (page, next) = Paging.Page(ordered, input.String("nextToken"), input.Int("maxResults"), 100, 100);
+        var (page, next) = Paging.Page(ordered, PageSizes.EcsListTaskDefinitions, input.String("nextToken"), input.Int("maxResults"), r => r.Arn);
         return new JsonObject { ["taskDefinitionArns"] = WireJson.Strings(page.Select(r => r.Arn)) }.With("nextToken", next);
     }
 
@@ -86,7 +86,7 @@ public static class EcsTaskDefinitionOperations
         var families = all.GroupBy(r => r.Family)
             .Where(g => status == "ALL" || (status == "ACTIVE" ? g.Any(r => r.Active) : g.All(r => !r.Active)))
             .Select(g => g.Key).Order(StringComparer.Ordinal).ToList();
-        var (page, next) = Paging.Page(families, input.String("nextToken"), input.Int("maxResults"), 100, 100);
+        var (page, next) = Paging.Page(families, PageSizes.EcsListTaskDefinitionFamilies, input.String("nextToken"), input.Int("maxResults"), f => f);
         return new JsonObject { ["families"] = WireJson.Strings(page) }.With("nextToken", next);
     }
 
@@ -129,7 +129,7 @@ public static class EcsTaskDefinitionOperations
         var found = await context.Control.DescribeCapacityProviders(names);
         var failures = names.Select(Arns.ShortName).Where(n => found.All(f => f.Name != n))
             .Select(n => (JsonNode?)EcsShapes.Failure(Arns.CapacityProvider(context.Region, context.Account, n), "MISSING"));
-        var (page, next) = Paging.Page(found, input.String("nextToken"), input.Int("maxResults"), 10, 10);
+        var (page, next) = Paging.Page(found, PageSizes.EcsDescribeCapacityProviders, input.String("nextToken"), input.Int("maxResults"), p => p.Name);
         return new JsonObject
         {
             ["capacityProviders"] = WireJson.Array(page.Select(p => (JsonNode?)CapacityProvider(p, null))),

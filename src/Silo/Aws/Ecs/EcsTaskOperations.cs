@@ -14,7 +14,8 @@ public static class EcsTaskOperations
         var result = await context.Control.RunTask(new RunTaskRequest(
             input.String("cluster"), input.RequiredString("taskDefinition"), input.Int("count") ?? 1, input.Enum<LaunchType>("launchType"),
             EcsInputs.Strategy(input), EcsInputs.PlacementStrategies(input), EcsInputs.PlacementConstraints(input),
-            input.String("group"), input.String("startedBy"), input.String("clientToken")));
+            input.String("group"), input.String("startedBy"),
+            EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.RunTaskMaxLength), EcsInputs.Fingerprint(input)));
         return await Launched(result, context);
     }
 
@@ -51,17 +52,24 @@ public static class EcsTaskOperations
             throw ErrorCodes.Invalid("tasks can have at most 100 items.");
         }
 
-        var cluster = context.Cluster(input.String("cluster"));
-        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        // One grain call when every task is found (only an existing cluster holds tasks); the cluster is looked up only to
+        // tell a missing cluster from missing tasks.
+        var clusterName = Arns.ClusterName(input.String("cluster"));
+        var cluster = context.Cluster(clusterName);
         var found = await cluster.GetTasks(ids);
+        if (found.Length < ids.Length && await cluster.Describe() is null)
+        {
+            throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        }
+
         var tasks = new JsonArray();
         foreach (var t in found)
         {
-            tasks.Add(await Shape(t, context));
+            tasks.Add(await CachedShape(t, context));
         }
 
         var failures = ids.Where(id => found.All(t => t.TaskId != Arns.ShortName(id)))
-            .Select(id => (JsonNode?)EcsShapes.Failure(id.StartsWith("arn:", StringComparison.Ordinal) ? id : Arns.Task(context.Region, context.Account, info.Name, id), "MISSING"));
+            .Select(id => (JsonNode?)EcsShapes.Failure(id.StartsWith("arn:", StringComparison.Ordinal) ? id : Arns.Task(context.Region, context.Account, clusterName, id), "MISSING"));
         return new JsonObject { ["tasks"] = tasks, ["failures"] = WireJson.Array(failures) };
     }
 
@@ -85,7 +93,7 @@ public static class EcsTaskOperations
         var arns = tasks.Where(t => !pendingOnly || t.LastStatus < TaskStatus.RUNNING)
             .OrderBy(t => t.CreatedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal)
             .Select(t => Arns.Task(context.Region, context.Account, info.Name, t.TaskId)).ToList();
-        var (page, next) = Paging.Page(arns, input.String("nextToken"), input.Int("maxResults"), 100, 100);
+        var (page, next) = Paging.Page(arns, PageSizes.EcsListTasks, input.String("nextToken"), input.Int("maxResults"), a => a);
         return new JsonObject { ["taskArns"] = WireJson.Strings(page) }.With("nextToken", next);
     }
 
@@ -104,12 +112,42 @@ public static class EcsTaskOperations
         };
     }
 
+    /// <summary>
+    /// The Task shape of a record for DescribeTasks, remembered per record instance: a task's record is replaced on every
+    /// change (B-TL-2 bumps its version), so a record the cluster grain still hands out shapes the same — except
+    /// healthStatus, which turns HEALTHY with time and is part of the key. Pollers (waiters, dashboards, the benchmark)
+    /// describe the same unchanged tasks over and over; the shape is then written from the parsed element instead of
+    /// being built again. Entries go with their records (weak keys).
+    /// </summary>
+    private static async ValueTask<JsonNode> CachedShape(TaskRecord t, AwsContext context)
+    {
+        var healthy = Healthy(t, context);
+        var cache = Shapes.GetOrCreateValue(context.Runtime);
+        if (cache.TryGetValue(t, out var known) && known.Healthy == healthy)
+        {
+            return JsonObject.Create(known.Shape)!;
+        }
+
+        var shape = await Shape(t, context);
+        var element = System.Text.Json.JsonSerializer.SerializeToElement(shape);
+        cache.AddOrUpdate(t, new CachedTaskShape(healthy, element));
+        return JsonObject.Create(element)!;
+    }
+
+    private sealed record CachedTaskShape(bool Healthy, System.Text.Json.JsonElement Shape);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Emulator.Runtime.EmulatorRuntime,
+        System.Runtime.CompilerServices.ConditionalWeakTable<TaskRecord, CachedTaskShape>> Shapes = new();
+
+    private static bool Healthy(TaskRecord t, AwsContext context) =>
+        t.LastStatus == TaskStatus.RUNNING && t.StartedAt is { } started && started + context.Runtime.Options.Timings.HealthGracePeriod <= context.Now;
+
     /// <summary>The Task shape of the service model, from a task record and its task definition.</summary>
     public static async Task<JsonObject> Shape(TaskRecord t, AwsContext context)
     {
-        var td = await context.Grains.GetGrain<ITaskDefinitionRegistryGrain>(GrainKeys.TaskDefinitions).Get(t.TaskDefinitionArn);
+        var td = await context.TaskDefinitionRevision(t.TaskDefinitionArn);
         var taskArn = Arns.Task(context.Region, context.Account, t.Cluster, t.TaskId);
-        var healthy = t.LastStatus == TaskStatus.RUNNING && t.StartedAt is { } started && started + context.Runtime.Options.Timings.HealthGracePeriod <= context.Now;
+        var healthy = Healthy(t, context);
         var containers = (td?.Spec.Containers ?? []).Select((c, i) =>
         {
             var o = new JsonObject
