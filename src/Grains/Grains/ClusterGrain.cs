@@ -23,6 +23,16 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 {
     private static readonly TimeSpan PersistEvery = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How often time-driven changes are written. Durable mode: every 0.5 s (calls are written through anyway). The
+    /// embedded default keeps its state in this process only, so the batch grows with the state (at least 5 s, 50 us
+    /// per task): writing 100,000 task records every half second would take most of the grain's turns; a deactivation
+    /// still writes whatever is dirty.
+    /// </summary>
+    private TimeSpan PersistInterval => _rt.Options.WriteThrough
+        ? PersistEvery
+        : TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, S.Tasks.Count * 500L));
+
     private readonly IPersistentState<ClusterState> _store;
     private readonly EmulatorRuntime _rt;
     private readonly ILogger<ClusterGrain> _log;
@@ -957,7 +967,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
         FlushPokes();
         PublishFigures();
-        if (_dirty && Stopwatch.GetElapsedTime(_lastPersistTicks) >= PersistEvery)
+        if (_dirty && Stopwatch.GetElapsedTime(_lastPersistTicks) >= PersistInterval)
         {
             _dirty = false;
             _lastPersistTicks = Stopwatch.GetTimestamp();
