@@ -539,7 +539,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             .Select(id => S.Tasks[id])
             .Select(t => new ServiceTaskView(
                 t.TaskId, t.DeploymentId, t.CapacityProvider, t.LastStatus, t.DesiredStatus,
-                TaskLifecycle.IsHealthy(t, _rt.Options.Timings, now),
+                TaskLifecycle.IsHealthy(t, _rt.Options.Timings, now) && TargetHealthy(t, now),
                 t.ContainerInstanceId is { } ci && S.Instances.TryGetValue(ci, out var inst) && inst.Status != ContainerInstanceStatus.ACTIVE,
                 t.ContainerInstanceId, t.StopCode, t.StoppedAt, t.StoppedReason))
             .ToImmutableArray();
@@ -584,6 +584,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
     public Task RemoveService(string serviceName)
     {
         S.Services = S.Services.Remove(serviceName);
+        S.TargetGroups.Remove(serviceName);
         MarkDirty();
         return Task.CompletedTask;
     }
@@ -1043,7 +1044,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
             S.QueuedPlacements.Remove(t.TaskId);
         }
 
-        var stopped = TaskLifecycle.RequestStop(t, stopCode, reason, _rt.Options.Timings, Now);
+        var stopped = TaskLifecycle.RequestStop(t, stopCode, reason, _rt.Options.Timings, Now, DeregistrationDelay(t));
         if (!ReferenceEquals(stopped, t))
         {
             Replace(t, stopped);
@@ -1442,6 +1443,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
         }
 
         _nextReservationMetricsAt = now + _rt.Options.Timings.MetricPeriod;
+        PublishCostMetrics(now);
         GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.Ecs).Put([
             MetricNamespaces.Datum("CPUReservation", now, registered.Cpu == 0 ? 0 : 100.0 * used.Cpu / registered.Cpu, "Percent", ("ClusterName", Name)),
             MetricNamespaces.Datum("MemoryReservation", now, registered.Memory == 0 ? 0 : 100.0 * used.Memory / registered.Memory, "Percent", ("ClusterName", Name))]).Ignore();

@@ -51,4 +51,7 @@ public sealed class ClusterState
 
     /// <summary>B-PQ-4: false while FARGATE_SPOT capacity is exhausted (a chaos knob).</summary>
     [Id(17)] public bool FargateSpotAvailable { get; set; } = true;
+
+    /// <summary>B-LB-1: the target group each load-balanced service's tasks register with.</summary>
+    [Id(18)] public Dictionary<string, TargetGroupSpec> TargetGroups { get; set; } = new(StringComparer.Ordinal);
 }
