@@ -48,8 +48,18 @@ public static class Elbv2Shapes
     public static string TargetId(TargetGroupSpec spec, TargetHealthInfo t) =>
         spec.TargetType == "instance" && t.Ec2InstanceId is { } ec2 ? ec2 : Ip(t.TaskId);
 
-    public static int TargetPort(TargetGroupSpec spec, TargetHealthInfo t) =>
-        spec.TargetType == "instance" && t.HostPort is { } port ? port : spec.Port;
+    /// <summary>
+    /// The target's port: a static host port, or for target type <c>instance</c> with a dynamic host port (hostPort 0,
+    /// not modelled by placement) a stable port of the ephemeral range 32768-60999 derived from the task id; for
+    /// <c>ip</c> targets the group's port.
+    /// </summary>
+    public static int TargetPort(TargetGroupSpec spec, TargetHealthInfo t) => spec.TargetType switch
+    {
+        "instance" when t.HostPort is { } port => port,
+        "instance" => 32768 + (int)(uint.TryParse(t.TaskId.AsSpan(0, Math.Min(8, t.TaskId.Length)), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var h)
+            ? h % 28232 : 0),
+        _ => spec.Port,
+    };
 
     public static XElement Health(TargetGroupSpec spec, TargetHealthInfo t) =>
         E("member",
