@@ -88,24 +88,27 @@ public static class TargetHealthModel
         return t >= healthyAt ? new TargetView(TargetPhase.Healthy, true, false) : new TargetView(TargetPhase.Initial, false, false);
     }
 
-    /// <summary>Every moment at which the target's view may change.</summary>
-    public static IEnumerable<DateTimeOffset> ChangeTimes(TargetFacts f, HealthCheckSettings s)
+    /// <summary>Every moment at which the target's view may change (at most 7), written into <paramref name="into"/>.</summary>
+    public static int ChangeTimes(TargetFacts f, HealthCheckSettings s, Span<DateTimeOffset> into)
     {
-        yield return f.RegisteredAt;
-        yield return HealthyAt(f, s);
+        var n = 0;
+        into[n++] = f.RegisteredAt;
+        into[n++] = HealthyAt(f, s);
         if (f.DiedAt is { } died)
         {
-            yield return died;
+            into[n++] = died;
             var u = UnhealthyAt(f, s)!.Value;
-            yield return u;
-            yield return u + s.Interval;
+            into[n++] = u;
+            into[n++] = u + s.Interval;
         }
 
         if (f.DeregisteredAt is { } dereg)
         {
-            yield return dereg;
-            yield return dereg + s.DeregistrationDelay;
+            into[n++] = dereg;
+            into[n++] = dereg + s.DeregistrationDelay;
         }
+
+        return n;
     }
 
     /// <summary>The target as DescribeTargetHealth reports it, or null when it is not (or no longer) registered.</summary>
@@ -133,6 +136,7 @@ public static class TargetHealthModel
         int routable = 0, dead = 0, healthy = 0, unhealthy = 0, initial = 0, draining = 0;
         var changes = new SortedDictionary<DateTimeOffset, (int Routable, int Dead)>();
         var deaths = ImmutableArray.CreateBuilder<TargetDeath>();
+        Span<DateTimeOffset> times = stackalloc DateTimeOffset[7];
         foreach (var f in targets)
         {
             var start = At(f, s, from);
@@ -145,7 +149,8 @@ public static class TargetHealthModel
                 }
             }
 
-            foreach (var c in ChangeTimes(f, s))
+            var count = ChangeTimes(f, s, times);
+            foreach (var c in times[..count])
             {
                 if (c <= from || c > to)
                 {
