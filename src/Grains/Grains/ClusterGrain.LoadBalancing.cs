@@ -18,9 +18,15 @@ public sealed partial class ClusterGrain
         if (spec is null)
         {
             S.TargetGroups.Remove(serviceName);
+            S.TargetGroupsSince.Remove(serviceName);
         }
         else
         {
+            if (!S.TargetGroups.TryGetValue(serviceName, out var current) || current.Name != spec.Name)
+            {
+                S.TargetGroupsSince[serviceName] = Now;
+            }
+
             S.TargetGroups[serviceName] = spec;
         }
 
@@ -78,21 +84,28 @@ public sealed partial class ClusterGrain
 
     /// <summary>B-LB-2: the deregistration delay of a RUNNING task of a load-balanced service (null: no load balancer).</summary>
     private TimeSpan? DeregistrationDelay(TaskRecord t) =>
-        t.ServiceName is { } service && t.LastStatus == TaskStatus.RUNNING && S.TargetGroups.TryGetValue(service, out var spec)
+        t.LastStatus == TaskStatus.RUNNING && TargetGroupOf(t) is { } spec
             ? TimeSpan.FromSeconds(spec.DeregistrationDelaySeconds)
             : null;
 
-    /// <summary>B-TL-5 / B-SV-4: a task of a load-balanced service counts as healthy only once its target is healthy.</summary>
+    /// <summary>B-TL-5 / B-SV-4: a target counts as healthy only once its target group says so.</summary>
     private bool TargetHealthy(TaskRecord t, DateTimeOffset now) =>
-        t.ServiceName is not { } service || !S.TargetGroups.TryGetValue(service, out var spec)
+        TargetGroupOf(t) is not { } spec
         || (Facts(t, spec) is { } f && TargetHealthModel.At(f, HealthCheckSettings.From(spec), now).Phase == TargetPhase.Healthy);
+
+    /// <summary>The task's target group: its service's, unless the task was launched before the service named it.</summary>
+    private TargetGroupSpec? TargetGroupOf(TaskRecord t) =>
+        t.ServiceName is { } service && S.TargetGroups.TryGetValue(service, out var spec)
+        && t.CreatedAt >= S.TargetGroupsSince.GetValueOrDefault(service)
+            ? spec
+            : null;
 
     private IEnumerable<(TaskRecord Task, TargetFacts Facts)> Targets(string service, TargetGroupSpec spec)
     {
         foreach (var id in _tasksByService.GetValueOrDefault(service) ?? [])
         {
             var t = S.Tasks[id];
-            if (Facts(t, spec) is { } f)
+            if (TargetGroupOf(t) is not null && Facts(t, spec) is { } f)
             {
                 yield return (t, f);
             }

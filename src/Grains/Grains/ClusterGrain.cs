@@ -585,6 +585,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain
     {
         S.Services = S.Services.Remove(serviceName);
         S.TargetGroups.Remove(serviceName);
+        S.TargetGroupsSince.Remove(serviceName);
         MarkDirty();
         return Task.CompletedTask;
     }

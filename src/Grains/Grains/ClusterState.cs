@@ -54,4 +54,7 @@ public sealed class ClusterState
 
     /// <summary>B-LB-1: the target group each load-balanced service's tasks register with.</summary>
     [Id(18)] public Dictionary<string, TargetGroupSpec> TargetGroups { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>B-LB-1: when each service was put behind its target group; tasks launched before are not targets.</summary>
+    [Id(19)] public Dictionary<string, DateTimeOffset> TargetGroupsSince { get; set; } = new(StringComparer.Ordinal);
 }

@@ -255,6 +255,59 @@ public sealed class LoadBalancerTests(EmulatorClusterFixture fixture) : IAsyncLi
     }
 
     [Fact]
+    public async Task B_CI_3_draining_an_instance_behind_the_load_balancer_replaces_its_tasks_with_zero_failed_requests()
+    {
+        var s = await Start(desired: 4);
+        await WaitHealthy(s, 4);
+        var started = await StartTraffic(s, 200);
+        var tasks = await _ecs.Cluster(s.Cluster).ListTasks(new TaskFilter(s.Service, null, null, null, DesiredStatus.RUNNING, null));
+        var instance = tasks.GroupBy(t => t.ContainerInstanceId!).OrderByDescending(g => g.Count()).First();
+        await _ecs.Control.UpdateContainerInstancesState(s.Cluster, [instance.Key], ContainerInstanceStatus.DRAINING);
+
+        var minHealthy = int.MaxValue;
+        await _ecs.WaitUntil("drained instance empty and 4 healthy targets elsewhere", async () =>
+        {
+            var f = await Figures(s);
+            minHealthy = Math.Min(minHealthy, f.HealthyHosts);
+            var now = await _ecs.Cluster(s.Cluster).ListTasks(new TaskFilter(s.Service, null, null, null, null, null));
+            return now.Where(t => t.ContainerInstanceId == instance.Key).All(t => t.LastStatus == TaskStatus.STOPPED) && f.HealthyHosts == 4;
+        }, TimeSpan.FromMinutes(15));
+
+        var end = await Figures(s);
+        Assert.Equal(0, end.Failed);
+        Assert.True(minHealthy >= 4, $"healthy targets fell to {minHealthy}");
+        AssertRequestsMatchRate(end, 200, started);
+    }
+
+    [Fact]
+    public async Task B_LB_2_a_modified_deregistration_delay_applies_to_the_next_stop_and_a_service_can_be_put_behind_a_group_later()
+    {
+        var s = await Start(desired: 2);
+        await WaitHealthy(s, 2);
+        var info = (await TargetGroup(s.TargetGroup).Describe())!;
+        await TargetGroup(s.TargetGroup).Modify(info.Spec with { DeregistrationDelaySeconds = 10 });
+        var victim = (await Targets(s)).First().TaskId;
+        await _ecs.Control.StopTask(s.Cluster, victim, "delay check");
+        await _ecs.WaitUntil("victim stopped", async () => (await _ecs.Cluster(s.Cluster).GetTasks([victim]))[0].LastStatus == TaskStatus.STOPPED, TimeSpan.FromMinutes(5));
+        var t = (await _ecs.Cluster(s.Cluster).GetTasks([victim]))[0];
+        Assert.Equal(TimeSpan.FromSeconds(12), t.StoppedAt - t.DeregisteredAt); // 10 s delay + 2 s container exit
+
+        // A service without a load balancer, updated to name the group: a new deployment whose tasks become targets.
+        var plain = "plain";
+        await _ecs.Control.CreateService(new CreateServiceRequest(s.Cluster, plain, s.TaskDefinition.Arn, 1, null, [], [], [],
+            SchedulingStrategy.REPLICA, 100, 200, ImmutableDictionary<string, string>.Empty, null));
+        await _ecs.WaitUntil("plain steady", async () => (await _ecs.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(s.Cluster, plain)).Describe())!.SteadyState,
+            TimeSpan.FromMinutes(5));
+        var updated = await _ecs.Control.UpdateService(new UpdateServiceRequest(s.Cluster, plain, null, null, null, null, null, null, null, false,
+            [new ServiceLoadBalancer(info.Arn, "app", 80)]));
+        Assert.Equal(2, updated.Deployments.Length); // the old task is not a target: healthy by B-TL-5 until replaced
+        await _ecs.WaitUntil("plain's task is a healthy target", async () =>
+            (await Targets(s)).Any(x => x.ServiceName == plain && x.State == TargetHealthState.healthy), TimeSpan.FromMinutes(10));
+        await _ecs.Scale(s.Cluster, plain, 0);
+        await _ecs.Control.DeleteService(s.Cluster, plain, false);
+    }
+
+    [Fact]
     public async Task B_LB_1_unknown_target_group_is_rejected_like_ecs_and_changes_nothing()
     {
         var cluster = await _ecs.CreateCluster("lb-bad");
