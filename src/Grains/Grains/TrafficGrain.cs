@@ -88,6 +88,16 @@ public sealed class TrafficGrain(
             throw ErrorCodes.Invalid(string.Join(" ", errors));
         }
 
+        if (profile is null && S.Services.ContainsKey(service))
+        {
+            // Stopping traffic needs no live service (it may have been deleted since).
+            await Advance();
+            S.Services[service] = S.Services[service] with { Profile = null };
+            await store.WriteStateAsync();
+            _dirty = false;
+            return;
+        }
+
         var info = await GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(ClusterName, service)).Describe();
         if (info is null || info.Status == ServiceStatus.INACTIVE)
         {

@@ -74,33 +74,40 @@ public sealed class LoadBalancerTests(EmulatorClusterFixture fixture) : IAsyncLi
     public async Task B_LB_1_targets_become_healthy_after_two_checks_at_30s()
     {
         var s = await Start(desired: 2);
-        var firstHealthy = new Dictionary<string, DateTimeOffset>();
+        var healthyIds = new HashSet<string>();
+        var startedAt = new Dictionary<string, DateTimeOffset>();
         await _ecs.WaitUntil("2 targets healthy", async () =>
         {
-            var now = await Now();
-            foreach (var t in await Targets(s))
+            // Each poll is bracketed by the emulated time before and after it: a target seen healthy must be
+            // registered (task RUNNING) 2 x 30 s before the poll ended; one seen initial, less than that before it began.
+            var before = await Now();
+            var targets = await Targets(s);
+            var after = await Now();
+            foreach (var t in await _ecs.Cluster(s.Cluster).GetTasks(targets.Select(t => t.TaskId).ToImmutableArray()))
             {
+                startedAt[t.TaskId] = t.StartedAt!.Value;
+            }
+
+            foreach (var t in targets)
+            {
+                var healthyAt = startedAt[t.TaskId] + TimeSpan.FromSeconds(60);
+                Assert.Equal(startedAt[t.TaskId], t.RegisteredAt);
                 if (t.State == TargetHealthState.healthy)
                 {
-                    firstHealthy.TryAdd(t.TaskId, now);
+                    Assert.True(after >= healthyAt, $"healthy at {after}, expected from {healthyAt}");
+                    healthyIds.Add(t.TaskId);
                 }
                 else
                 {
                     Assert.Equal(TargetHealthState.initial, t.State);
+                    Assert.True(before < healthyAt, $"still initial at {before}, expected healthy from {healthyAt}");
                 }
             }
 
-            return firstHealthy.Count == 2;
+            return healthyIds.Count == 2;
         }, TimeSpan.FromMinutes(10));
 
-        var tasks = await _ecs.Cluster(s.Cluster).GetTasks(firstHealthy.Keys.ToImmutableArray());
-        foreach (var t in tasks)
-        {
-            // Registered when RUNNING, healthy 2 x 30 s later (seen within a poll of that moment).
-            var healthyAt = t.StartedAt!.Value + TimeSpan.FromSeconds(60);
-            Assert.InRange(firstHealthy[t.TaskId], healthyAt, healthyAt + TimeSpan.FromSeconds(30));
-        }
-
+        var tasks = await _ecs.Cluster(s.Cluster).GetTasks(healthyIds.ToImmutableArray());
         // B-TL-5 / B-SV-4: the service is steady only once its targets are healthy.
         await _ecs.WaitUntil("steady", async () => (await ServiceInfo(s)).SteadyState, TimeSpan.FromMinutes(5));
         var steadyEvent = (await ServiceInfo(s)).Events.First(e => e.Message.Contains("steady state", StringComparison.Ordinal));
@@ -175,12 +182,11 @@ public sealed class LoadBalancerTests(EmulatorClusterFixture fixture) : IAsyncLi
 
         // The host's agent is gone: a forced deregistration stops its tasks without a load balancer deregistration.
         await _ecs.Cluster(s.Cluster).DeregisterInstance(instance.Key, force: true);
-        var sawUnhealthy = false;
         await _ecs.WaitUntil("killed targets unhealthy", async () =>
         {
-            var targets = await Targets(s);
-            sawUnhealthy |= targets.Any(t => killed.Contains(t.TaskId) && t.State == TargetHealthState.unhealthy);
-            return sawUnhealthy;
+            // Each killed target turns unhealthy on its own check schedule, then leaves the group.
+            var killedTargets = (await Targets(s)).Where(t => killed.Contains(t.TaskId)).ToList();
+            return killedTargets.All(t => t.State == TargetHealthState.unhealthy); // (or already gone)
         }, TimeSpan.FromMinutes(5));
 
         var atUnhealthy = await Figures(s);
