@@ -225,6 +225,21 @@ public sealed class LoadBalancerTests(EmulatorClusterFixture fixture) : IAsyncLi
         AssertRequestsMatchRate(end, 50, started);
         Assert.Equal(2, end.HealthyHosts);
         Assert.InRange(end.CpuUtilizationPercent, 24.999, 25.001); // B-LB-4: 50 req/s over 2 tasks against 100 req/s each
+
+        // The same figures as CloudWatch metrics, one datapoint per metric period.
+        var now = await Now();
+        var arn = (await TargetGroup(s.TargetGroup).Describe())!.Arn;
+        var dim = new MetricDimension("TargetGroup", TargetGroupArns.Dimension(arn));
+        var elb = _ecs.Grains.GetGrain<IMetricStoreGrain>(MetricNamespaces.ApplicationElb);
+        var requests = await elb.Get("RequestCount", [dim], now - TimeSpan.FromHours(1), now);
+        var failed503 = await elb.Get("HTTPCode_ELB_503_Count", [dim], now - TimeSpan.FromHours(1), now);
+        var healthy = await elb.Get("HealthyHostCount", [dim], now - TimeSpan.FromHours(1), now);
+        Assert.InRange(requests.Sum(d => d.Value), 1, end.Requests + 1e-6);
+        Assert.InRange(failed503.Sum(d => d.Value), 1, end.Failed503NoHealthyTarget + 1e-6);
+        Assert.Equal(2, healthy.OrderBy(d => d.Timestamp).Last().Value);
+        var cpu = await _ecs.Grains.GetGrain<IMetricStoreGrain>(MetricNamespaces.Ecs).Get("CPUUtilization",
+            [new MetricDimension("ClusterName", s.Cluster), new MetricDimension("ServiceName", s.Service)], now - TimeSpan.FromHours(1), now);
+        Assert.InRange(cpu.OrderBy(d => d.Timestamp).Last().Value, 24.999, 25.001);
     }
 
     [Fact]
