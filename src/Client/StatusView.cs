@@ -74,11 +74,11 @@ public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
 
         console.Write(tasks);
 
-        var services = new Table().Title("Services").AddColumns("service", "status", "desired", "running", "pending", "steady", "latest event");
+        var services = new Table().Title("Services").AddColumns("service", "status", "desired", "running", "pending", "steady", "cost USD", "latest event");
         foreach (var v in s.Services)
         {
             services.AddRow(v.Spec.Name, v.Status.ToString(), N(v.Spec.DesiredCount), N(v.RunningCount), N(v.PendingCount),
-                v.SteadyState ? "yes" : "no", Markup.Escape(v.Events.FirstOrDefault()?.Message ?? ""));
+                v.SteadyState ? "yes" : "no", Usd(s.Costs.ByService.GetValueOrDefault(v.Spec.Name)), Markup.Escape(v.Events.FirstOrDefault()?.Message ?? ""));
         }
 
         console.Write(services);

@@ -261,6 +261,16 @@ public interface IClusterGrain : IGrainWithStringKey
     /// lost through their Auto Scaling groups. Returns the ids of the tasks lost.
     /// </summary>
     [Alias("SetZoneOutage")] Task<ImmutableArray<string>> SetZoneOutage(string availabilityZone, bool @out, DateTimeOffset? until);
+
+    /// <summary>B-LB-1/2: the service's tasks register with this target group (null: none); its delay drives DEACTIVATING.</summary>
+    [Alias("SetServiceTargetGroup")] Task SetServiceTargetGroup(string serviceName, TargetGroupSpec? spec);
+
+    /// <summary>B-LB-1: the targets of one target group among this cluster's tasks, as DescribeTargetHealth shows them.</summary>
+    [Alias("GetTargetHealth")] Task<ImmutableArray<TargetHealthInfo>> GetTargetHealth(string targetGroup);
+
+    /// <summary>B-LB-3: per service naming a target group (all of them when <paramref name="services"/> is empty), its targets over (from, to].</summary>
+    [Alias("GetTrafficTimelines")]
+    Task<ImmutableArray<TrafficTimeline>> GetTrafficTimelines(ImmutableArray<string> services, DateTimeOffset from, DateTimeOffset to);
 }
 
 /// <summary>Why a placement would go where it goes, or why it cannot (B-PL-5, B-PL-6).</summary>

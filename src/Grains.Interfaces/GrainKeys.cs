@@ -27,4 +27,5 @@ public enum ResourceKind
     Cluster = 0,
     CapacityProvider = 1,
     AutoScalingGroup = 2,
+    TargetGroup = 3,
 }

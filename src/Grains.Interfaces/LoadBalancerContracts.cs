@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Orleans.Concurrency;
 
 namespace Emulator.Contracts;
 
@@ -12,7 +13,12 @@ public sealed record TargetGroupSpec(
     [property: Id(4)] int HealthyThresholdCount,
     [property: Id(5)] int UnhealthyThresholdCount,
     [property: Id(6)] int DeregistrationDelaySeconds,
-    [property: Id(7)] string TargetType)
+    [property: Id(7)] string TargetType,
+    [property: Id(8)] string? VpcId = null,
+    [property: Id(9)] string HealthCheckPath = "/",
+    [property: Id(10)] int HealthCheckTimeoutSeconds = 5,
+    [property: Id(11)] string HealthCheckProtocol = "HTTP",
+    [property: Id(12)] string Matcher = "200")
 {
     /// <summary>AWS defaults: interval 30 s, healthy 5, unhealthy 2, deregistration delay 300 s, target type ip.</summary>
     public static TargetGroupSpec Default(string name) => new(name, 80, "HTTP", 30, 5, 2, 300, "ip");
@@ -36,7 +42,10 @@ public sealed record TargetHealthInfo(
     [property: Id(3)] TargetHealthState State,
     [property: Id(4)] string? Reason,
     [property: Id(5)] DateTimeOffset RegisteredAt,
-    [property: Id(6)] DateTimeOffset? DrainingSince);
+    [property: Id(6)] DateTimeOffset? DrainingSince,
+    [property: Id(7)] string? Ec2InstanceId = null,
+    [property: Id(8)] string? AvailabilityZone = null,
+    [property: Id(9)] int? HostPort = null);
 
 [GenerateSerializer, Immutable, Alias("TargetGroupInfo")]
 public sealed record TargetGroupInfo(
@@ -100,6 +109,12 @@ public interface ITargetGroupGrain : IGrainWithStringKey
     [Alias("Describe")] Task<TargetGroupInfo?> Describe();
 
     [Alias("Delete")] Task Delete();
+
+    /// <summary>A service names this group (CreateService/UpdateService loadBalancers): returns its spec; unknown group -> InvalidParameterException.</summary>
+    [Alias("Attach")] Task<TargetGroupSpec> Attach(string cluster, string service);
+
+    /// <summary>The service no longer names this group (deleted, or updated to another).</summary>
+    [Alias("Detach")] Task Detach(string cluster, string service);
 }
 
 /// <summary>
@@ -113,4 +128,80 @@ public interface ITrafficGrain : IGrainWithStringKey
 
     /// <summary>Figures of every service of the cluster with traffic or a target group.</summary>
     [Alias("GetFigures")] Task<ImmutableArray<ServiceTrafficFigures>> GetFigures();
+
+    /// <summary>Makes sure the grain runs (publishes target group metrics) once a service of the cluster names a target group.</summary>
+    [Alias("EnsureRunning"), OneWay] Task EnsureRunning();
 }
+
+/// <summary>A service's load balancer entry (ECS <c>loadBalancers</c>): the target group its tasks register with (B-LB-1).</summary>
+[GenerateSerializer, Immutable, Alias("ServiceLoadBalancer")]
+public sealed record ServiceLoadBalancer(
+    [property: Id(0)] string TargetGroupArn,
+    [property: Id(1)] string? ContainerName,
+    [property: Id(2)] int? ContainerPort)
+{
+    /// <summary>The target group's name: the ARN's <c>targetgroup/NAME/ID</c> part, or the value itself when it is a plain name.</summary>
+    public string TargetGroupName => TargetGroupArns.Name(TargetGroupArn);
+}
+
+/// <summary>Target group ARNs: <c>arn:aws:elasticloadbalancing:R:A:targetgroup/NAME/16 hex</c>.</summary>
+public static class TargetGroupArns
+{
+    public static string Arn(string region, string account, string name, string id) => $"arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{name}/{id}";
+
+    public static string Name(string arnOrName)
+    {
+        var i = arnOrName.IndexOf(":targetgroup/", StringComparison.Ordinal);
+        if (i < 0)
+        {
+            return arnOrName;
+        }
+
+        var rest = arnOrName[(i + ":targetgroup/".Length)..];
+        var slash = rest.IndexOf('/');
+        return slash < 0 ? rest : rest[..slash];
+    }
+
+    /// <summary>The CloudWatch TargetGroup dimension value: <c>targetgroup/NAME/ID</c>.</summary>
+    public static string Dimension(string arn)
+    {
+        var i = arn.IndexOf("targetgroup/", StringComparison.Ordinal);
+        return i < 0 ? "targetgroup/" + arn : arn[i..];
+    }
+}
+
+/// <summary>
+/// A target died with requests possibly in flight (B-LB-3): at <see cref="At"/>, either while it was receiving
+/// requests (<see cref="DeregisteredFor"/> null) or while draining for that long.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("TargetDeath")]
+public sealed record TargetDeath(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] TimeSpan? DeregisteredFor);
+
+/// <summary>At <see cref="At"/> the number of targets receiving requests changes by <see cref="RoutableDelta"/>, of which dead ones by <see cref="DeadRoutableDelta"/>.</summary>
+[GenerateSerializer, Immutable, Alias("TargetChange")]
+public sealed record TargetChange(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] int RoutableDelta,
+    [property: Id(2)] int DeadRoutableDelta);
+
+/// <summary>
+/// A service's targets over (From, To] as the traffic model needs them (B-LB-3): how many receive requests at From
+/// (and how many of those are dead but not yet unhealthy), every change after, the deaths, and the health counts at To.
+/// Built by the cluster from its task records, so traffic costs one call per cluster and tick, never one per target.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("TrafficTimeline")]
+public sealed record TrafficTimeline(
+    [property: Id(0)] string Service,
+    [property: Id(1)] string TargetGroup,
+    [property: Id(2)] DateTimeOffset From,
+    [property: Id(3)] DateTimeOffset To,
+    [property: Id(4)] int RoutableAtFrom,
+    [property: Id(5)] int DeadRoutableAtFrom,
+    [property: Id(6)] ImmutableArray<TargetChange> Changes,
+    [property: Id(7)] ImmutableArray<TargetDeath> Deaths,
+    [property: Id(8)] int HealthyAtTo,
+    [property: Id(9)] int UnhealthyAtTo,
+    [property: Id(10)] int InitialAtTo,
+    [property: Id(11)] int DrainingAtTo);

@@ -50,7 +50,13 @@ public static class MetricNamespaces
     public const string Ecs = "AWS/ECS";
     public const string AutoScaling = "AWS/AutoScaling";
 
-    public static ImmutableArray<string> All { get; } = [ManagedScaling, Ecs, AutoScaling];
+    /// <summary>B-LB-3: RequestCount, HTTPCode_ELB_5XX_Count, HealthyHostCount, ... by TargetGroup.</summary>
+    public const string ApplicationElb = "AWS/ApplicationELB";
+
+    /// <summary>B-IT-5: the emulator's own namespace for accrued cost (EstimatedCharges, USD).</summary>
+    public const string EmulatorCost = "Emulator/Cost";
+
+    public static ImmutableArray<string> All { get; } = [ManagedScaling, Ecs, AutoScaling, ApplicationElb, EmulatorCost];
 
     public static MetricDatum Datum(string metricName, DateTimeOffset at, double value, string unit, params ReadOnlySpan<(string Name, string Value)> dimensions)
     {

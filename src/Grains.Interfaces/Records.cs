@@ -70,7 +70,8 @@ public sealed record TaskRecord(
     [property: Id(25)] DateTimeOffset? PullStartedAt,
     [property: Id(26)] DateTimeOffset? ConnectivityAt,
     [property: Id(27)] int StopTimeoutSeconds,
-    [property: Id(28)] string? FailureInjected)
+    [property: Id(28)] string? FailureInjected,
+    [property: Id(29)] DateTimeOffset? DeregisteredAt = null)
 {
     /// <summary>True while the task holds resources on its instance: every state but STOPPED (B-CI-2).</summary>
     public bool HoldsResources => LastStatus != TaskStatus.STOPPED && ContainerInstanceId is not null;

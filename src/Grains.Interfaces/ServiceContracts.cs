@@ -18,7 +18,8 @@ public sealed record ServiceSpec(
     [property: Id(10)] int MaximumPercent,
     [property: Id(11)] ImmutableDictionary<string, string> Tags,
     [property: Id(12)] string? ClientToken,
-    [property: Id(13)] string? RequestFingerprint = null);
+    [property: Id(13)] string? RequestFingerprint = null,
+    [property: Id(14)] ImmutableArray<ServiceLoadBalancer> LoadBalancers = default);
 
 [GenerateSerializer, Immutable, Alias("ServiceUpdate")]
 public sealed record ServiceUpdate(
@@ -29,7 +30,8 @@ public sealed record ServiceUpdate(
     [property: Id(4)] ImmutableArray<PlacementConstraint>? PlacementConstraints,
     [property: Id(5)] int? MinimumHealthyPercent,
     [property: Id(6)] int? MaximumPercent,
-    [property: Id(7)] bool ForceNewDeployment)
+    [property: Id(7)] bool ForceNewDeployment,
+    [property: Id(8)] ImmutableArray<ServiceLoadBalancer>? LoadBalancers = null)
 {
     public static ServiceUpdate Desired(int count) => new(count, null, null, null, null, null, null, false);
 }

@@ -1,6 +1,11 @@
 using Emulator.Benchmarks;
 using Microsoft.Extensions.DependencyInjection;
 
+if (args is ["--lb-model", ..])
+{
+    return TrafficBenchmark.Run(args[1..], Console.Out);
+}
+
 BenchmarkOptions options;
 try
 {

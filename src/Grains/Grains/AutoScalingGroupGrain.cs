@@ -905,5 +905,11 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.AutoScaling).Put([
             MetricNamespaces.Datum("GroupDesiredCapacity", now, S.Desired, "None", ("AutoScalingGroupName", Name)),
             MetricNamespaces.Datum("GroupInServiceInstances", now, inService, "None", ("AutoScalingGroupName", Name))]).Ignore();
+        if (S.CapacityProvider is { } provider && Spec.ClusterName is { } cluster)
+        {
+            // B-IT-5: what the provider's instances have cost so far (Spot at the pool price).
+            GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.EmulatorCost).Put([
+                MetricNamespaces.Datum("EstimatedCharges", now, (double)AccruedCost(), "None", ("ClusterName", cluster), ("CapacityProviderName", provider))]).Ignore();
+        }
     }
 }

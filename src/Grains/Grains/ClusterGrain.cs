@@ -618,7 +618,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             .Select(id => S.Tasks[id])
             .Select(t => new ServiceTaskView(
                 t.TaskId, t.DeploymentId, t.CapacityProvider, t.LastStatus, t.DesiredStatus,
-                TaskLifecycle.IsHealthy(t, _rt.Options.Timings, now),
+                TaskLifecycle.IsHealthy(t, _rt.Options.Timings, now) && TargetHealthy(t, now),
                 t.ContainerInstanceId is { } ci && S.Instances.TryGetValue(ci, out var inst) && inst.Status != ContainerInstanceStatus.ACTIVE,
                 t.ContainerInstanceId, t.StopCode, t.StoppedAt, t.StoppedReason))
             .ToImmutableArray();
@@ -663,6 +663,8 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     public Task RemoveService(string serviceName)
     {
         S.Services = S.Services.Remove(serviceName);
+        S.TargetGroups.Remove(serviceName);
+        S.TargetGroupsSince.Remove(serviceName);
         MarkDirty();
         return Task.CompletedTask;
     }
@@ -1168,7 +1170,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             S.QueuedPlacements.Remove(t.TaskId);
         }
 
-        var stopped = TaskLifecycle.RequestStop(t, stopCode, reason, _rt.Options.Timings, Now);
+        var stopped = TaskLifecycle.RequestStop(t, stopCode, reason, _rt.Options.Timings, Now, DeregistrationDelay(t));
         if (!ReferenceEquals(stopped, t))
         {
             Replace(t, stopped);
@@ -1579,6 +1581,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         }
 
         _nextReservationMetricsAt = now + _rt.Options.Timings.MetricPeriod;
+        PublishCostMetrics(now);
         GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.Ecs).Put([
             MetricNamespaces.Datum("CPUReservation", now, registered.Cpu == 0 ? 0 : 100.0 * used.Cpu / registered.Cpu, "Percent", ("ClusterName", Name)),
             MetricNamespaces.Datum("MemoryReservation", now, registered.Memory == 0 ? 0 : 100.0 * used.Memory / registered.Memory, "Percent", ("ClusterName", Name))]).Ignore();

@@ -67,4 +67,10 @@ public sealed class ClusterState
 
     /// <summary>How many times this cluster's grain was activated on its persisted state (seeds a fresh id stream).</summary>
     [Id(50)] public int Incarnation { get; set; }
+
+    /// <summary>B-LB-1: the target group each load-balanced service's tasks register with.</summary>
+    [Id(18)] public Dictionary<string, TargetGroupSpec> TargetGroups { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>B-LB-1: when each service was put behind its target group; tasks launched before are not targets.</summary>
+    [Id(19)] public Dictionary<string, DateTimeOffset> TargetGroupsSince { get; set; } = new(StringComparer.Ordinal);
 }

@@ -222,7 +222,8 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
         ValidatePlacement(placementStrategies, constraints);
         var spec = new ServiceSpec(clusterName, request.ServiceName, td, request.DesiredCount ?? 0, request.LaunchType, strategy,
             placementStrategies, constraints, request.SchedulingStrategy, min, max,
-            request.Tags ?? ImmutableDictionary<string, string>.Empty, request.ClientToken, request.RequestFingerprint);
+            request.Tags ?? ImmutableDictionary<string, string>.Empty, request.ClientToken, request.RequestFingerprint,
+            request.LoadBalancers.IsDefault ? [] : request.LoadBalancers);
         return await Service(clusterName, request.ServiceName).Create(spec);
     }
 
@@ -260,7 +261,7 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
 
         var td = request.TaskDefinition is { } reference ? await ResolveTaskDefinition(reference) : null;
         return await service.Update(new ServiceUpdate(request.DesiredCount, td, request.CapacityProviderStrategy, request.PlacementStrategies,
-            request.PlacementConstraints, request.MinimumHealthyPercent, request.MaximumPercent, request.ForceNewDeployment));
+            request.PlacementConstraints, request.MinimumHealthyPercent, request.MaximumPercent, request.ForceNewDeployment, request.LoadBalancers));
     }
 
     public async Task<ServiceInfo> DeleteService(string? cluster, string service, bool force)

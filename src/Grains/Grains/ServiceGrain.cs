@@ -132,6 +132,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             throw ErrorCodes.Invalid("Creation of service was not idempotent.");
         }
 
+        await BindTargetGroups(spec, null);
         var now = Now;
         S.Exists = true;
         S.Spec = spec;
@@ -186,6 +187,13 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             spec = spec with { MaximumPercent = max };
         }
 
+        var newLoadBalancers = update.LoadBalancers is { } lbs && !lbs.SequenceEqual(spec.LoadBalancers.IsDefault ? [] : spec.LoadBalancers);
+        if (newLoadBalancers)
+        {
+            spec = spec with { LoadBalancers = update.LoadBalancers!.Value };
+            await BindTargetGroups(spec, Spec);
+        }
+
         var newTaskDef = update.TaskDefinition is { } td && td.Arn != Primary.TaskDefinition.Arn;
         if (newTaskDef)
         {
@@ -193,7 +201,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         }
 
         // B-DP-1: a new task definition, strategy or a forced deployment starts a new PRIMARY deployment.
-        if (newTaskDef || update.ForceNewDeployment || update.CapacityProviderStrategy is not null)
+        if (newTaskDef || update.ForceNewDeployment || update.CapacityProviderStrategy is not null || newLoadBalancers)
         {
             S.Deployments = S.Deployments
                 .Select(d => d.Status == "PRIMARY" ? d with { Status = "ACTIVE", UpdatedAt = now } : d)
@@ -428,6 +436,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         if (S.Status == ServiceStatus.DRAINING && snapshot.Tasks.All(t => t.LastStatus == TaskStatus.STOPPED))
         {
             S.Status = ServiceStatus.INACTIVE;
+            await UnbindTargetGroups(Spec);
             await Cluster.RemoveService(Name);
             _timer?.Dispose();
             _timer = null;

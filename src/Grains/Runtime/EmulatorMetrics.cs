@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Emulator.Contracts;
 
 namespace Emulator.Runtime;
 
@@ -21,6 +22,7 @@ public sealed class EmulatorMetrics : IDisposable
     private readonly ConcurrentDictionary<string, ClusterFigures> _clusters = new();
     private readonly LagReservoir _lag = new(4096);
     private readonly ConcurrentDictionary<(string Dimension, string Name, string Cluster), double> _costs = new();
+    private readonly ConcurrentDictionary<(string Cluster, string Service), ServiceTrafficFigures> _traffic = new();
 
     public EmulatorMetrics()
     {
@@ -45,6 +47,14 @@ public sealed class EmulatorMetrics : IDisposable
         _meter.CreateObservableGauge("emulator.cost", () => _costs.Select(kv =>
             new Measurement<double>(kv.Value, new(kv.Key.Dimension, kv.Key.Name), new("ClusterName", kv.Key.Cluster))),
             "USD", "Accrued cost by Auto Scaling group, capacity provider and service (B-IT-5).");
+        // B-LB-3 / B-LB-4: synthetic traffic per service (totals since the traffic started) and its target group's health.
+        _meter.CreateObservableCounter("RequestCount", () => Traffic(f => f.Requests), "{request}", "Requests sent to the service's target group (B-LB-3).");
+        _meter.CreateObservableCounter("HTTPCode_ELB_5XX_Count", () => Traffic(f => f.Failed), "{request}", "Requests that failed with 502 or 503.");
+        _meter.CreateObservableCounter("HTTPCode_ELB_503_Count", () => Traffic(f => f.Failed503NoHealthyTarget), "{request}", "Requests failed: no healthy target.");
+        _meter.CreateObservableCounter("HTTPCode_ELB_502_Count", () => Traffic(f => f.Failed502TargetDied), "{request}", "Requests failed: their target died.");
+        _meter.CreateObservableGauge("HealthyHostCount", () => Traffic(f => f.HealthyHosts), "{target}");
+        _meter.CreateObservableGauge("UnHealthyHostCount", () => Traffic(f => f.UnhealthyHosts), "{target}");
+        _meter.CreateObservableGauge("CPUUtilization", () => Traffic(f => f.CpuUtilizationPercent), "%", "AWS/ECS CPUUtilization from the traffic model (B-LB-4).");
         _meter.CreateObservableGauge("emulator.provisioning.queue", () => _clusters.Select(kv =>
             new Measurement<int>(kv.Value.Queued, new KeyValuePair<string, object?>("ClusterName", kv.Key))), "{task}");
     }
@@ -63,6 +73,9 @@ public sealed class EmulatorMetrics : IDisposable
     public void RecordCost(string dimension, string name, string cluster, decimal usd) => _costs[(dimension, name, cluster)] = (double)usd;
 
     public void RemoveCluster(string cluster) => _clusters.TryRemove(cluster, out _);
+
+    /// <summary>B-LB-3: the latest traffic figures of one service.</summary>
+    public void RecordTraffic(string cluster, ServiceTrafficFigures figures) => _traffic[(cluster, figures.Service)] = figures;
 
     public void RecordPlacement(double milliseconds, int tasks)
     {
@@ -83,6 +96,10 @@ public sealed class EmulatorMetrics : IDisposable
     public void ResetLag() => _lag.Reset();
 
     public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<double>> Traffic(Func<ServiceTrafficFigures, double> value) =>
+        _traffic.Select(kv => new Measurement<double>(value(kv.Value),
+            new("ClusterName", kv.Key.Cluster), new("ServiceName", kv.Key.Service), new("TargetGroup", kv.Value.TargetGroup ?? "")));
 
     private sealed class LagReservoir(int size)
     {

@@ -8,6 +8,7 @@ public static class AwsServices
     public const string Ec2 = "ec2";
     public const string CloudWatch = "cloudwatch";
     public const string ApplicationAutoScaling = "application-autoscaling";
+    public const string Elbv2 = "elasticloadbalancing";
 
     /// <summary>X-Amz-Target prefixes of the JSON protocol services.</summary>
     public static readonly IReadOnlyDictionary<string, string> JsonTargets = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -29,6 +30,7 @@ public static class AwsServices
         ["2011-01-01"] = AutoScaling,
         ["2016-11-15"] = Ec2,
         ["2010-08-01"] = CloudWatch,
+        ["2015-12-01"] = Elbv2,
     };
 
     /// <summary>XML namespaces of query protocol responses.</summary>
@@ -37,5 +39,6 @@ public static class AwsServices
         [AutoScaling] = "http://autoscaling.amazonaws.com/doc/2011-01-01/",
         [Ec2] = "http://ec2.amazonaws.com/doc/2016-11-15/",
         [CloudWatch] = "http://monitoring.amazonaws.com/doc/2010-08-01/",
+        [Elbv2] = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
     };
 }

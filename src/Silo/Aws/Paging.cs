@@ -65,6 +65,9 @@ public static class PageSizes
     public static readonly PageSpec CwDescribeAlarms = new(AwsServices.CloudWatch, "DescribeAlarms", 50, 1, 100, "MaxRecords", "NextToken", PagingErrors.Query);
     public static readonly PageSpec CwGetMetricData = new(AwsServices.CloudWatch, "GetMetricData", 100_800, 1, int.MaxValue, "MaxDatapoints", "NextToken", PagingErrors.Query);
 
+    // Elastic Load Balancing v2: PageSize 1..400 with Marker / NextMarker.
+    public static readonly PageSpec Elbv2DescribeTargetGroups = new(AwsServices.Elbv2, "DescribeTargetGroups", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
+
     public static IReadOnlyList<PageSpec> All { get; } =
     [
         EcsListClusters, EcsListServices, EcsListTasks, EcsListContainerInstances, EcsListTaskDefinitions, EcsListTaskDefinitionFamilies,
@@ -73,6 +76,7 @@ public static class PageSizes
         AsgDescribePolicies, AsgDescribeTags,
         Ec2DescribeInstances, Ec2DescribeLaunchTemplates, Ec2DescribeSpotPriceHistory,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
+        Elbv2DescribeTargetGroups,
     ];
 
     private static PageSpec Ecs(string operation, int defaultSize, int maxSize) =>

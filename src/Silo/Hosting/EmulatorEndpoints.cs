@@ -125,6 +125,44 @@ public static class EmulatorEndpoints
                 // the client went away
             }
         });
+
+        // B-LB-3: synthetic traffic (an emulator feature, no AWS API): set a service's profile, stop it, read the figures.
+        app.MapPost("/emulator/traffic/{cluster}/{service}", async (string cluster, string service, HttpRequest request, IGrainFactory grains) =>
+        {
+            try
+            {
+                using var body = await JsonDocument.ParseAsync(request.Body);
+                var profile = TrafficProfiles.Parse(body.RootElement);
+                await grains.GetGrain<ITrafficGrain>(GrainKeys.Cluster(cluster)).SetServiceTraffic(service, profile);
+                return Results.Json(new { cluster, service, profile }, Json);
+            }
+            catch (JsonException e)
+            {
+                return Results.Json(new { __type = ErrorCodes.InvalidParameter, message = "The body is not valid JSON: " + e.Message }, Json, statusCode: 400);
+            }
+            catch (Exception e) when (e is OverflowException or ArgumentException)
+            {
+                return Results.Json(new { __type = ErrorCodes.InvalidParameter, message = "A number of the traffic profile is out of range: " + e.Message }, Json, statusCode: 400);
+            }
+            catch (EcsException e)
+            {
+                return Results.Json(new { __type = e.Code, message = e.Message }, Json, statusCode: 400);
+            }
+        });
+        app.MapDelete("/emulator/traffic/{cluster}/{service}", async (string cluster, string service, IGrainFactory grains) =>
+        {
+            try
+            {
+                await grains.GetGrain<ITrafficGrain>(GrainKeys.Cluster(cluster)).SetServiceTraffic(service, null);
+                return Results.NoContent();
+            }
+            catch (EcsException e)
+            {
+                return Results.Json(new { __type = e.Code, message = e.Message }, Json, statusCode: 400);
+            }
+        });
+        app.MapGet("/emulator/traffic/{cluster}", async (string cluster, IGrainFactory grains) =>
+            Results.Json(await grains.GetGrain<ITrafficGrain>(GrainKeys.Cluster(cluster)).GetFigures(), Json));
         return app;
     }
 }

@@ -108,9 +108,11 @@ public static class TaskLifecycle
     /// <summary>
     /// desiredStatus -> STOPPED (StopTask, scheduler, draining). Tasks not yet RUNNING stop at once (B-CI-3: PENDING
     /// tasks on a DRAINING instance stop at once); RUNNING ones get SIGTERM and exit after the app's shutdown time,
-    /// capped by stopTimeout (B-T-2).
+    /// capped by stopTimeout (B-T-2). A RUNNING target of a load balancer is deregistered first (B-LB-2): it sits in
+    /// DEACTIVATING for <paramref name="deregistrationDelay"/>, then goes STOPPING.
     /// </summary>
-    public static TaskRecord RequestStop(TaskRecord t, string stopCode, string reason, EmulatorTimings timings, DateTimeOffset now)
+    public static TaskRecord RequestStop(TaskRecord t, string stopCode, string reason, EmulatorTimings timings, DateTimeOffset now,
+        TimeSpan? deregistrationDelay = null)
     {
         if (t.DesiredStatus == DesiredStatus.STOPPED || t.LastStatus == TaskStatus.STOPPED)
         {
@@ -127,6 +129,17 @@ public static class TaskLifecycle
         if (t.LastStatus < TaskStatus.RUNNING)
         {
             return Stopped(stopping, now, timings);
+        }
+
+        if (deregistrationDelay is { } delay && t.LastStatus == TaskStatus.RUNNING)
+        {
+            return stopping with
+            {
+                LastStatus = delay > TimeSpan.Zero ? TaskStatus.DEACTIVATING : TaskStatus.STOPPING,
+                DeregisteredAt = now,
+                NextTransitionAt = now + (delay > TimeSpan.Zero ? delay : ShutdownTime(t, timings)),
+                Version = t.Version + 1,
+            };
         }
 
         return stopping with

@@ -15,7 +15,8 @@ public static class EcsServiceOperations
             input.Enum<LaunchType>("launchType"), EcsInputs.Strategy(input), EcsInputs.PlacementStrategies(input), EcsInputs.PlacementConstraints(input),
             input.Enum<SchedulingStrategy>("schedulingStrategy") ?? SchedulingStrategy.REPLICA,
             deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Tags(),
-            EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.CreateServiceMaxLength), EcsInputs.Fingerprint(input)));
+            EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.CreateServiceMaxLength), EcsInputs.Fingerprint(input),
+            EcsInputs.LoadBalancers(input)));
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
@@ -28,7 +29,8 @@ public static class EcsServiceOperations
             input.Has("capacityProviderStrategy") ? EcsInputs.Strategy(input) : null,
             input.Has("placementStrategy") ? EcsInputs.PlacementStrategies(input) : null,
             input.Has("placementConstraints") ? EcsInputs.PlacementConstraints(input) : null,
-            deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Bool("forceNewDeployment") ?? false));
+            deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Bool("forceNewDeployment") ?? false,
+            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null));
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
@@ -95,7 +97,12 @@ public static class EcsServiceOperations
             ["serviceArn"] = s.Arn,
             ["serviceName"] = spec.Name,
             ["clusterArn"] = Arns.Cluster(context.Region, context.Account, spec.Cluster),
-            ["loadBalancers"] = new JsonArray(),
+            ["loadBalancers"] = WireJson.Array((spec.LoadBalancers.IsDefault ? [] : spec.LoadBalancers).Select(lb => (JsonNode?)new JsonObject
+            {
+                ["targetGroupArn"] = lb.TargetGroupArn,
+                ["containerName"] = lb.ContainerName,
+                ["containerPort"] = lb.ContainerPort,
+            })),
             ["serviceRegistries"] = new JsonArray(),
             ["status"] = s.Status.ToString(),
             ["desiredCount"] = spec.DesiredCount,

@@ -1,0 +1,266 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Emulator.Contracts;
+using Emulator.Model.LoadBalancing;
+using Emulator.Runtime;
+
+namespace Emulator.Grains;
+
+/// <summary>One service's traffic: its profile, totals since it started, and the open metric period's sums.</summary>
+[GenerateSerializer, Immutable, Alias("ServiceTraffic")]
+public sealed record ServiceTraffic(
+    [property: Id(0)] TrafficProfile? Profile,
+    [property: Id(1)] DateTimeOffset ProfileStart,
+    [property: Id(2)] TrafficIncrementState Totals,
+    [property: Id(3)] TrafficIncrementState Period,
+    [property: Id(4)] string? TargetGroup,
+    [property: Id(5)] int Healthy,
+    [property: Id(6)] int Unhealthy,
+    [property: Id(7)] string? TargetGroupArn);
+
+[GenerateSerializer, Immutable, Alias("TrafficIncrementState")]
+public sealed record TrafficIncrementState(
+    [property: Id(0)] double Requests,
+    [property: Id(1)] double Failed503,
+    [property: Id(2)] double Failed502)
+{
+    public static TrafficIncrementState Zero { get; } = new(0, 0, 0);
+
+    public TrafficIncrementState Add(TrafficIncrement i) => new(Requests + i.Requests, Failed503 + i.Failed503, Failed502 + i.Failed502);
+}
+
+[GenerateSerializer, Alias("TrafficState")]
+public sealed class TrafficState
+{
+    [Id(0)] public Dictionary<string, ServiceTraffic> Services { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Traffic and health are accounted up to here (emulated time).</summary>
+    [Id(1)] public DateTimeOffset ComputedTo { get; set; }
+
+    [Id(2)] public DateTimeOffset NextPeriodAt { get; set; }
+
+    [Id(3)] public bool Running { get; set; }
+}
+
+/// <summary>
+/// Synthetic traffic of one cluster's load-balanced services (B-LB-3, B-LB-4). On each tick it asks the cluster, in
+/// one call, for every service's target timeline over the elapsed emulated interval and integrates the request rate
+/// over it (<see cref="TrafficModel"/>): cost per tick grows with the number of targets and health changes, never with
+/// the request rate. Once per metric period it publishes AWS/ApplicationELB (RequestCount, HTTPCode_ELB_5XX_Count,
+/// HTTPCode_ELB_503_Count, HTTPCode_ELB_502_Count, HealthyHostCount, UnHealthyHostCount by TargetGroup) and AWS/ECS
+/// CPUUtilization (ClusterName, ServiceName) to the CloudWatch store.
+/// </summary>
+public sealed class TrafficGrain(
+    [PersistentState("traffic", "emulator")] IPersistentState<TrafficState> store, EmulatorRuntime runtime) : Grain, ITrafficGrain
+{
+    private IGrainTimer? _timer;
+    private long _lastPersistTicks;
+    private bool _dirty;
+
+    private TrafficState S => store.State;
+
+    private string ClusterName => this.GetPrimaryKeyString();
+
+    private DateTimeOffset Now => runtime.Clock.Now;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Running)
+        {
+            StartTimer();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            await store.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    public async Task SetServiceTraffic(string service, TrafficProfile? profile)
+    {
+        if (profile is not null && TrafficModel.Validate(profile) is { Count: > 0 } errors)
+        {
+            throw ErrorCodes.Invalid(string.Join(" ", errors));
+        }
+
+        if (profile is null && S.Services.ContainsKey(service))
+        {
+            // Stopping traffic needs no live service (it may have been deleted since).
+            await Advance();
+            S.Services[service] = S.Services[service] with { Profile = null };
+            await store.WriteStateAsync();
+            _dirty = false;
+            return;
+        }
+
+        var info = await GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(ClusterName, service)).Describe();
+        if (info is null || info.Status == ServiceStatus.INACTIVE)
+        {
+            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+        }
+
+        if (info.Spec.LoadBalancers.IsDefaultOrEmpty)
+        {
+            throw ErrorCodes.Invalid($"Service {service} does not name a target group: synthetic traffic goes through a load balancer (B-LB-3).");
+        }
+
+        await Start();
+        await Advance();
+        var now = Now;
+        var current = S.Services.GetValueOrDefault(service) ?? Empty(info.Spec.LoadBalancers[0].TargetGroupName);
+        S.Services[service] = current with { Profile = profile, ProfileStart = now };
+        await store.WriteStateAsync();
+        _dirty = false;
+    }
+
+    public async Task<ImmutableArray<ServiceTrafficFigures>> GetFigures()
+    {
+        await Start();
+        await Advance();
+        var now = Now;
+        return S.Services.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Figures(kv.Key, kv.Value, now)).ToImmutableArray();
+    }
+
+    public Task EnsureRunning() => Start();
+
+    private async Task Start()
+    {
+        if (!S.Running)
+        {
+            S.Running = true;
+            S.ComputedTo = Now;
+            S.NextPeriodAt = Now + runtime.Options.Timings.MetricPeriod;
+            await store.WriteStateAsync();
+        }
+
+        StartTimer();
+    }
+
+    private async Task Tick(CancellationToken cancellationToken)
+    {
+        await Advance();
+        if (_dirty && Stopwatch.GetElapsedTime(_lastPersistTicks) >= TimeSpan.FromMilliseconds(500))
+        {
+            _dirty = false;
+            _lastPersistTicks = Stopwatch.GetTimestamp();
+            await store.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Accounts traffic from where it stopped up to now, in slices that end on metric period boundaries.</summary>
+    private async Task Advance()
+    {
+        var now = Now;
+        var cluster = GrainFactory.GetGrain<IClusterGrain>(GrainKeys.Cluster(ClusterName));
+        var period = runtime.Options.Timings.MetricPeriod;
+        while (S.ComputedTo < now)
+        {
+            var from = S.ComputedTo;
+            var to = now < S.NextPeriodAt ? now : S.NextPeriodAt;
+            var timelines = await cluster.GetTrafficTimelines([], from, to);
+            foreach (var tl in timelines)
+            {
+                var svc = S.Services.GetValueOrDefault(tl.Service) ?? Empty(tl.TargetGroup);
+                var inc = svc.Profile is { } profile ? TrafficModel.Accumulate(tl, profile, svc.ProfileStart) : default;
+                S.Services[tl.Service] = svc with
+                {
+                    Totals = svc.Totals.Add(inc),
+                    Period = svc.Period.Add(inc),
+                    TargetGroup = tl.TargetGroup,
+                    TargetGroupArn = svc.TargetGroup == tl.TargetGroup ? svc.TargetGroupArn : null,
+                    Healthy = tl.HealthyAtTo,
+                    Unhealthy = tl.UnhealthyAtTo,
+                };
+            }
+
+            S.ComputedTo = to;
+            if (to >= S.NextPeriodAt)
+            {
+                await PublishPeriod(S.NextPeriodAt - period, period);
+                S.NextPeriodAt += period;
+            }
+
+            _dirty = true;
+        }
+
+        foreach (var (service, svc) in S.Services)
+        {
+            runtime.Metrics.RecordTraffic(ClusterName, Figures(service, svc, now));
+        }
+    }
+
+    private async Task PublishPeriod(DateTimeOffset periodStart, TimeSpan period)
+    {
+        var elb = ImmutableArray.CreateBuilder<MetricDatum>();
+        var ecs = ImmutableArray.CreateBuilder<MetricDatum>();
+        foreach (var (service, current) in S.Services.ToList())
+        {
+            var svc = current;
+            if (svc.TargetGroup is { } name && svc.TargetGroupArn is null
+                && await GrainFactory.GetGrain<ITargetGroupGrain>(name).Describe() is { } group)
+            {
+                svc = svc with { TargetGroupArn = group.Arn };
+            }
+
+            if (svc.TargetGroupArn is { } arn)
+            {
+                var dim = ("TargetGroup", TargetGroupArns.Dimension(arn));
+                elb.Add(MetricNamespaces.Datum("RequestCount", periodStart, svc.Period.Requests, "Count", dim));
+                elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_5XX_Count", periodStart, svc.Period.Failed503 + svc.Period.Failed502, "Count", dim));
+                elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_503_Count", periodStart, svc.Period.Failed503, "Count", dim));
+                elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_502_Count", periodStart, svc.Period.Failed502, "Count", dim));
+                elb.Add(MetricNamespaces.Datum("HealthyHostCount", periodStart, svc.Healthy, "Count", dim));
+                elb.Add(MetricNamespaces.Datum("UnHealthyHostCount", periodStart, svc.Unhealthy, "Count", dim));
+            }
+
+            if (svc.Profile is { } profile)
+            {
+                // B-LB-4: the period's average load over the healthy tasks at its end.
+                var cpu = TrafficModel.CpuUtilization(svc.Period.Requests / period.TotalSeconds, svc.Healthy, profile.PerTaskCapacity);
+                ecs.Add(MetricNamespaces.Datum("CPUUtilization", periodStart, cpu, "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+            }
+
+            S.Services[service] = svc with { Period = TrafficIncrementState.Zero };
+        }
+
+        if (elb.Count > 0)
+        {
+            GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.ApplicationElb).Put(elb.ToImmutable()).Ignore();
+        }
+
+        if (ecs.Count > 0)
+        {
+            GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.Ecs).Put(ecs.ToImmutable()).Ignore();
+        }
+    }
+
+    private ServiceTrafficFigures Figures(string service, ServiceTraffic svc, DateTimeOffset now)
+    {
+        var rate = svc.Profile is { } p ? TrafficModel.RateAt(p, svc.ProfileStart, now) : 0;
+        var cpu = svc.Profile is { } q ? TrafficModel.CpuUtilization(rate, svc.Healthy, q.PerTaskCapacity) : 0;
+        return new ServiceTrafficFigures(ClusterName, service, svc.TargetGroup, svc.Totals.Requests, svc.Totals.Failed503, svc.Totals.Failed502,
+            svc.Healthy, svc.Unhealthy, rate, cpu, S.ComputedTo);
+    }
+
+    private static ServiceTraffic Empty(string? targetGroup) =>
+        new(null, default, TrafficIncrementState.Zero, TrafficIncrementState.Zero, targetGroup, 0, 0, null);
+
+    private void StartTimer()
+    {
+        if (_timer is null)
+        {
+            var period = runtime.WallPeriod(TimeSpan.FromSeconds(5));
+            if (period < TimeSpan.FromMilliseconds(20))
+            {
+                period = TimeSpan.FromMilliseconds(20);
+            }
+
+            _timer = this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(period, period) { Interleave = false, KeepAlive = true });
+        }
+    }
+}

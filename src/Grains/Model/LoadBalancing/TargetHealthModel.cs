@@ -1,0 +1,198 @@
+using System.Collections.Immutable;
+using Emulator.Contracts;
+
+namespace Emulator.Model.LoadBalancing;
+
+/// <summary>The health check and deregistration settings of a target group (B-LB-1, B-LB-2).</summary>
+public sealed record HealthCheckSettings(TimeSpan Interval, int HealthyThreshold, int UnhealthyThreshold, TimeSpan DeregistrationDelay)
+{
+    public static HealthCheckSettings From(TargetGroupSpec spec) => new(
+        TimeSpan.FromSeconds(spec.HealthCheckIntervalSeconds), spec.HealthyThresholdCount, spec.UnhealthyThresholdCount,
+        TimeSpan.FromSeconds(spec.DeregistrationDelaySeconds));
+}
+
+/// <summary>
+/// What the load balancer knows of one target: registered when its task became RUNNING, deregistered when its task
+/// was stopped through the load balancer (DEACTIVATING, B-LB-2), died when its task or host went away without a
+/// deregistration (host terminated, instance force-deregistered).
+/// </summary>
+public sealed record TargetFacts(string TaskId, DateTimeOffset RegisteredAt, DateTimeOffset? DeregisteredAt, DateTimeOffset? DiedAt);
+
+public enum TargetPhase
+{
+    Absent = 0,
+    Initial = 1,
+    Healthy = 2,
+    Unhealthy = 3,
+    Draining = 4,
+}
+
+/// <summary>A target at one moment: its phase, whether the load balancer sends it requests, whether its task is dead.</summary>
+public readonly record struct TargetView(TargetPhase Phase, bool Routable, bool Dead);
+
+/// <summary>
+/// Target health as a pure function of time (B-LB-1, B-LB-2). Health checks run every interval from registration:
+/// the check at registration + k x interval passes while the task lives (a check at the instant of death still
+/// passes). A target is healthy after <c>healthyThreshold</c> passing checks, i.e. at registration + threshold x
+/// interval (the workshop's 2 x 30 s: "at least one minute"). A dead target keeps receiving its share of requests
+/// (which fail) until <c>unhealthyThreshold</c> checks have failed; it is then shown unhealthy for one more interval
+/// and dropped (Model choice: ECS has deregistered the stopped task by then). A deregistered target drains for the
+/// deregistration delay: no new requests, in-flight ones finish.
+/// Known gaps: checks are not jittered, there is no fail-open when every target is unhealthy (requests get 503), and
+/// no slow start.
+/// </summary>
+public static class TargetHealthModel
+{
+    public static DateTimeOffset HealthyAt(TargetFacts f, HealthCheckSettings s) => f.RegisteredAt + s.Interval * Math.Max(1, s.HealthyThreshold);
+
+    /// <summary>The first check after death plus (unhealthyThreshold - 1) intervals; null while the task lives.</summary>
+    public static DateTimeOffset? UnhealthyAt(TargetFacts f, HealthCheckSettings s)
+    {
+        if (f.DiedAt is not { } died)
+        {
+            return null;
+        }
+
+        var interval = s.Interval > TimeSpan.Zero ? s.Interval : TimeSpan.FromSeconds(1);
+        var sinceRegistration = died - f.RegisteredAt;
+        var k = sinceRegistration < TimeSpan.Zero ? 1 : (long)Math.Floor(sinceRegistration / interval) + 1;
+        return f.RegisteredAt + interval * k + interval * (Math.Max(1, s.UnhealthyThreshold) - 1);
+    }
+
+    public static TargetView At(TargetFacts f, HealthCheckSettings s, DateTimeOffset t)
+    {
+        if (t < f.RegisteredAt)
+        {
+            return default;
+        }
+
+        if (f.DeregisteredAt is { } dereg && t >= dereg && (f.DiedAt is null || f.DiedAt >= dereg))
+        {
+            return t < dereg + s.DeregistrationDelay
+                ? new TargetView(TargetPhase.Draining, false, f.DiedAt is { } d && t >= d)
+                : default;
+        }
+
+        var healthyAt = HealthyAt(f, s);
+        if (f.DiedAt is { } died && t >= died)
+        {
+            var unhealthyAt = UnhealthyAt(f, s)!.Value;
+            if (t >= unhealthyAt)
+            {
+                return t < unhealthyAt + s.Interval ? new TargetView(TargetPhase.Unhealthy, false, true) : default;
+            }
+
+            return healthyAt <= died ? new TargetView(TargetPhase.Healthy, true, true) : new TargetView(TargetPhase.Initial, false, true);
+        }
+
+        return t >= healthyAt ? new TargetView(TargetPhase.Healthy, true, false) : new TargetView(TargetPhase.Initial, false, false);
+    }
+
+    /// <summary>Every moment at which the target's view may change (at most 7), written into <paramref name="into"/>.</summary>
+    public static int ChangeTimes(TargetFacts f, HealthCheckSettings s, Span<DateTimeOffset> into)
+    {
+        var n = 0;
+        into[n++] = f.RegisteredAt;
+        into[n++] = HealthyAt(f, s);
+        if (f.DiedAt is { } died)
+        {
+            into[n++] = died;
+            var u = UnhealthyAt(f, s)!.Value;
+            into[n++] = u;
+            into[n++] = u + s.Interval;
+        }
+
+        if (f.DeregisteredAt is { } dereg)
+        {
+            into[n++] = dereg;
+            into[n++] = dereg + s.DeregistrationDelay;
+        }
+
+        return n;
+    }
+
+    /// <summary>The target as DescribeTargetHealth reports it, or null when it is not (or no longer) registered.</summary>
+    public static (TargetHealthState State, string? Reason)? Describe(TargetFacts f, HealthCheckSettings s, DateTimeOffset now)
+    {
+        var v = At(f, s, now);
+        return v.Phase switch
+        {
+            TargetPhase.Initial => (TargetHealthState.initial, "Elb.RegistrationInProgress"),
+            TargetPhase.Healthy => (TargetHealthState.healthy, null),
+            TargetPhase.Unhealthy => (TargetHealthState.unhealthy, "Target.FailedHealthChecks"),
+            TargetPhase.Draining => (TargetHealthState.draining, "Target.DeregistrationInProgress"),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// B-LB-3: the service's targets over (from, to]: routable counts at <paramref name="from"/>, every change after it
+    /// (summed per instant, in time order), the deaths of targets that had requests in flight, and health counts at
+    /// <paramref name="to"/>. One pass over the targets; the result is small whatever their number.
+    /// </summary>
+    public static TrafficTimeline Timeline(string service, string targetGroup, IEnumerable<TargetFacts> targets, HealthCheckSettings s,
+        DateTimeOffset from, DateTimeOffset to)
+    {
+        int routable = 0, dead = 0, healthy = 0, unhealthy = 0, initial = 0, draining = 0;
+        var changes = new SortedDictionary<DateTimeOffset, (int Routable, int Dead)>();
+        var deaths = ImmutableArray.CreateBuilder<TargetDeath>();
+        Span<DateTimeOffset> times = stackalloc DateTimeOffset[7];
+        foreach (var f in targets)
+        {
+            var start = At(f, s, from);
+            if (start.Routable)
+            {
+                routable++;
+                if (start.Dead)
+                {
+                    dead++;
+                }
+            }
+
+            var count = ChangeTimes(f, s, times);
+            foreach (var c in times[..count])
+            {
+                if (c <= from || c > to)
+                {
+                    continue;
+                }
+
+                var before = At(f, s, c.AddTicks(-1));
+                var after = At(f, s, c);
+                var dr = (after.Routable ? 1 : 0) - (before.Routable ? 1 : 0);
+                var dd = (after.Routable && after.Dead ? 1 : 0) - (before.Routable && before.Dead ? 1 : 0);
+                if (dr != 0 || dd != 0)
+                {
+                    var cur = changes.GetValueOrDefault(c);
+                    changes[c] = (cur.Routable + dr, cur.Dead + dd);
+                }
+            }
+
+            if (f.DiedAt is { } died && died > from && died <= to)
+            {
+                var before = At(f, s, died.AddTicks(-1));
+                if (before.Routable)
+                {
+                    deaths.Add(new TargetDeath(died, null));
+                }
+                else if (before.Phase == TargetPhase.Draining && f.DeregisteredAt is { } dereg)
+                {
+                    deaths.Add(new TargetDeath(died, died - dereg));
+                }
+            }
+
+            switch (At(f, s, to).Phase)
+            {
+                case TargetPhase.Healthy: healthy++; break;
+                case TargetPhase.Unhealthy: unhealthy++; break;
+                case TargetPhase.Initial: initial++; break;
+                case TargetPhase.Draining: draining++; break;
+            }
+        }
+
+        deaths.Sort((a, b) => a.At.CompareTo(b.At));
+        return new TrafficTimeline(service, targetGroup, from, to, routable, dead,
+            changes.Where(kv => kv.Value != (0, 0)).Select(kv => new TargetChange(kv.Key, kv.Value.Routable, kv.Value.Dead)).ToImmutableArray(),
+            deaths.ToImmutable(), healthy, unhealthy, initial, draining);
+    }
+}
