@@ -62,24 +62,26 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
             return await Finish(x, "aborted", problem + " Nothing was injected.", 2, wall, null, null);
         }
 
-        _t0 = await Control.Now();
-        foreach (var c in clusters)
+        // Before: the hypothesis must hold over one sampling period of the running configuration, or there is no
+        // steady state to disturb (requests failed while targets were still warming up do not count).
+        await Baseline(clusters);
+        var baselineEnd = await Control.Now() + x.SampleEvery;
+        while (await Control.Now() < baselineEnd)
         {
-            _eventCursor[c] = (await grains.GetGrain<IClusterGrain>(c).ReadEvents(long.MaxValue - 1, null, 1)).LastSequence;
-            _trafficBaseline[c] = await grains.GetGrain<ITrafficGrain>(c).GetFigures();
+            await Task.Delay(PollInterval, ct);
         }
 
-        var costAtStart = await Cost(clusters);
-        var injectionCursor = (await Chaos.GetInjections(0)).Select(i => i.Sequence).DefaultIfEmpty(0).Max();
-
-        // Before: the hypothesis must hold, or there is no steady state to disturb.
         var before = await Check(x, "before");
         if (before.Any(r => !r.Holds))
         {
             return await Finish(x, "not-steady-before",
                 "the steady-state hypothesis does not hold before any injection: " + string.Join("; ", before.Where(r => !r.Holds).Select(r => $"{r.Check} is {r.Actual}")),
-                1, wall, null, costAtStart);
+                1, wall, null, null);
         }
+
+        await Baseline(clusters);
+        var costAtStart = await Cost(clusters);
+        var injectionCursor = (await Chaos.GetInjections(0)).Select(i => i.Sequence).DefaultIfEmpty(0).Max();
 
         var started = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var ends = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
@@ -156,6 +158,17 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
         var outcome = stoppedBy is not null ? "stopped" : failed.Count > 0 ? "hypothesis-failed" : "passed";
         var reason = stoppedBy ?? (failed.Count > 0 ? string.Join("; ", failed) : null);
         return await Finish(x, outcome, reason, outcome == "passed" ? 0 : 1, wall, backAt is { } b ? (b - lastEnd).TotalSeconds : null, costAtStart);
+    }
+
+    /// <summary>Starts the experiment's window: request figures, events and samples count from now.</summary>
+    private async Task Baseline(List<string> clusters)
+    {
+        _t0 = await Control.Now();
+        foreach (var c in clusters)
+        {
+            _eventCursor[c] = (await grains.GetGrain<IClusterGrain>(c).ReadEvents(long.MaxValue - 1, null, 1)).LastSequence;
+            _trafficBaseline[c] = await grains.GetGrain<ITrafficGrain>(c).GetFigures();
+        }
     }
 
     /// <summary>Checks targets' clusters, groups and services exist before anything is injected.</summary>
@@ -436,7 +449,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
                     var op = p.Condition.Opt("op") ?? "<";
                     var limit = p.Condition.Double(p.Kind);
                     var clusters = p.Condition.Opt("cluster") is { } c ? [c] : Clusters(x);
-                    var figures = await Requests(clusters, p.Condition.Opt("service"), phase == "before");
+                    var figures = await Requests(clusters, p.Condition.Opt("service"));
                     holds = Compare(figures.FailedPercent, op, limit);
                     actual = $"{figures.FailedPercent:0.###} % ({figures.Failed:0} of {figures.Total:0})";
                     name = $"failedRequestsPercent {op} {limit.ToString(CultureInfo.InvariantCulture)}" + (p.Condition.Opt("service") is { } s ? $" (service {s})" : "");

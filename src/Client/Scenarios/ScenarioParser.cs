@@ -29,7 +29,7 @@ public static class ScenarioParser
         ["createCapacityProvider"] = (["name", "autoScalingGroup"],
             ["targetCapacity", "managedScaling", "managedTerminationProtection", "managedDraining", "minimumScalingStepSize", "maximumScalingStepSize", "instanceWarmupPeriod"]),
         ["putClusterCapacityProviders"] = (["cluster", "providers"], ["defaultStrategy"]),
-        ["registerTaskDefinition"] = (["family", "cpu", "memory"], ["networkMode", "fargate", "hostPort"]),
+        ["registerTaskDefinition"] = (["family", "cpu", "memory"], ["networkMode", "fargate", "hostPort", "containerPort"]),
         ["createService"] = (["cluster", "name", "taskDefinition"],
             ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon", "targetGroup", "containerPort"]),
         ["updateService"] = (["cluster", "name"], ["desiredCount", "taskDefinition", "minimumHealthyPercent", "maximumPercent"]),

@@ -104,7 +104,10 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
             case "registerTaskDefinition":
                 var fargate = s.Bool("fargate", false);
                 var mode = Enum.Parse<NetworkMode>(s.Opt("networkMode") ?? (fargate ? "awsvpc" : "bridge"));
-                var ports = s.OptInt("hostPort") is { } hp ? ImmutableArray.Create(new PortMapping(hp, hp, "tcp")) : [];
+                // hostPort: a fixed host port (container port the same); containerPort: a dynamic host port (bridge) behind a load balancer.
+                var ports = s.OptInt("hostPort") is { } hp ? ImmutableArray.Create(new PortMapping(hp, hp, "tcp"))
+                    : s.OptInt("containerPort") is { } cp ? ImmutableArray.Create(new PortMapping(cp, fargate ? cp : 0, "tcp"))
+                    : [];
                 await Control.RegisterTaskDefinition(new TaskDefinitionSpec(s.Str("family"),
                     [new ContainerDefinition("app", "public.ecr.aws/nginx/nginx:latest", s.Int("cpu"), s.Int("memory"), null, true, ports, null, 0)],
                     fargate ? s.Str("cpu") : null, fargate ? s.Str("memory") : null, mode, fargate ? ["FARGATE"] : ["EC2"], [],
@@ -112,10 +115,18 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                 return null;
             case "createService":
                 var daemon = s.Bool("daemon", false);
+                ImmutableArray<ServiceLoadBalancer> balancers = [];
+                if (s.Opt("targetGroup") is { } targetGroup)
+                {
+                    var group = await grains.GetGrain<ITargetGroupGrain>(targetGroup).Describe()
+                                ?? throw new ScenarioException($"{s.Where}: no target group {targetGroup} (create it with createTargetGroup first)");
+                    balancers = [new ServiceLoadBalancer(group.Arn, "app", s.Int("containerPort", 80))];
+                }
+
                 await Control.CreateService(new CreateServiceRequest(s.Str("cluster"), s.Str("name"), s.Str("taskDefinition"),
                     daemon ? null : s.Int("desiredCount", 0), LaunchTypeOf(s), Strategy(s, "strategy"), Placement(s), [],
                     daemon ? SchedulingStrategy.DAEMON : SchedulingStrategy.REPLICA, s.OptInt("minimumHealthyPercent"), s.OptInt("maximumPercent"),
-                    ImmutableDictionary<string, string>.Empty, null));
+                    ImmutableDictionary<string, string>.Empty, null, LoadBalancers: balancers));
                 _clusters.Add(s.Str("cluster"));
                 return null;
             case "updateService":

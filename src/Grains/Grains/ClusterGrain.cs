@@ -685,7 +685,8 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             .Where(e => e.Sequence > afterSequence && (since is null || e.Time >= since))
             .Take(Math.Clamp(max, 1, 10_000))
             .ToImmutableArray();
-        return Task.FromResult(new EventPage(page, page.IsEmpty ? Math.Max(afterSequence, 0) : page[^1].Sequence));
+        // An empty page answers the latest sequence (never past it), so a reader can start "from now".
+        return Task.FromResult(new EventPage(page, page.IsEmpty ? Math.Clamp(afterSequence, 0, S.EventSequence) : page[^1].Sequence));
     }
 
     public Task<InvariantReport> CheckInvariants()

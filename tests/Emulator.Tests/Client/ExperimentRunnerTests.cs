@@ -135,10 +135,10 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
               - waitFor: { serviceSteady: web, cluster: fis-demo, timeout: 30m }
             """, suffix);
         Assert.Equal(0, await new ScenarioRunner(fixture.Grains, new TestConsole()).RunAsync(setup, CancellationToken.None));
-        var x = ExperimentParser.Parse(File.ReadAllText(Path.Combine(ScenarioParserTests.RepoRoot(), "experiments", "fis-spot-then-stop-tasks.json")), null, "fis", suffix);
+        var x = ExperimentParser.Parse(File.ReadAllText(Path.Combine(ScenarioParserTests.RepoRoot(), "experiments", "fis-spot-then-stop-tasks.json")), "fis-demo" + suffix, "fis", suffix);
         Assert.Equal("fis-demo" + suffix, x.Targets["WebTasks"].Cluster);
 
-        var (r, output) = await Run(x with { Cluster = "fis-demo" + suffix });
+        var (r, output) = await Run(x);
         Assert.Equal(["InterruptSpot", "StopHalfTheTasks"], r.Injections.Select(i => i.Action));
         Assert.Single(r.Injections[0].Targets);
         Assert.Equal(2, r.Injections[1].Targets.Count);
