@@ -290,9 +290,9 @@ public static class ExperimentParser
             }
 
             var service = Suffixed(Scalar(t, "service") ?? parameters.GetValueOrDefault("service"), suffix);
-            if (service is not null && type is not "aws:ecs:task")
+            if (service is not null && type is "aws:ecs:cluster" or "aws:ec2:autoscaling-group")
             {
-                throw new ExperimentException($"{where}: 'service' narrows aws:ecs:task targets only.");
+                throw new ExperimentException($"{where}: 'service' narrows task and instance targets (instances running the service's tasks), not {type}.");
             }
 
             result[name] = new ExperimentTarget(name, Line(keyNode), type, ids, tags, targetCluster ?? cluster,

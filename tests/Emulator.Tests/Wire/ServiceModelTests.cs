@@ -38,6 +38,20 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Query("autoscaling", "CreateOrUpdateTags", ("Tags.member.1.ResourceId", group), ("Tags.member.1.ResourceType", "auto-scaling-group"),
             ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "platform"), ("Tags.member.1.PropagateAtLaunch", "true"));
         await api.Query("autoscaling", "DescribeTags", ("Filters.member.1.Name", "auto-scaling-group"), ("Filters.member.1.Values.member.1", group));
+
+        // Elastic Load Balancing v2 target groups (the workshop's settings), then teardown of the group.
+        var tgName = cluster.Length > 24 ? cluster[^24..] + "-tg" : cluster + "-tg";
+        var created = await api.Query("elasticloadbalancing", "CreateTargetGroup", ("Name", tgName), ("Protocol", "HTTP"), ("Port", "80"),
+            ("VpcId", "vpc-12345678"), ("TargetType", "ip"), ("HealthyThresholdCount", "2"), ("HealthCheckIntervalSeconds", "30"));
+        var tgArn = created.Descendants().First(e => e.Name.LocalName == "TargetGroupArn").Value;
+        await api.Query("elasticloadbalancing", "DescribeTargetGroups", ("Names.member.1", tgName));
+        await api.Query("elasticloadbalancing", "DescribeTargetGroups", ("PageSize", "1"));
+        await api.Query("elasticloadbalancing", "ModifyTargetGroup", ("TargetGroupArn", tgArn), ("HealthCheckIntervalSeconds", "20"));
+        await api.Query("elasticloadbalancing", "ModifyTargetGroupAttributes", ("TargetGroupArn", tgArn),
+            ("Attributes.member.1.Key", "deregistration_delay.timeout_seconds"), ("Attributes.member.1.Value", "90"));
+        await api.Query("elasticloadbalancing", "DescribeTargetGroupAttributes", ("TargetGroupArn", tgArn));
+        await api.Query("elasticloadbalancing", "DescribeTargetHealth", ("TargetGroupArn", tgArn));
+        await api.Query("elasticloadbalancing", "DeleteTargetGroup", ("TargetGroupArn", tgArn));
         var groups = await api.Query("autoscaling", "DescribeAutoScalingGroups", ("AutoScalingGroupNames.member.1", group));
         var groupArn = Find(groups, "AutoScalingGroupARN");
 
@@ -285,6 +299,10 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.AnyQuery("ec2", "TerminateInstances", ("InstanceId.1", "i-00000000000000000"));
         await api.AnyQuery("ec2", "DescribeInstances", ("InstanceId.1", "i-00000000000000000"));
         await api.AnyQuery("cloudwatch", "DescribeAlarms", ("StateValue", "MAYBE"));
+        await api.AnyQuery("elasticloadbalancing", "DescribeTargetGroups", ("Names.member.1", "no-such-group"));
+        await api.AnyQuery("elasticloadbalancing", "CreateTargetGroup", ("Name", "bad name!"), ("Protocol", "HTTP"), ("Port", "80"), ("VpcId", "vpc-1"));
+        await api.AnyQuery("elasticloadbalancing", "DeleteTargetGroup", ("TargetGroupArn", "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/nope/0123456789abcdef"));
+        await api.AnyQuery("elasticloadbalancing", "ModifyTargetGroupAttributes", ("TargetGroupArn", "not-an-arn"), ("Attributes.member.1.Key", "x"), ("Attributes.member.1.Value", "1"));
         await api.AnyQuery("cloudwatch", "GetMetricData", ("StartTime", Iso(start)), ("EndTime", Iso(end)), ("MetricDataQueries.member.1.Id", "m"), ("MetricDataQueries.member.1.Expression", "SUM(x)"));
 
         // ---- Draining, deregistration, termination and teardown
@@ -398,7 +416,7 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
 
     public async Task<XElement> Query(string service, string action, (string Key, string Value)[] parameters, string? expectedError)
     {
-        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", "cloudwatch" => "2010-08-01", _ => throw new ArgumentException(service) };
+        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", "cloudwatch" => "2010-08-01", "elasticloadbalancing" => "2015-12-01", _ => throw new ArgumentException(service) };
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", version) };
         form.AddRange(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value)));
         using var response = await _http.PostAsync("/", new FormUrlEncodedContent(form));
@@ -426,7 +444,7 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     /// <summary>Sends a query request and validates whatever comes back (success or error).</summary>
     public async Task AnyQuery(string service, string action, params (string Key, string Value)[] parameters)
     {
-        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", _ => "2010-08-01" };
+        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", "elasticloadbalancing" => "2015-12-01", _ => "2010-08-01" };
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", version) };
         form.AddRange(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value)));
         using var response = await _http.PostAsync("/", new FormUrlEncodedContent(form));

@@ -26,6 +26,7 @@ public static partial class ServiceModelValidator
         ["autoscaling"] = "autoscaling",
         ["ec2"] = "ec2",
         ["cloudwatch"] = "cloudwatch",
+        ["elasticloadbalancing"] = "elbv2",
     };
 
     /// <summary>Errors any operation of a JSON protocol service may answer (AWS's common errors).</summary>
