@@ -8,7 +8,7 @@ namespace Emulator.Client;
 
 /// <summary>What <c>client load-test</c> runs.</summary>
 public sealed record LoadTestOptions(int Services, int TasksPerService, int Instances, string InstanceType, int TaskCpu, int TaskMemory,
-    int HoldSeconds, int BaselineActivations, int TimeoutSeconds);
+    int HoldSeconds, int BaselineActivations, int TimeoutSeconds, double RequestsPerSecond = 0);
 
 /// <summary>
 /// A load test through the client's gateway: registers container instances in one call per batch, creates N services
@@ -27,9 +27,21 @@ public static class LoadTest
         var total = o.Services * o.TasksPerService;
         var clusterGrain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster));
         await control.CreateCluster(new CreateClusterRequest(cluster, [], [], ImmutableDictionary<string, string>.Empty));
+        // Behind load balancers (--rps): the container listens on 80 with a dynamic host port; one target group per service.
+        var balanced = o.RequestsPerSecond > 0;
+        ImmutableArray<PortMapping> ports = balanced ? [new PortMapping(80, 0, "tcp")] : [];
         var td = await control.RegisterTaskDefinition(new TaskDefinitionSpec("load-" + cluster,
-            [new ContainerDefinition("app", "public.ecr.aws/nginx/nginx:latest", o.TaskCpu, o.TaskMemory, null, true, [], null, 0)],
+            [new ContainerDefinition("app", "public.ecr.aws/nginx/nginx:latest", o.TaskCpu, o.TaskMemory, null, true, ports, null, 0)],
             null, null, NetworkMode.bridge, ["EC2"], [], ImmutableDictionary<string, string>.Empty));
+        var targetGroups = new string[o.Services];
+        if (balanced)
+        {
+            await Fan(o.Services, 32, async s =>
+            {
+                var name = $"{cluster}-tg-{s}";
+                targetGroups[(int)s] = (await grains.GetGrain<ITargetGroupGrain>(name).Create(TargetGroupSpec.Default(name) with { HealthyThresholdCount = 2 })).Arn;
+            });
+        }
 
         var start = await diagnostics.Read(collect: true, resetLag: true);
         console.MarkupLineInterpolated($"silo {start.SiloAddress} (pid {start.ProcessId}, {start.TimeScale}x, {start.ProcessorCount} cores): RSS {Mb(start.ResidentBytes)} before the test");
@@ -69,7 +81,12 @@ public static class LoadTest
                     while ((s = Interlocked.Increment(ref created) - 1) < o.Services)
                     {
                         await control.CreateService(new CreateServiceRequest(cluster, $"svc-{s}", td.Arn, o.TasksPerService, LaunchType.EC2, [], [], [],
-                            SchedulingStrategy.REPLICA, 100, 200, ImmutableDictionary<string, string>.Empty, null));
+                            SchedulingStrategy.REPLICA, 100, 200, ImmutableDictionary<string, string>.Empty, null,
+                            LoadBalancers: balanced ? [new ServiceLoadBalancer(targetGroups[s], "app", 80)] : []));
+                        if (balanced)
+                        {
+                            await grains.GetGrain<ITrafficGrain>(cluster).SetServiceTraffic($"svc-{s}", TrafficProfile.Constant(o.RequestsPerSecond));
+                        }
                     }
                 }));
                 while (!ct.IsCancellationRequested)
@@ -107,7 +124,7 @@ public static class LoadTest
             console.MarkupLineInterpolated($"[red]timed out after {o.TimeoutSeconds} s[/] before all {total:N0} tasks ran");
         }
 
-        // Steady state held: timer lag and idle CPU.
+        // Steady state held (with traffic flowing when --rps is given): timer lag and idle CPU.
         console.MarkupLineInterpolated($"holding the steady state {o.HoldSeconds} s to read timer lag...");
         await Task.Delay(TimeSpan.FromSeconds(o.HoldSeconds), ct);
         var held = await diagnostics.Read(collect: false, resetLag: false);

@@ -48,6 +48,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     private bool _dirty;
     private long _lastPersistTicks;
     private IGrainTimer? _timer;
+    private DateTimeOffset? _lastTickAt;
     private long _figuresPublished;
     private long _lastFiguresTicks;
 
@@ -926,6 +927,15 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     {
         var now = Now;
         var timings = _rt.Options.Timings;
+
+        // B-T-3: the tick is due every TickPeriod of emulated time; how late it came is timer lag too (this is what
+        // steady state has when no task transition is due).
+        if (_lastTickAt is { } lastTick)
+        {
+            _rt.Metrics.RecordLag(TimeSpan.FromTicks(Math.Max(0, (now - lastTick - _rt.Options.TickPeriod).Ticks)));
+        }
+
+        _lastTickAt = now;
         while (_due.TryPeek(out var id, out var due) && due <= now)
         {
             _due.Dequeue();
