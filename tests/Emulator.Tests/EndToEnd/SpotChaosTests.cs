@@ -48,8 +48,10 @@ public sealed class SpotChaosTests(EmulatorClusterFixture fixture) : IAsyncLifet
         Assert.NotEmpty(onVictim);
         Assert.All(onVictim, t =>
         {
+            // Stopped by the scheduler (not SpotInterruption), so before the host died; at 600x under a loaded machine the
+            // scheduler's last stop can land in the same emulated second as the termination.
             Assert.Equal("ServiceSchedulerInitiated", t.StopCode);
-            Assert.True(t.StoppedAt < terminatedAt);
+            Assert.True(t.StoppedAt <= terminatedAt, $"stopped at {t.StoppedAt:O}, host terminated at {terminatedAt:O}");
         });
         var running = tasks.Where(t => t.LastStatus == TaskStatus.RUNNING).ToList();
         Assert.Equal(4, running.Count);
