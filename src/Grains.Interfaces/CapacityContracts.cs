@@ -103,7 +103,14 @@ public sealed record AsgSpec(
     [property: Id(11)] string LaunchTemplateVersion,
     [property: Id(12)] ImmutableDictionary<string, string> Tags,
     [property: Id(13)] string? LaunchTemplateName,
-    [property: Id(14)] string? LaunchConfigurationName);
+    [property: Id(14)] string? LaunchConfigurationName)
+{
+    /// <summary>The tag EC2 Auto Scaling puts on every instance it launches, naming the group.</summary>
+    public const string GroupNameTag = "aws:autoscaling:groupName";
+
+    /// <summary>The tags an instance of this group carries: the group's tags plus <see cref="GroupNameTag"/>.</summary>
+    public ImmutableDictionary<string, string> InstanceTags => (Tags ?? ImmutableDictionary<string, string>.Empty).SetItem(GroupNameTag, Name);
+}
 
 [GenerateSerializer, Immutable, Alias("AsgInstance")]
 public sealed record AsgInstance(

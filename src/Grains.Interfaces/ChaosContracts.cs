@@ -44,6 +44,9 @@ public sealed record ChaosTarget(
 {
     public static ChaosTarget AllOf(string cluster) =>
         new(cluster, [], null, null, null, ImmutableDictionary<string, string>.Empty, null, null, ChaosSelection.All);
+
+    /// <summary>Auto Scaling groups by name or ARN, in any cluster.</summary>
+    public static ChaosTarget Groups(params string[] names) => AllOf("") with { Ids = [.. names] };
 }
 
 /// <summary>One injection: what was done to what, at which emulated time (the experiment report's timeline).</summary>
@@ -102,9 +105,14 @@ public interface IChaosGrain : IGrainWithIntegerKey
     [Alias("ExhaustSpotPools")]
     Task<ChaosInjection> ExhaustSpotPools(string? instanceType, string? availabilityZone, TimeSpan duration);
 
-    /// <summary>FIS asg-insufficient-instance-capacity-error: launches of the targeted groups fail with InsufficientInstanceCapacity in the zones (all when empty) for the duration.</summary>
+    /// <summary>
+    /// FIS asg-insufficient-instance-capacity-error: launches of the targeted groups fail with
+    /// InsufficientInstanceCapacity in the zones (all when empty) for the duration. The target's <see cref="ChaosTarget.Ids"/>
+    /// and <see cref="ChaosTarget.AutoScalingGroup"/> name groups (names or ARNs); otherwise every group of
+    /// <see cref="ChaosTarget.Cluster"/> (every group when empty) with the target's tags is a candidate.
+    /// </summary>
     [Alias("InsufficientInstanceCapacity")]
-    Task<ChaosInjection> InsufficientInstanceCapacity(ImmutableArray<string> autoScalingGroups, ImmutableArray<string> availabilityZones, TimeSpan duration);
+    Task<ChaosInjection> InsufficientInstanceCapacity(ChaosTarget target, ImmutableArray<string> availabilityZones, TimeSpan duration);
 
     /// <summary>Task launches of a cluster (or one service) fail with the probability for the duration (B-SV-5).</summary>
     [Alias("FailTaskLaunches")]

@@ -125,7 +125,7 @@ public static class ChaosCommands
         var zones = new Option<string[]>("--az") { Description = "Availability Zone (repeatable; all when omitted)", Arity = ArgumentArity.ZeroOrMore };
         var iceDuration = new Option<string>("--duration") { Description = "How long (emulated)", Required = true };
         var ice = new Command("insufficient-capacity", "Launches of the groups fail with InsufficientInstanceCapacity for a duration.") { groups, zones, iceDuration };
-        ice.SetAction((r, ct) => Inject(r, withConnection, ct, g => g.InsufficientInstanceCapacity([.. r.GetValue(groups)!], [.. r.GetValue(zones) ?? []], Dur(r.GetValue(iceDuration)!, "--duration"))));
+        ice.SetAction((r, ct) => Inject(r, withConnection, ct, g => g.InsufficientInstanceCapacity(ChaosTarget.Groups(r.GetValue(groups)!), [.. r.GetValue(zones) ?? []], Dur(r.GetValue(iceDuration)!, "--duration"))));
         chaos.Subcommands.Add(ice);
 
         var cluster = new Option<string>("--cluster") { Description = "Cluster", Required = true };

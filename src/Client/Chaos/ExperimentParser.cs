@@ -212,9 +212,9 @@ public static class ExperimentParser
             var selection = Selection(Scalar(t, "selectionMode") ?? throw new ExperimentException($"{where}: 'selectionMode' is required (ALL, COUNT(n), PERCENT(p))."), where);
             var arns = Strings(t, "resourceArns", where);
             var tags = StringMap(t, "resourceTags", where);
-            if (suffix is not null && tags.TryGetValue("aws:autoscaling:groupName", out var group))
+            if (suffix is not null && tags.TryGetValue(AsgSpec.GroupNameTag, out var group))
             {
-                tags = tags.SetItem("aws:autoscaling:groupName", group + suffix);
+                tags = tags.SetItem(AsgSpec.GroupNameTag, group + suffix);
             }
 
             var parameters = StringMap(t, "parameters", where);

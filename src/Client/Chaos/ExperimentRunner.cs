@@ -4,7 +4,6 @@ using System.Globalization;
 using Emulator.Client.Scenarios;
 using Emulator.Contracts;
 using Spectre.Console;
-using SelectionMode = Emulator.Contracts.SelectionMode;
 using TaskStatus = Emulator.Contracts.TaskStatus;
 
 namespace Emulator.Client.Chaos;
@@ -20,6 +19,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
+    private readonly ScenarioRunner _scenario = new(grains, console);
     private readonly Dictionary<string, long> _eventCursor = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _stoppedByCode = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _offDesiredSince = new(StringComparer.Ordinal);
@@ -41,16 +41,15 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
     {
         var wall = Stopwatch.StartNew();
         console.MarkupLineInterpolated($"[bold]experiment:[/] {x.Name}");
-        var scenario = new ScenarioRunner(grains, console);
         var clusters = Clusters(x);
         foreach (var c in clusters)
         {
-            scenario.Follow(c);
+            _scenario.Follow(c);
         }
 
         if (x.Setup.Count > 0)
         {
-            var failures = await scenario.RunStepsAsync(x.Setup, ct);
+            var (failures, _) = await _scenario.RunStepsAsync(x.Setup, ct);
             if (failures.Count > 0)
             {
                 return await Finish(x, "aborted", "setup failed: " + string.Join("; ", failures), 2, wall, null, null);
@@ -95,7 +94,17 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
             foreach (var a in x.Actions.Where(a => !started.ContainsKey(a.Name) && a.StartAfter.All(s => ends.TryGetValue(s, out var end) && end <= now)))
             {
                 started[a.Name] = now;
-                ends[a.Name] = now + await Inject(x, a, now);
+                try
+                {
+                    ends[a.Name] = now + await Inject(x, a, now);
+                }
+                catch (EcsException e)
+                {
+                    // The silo refused the action (e.g. its target matches nothing): no further action starts.
+                    ends[a.Name] = now;
+                    stoppedBy = $"action '{a.Name}' ({a.ActionId}) was rejected: {e.Code}: {e.Message}";
+                    break;
+                }
             }
 
             if (ends.Count == x.Actions.Count && ends.Values.Max() <= now)
@@ -109,7 +118,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
             {
                 nextSample = now + x.SampleEvery;
                 await Sample(clusters, x);
-                stoppedBy = await During(x, now);
+                stoppedBy ??= await During(x, now);
             }
 
             await Task.Delay(PollInterval, ct);
@@ -193,11 +202,6 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
             {
                 return $"target '{t.Name}': Auto Scaling group '{asg}' does not exist.";
             }
-
-            if (t.ResourceType == "aws:ec2:autoscaling-group" && (await AutoScalingGroups(t)).Length == 0)
-            {
-                return $"target '{t.Name}': no Auto Scaling group matches.";
-            }
         }
 
         return null;
@@ -239,8 +243,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
                 break;
             case "aws:ec2:asg-insufficient-instance-capacity-error":
                 lasts = D("duration");
-                var groups = await AutoScalingGroups(x.Targets[a.Targets.Values.Single()]);
-                injection = await Chaos.InsufficientInstanceCapacity(groups, ExperimentParser.Zones(p["availabilityZoneIdentifiers"]), lasts);
+                injection = await Chaos.InsufficientInstanceCapacity(T(), ExperimentParser.Zones(p["availabilityZoneIdentifiers"]), lasts);
                 break;
             case "aws:fis:wait":
                 lasts = D("duration");
@@ -276,37 +279,6 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
     private static ChaosTarget ToChaos(ExperimentTarget t) =>
         new(t.Cluster!, t.Ids, t.CapacityProvider, t.AutoScalingGroup, t.Service, t.Tags, t.AvailabilityZone, t.InstanceType, t.Selection);
 
-    /// <summary>aws:ec2:autoscaling-group targets: by name/ARN, by group name, or by tags; selected in name order.</summary>
-    private async Task<ImmutableArray<string>> AutoScalingGroups(ExperimentTarget t)
-    {
-        var names = await grains.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.AutoScalingGroup);
-        var matching = new List<string>();
-        foreach (var name in names.Order(StringComparer.Ordinal))
-        {
-            if ((t.Ids.Length > 0 && !t.Ids.Contains(name)) || (t.AutoScalingGroup is { } g && g != name))
-            {
-                continue;
-            }
-
-            var info = await grains.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(name)).Describe();
-            if (info is null || t.Tags.Any(tag => info.Spec.Tags.GetValueOrDefault(tag.Key) != tag.Value)
-                || (t.Cluster is { } c && info.Spec.ClusterName != c && t.Ids.Length == 0 && t.AutoScalingGroup is null))
-            {
-                continue;
-            }
-
-            matching.Add(name);
-        }
-
-        var take = t.Selection.Mode switch
-        {
-            SelectionMode.COUNT => (int)t.Selection.Value,
-            SelectionMode.PERCENT => (int)Math.Ceiling(matching.Count * t.Selection.Value / 100),
-            _ => matching.Count,
-        };
-        return [.. matching.Take(take)];
-    }
-
     private async Task<long> PrintInjections(long cursor)
     {
         foreach (var i in await Chaos.GetInjections(cursor))
@@ -321,47 +293,32 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
         return cursor;
     }
 
-    /// <summary>Counts stopped tasks by stop code and service tasks that started, and prints the EC2 story.</summary>
+    /// <summary>
+    /// Counts stopped tasks by stop code and service tasks that started; the timeline (EC2, Spot warnings, CAS, tasks,
+    /// service events) is the scenario runner's observer.
+    /// </summary>
     private async Task ReadEvents(List<string> clusters)
     {
         foreach (var c in clusters)
         {
             var page = await grains.GetGrain<IClusterGrain>(c).ReadEvents(_eventCursor.GetValueOrDefault(c), null, 10_000);
             _eventCursor[c] = page.LastSequence;
-            var stoppedNow = 0;
-            foreach (var e in page.Events)
+            foreach (var t in page.Events.Where(e => e.DetailType == EventTypes.TaskStateChange).Select(e => e.Task).OfType<TaskRecord>())
             {
-                switch (e.DetailType)
+                if (t.LastStatus == TaskStatus.STOPPED)
                 {
-                    case EventTypes.TaskStateChange when e.Task is { LastStatus: TaskStatus.STOPPED } t:
-                        _stopped++;
-                        stoppedNow++;
-                        var code = t.StopCode ?? "unknown";
-                        _stoppedByCode[code] = _stoppedByCode.GetValueOrDefault(code) + 1;
-                        break;
-                    case EventTypes.TaskStateChange when e.Task is { LastStatus: TaskStatus.RUNNING, ServiceName: not null } t && t.CreatedAt >= _t0:
-                        _replacements++;
-                        break;
-                    case EventTypes.SpotInterruptionWarning or EventTypes.RebalanceRecommendation:
-                        await Line("ec2", $"{e.DetailType}: {string.Join(", ", e.Detail.Select(kv => $"{kv.Key}={kv.Value}"))}", e.Time);
-                        break;
-                    case EventTypes.InstanceLaunchSuccessful:
-                        await Line("ec2", $"{e.Detail.GetValueOrDefault("EC2InstanceId")} in service in {e.Detail.GetValueOrDefault("AutoScalingGroupName")}", e.Time);
-                        break;
-                    case EventTypes.InstanceTerminateSuccessful:
-                        await Line("ec2", $"{e.Detail.GetValueOrDefault("EC2InstanceId")} terminated from {e.Detail.GetValueOrDefault("AutoScalingGroupName")}", e.Time);
-                        break;
-                    case EventTypes.InstanceLaunchUnsuccessful:
-                        await Line("ec2", $"launch failed in {e.Detail.GetValueOrDefault("AutoScalingGroupName")}: {e.Detail.GetValueOrDefault("StatusMessage")}", e.Time);
-                        break;
+                    _stopped++;
+                    var code = t.StopCode ?? "unknown";
+                    _stoppedByCode[code] = _stoppedByCode.GetValueOrDefault(code) + 1;
+                }
+                else if (t.LastStatus == TaskStatus.RUNNING && t.ServiceName is not null && t.CreatedAt >= _t0)
+                {
+                    _replacements++;
                 }
             }
-
-            if (stoppedNow > 0)
-            {
-                await Line("tasks", $"{c}: {stoppedNow} task(s) stopped ({string.Join(", ", _stoppedByCode.Select(kv => $"{kv.Key} {kv.Value}"))} so far)");
-            }
         }
+
+        await _scenario.ObserveAsync();
     }
 
     private async Task Sample(List<string> clusters, ExperimentFile x)
@@ -436,7 +393,6 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
     {
         var now = await Control.Now();
         var results = new List<ProbeResult>();
-        var scenario = new ScenarioRunner(grains, console);
         foreach (var p in x.SteadyState)
         {
             bool holds;
@@ -450,7 +406,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
                     var limit = p.Condition.Double(p.Kind);
                     var clusters = p.Condition.Opt("cluster") is { } c ? [c] : Clusters(x);
                     var figures = await Requests(clusters, p.Condition.Opt("service"));
-                    holds = Compare(figures.FailedPercent, op, limit);
+                    holds = ScenarioRunner.Compare(figures.FailedPercent, op, limit, 0);
                     actual = $"{figures.FailedPercent:0.###} % ({figures.Failed:0} of {figures.Total:0})";
                     name = $"failedRequestsPercent {op} {limit.ToString(CultureInfo.InvariantCulture)}" + (p.Condition.Opt("service") is { } s ? $" (service {s})" : "");
                     break;
@@ -482,7 +438,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
                 }
 
                 default:
-                    (holds, actual) = await scenario.EvaluateAsync(p.Condition);
+                    (holds, actual) = await _scenario.EvaluateAsync(p.Condition);
                     name = ScenarioRunner.DescribeCondition(p.Condition);
                     break;
             }
@@ -517,13 +473,13 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
         return true;
     }
 
-    /// <summary>Request figures since the experiment started (or in total, before it), by service.</summary>
-    private async Task<RequestFigures> Requests(IEnumerable<string> clusters, string? service = null, bool total = false)
+    /// <summary>Request figures since the window started (<see cref="Baseline"/>), by service.</summary>
+    private async Task<RequestFigures> Requests(IEnumerable<string> clusters, string? service = null)
     {
         var by = new List<ServiceRequests>();
         foreach (var c in clusters)
         {
-            var baseline = total ? [] : _trafficBaseline.GetValueOrDefault(c, []);
+            var baseline = _trafficBaseline.GetValueOrDefault(c, []);
             foreach (var f in await grains.GetGrain<ITrafficGrain>(c).GetFigures())
             {
                 if (service is not null && f.Service != service)
@@ -666,23 +622,10 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static bool Compare(double actual, string op, double expected) => op switch
-    {
-        "==" => Math.Abs(actual - expected) < 1e-9,
-        "!=" => Math.Abs(actual - expected) >= 1e-9,
-        ">=" => actual >= expected,
-        "<=" => actual <= expected,
-        ">" => actual > expected,
-        _ => actual < expected,
-    };
-
     private static string Join(IEnumerable<string> parts) => string.Join(", ", parts) is { Length: > 0 } s ? s : "-";
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + " s";
 
-    private async Task Line(string what, string text, DateTimeOffset? at = null)
-    {
-        var t = at ?? await Control.Now();
-        console.MarkupLineInterpolated($"[grey]{t:HH:mm:ss}[/] [blue]{what,-7}[/] {text}");
-    }
+    private async Task Line(string what, string text, DateTimeOffset? at = null) =>
+        ScenarioRunner.WriteLine(console, at ?? await Control.Now(), what, text);
 }

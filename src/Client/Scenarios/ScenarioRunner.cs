@@ -28,35 +28,7 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
     public async Task<int> RunAsync(ScenarioFile scenario, CancellationToken ct)
     {
         console.MarkupLineInterpolated($"[bold]scenario:[/] {scenario.Name}");
-        var failures = new List<string>();
-        var passed = 0;
-        foreach (var step in scenario.Steps)
-        {
-            await Line("step", $"{step.Kind} (line {step.Line})");
-            string? failure;
-            try
-            {
-                failure = await Execute(step, ct);
-            }
-            catch (EcsException e)
-            {
-                failure = $"{step.Where}: {e.Code}: {e.Message}";
-            }
-
-            if (failure is null)
-            {
-                passed++;
-                continue;
-            }
-
-            failures.Add(failure);
-            console.MarkupLineInterpolated($"[red]FAILED[/] {failure}");
-            if (step.Kind is not "assert")
-            {
-                break; // a failed action or wait leaves nothing sensible to continue with
-            }
-        }
-
+        var (failures, passed) = await RunStepsAsync(scenario.Steps, ct);
         await Observe();
         console.WriteLine();
         if (failures.Count == 0)
@@ -226,11 +198,13 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
     internal void Follow(string cluster) => _clusters.Add(cluster);
 
     /// <summary>
-    /// Runs steps in order (an experiment's setup); returns the failures. A failed action or wait ends the run.
+    /// Runs steps in order (a scenario's, an experiment's setup); returns the failures and how many steps passed. A
+    /// failed action or wait ends the run; a failed assertion does not.
     /// </summary>
-    internal async Task<List<string>> RunStepsAsync(IReadOnlyList<ScenarioStep> steps, CancellationToken ct)
+    internal async Task<(List<string> Failures, int Passed)> RunStepsAsync(IReadOnlyList<ScenarioStep> steps, CancellationToken ct)
     {
         var failures = new List<string>();
+        var passed = 0;
         foreach (var step in steps)
         {
             await Line("step", $"{step.Kind} (line {step.Line})");
@@ -244,18 +218,21 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                 failure = $"{step.Where}: {e.Code}: {e.Message}";
             }
 
-            if (failure is not null)
+            if (failure is null)
             {
-                failures.Add(failure);
-                console.MarkupLineInterpolated($"[red]FAILED[/] {failure}");
-                if (step.Kind is not "assert")
-                {
-                    break;
-                }
+                passed++;
+                continue;
+            }
+
+            failures.Add(failure);
+            console.MarkupLineInterpolated($"[red]FAILED[/] {failure}");
+            if (step.Kind is not "assert")
+            {
+                break; // a failed action or wait leaves nothing sensible to continue with
             }
         }
 
-        return failures;
+        return (failures, passed);
     }
 
     private async Task<(bool Holds, string Actual)> Evaluate(ScenarioStep s)
@@ -361,6 +338,9 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                     case EventTypes.InstanceTerminateSuccessful:
                         await Line("ec2", $"{e.Detail.GetValueOrDefault("EC2InstanceId")} terminated from {e.Detail.GetValueOrDefault("AutoScalingGroupName")}", e.Time);
                         break;
+                    case EventTypes.SpotInterruptionWarning or EventTypes.RebalanceRecommendation:
+                        await Line("ec2", $"{e.DetailType}: {string.Join(", ", e.Detail.Select(kv => $"{kv.Key}={kv.Value}"))}", e.Time);
+                        break;
                     case EventTypes.InstanceLaunchUnsuccessful:
                         await Line("ec2", $"launch failed in {e.Detail.GetValueOrDefault("AutoScalingGroupName")}", e.Time);
                         break;
@@ -415,13 +395,14 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
         }
     }
 
-    private async Task Line(string what, string text, DateTimeOffset? at = null)
-    {
-        var t = at ?? await Control.Now();
-        console.MarkupLineInterpolated($"[grey]{t:HH:mm:ss}[/] [blue]{what,-7}[/] {text}");
-    }
+    private async Task Line(string what, string text, DateTimeOffset? at = null) =>
+        WriteLine(console, at ?? await Control.Now(), what, text);
 
-    private static bool Compare(double actual, string op, double expected, double tolerance) => op switch
+    /// <summary>One timeline line: emulated time, what, text (scenarios and experiments print the same way).</summary>
+    internal static void WriteLine(IAnsiConsole console, DateTimeOffset at, string what, string text) =>
+        console.MarkupLineInterpolated($"[grey]{at:HH:mm:ss}[/] [blue]{what,-7}[/] {text}");
+
+    internal static bool Compare(double actual, string op, double expected, double tolerance) => op switch
     {
         "==" => Math.Abs(actual - expected) <= tolerance,
         "!=" => Math.Abs(actual - expected) > tolerance,

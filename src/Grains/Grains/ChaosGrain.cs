@@ -186,15 +186,11 @@ public sealed class ChaosGrain(
             $"Spot pools of {pool} exhausted until {Iso(until)}", until);
     }
 
-    public async Task<ChaosInjection> InsufficientInstanceCapacity(ImmutableArray<string> autoScalingGroups, ImmutableArray<string> availabilityZones, TimeSpan duration)
+    public async Task<ChaosInjection> InsufficientInstanceCapacity(ChaosTarget target, ImmutableArray<string> availabilityZones, TimeSpan duration)
     {
         const string action = "aws:ec2:asg-insufficient-instance-capacity-error";
         _at = Now;
-        if (autoScalingGroups.IsDefaultOrEmpty)
-        {
-            throw ErrorCodes.Invalid("At least one Auto Scaling group is required.");
-        }
-
+        Check(ChaosSelections.Validate(target.Selection));
         Check(ChaosSelections.ValidateDuration(duration));
         var zones = availabilityZones.IsDefault ? [] : availabilityZones;
         foreach (var z in zones)
@@ -202,8 +198,12 @@ public sealed class ChaosGrain(
             ValidateZone(z);
         }
 
-        var names = autoScalingGroups.Select(Arns.AutoScalingGroupName).Distinct(StringComparer.Ordinal).ToList();
-        foreach (var name in names)
+        // Groups named by id/ARN or by name must exist; otherwise every group of the cluster (any cluster when the
+        // target names none) whose tags match is a candidate. The seeded selection then picks among them.
+        var named = (target.Ids.IsDefault ? [] : target.Ids).Select(Arns.AutoScalingGroupName)
+            .Concat(target.AutoScalingGroup is { } g ? [Arns.AutoScalingGroupName(g)] : [])
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var name in named)
         {
             if (await Asg(name).Describe() is null)
             {
@@ -211,6 +211,29 @@ public sealed class ChaosGrain(
             }
         }
 
+        var cluster = string.IsNullOrEmpty(target.Cluster) ? null : Arns.ClusterName(target.Cluster);
+        var candidates = new List<string>();
+        foreach (var name in await GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.AutoScalingGroup))
+        {
+            if (named.Count > 0 && !named.Contains(name))
+            {
+                continue;
+            }
+
+            if (await Asg(name).Describe() is { } info
+                && (named.Count > 0 || cluster is null || info.Spec.ClusterName == cluster)
+                && (target.Tags ?? ImmutableDictionary<string, string>.Empty).All(t => info.Spec.Tags.TryGetValue(t.Key, out var v) && v == t.Value))
+            {
+                candidates.Add(name);
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            throw ErrorCodes.Invalid("No Auto Scaling group matches the target.");
+        }
+
+        var names = Pick(candidates, target.Selection, action);
         var until = _at + duration;
         foreach (var name in names)
         {
@@ -461,9 +484,8 @@ public sealed class ChaosGrain(
                 foreach (var i in asg.Instances.Where(i => i.State != LifecycleState.Terminated))
                 {
                     var ci = byEc2.GetValueOrDefault(i.InstanceId);
-                    // EC2 tags every instance of a group with aws:autoscaling:groupName (FIS templates target groups that way).
-                    var c = new InstanceCandidate(i.InstanceId, asg.Spec.Name, asg.CapacityProvider ?? ci?.CapacityProvider,
-                        asg.Spec.Tags.SetItem("aws:autoscaling:groupName", asg.Spec.Name),
+                    // An instance carries its group's tags and aws:autoscaling:groupName (FIS templates target groups that way).
+                    var c = new InstanceCandidate(i.InstanceId, asg.Spec.Name, asg.CapacityProvider ?? ci?.CapacityProvider, asg.Spec.InstanceTags,
                         i.AvailabilityZone, i.InstanceType, i.IsSpot, i.State, ci);
                     if ((ids is null || ids.Contains(c.Ec2InstanceId) || (ci is not null && ids.Contains(ci.ContainerInstanceId)))
                         && (target.CapacityProvider is null || c.CapacityProvider == Arns.ShortName(target.CapacityProvider))

@@ -932,7 +932,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         // steady state has when no task transition is due).
         if (_lastTickAt is { } lastTick)
         {
-            _rt.Metrics.RecordLag(TimeSpan.FromTicks(Math.Max(0, (now - lastTick - _rt.Options.TickPeriod).Ticks)));
+            _rt.Metrics.RecordLag(TimerLag.OfTick(lastTick, now, _rt.Options.TickPeriod));
         }
 
         _lastTickAt = now;

@@ -164,7 +164,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
     }
 
     [Fact]
-    public async Task AZ_outage_experiment_brings_the_service_back_in_the_other_zones()
+    public async Task B_SP_5_AZ_outage_experiment_brings_the_service_back_in_the_other_zones()
     {
         var (r, output) = await Run(Shipped("az-outage.yaml"));
         Assert.True(r.ExitCode == 0, Describe(r, output));

@@ -280,6 +280,12 @@ public sealed class EngineBehaviourTests(EmulatorClusterFixture fixture) : IAsyn
         Assert.All(after, e => Assert.True(e.Sequence > mid.Sequence));
         var since = (await _ecs.Cluster(cluster).ReadEvents(0, taskEvents[^1].Time, 10_000)).Events;
         Assert.All(since, e => Assert.True(e.Time >= taskEvents[^1].Time));
+
+        // Reading from past the end answers no events and the latest sequence, so a follower can start "from now".
+        var fromNow = await _ecs.Cluster(cluster).ReadEvents(long.MaxValue - 1, null, 10);
+        Assert.Empty(fromNow.Events);
+        var latest = (await _ecs.Cluster(cluster).ReadEvents(0, null, 10_000)).LastSequence;
+        Assert.InRange(fromNow.LastSequence, all[^1].Sequence, latest);
     }
 
     [Fact]

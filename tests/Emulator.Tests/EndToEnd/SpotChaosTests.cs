@@ -289,7 +289,7 @@ public sealed class SpotChaosTests(EmulatorClusterFixture fixture) : IAsyncLifet
         var asg = EmulatorClusterFixture.Unique("asg");
         await _ecs.Control.CreateAutoScalingGroup(new AsgSpec(asg, 0, 4, 0, [], ["m5.large"], null, cluster, false, false, false, "1",
             ImmutableDictionary<string, string>.Empty, null, null));
-        var injection = await Chaos.InsufficientInstanceCapacity([asg], [], TimeSpan.FromMinutes(2));
+        var injection = await Chaos.InsufficientInstanceCapacity(ChaosTarget.Groups(asg), [], TimeSpan.FromMinutes(2));
         Assert.Equal("aws:ec2:asg-insufficient-instance-capacity-error", injection.Action);
         await Asg(asg).SetDesiredCapacity(1, null);
         var failed = (await Asg(asg).GetActivities(10)).First();
@@ -443,10 +443,10 @@ public sealed class SpotChaosTests(EmulatorClusterFixture fixture) : IAsyncLifet
         await Expect(ErrorCodes.InvalidParameter, () => Chaos.ExhaustSpotPools("x9.huge", null, TimeSpan.FromMinutes(1)));
         await Expect(ErrorCodes.InvalidParameter, () => Chaos.ExhaustSpotPools(null, "mars-1a", TimeSpan.FromMinutes(1)));
         await Expect(ErrorCodes.InvalidParameter, () => Chaos.ExhaustSpotPools(null, null, TimeSpan.Zero));
-        await Expect(ErrorCodes.InvalidParameter, () => Chaos.InsufficientInstanceCapacity([], [], TimeSpan.FromMinutes(1)));
-        await Expect(ErrorCodes.InvalidParameter, () => Chaos.InsufficientInstanceCapacity(["no-such-asg"], [], TimeSpan.FromMinutes(1)));
-        await Expect(ErrorCodes.InvalidParameter, () => Chaos.InsufficientInstanceCapacity([asg], ["mars-1a"], TimeSpan.FromMinutes(1)));
-        await Expect(ErrorCodes.InvalidParameter, () => Chaos.InsufficientInstanceCapacity([asg], [], TimeSpan.FromHours(13)));
+        await Expect(ErrorCodes.InvalidParameter, () => Chaos.InsufficientInstanceCapacity(ChaosTarget.Groups("no-such-asg") with { Ids = [], Tags = ImmutableDictionary<string, string>.Empty.Add("no", "match") }, [], TimeSpan.FromMinutes(1)));
+        await Expect(ErrorCodes.InvalidParameter, () => Chaos.InsufficientInstanceCapacity(ChaosTarget.Groups("no-such-asg"), [], TimeSpan.FromMinutes(1)));
+        await Expect(ErrorCodes.InvalidParameter, () => Chaos.InsufficientInstanceCapacity(ChaosTarget.Groups(asg), ["mars-1a"], TimeSpan.FromMinutes(1)));
+        await Expect(ErrorCodes.InvalidParameter, () => Chaos.InsufficientInstanceCapacity(ChaosTarget.Groups(asg), [], TimeSpan.FromHours(13)));
         await Expect(ErrorCodes.InvalidParameter, () => Chaos.FailTaskLaunches(cluster, null, 0, TimeSpan.FromMinutes(1)));
         await Expect(ErrorCodes.InvalidParameter, () => Chaos.FailTaskLaunches(cluster, null, 1.5, TimeSpan.FromMinutes(1)));
         await Expect(ErrorCodes.InvalidParameter, () => Chaos.FailTaskLaunches(cluster, null, 0.5, TimeSpan.Zero));

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Emulator.Tests.Client;
 
 namespace Emulator.Tests.Wire;
 
@@ -19,18 +16,12 @@ public sealed class SiloProcessFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-#if DEBUG
-        const string configuration = "Debug";
-#else
-        const string configuration = "Release";
-#endif
-        var dll = Path.Combine(ScenarioParserTests.RepoRoot(), "src", "Silo", "bin", configuration, "net10.0", "Emulator.Silo.dll");
-        Assert.True(File.Exists(dll), $"build the silo first: {dll} is missing");
-        Port = FreePort();
+        var dll = MultiSilo.SiloProcesses.SiloDll();
+        Port = MultiSilo.SiloProcesses.FreePort();
         var info = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { dll, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--time-scale", "600", "--metrics-export-seconds", "0" },
+            ArgumentList = { dll, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silo-port", MultiSilo.SiloProcesses.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--gateway-port", MultiSilo.SiloProcesses.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--time-scale", "600", "--metrics-export-seconds", "0" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -73,13 +64,6 @@ public sealed class SiloProcessFixture : IAsyncLifetime
 
         _process?.Dispose();
         return Task.CompletedTask;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -176,9 +176,8 @@ public static class Ec2Operations
             V("rootDeviceName", "/dev/xvda"),
             i.IsSpot ? V("instanceLifecycle", "spot") : null,
             V("hypervisor", "xen"),
-            Items("tagSet", group.Spec.Tags.OrderBy(t => t.Key, StringComparer.Ordinal)
-                .Select(t => E("item", V("key", t.Key), V("value", t.Value)))
-                .Append(E("item", V("key", "aws:autoscaling:groupName"), V("value", group.Spec.Name)))));
+            Items("tagSet", group.Spec.InstanceTags.OrderBy(t => t.Key, StringComparer.Ordinal)
+                .Select(t => E("item", V("key", t.Key), V("value", t.Value)))));
 
     private static XElement State(string name, LifecycleState s)
     {
@@ -199,8 +198,7 @@ public static class Ec2Operations
         "availability-zone" => f.Values.Contains(i.AvailabilityZone),
         "instance-state-name" => f.Values.Contains(((string?)State("x", i.State).Element("name")) ?? ""),
         "instance-lifecycle" => f.Values.Contains(i.IsSpot ? "spot" : "on-demand"),
-        "tag:aws:autoscaling:groupName" => f.Values.Contains(g.Spec.Name),
-        _ when f.Name.StartsWith("tag:", StringComparison.Ordinal) => g.Spec.Tags.TryGetValue(f.Name[4..], out var v) && f.Values.Contains(v),
+        _ when f.Name.StartsWith("tag:", StringComparison.Ordinal) => g.Spec.InstanceTags.TryGetValue(f.Name[4..], out var v) && f.Values.Contains(v),
         _ => throw new EcsException("InvalidParameterValue", $"The filter '{f.Name}' is invalid"),
     };
 

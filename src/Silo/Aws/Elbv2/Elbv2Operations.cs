@@ -41,21 +41,14 @@ public static class Elbv2Operations
             }
         }
 
-        var defaults = TargetGroupSpec.Default(name);
-        var spec = defaults with
+        var spec = WithHealthCheck(TargetGroupSpec.Default(name) with
         {
             Port = port ?? 1,
             Protocol = protocol ?? "HTTP",
             TargetType = targetType,
             VpcId = input.String("VpcId"),
-            HealthCheckProtocol = input.String("HealthCheckProtocol") ?? protocol ?? "HTTP",
-            HealthCheckPath = input.String("HealthCheckPath") ?? defaults.HealthCheckPath,
-            HealthCheckIntervalSeconds = input.Int("HealthCheckIntervalSeconds") ?? defaults.HealthCheckIntervalSeconds,
-            HealthCheckTimeoutSeconds = input.Int("HealthCheckTimeoutSeconds") ?? defaults.HealthCheckTimeoutSeconds,
-            HealthyThresholdCount = input.Int("HealthyThresholdCount") ?? defaults.HealthyThresholdCount,
-            UnhealthyThresholdCount = input.Int("UnhealthyThresholdCount") ?? defaults.UnhealthyThresholdCount,
-            Matcher = input.String("Matcher.HttpCode") ?? defaults.Matcher,
-        };
+            HealthCheckProtocol = protocol ?? "HTTP",
+        }, input);
         var info = await Group(context, name).Create(spec);
         return E("CreateTargetGroupResult", Members("TargetGroups", [Elbv2Shapes.TargetGroup(info)]));
     }
@@ -100,22 +93,23 @@ public static class Elbv2Operations
         return E("DescribeTargetGroupsResult", Members("TargetGroups", page.Select(Elbv2Shapes.TargetGroup)), V("NextMarker", next));
     }
 
+    /// <summary>The health check members CreateTargetGroup and ModifyTargetGroup share; omitted ones keep <paramref name="s"/>'s values.</summary>
+    private static TargetGroupSpec WithHealthCheck(TargetGroupSpec s, QueryInput input) => s with
+    {
+        HealthCheckProtocol = input.String("HealthCheckProtocol") ?? s.HealthCheckProtocol,
+        HealthCheckPath = input.String("HealthCheckPath") ?? s.HealthCheckPath,
+        HealthCheckIntervalSeconds = input.Int("HealthCheckIntervalSeconds") ?? s.HealthCheckIntervalSeconds,
+        HealthCheckTimeoutSeconds = input.Int("HealthCheckTimeoutSeconds") ?? s.HealthCheckTimeoutSeconds,
+        HealthyThresholdCount = input.Int("HealthyThresholdCount") ?? s.HealthyThresholdCount,
+        UnhealthyThresholdCount = input.Int("UnhealthyThresholdCount") ?? s.UnhealthyThresholdCount,
+        Matcher = input.String("Matcher.HttpCode") ?? s.Matcher,
+    };
+
     [AwsOperation(AwsServices.Elbv2, "ModifyTargetGroup")]
     public static async Task<XElement> ModifyTargetGroup(QueryInput input, AwsContext context)
     {
         var (grain, info) = await Existing(context, input.RequiredString("TargetGroupArn"));
-        var s = info.Spec;
-        var spec = s with
-        {
-            HealthCheckProtocol = input.String("HealthCheckProtocol") ?? s.HealthCheckProtocol,
-            HealthCheckPath = input.String("HealthCheckPath") ?? s.HealthCheckPath,
-            HealthCheckIntervalSeconds = input.Int("HealthCheckIntervalSeconds") ?? s.HealthCheckIntervalSeconds,
-            HealthCheckTimeoutSeconds = input.Int("HealthCheckTimeoutSeconds") ?? s.HealthCheckTimeoutSeconds,
-            HealthyThresholdCount = input.Int("HealthyThresholdCount") ?? s.HealthyThresholdCount,
-            UnhealthyThresholdCount = input.Int("UnhealthyThresholdCount") ?? s.UnhealthyThresholdCount,
-            Matcher = input.String("Matcher.HttpCode") ?? s.Matcher,
-        };
-        var updated = await grain.Modify(spec);
+        var updated = await grain.Modify(WithHealthCheck(info.Spec, input));
         return E("ModifyTargetGroupResult", Members("TargetGroups", [Elbv2Shapes.TargetGroup(updated)]));
     }
 
