@@ -50,11 +50,13 @@ public sealed class DescribeTasksShapeTests(EmulatorClusterFixture fixture) : IA
         var arns = run["tasks"]!.AsArray().Select(t => (string)t!["taskArn"]!).ToList();
         var request = new JsonObject { ["cluster"] = cluster, ["tasks"] = new JsonArray([.. arns.Select(a => (JsonNode)a)]) };
 
-        // Compare two answers once the tasks are RUNNING: before that, emulated time (600x) moves them between the
-        // two calls (attachment PRECREATED -> ATTACHED) and the answers rightly differ.
+        // Compare two answers once the tasks are RUNNING and HEALTHY: before that, emulated time (600x) moves them
+        // between the two calls (attachment PRECREATED -> ATTACHED, healthStatus UNKNOWN -> HEALTHY) and the answers
+        // rightly differ.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         JsonNode first;
-        while ((first = await Ecs("DescribeTasks", (JsonObject)request.DeepClone()))["tasks"]!.AsArray().Any(t => (string)t!["lastStatus"]! != "RUNNING"))
+        while ((first = await Ecs("DescribeTasks", (JsonObject)request.DeepClone()))["tasks"]!.AsArray()
+               .Any(t => (string)t!["lastStatus"]! != "RUNNING" || (string)t["healthStatus"]! != "HEALTHY"))
         {
             Assert.True(DateTime.UtcNow < deadline, "tasks never reached RUNNING: " + first.ToJsonString());
             await Task.Delay(50);

@@ -140,7 +140,7 @@ public static class EcsTaskOperations
         System.Runtime.CompilerServices.ConditionalWeakTable<TaskRecord, CachedTaskShape>> Shapes = new();
 
     private static bool Healthy(TaskRecord t, AwsContext context) =>
-        t.LastStatus == TaskStatus.RUNNING && t.StartedAt is { } started && started + context.Runtime.Options.Timings.HealthGracePeriod <= context.Now;
+        Emulator.Model.Lifecycle.TaskLifecycle.IsHealthy(t, context.Runtime.Options.Timings, context.Now);
 
     /// <summary>The Task shape of the service model, from a task record and its task definition.</summary>
     public static async Task<JsonObject> Shape(TaskRecord t, AwsContext context)
