@@ -151,11 +151,22 @@ public static class LoadTest
         Row("CPU holding steady state", $"{100 * (held.CpuSeconds - atSteady.CpuSeconds) / o.HoldSeconds:0}% of one core");
         Row("timer lag, scale-up to all RUNNING (emulated s)", $"p50 {atSteady.LagP50:0.###}, p99 {atSteady.LagP99:0.###}, max {atSteady.LagMax:0.###} over {atSteady.LagCount:N0} due transitions at {atSteady.TimeScale}x");
         Row("timer lag, steady state held (emulated s)", $"p99 {held.LagP99:0.###} over {held.LagCount:N0} due timers");
+        foreach (var source in held.LagBySource)
+        {
+            Row($"  of which {source.Source}", $"p50 {source.P50:0.###}, p99 {source.P99:0.###}, max {source.Max:0.###} over {source.Count:N0}");
+        }
+
+        // The profile behind the lag: a timer waits while its grain is busy.
+        foreach (var turn in held.Turns.Take(6))
+        {
+            Row($"  {turn.Grain} grain busy in {turn.Method}", $"{100 * turn.TotalMilliseconds / 1000 / o.HoldSeconds:0.0}% of the hold, {turn.Count:N0} turns, max {turn.MaxMilliseconds:0.0} ms");
+        }
+
         Row("raw Orleans activations per second", $"{rawPerSecond:N0} (same silo, same run, from this client)");
         Row("placement rate / raw activation rate", $"{placedPerSecond / rawPerSecond:0.00} (goal >= 0.40)");
         console.Write(table);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"tasks\":{total},\"instances\":{o.Instances},\"placedPerSecond\":{placedPerSecond:0},\"placeSeconds\":{placeSeconds:0.00},\"runningSeconds\":{runningSeconds:0.00},\"rssBytes\":{atSteady.ResidentBytes},\"rssPerTaskBytes\":{(atSteady.ResidentBytes - afterInstances.ResidentBytes) / Math.Max(1, total)},\"lagP99\":{atSteady.LagP99:0.###},\"timeScale\":{held.TimeScale},\"rawActivationsPerSecond\":{rawPerSecond:0},\"ratio\":{placedPerSecond / rawPerSecond:0.00},\"timedOut\":{(timedOut ? "true" : "false")}}}"));
+            $"{{\"tasks\":{total},\"instances\":{o.Instances},\"placedPerSecond\":{placedPerSecond:0},\"placeSeconds\":{placeSeconds:0.00},\"runningSeconds\":{runningSeconds:0.00},\"rssBytes\":{atSteady.ResidentBytes},\"rssPerTaskBytes\":{(atSteady.ResidentBytes - afterInstances.ResidentBytes) / Math.Max(1, total)},\"lagP99\":{atSteady.LagP99:0.###},\"heldLagP99\":{held.LagP99:0.###},\"heldLagCount\":{held.LagCount},\"timeScale\":{held.TimeScale},\"rawActivationsPerSecond\":{rawPerSecond:0},\"ratio\":{placedPerSecond / rawPerSecond:0.00},\"timedOut\":{(timedOut ? "true" : "false")}}}"));
         return timedOut ? 1 : 0;
     }
 

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Emulator.Contracts;
 
 /// <summary>One silo's process figures, for load-test reports.</summary>
@@ -14,7 +16,27 @@ public sealed record SiloDiagnostics(
     [property: Id(8)] double LagP99,
     [property: Id(9)] double LagMax,
     [property: Id(10)] long LagCount,
-    [property: Id(11)] DateTimeOffset EmulatedNow);
+    [property: Id(11)] DateTimeOffset EmulatedNow,
+    [property: Id(12)] ImmutableArray<LagBySource> LagBySource,
+    [property: Id(13)] ImmutableArray<GrainTurns> Turns);
+
+/// <summary>How long one method (or timer tick) of a hot grain held the grain since the lag window began: the profile behind timer lag.</summary>
+[GenerateSerializer, Immutable, Alias("GrainTurns")]
+public sealed record GrainTurns(
+    [property: Id(0)] string Grain,
+    [property: Id(1)] string Method,
+    [property: Id(2)] long Count,
+    [property: Id(3)] double TotalMilliseconds,
+    [property: Id(4)] double MaxMilliseconds);
+
+/// <summary>Timer lag (B-T-3, emulated seconds) of one kind of timer: where lag comes from.</summary>
+[GenerateSerializer, Immutable, Alias("LagBySource")]
+public sealed record LagBySource(
+    [property: Id(0)] string Source,
+    [property: Id(1)] double P50,
+    [property: Id(2)] double P99,
+    [property: Id(3)] double Max,
+    [property: Id(4)] long Count);
 
 /// <summary>
 /// The silo the caller reached (a stateless worker: activated on the gateway silo of a client): process RSS, GC heap,

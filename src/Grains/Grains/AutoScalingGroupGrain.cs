@@ -437,7 +437,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
 
             if (p.WarningAt <= now && !p.WarningSent)
             {
-                _rt.Metrics.RecordLag(now - p.WarningAt);
+                _rt.Metrics.RecordLag(now - p.WarningAt, LagSources.SpotInterruption);
                 Ec2Event(EventTypes.SpotInterruptionWarning, instance.InstanceId, p.WarningAt, true);
                 p = p with { WarningSent = true, AtRisk = p.AtRisk || Spec.CapacityRebalance };
                 if (Spec.SpotDraining && instance.Registered)
@@ -466,7 +466,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             S.Interruptions[p.InstanceId] = p;
             if (p.TerminateAt <= now)
             {
-                _rt.Metrics.RecordLag(now - p.TerminateAt);
+                _rt.Metrics.RecordLag(now - p.TerminateAt, LagSources.SpotInterruption);
                 await Terminate(instance, ScalingActivities.CauseHealthCheckTerminated(p.TerminateAt)); // B-SP-3
             }
             else if (p.AtRisk && instance.State == LifecycleState.InService
@@ -556,7 +556,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             {
                 // B-ASG-1 / B-T-2: Pending -> InService after the EC2 launch time.
                 case LifecycleState.Pending when i.InServiceAt is { } at && at <= now:
-                    _rt.Metrics.RecordLag(now - at);
+                    _rt.Metrics.RecordLag(now - at, LagSources.InstanceLifecycle);
                     S.Instances[i.InstanceId] = i with { State = LifecycleState.InService };
                     Event(EventTypes.InstanceLaunchSuccessful, i.InstanceId, at);
                     changed = true;

@@ -193,7 +193,7 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
         var now = _rt.Clock.Now;
         if (_lastEvaluation is { } last)
         {
-            _rt.Metrics.RecordLag(now - last - _rt.Options.Timings.MetricPeriod);
+            _rt.Metrics.RecordLag(now - last - _rt.Options.Timings.MetricPeriod, LagSources.CasEvaluation);
         }
 
         _lastEvaluation = now;

@@ -445,7 +445,7 @@ public sealed class ChaosGrain(
                 // the cluster is gone
             }
 
-            runtime.Metrics.RecordLag(now - u.At);
+            runtime.Metrics.RecordLag(now - u.At, LagSources.Chaos);
         }
 
         if (due.Count > 0)

@@ -15,6 +15,7 @@ public sealed partial class ClusterGrain
     public Task SetServiceTargetGroup(string serviceName, TargetGroupSpec? spec)
     {
         EnsureExists();
+        ForgetSettledTargets(serviceName);
         if (spec is null)
         {
             S.TargetGroups.Remove(serviceName);
@@ -76,10 +77,33 @@ public sealed partial class ClusterGrain
                 continue;
             }
 
-            result.Add(TargetHealthModel.Timeline(service, spec.Name, Targets(service, spec).Select(x => x.Facts), HealthCheckSettings.From(spec), from, to));
+            // Steady state: targets that no longer change answer without a pass over them (this call is made every
+            // traffic tick; a pass over 10,000 targets held the cluster grain for milliseconds and made its timers late).
+            var settings = HealthCheckSettings.From(spec);
+            if (_settledTargets.TryGetValue(service, out var settled) && from >= settled.QuietFrom)
+            {
+                result.Add(settled.Timeline(service, spec.Name, from, to));
+                continue;
+            }
+
+            var facts = Targets(service, spec).Select(x => x.Facts).ToList();
+            settled = TargetHealthModel.Settle(facts, settings);
+            _settledTargets[service] = settled;
+            result.Add(from >= settled.QuietFrom
+                ? settled.Timeline(service, spec.Name, from, to)
+                : TargetHealthModel.Timeline(service, spec.Name, facts, settings, from, to));
         }
 
         return Task.FromResult(result.ToImmutable());
+    }
+
+    /// <summary>A task of the service changed (or its target group did): its settled targets must be computed again.</summary>
+    private void ForgetSettledTargets(string? service)
+    {
+        if (service is not null && _settledTargets.Count > 0)
+        {
+            _settledTargets.Remove(service);
+        }
     }
 
     /// <summary>B-LB-2: the deregistration delay of a RUNNING task of a load-balanced service (null: no load balancer).</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Emulator.Contracts;
 using Emulator.Model.Catalog;
 using Emulator.Model.Lifecycle;
+using Emulator.Model.LoadBalancing;
 using Emulator.Model.Placement;
 using Emulator.Model.Scaling;
 using Emulator.Model.Time;
@@ -25,13 +26,11 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     /// <summary>
     /// How often time-driven changes are written. Durable mode: every 0.5 s (calls are written through anyway). The
-    /// embedded default keeps its state in this process only, so the batch grows with the state (at least 5 s, 50 us
-    /// per task): writing 100,000 task records every half second would take most of the grain's turns; a deactivation
-    /// still writes whatever is dirty.
+    /// embedded default keeps its grain state in this process's memory only, so a periodic write protects nothing that
+    /// a crash would not lose with it: time-driven changes are written when the grain deactivates. (Writing a
+    /// 10,000-task state took the grain for ~70 ms every few seconds, and every timer due meanwhile came late, B-T-3.)
     /// </summary>
-    private TimeSpan PersistInterval => _rt.Options.WriteThrough
-        ? PersistEvery
-        : TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, S.Tasks.Count * 500L));
+    private TimeSpan PersistInterval => _rt.Options.WriteThrough ? PersistEvery : TimeSpan.MaxValue;
 
     private readonly IPersistentState<ClusterState> _store;
     private readonly EmulatorRuntime _rt;
@@ -43,12 +42,13 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     private readonly Dictionary<string, string> _placementMessages = new(StringComparer.Ordinal);
     private readonly List<EmulatorEvent> _events = [];
     private readonly HashSet<string> _servicesToPoke = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SettledTargets> _settledTargets = new(StringComparer.Ordinal);
     private Random _random = new(0);
     private bool _capacityChanged;
     private bool _dirty;
     private long _lastPersistTicks;
-    private IGrainTimer? _timer;
-    private DateTimeOffset? _lastTickAt;
+    private DueTimer? _timer;
+    private DateTimeOffset _nextTickAt;
     private long _figuresPublished;
     private long _lastFiguresTicks;
 
@@ -106,7 +106,9 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     /// <summary>Write-through (durable mode): a change a caller was told about is in storage before the reply leaves.</summary>
     public async Task Invoke(IIncomingGrainCallContext context)
     {
+        var started = Stopwatch.GetTimestamp();
         await context.Invoke();
+        _rt.Metrics.RecordTurn("cluster", context.ImplementationMethod.Name, Stopwatch.GetElapsedTime(started));
         if (_dirty && _rt.Options.WriteThrough && S.Exists)
         {
             _dirty = false;
@@ -666,6 +668,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         S.Services = S.Services.Remove(serviceName);
         S.TargetGroups.Remove(serviceName);
         S.TargetGroupsSince.Remove(serviceName);
+        ForgetSettledTargets(serviceName);
         MarkDirty();
         return Task.CompletedTask;
     }
@@ -925,17 +928,41 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     private async Task Tick(CancellationToken cancellationToken)
     {
+        _timer?.Fired();
+        try
+        {
+            await TickCore(cancellationToken);
+        }
+        finally
+        {
+            // B-T-3: the next wake is the next tick of the absolute grid or the earliest due transition, whichever
+            // comes first (a stale queue entry only wakes the grain early).
+            _timer?.Arm(TickSchedule.NextWake(_nextTickAt, _due.TryPeek(out _, out var due) ? due : null));
+        }
+    }
+
+    private async Task TickCore(CancellationToken cancellationToken)
+    {
         var now = Now;
         var timings = _rt.Options.Timings;
 
-        // B-T-3: the tick is due every TickPeriod of emulated time; how late it came is timer lag too (this is what
-        // steady state has when no task transition is due).
-        if (_lastTickAt is { } lastTick)
+        // B-T-3: the tick is due every TickPeriod of emulated time on a fixed grid; how late it came is timer lag too
+        // (what steady state has when no task transition is due). A wake for a due transition between two ticks
+        // does the same work but is not a tick.
+        if (now >= _nextTickAt)
         {
-            _rt.Metrics.RecordLag(TimerLag.OfTick(lastTick, now, _rt.Options.TickPeriod));
+            // Ticks missed while the grain was busy are coalesced into this one, but each counts as late (B-T-3).
+            var period = _rt.Options.TickPeriod;
+            var next = TickSchedule.NextTick(_nextTickAt, now, period);
+            var samples = 0;
+            for (var due = _nextTickAt; due < next && due <= now && samples++ < 4096; due += period)
+            {
+                _rt.Metrics.RecordLag(TimerLag.Of(due, now), LagSources.ClusterTick);
+            }
+
+            _nextTickAt = next;
         }
 
-        _lastTickAt = now;
         while (_due.TryPeek(out var id, out var due) && due <= now)
         {
             _due.Dequeue();
@@ -944,7 +971,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
                 continue; // superseded by a later change
             }
 
-            _rt.Metrics.RecordLag(now - due);
+            _rt.Metrics.RecordLag(TimerLag.Of(due, now), LagSources.TaskTransition);
             if (TaskLifecycle.ShouldBeDeleted(t, now))
             {
                 Remove(t);
@@ -1291,6 +1318,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         }
 
         S.Tasks.Remove(t.TaskId);
+        ForgetSettledTargets(t.ServiceName);
         if (t.ServiceName is { } svc)
         {
             _tasksByService.GetValueOrDefault(svc)?.Remove(t.TaskId);
@@ -1306,6 +1334,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     private void Index(TaskRecord? before, TaskRecord after)
     {
+        ForgetSettledTargets(after.ServiceName);
         if (before?.ContainerInstanceId is { } oldCi && oldCi != after.ContainerInstanceId)
         {
             _tasksByInstance.GetValueOrDefault(oldCi)?.Remove(after.TaskId);
@@ -1324,6 +1353,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         if (after.NextTransitionAt is { } due && due != before?.NextTransitionAt)
         {
             _due.Enqueue(after.TaskId, due);
+            _timer?.ArmNoLaterThan(due); // B-T-3: handled when due, not at the next tick
         }
     }
 
@@ -1335,6 +1365,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     private void RebuildIndexes()
     {
+        _settledTargets.Clear();
         _due.Clear();
         _tasksByInstance.Clear();
         _tasksByService.Clear();
@@ -1541,8 +1572,9 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     {
         if (_timer is null)
         {
-            var period = _rt.WallPeriod(_rt.Options.TickPeriod);
-            _timer = this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(period, period) { Interleave = false, KeepAlive = true });
+            _timer = DueTimer.Register(this, Tick, _rt.Clock);
+            _nextTickAt = Now + _rt.Options.TickPeriod;
+            _timer.Arm(TickSchedule.NextWake(_nextTickAt, _due.TryPeek(out _, out var due) ? due : null));
         }
     }
 

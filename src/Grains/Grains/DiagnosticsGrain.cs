@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using Emulator.Contracts;
 using Emulator.Runtime;
@@ -19,6 +20,11 @@ public sealed class DiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails 
 
         using var process = Process.GetCurrentProcess();
         var (p50, p99, max, count) = runtime.Metrics.LagPercentiles();
+        var bySource = runtime.Metrics.LagPercentilesBySource()
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new LagBySource(kv.Key, kv.Value.P50, kv.Value.P99, kv.Value.Max, kv.Value.Count))
+            .ToImmutableArray();
+        var turns = runtime.Metrics.TurnProfile().Select(t => new GrainTurns(t.Grain, t.Method, t.Count, t.TotalMs, t.MaxMs)).ToImmutableArray();
         if (resetLag)
         {
             runtime.Metrics.ResetLag();
@@ -26,7 +32,7 @@ public sealed class DiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails 
 
         return Task.FromResult(new SiloDiagnostics(
             silo.SiloAddress.ToParsableString(), Environment.ProcessId, process.WorkingSet64, GC.GetTotalMemory(false),
-            process.TotalProcessorTime.TotalSeconds, Environment.ProcessorCount, runtime.Clock.TimeScale, p50, p99, max, count, runtime.Clock.Now));
+            process.TotalProcessorTime.TotalSeconds, Environment.ProcessorCount, runtime.Clock.TimeScale, p50, p99, max, count, runtime.Clock.Now, bySource, turns));
     }
 }
 

@@ -21,6 +21,8 @@ public sealed class EmulatorMetrics : IDisposable
     private readonly ConcurrentDictionary<string, (int Desired, int InService)> _asg = new();
     private readonly ConcurrentDictionary<string, ClusterFigures> _clusters = new();
     private readonly LagReservoir _lag = new(4096);
+    private readonly ConcurrentDictionary<string, LagReservoir> _lagBySource = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Grain, string Method), TurnTotals> _turns = new();
     private readonly ConcurrentDictionary<(string Dimension, string Name, string Cluster), double> _costs = new();
     private readonly ConcurrentDictionary<(string Cluster, string Service), ServiceTrafficFigures> _traffic = new();
 
@@ -83,23 +85,92 @@ public sealed class EmulatorMetrics : IDisposable
         _tasksPlaced.Add(tasks);
     }
 
-    public void RecordLag(TimeSpan lag)
+    /// <summary>B-T-3: one timer (of kind <paramref name="source"/>, see <see cref="LagSources"/>) came this late in emulated time.</summary>
+    public void RecordLag(TimeSpan lag, string source)
     {
         var s = Math.Max(0, lag.TotalSeconds);
-        _timerLag.Record(s);
+        _timerLag.Record(s, new KeyValuePair<string, object?>("source", source));
         _lag.Add(s);
+        _lagBySource.GetOrAdd(source, static _ => new LagReservoir(4096)).Add(s);
     }
 
     /// <summary>Percentiles of recent timer lag in emulated seconds (B-T-3), for reports.</summary>
     public (double P50, double P99, double Max, long Count) LagPercentiles() => _lag.Percentiles();
 
-    public void ResetLag() => _lag.Reset();
+    /// <summary>The same percentiles per kind of timer (the profile of where lag comes from).</summary>
+    public IReadOnlyDictionary<string, (double P50, double P99, double Max, long Count)> LagPercentilesBySource() =>
+        _lagBySource.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.Percentiles(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// One turn of a hot grain (the cluster grain): how long the call or tick held the grain. A timer comes late when
+    /// its grain is busy, so the busy time by method is the profile behind timer lag (B-T-3).
+    /// </summary>
+    public void RecordTurn(string grain, string method, TimeSpan elapsed) =>
+        _turns.GetOrAdd((grain, method), static _ => new TurnTotals()).Add(elapsed.TotalMilliseconds);
+
+    /// <summary>Turns since the last reset: (grain, method, count, total ms, max ms), busiest first.</summary>
+    public IReadOnlyList<(string Grain, string Method, long Count, double TotalMs, double MaxMs)> TurnProfile() =>
+        _turns.Select(kv => kv.Value.Read() is var (count, total, max) ? (kv.Key.Grain, kv.Key.Method, count, total, max) : default)
+            .Where(t => t.count > 0)
+            .OrderByDescending(t => t.total)
+            .ToList();
+
+    /// <summary>Starts a new window of timer lag and turn figures.</summary>
+    public void ResetLag()
+    {
+        foreach (var t in _turns.Values)
+        {
+            t.Reset();
+        }
+
+        _lag.Reset();
+        foreach (var r in _lagBySource.Values)
+        {
+            r.Reset();
+        }
+    }
 
     public void Dispose() => _meter.Dispose();
 
     private IEnumerable<Measurement<double>> Traffic(Func<ServiceTrafficFigures, double> value) =>
         _traffic.Select(kv => new Measurement<double>(value(kv.Value),
             new("ClusterName", kv.Key.Cluster), new("ServiceName", kv.Key.Service), new("TargetGroup", kv.Value.TargetGroup ?? "")));
+
+    private sealed class TurnTotals
+    {
+        private readonly Lock _gate = new();
+        private long _count;
+        private double _total;
+        private double _max;
+
+        public void Add(double ms)
+        {
+            lock (_gate)
+            {
+                _count++;
+                _total += ms;
+                _max = Math.Max(_max, ms);
+            }
+        }
+
+        public (long, double, double) Read()
+        {
+            lock (_gate)
+            {
+                return (_count, _total, _max);
+            }
+        }
+
+        public void Reset()
+        {
+            lock (_gate)
+            {
+                _count = 0;
+                _total = 0;
+                _max = 0;
+            }
+        }
+    }
 
     private sealed class LagReservoir(int size)
     {
@@ -115,6 +186,17 @@ public sealed class EmulatorMetrics : IDisposable
                 _values[_count % _values.Length] = v;
                 _count++;
                 _max = Math.Max(_max, v);
+            }
+        }
+
+        public long Count
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _count;
+                }
             }
         }
 
@@ -148,6 +230,28 @@ public sealed class EmulatorMetrics : IDisposable
             return (copy[(int)(copy.Length * 0.5)], copy[Math.Min(copy.Length - 1, (int)(copy.Length * 0.99))], max, count);
         }
     }
+}
+
+/// <summary>The kinds of timer whose lateness is measured (B-T-3), the <c>source</c> tag of <c>emulator.timer.lag</c>.</summary>
+public static class LagSources
+{
+    /// <summary>The cluster grain's periodic tick (health, PROVISIONING time-outs, placement of the queue).</summary>
+    public const string ClusterTick = "cluster-tick";
+
+    /// <summary>A task's due lifecycle transition (B-TL-*), handled when due rather than at the next tick.</summary>
+    public const string TaskTransition = "task-transition";
+
+    /// <summary>A capacity provider's CAS evaluation, once per metric period (B-CAS-*).</summary>
+    public const string CasEvaluation = "cas-evaluation";
+
+    /// <summary>A scheduled Spot interruption step: warning or termination (B-SP-*).</summary>
+    public const string SpotInterruption = "spot-interruption";
+
+    /// <summary>An Auto Scaling group instance's due lifecycle step (Pending -> InService, B-ASG-1).</summary>
+    public const string InstanceLifecycle = "instance-lifecycle";
+
+    /// <summary>A chaos action's scheduled end (undrain, restore).</summary>
+    public const string Chaos = "chaos";
 }
 
 /// <summary>One cluster's latest figures for the gauges.</summary>

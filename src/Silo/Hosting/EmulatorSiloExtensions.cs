@@ -46,6 +46,8 @@ public static class EmulatorSiloExtensions
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
+        // B-T-3: grain timers fire when due, not at the next coarse millisecond tick of .NET's timer queue.
+        services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, (_, _) => new PreciseTimeProvider());
         services.AddSingleton<IEmulatedClock>(sp =>
         {
             var wall = sp.GetRequiredService<TimeProvider>();

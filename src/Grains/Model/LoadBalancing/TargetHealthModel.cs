@@ -195,4 +195,67 @@ public static class TargetHealthModel
             changes.Where(kv => kv.Value != (0, 0)).Select(kv => new TargetChange(kv.Key, kv.Value.Routable, kv.Value.Dead)).ToImmutableArray(),
             deaths.ToImmutable(), healthy, unhealthy, initial, draining);
     }
+
+    /// <summary>
+    /// B-LB-3: the instant after which none of <paramref name="targets"/> changes any more (the latest of their change
+    /// times) and the counts from then on. Target facts change only when a task record does, so a cluster computes
+    /// this once per change and answers every later window that starts after <see cref="SettledTargets.QuietFrom"/>
+    /// without a pass over its targets (<see cref="SettledTargets.Timeline"/>).
+    /// </summary>
+    public static SettledTargets Settle(IEnumerable<TargetFacts> targets, HealthCheckSettings s)
+    {
+        var quietFrom = DateTimeOffset.MinValue;
+        var facts = targets as IReadOnlyCollection<TargetFacts> ?? targets.ToList();
+        Span<DateTimeOffset> times = stackalloc DateTimeOffset[7];
+        foreach (var f in facts)
+        {
+            var count = ChangeTimes(f, s, times);
+            foreach (var c in times[..count])
+            {
+                if (c > quietFrom)
+                {
+                    quietFrom = c;
+                }
+            }
+        }
+
+        int routable = 0, dead = 0, healthy = 0, unhealthy = 0, initial = 0, draining = 0;
+        foreach (var f in facts)
+        {
+            var v = At(f, s, quietFrom);
+            if (v.Routable)
+            {
+                routable++;
+                dead += v.Dead ? 1 : 0;
+            }
+
+            switch (v.Phase)
+            {
+                case TargetPhase.Healthy: healthy++; break;
+                case TargetPhase.Unhealthy: unhealthy++; break;
+                case TargetPhase.Initial: initial++; break;
+                case TargetPhase.Draining: draining++; break;
+            }
+        }
+
+        return new SettledTargets(quietFrom, routable, dead, healthy, unhealthy, initial, draining);
+    }
+}
+
+/// <summary>Targets that no longer change after <see cref="QuietFrom"/>, with their counts from then on (see <see cref="TargetHealthModel.Settle"/>).</summary>
+public sealed record SettledTargets(DateTimeOffset QuietFrom, int Routable, int DeadRoutable, int Healthy, int Unhealthy, int Initial, int Draining)
+{
+    /// <summary>
+    /// The same timeline <see cref="TargetHealthModel.Timeline"/> gives over (from, to] when <paramref name="from"/> is
+    /// at or after <see cref="QuietFrom"/>: no changes, no deaths, constant counts.
+    /// </summary>
+    public TrafficTimeline Timeline(string service, string targetGroup, DateTimeOffset from, DateTimeOffset to)
+    {
+        if (from < QuietFrom)
+        {
+            throw new ArgumentOutOfRangeException(nameof(from), from, $"The targets still change until {QuietFrom:O}.");
+        }
+
+        return new TrafficTimeline(service, targetGroup, from, to, Routable, DeadRoutable, [], [], Healthy, Unhealthy, Initial, Draining);
+    }
 }

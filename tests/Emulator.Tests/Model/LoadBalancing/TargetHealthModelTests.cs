@@ -194,4 +194,39 @@ public sealed class TargetHealthModelTests
 
     internal static ImmutableArray<TargetFacts> Healthy(int n) =>
         Enumerable.Range(0, n).Select(i => new TargetFacts("t" + i, T0 - TimeSpan.FromHours(1), null, null)).ToImmutableArray();
+
+    [Fact]
+    public void B_LB_3_settled_targets_give_the_same_timeline_as_a_pass_over_every_target_once_quiet()
+    {
+        var random = new Random(7);
+        for (var round = 0; round < 200; round++)
+        {
+            var targets = Enumerable.Range(0, random.Next(0, 12)).Select(i =>
+            {
+                var registered = At(random.Next(0, 300));
+                DateTimeOffset? dereg = random.Next(3) == 0 ? registered + TimeSpan.FromSeconds(random.Next(0, 200)) : null;
+                DateTimeOffset? died = random.Next(3) == 0 ? registered + TimeSpan.FromSeconds(random.Next(0, 300)) : null;
+                return new TargetFacts("t" + i, registered, dereg, died);
+            }).ToList();
+            var settled = TargetHealthModel.Settle(targets, Workshop);
+            Assert.All(targets, f => Assert.Equal(TargetHealthModel.At(f, Workshop, settled.QuietFrom), TargetHealthModel.At(f, Workshop, settled.QuietFrom + TimeSpan.FromDays(1))));
+
+            var from = settled.QuietFrom + TimeSpan.FromSeconds(random.Next(0, 100));
+            var to = from + TimeSpan.FromSeconds(random.Next(1, 100));
+            var full = TargetHealthModel.Timeline("web", "tg", targets, Workshop, from, to);
+            var quick = settled.Timeline("web", "tg", from, to);
+            Assert.Equal(full with { Changes = [], Deaths = [] }, quick with { Changes = [], Deaths = [] });
+            Assert.Empty(full.Changes);
+            Assert.Empty(full.Deaths);
+        }
+    }
+
+    [Fact]
+    public void B_LB_3_settled_targets_refuse_a_window_that_starts_while_they_still_change()
+    {
+        var settled = TargetHealthModel.Settle([new TargetFacts("t", T0, null, null)], Workshop);
+        Assert.Equal(At(60), settled.QuietFrom); // healthy after 2 x 30 s
+        Assert.Equal(1, settled.Healthy);
+        Assert.Throws<ArgumentOutOfRangeException>(() => settled.Timeline("web", "tg", At(30), At(90)));
+    }
 }

@@ -15,11 +15,30 @@ public sealed class TimerLagTests
     }
 
     [Fact]
-    public void B_T_3_a_tick_is_late_by_how_much_its_interval_exceeded_the_period()
+    public void B_T_3_a_late_tick_keeps_the_grid_the_next_tick_is_not_pushed_back()
     {
         var period = TimeSpan.FromSeconds(1);
-        Assert.Equal(TimeSpan.Zero, TimerLag.OfTick(T0, T0.AddSeconds(1), period));
-        Assert.Equal(TimeSpan.Zero, TimerLag.OfTick(T0, T0.AddSeconds(0.4), period));
-        Assert.Equal(TimeSpan.FromSeconds(0.35), TimerLag.OfTick(T0, T0.AddSeconds(1.35), period));
+        Assert.Equal(T0.AddSeconds(1), TickSchedule.NextTick(T0, T0, period));
+        Assert.Equal(T0.AddSeconds(1), TickSchedule.NextTick(T0, T0.AddSeconds(0.35), period)); // late by 0.35 s: next still at +1 s
+        Assert.Equal(T0.AddSeconds(2), TickSchedule.NextTick(T0, T0.AddSeconds(1), period)); // exactly one period late: the next grid point
+        Assert.Equal(T0.AddSeconds(4), TickSchedule.NextTick(T0, T0.AddSeconds(3.2), period)); // missed ticks are coalesced
+    }
+
+    [Fact]
+    public void B_T_3_a_transition_due_before_the_next_tick_is_a_wake_of_its_own()
+    {
+        Assert.Equal(T0.AddSeconds(0.3), TickSchedule.NextWake(T0.AddSeconds(1), T0.AddSeconds(0.3)));
+        Assert.Equal(T0.AddSeconds(1), TickSchedule.NextWake(T0.AddSeconds(1), T0.AddSeconds(4)));
+        Assert.Equal(T0.AddSeconds(1), TickSchedule.NextWake(T0.AddSeconds(1), null));
+    }
+
+    [Fact]
+    public void B_T_3_the_wall_delay_scales_by_the_time_scale_and_has_a_floor()
+    {
+        var floor = TimeSpan.FromMilliseconds(1);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), TickSchedule.WallDelay(T0.AddSeconds(1), T0, 100, floor));
+        Assert.Equal(floor, TickSchedule.WallDelay(T0, T0.AddSeconds(5), 100, floor)); // already due: at once (the floor)
+        Assert.Equal(floor, TickSchedule.WallDelay(T0.AddSeconds(0.01), T0, 100, floor)); // 0.1 ms of wall: the floor
+        Assert.Throws<ArgumentOutOfRangeException>(() => TickSchedule.NextTick(T0, T0, TimeSpan.Zero));
     }
 }

@@ -1,0 +1,42 @@
+namespace Emulator.Model.Time;
+
+/// <summary>
+/// B-T-3: when a grain's timer should next fire, on an absolute emulated schedule. A periodic tick keeps its grid
+/// (a late tick does not push every later one back, which is what a timer re-armed "one period after the previous
+/// tick finished" does), and a transition due between two ticks is a wake of its own instead of waiting for the next
+/// tick: lag is then the wake's own lateness, not the tick's granularity.
+/// </summary>
+public static class TickSchedule
+{
+    /// <summary>
+    /// The tick after the one scheduled at <paramref name="scheduled"/>, processed at <paramref name="now"/>: the next
+    /// grid point strictly after now (ticks missed while late are coalesced into the one that came).
+    /// </summary>
+    public static DateTimeOffset NextTick(DateTimeOffset scheduled, DateTimeOffset now, TimeSpan period)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
+        var next = scheduled + period;
+        if (next > now)
+        {
+            return next;
+        }
+
+        var missed = (now - scheduled).Ticks / period.Ticks; // whole periods already elapsed since the scheduled tick
+        return scheduled + TimeSpan.FromTicks((missed + 1) * period.Ticks);
+    }
+
+    /// <summary>The earlier of the next periodic tick and the earliest due transition (if any).</summary>
+    public static DateTimeOffset NextWake(DateTimeOffset nextTick, DateTimeOffset? earliestDue) =>
+        earliestDue is { } due && due < nextTick ? due : nextTick;
+
+    /// <summary>
+    /// The wall delay until <paramref name="wake"/> at <paramref name="timeScale"/> emulated seconds per wall second,
+    /// never less than <paramref name="minimum"/> (so a burst of due transitions is handled in batches).
+    /// </summary>
+    public static TimeSpan WallDelay(DateTimeOffset wake, DateTimeOffset now, double timeScale, TimeSpan minimum)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeScale, 0);
+        var wall = wake <= now ? TimeSpan.Zero : TimeSpan.FromTicks((long)Math.Ceiling((wake - now).Ticks / timeScale));
+        return wall < minimum ? minimum : wall;
+    }
+}
