@@ -23,8 +23,10 @@ public static class SiloCommands
     }
 
     /// <summary>
-    /// Kills a silo (SIGKILL), then reports: when the cluster declared it dead, how many emulator grains the
-    /// survivors host afterwards, and a state check (every cluster still answers, its invariants hold).
+    /// Kills a silo (SIGKILL), then reports, from the kill instant in wall and emulated time: when the cluster declared
+    /// it dead, when CAS and the scheduled work (cluster and group timers) ran again, when the services were back at
+    /// their desired count; then how many emulator grains the survivors host and a state check (every cluster still
+    /// answers, its invariants hold).
     /// </summary>
     public static async Task<int> KillSiloAsync(EmulatorConnection connection, string which, IAnsiConsole console, CancellationToken ct)
     {
@@ -53,34 +55,30 @@ public static class SiloCommands
         }
 
         var clusters = await ListClusters(connection);
+        var watch = await RecoveryWatch.PrepareAsync(connection, clusters);
         console.MarkupLineInterpolated($"killing silo {victim.Address} (pid {victim.Pid}, {victim.EmulatorGrains} emulator grains) with SIGKILL");
+        watch.MarkKill();
         if (SiloChaos.Kill(victim) is { } why)
         {
             console.MarkupLineInterpolated($"[red]cannot kill:[/] {why}");
             return 2;
         }
 
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(120))
+        // Every figure from the kill instant, in wall and emulated time: the death declaration, CAS (each provider's
+        // first CapacityProviderReservation datapoint after the kill), the clusters' and groups' timers, the services.
+        var recovery = await watch.WatchAsync(victim.Address, TimeSpan.FromSeconds(120), services: true, ct);
+        foreach (var line in recovery.Lines())
         {
-            ct.ThrowIfCancellationRequested();
-            try
-            {
-                if ((await SiloChaos.ListAsync(connection)).Any(s => s.Address == victim.Address && s.Status == "Dead"))
-                {
-                    break;
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // calls fail while the cluster notices
-            }
-
-            await Task.Delay(250, ct);
+            console.WriteLine(line);
         }
 
-        console.MarkupLineInterpolated($"silo declared dead after {sw.Elapsed.TotalSeconds:0.0} s");
-        var problems = 0;
+        var problems = recovery.DeclaredDeadWall is null ? 1 : 0;
+        foreach (var missing in recovery.Figures.Where(f => f.SinceKill is null))
+        {
+            console.MarkupLineInterpolated($"[red]not resumed within 120 s:[/] {missing.What} {missing.Subject}");
+            problems++;
+        }
+
         foreach (var cluster in clusters)
         {
             var check = Stopwatch.StartNew();
@@ -89,7 +87,7 @@ public static class SiloCommands
                 try
                 {
                     var report = await connection.Grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster)).CheckInvariants();
-                    console.MarkupLineInterpolated($"cluster {cluster}: back after {sw.Elapsed.TotalSeconds:0.0} s, {report.Tasks} tasks, {report.Instances} instances, {report.Queued} queued, invariants {(report.Violations.IsEmpty ? "hold" : string.Join("; ", report.Violations))}");
+                    console.MarkupLineInterpolated($"cluster {cluster}: answers {(DateTimeOffset.UtcNow - recovery.KilledAtWall).TotalSeconds:0.0} s after the kill, {report.Tasks} tasks, {report.Instances} instances, {report.Queued} queued, invariants {(report.Violations.IsEmpty ? "hold" : string.Join("; ", report.Violations))}");
                     problems += report.Violations.Length;
                     break;
                 }

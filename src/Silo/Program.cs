@@ -20,7 +20,7 @@ var app = builder.Build();
 app.MapEmulatorEndpoints();
 app.MapAwsEndpoint();
 app.UseSiloRegistry(host);
-var mode = host.Durable ? $"durable (Redis {host.Redis}, cluster id {host.ClusterId})" : "embedded single-silo";
+var mode = host.Durable ? $"durable (Redis {host.Redis}, cluster id {host.ClusterId}, failure detection {host.FailureDetection.Describe()})" : "embedded single-silo";
 app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(
     $"ECS emulator silo ready: HTTP http://{host.Bind}:{host.Port}  Orleans gateway 127.0.0.1:{host.GatewayPort}  time scale {emulator.TimeScale}x  seed {emulator.Seed}  mode {mode}  pid {Environment.ProcessId}"));
 app.Run();

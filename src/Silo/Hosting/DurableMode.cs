@@ -46,7 +46,7 @@ public static class DurableMode
     {
         var start = options.WallStart ?? wall.GetUtcNow();
         var epoch = options.Epoch ?? new DateTimeOffset(start.UtcTicks - start.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
-        var mine = new ClockRecord(epoch, start, options.TimeScale, options.Seed);
+        var mine = new ClockRecord(epoch, start, options.TimeScale, options.Seed, options.Timings.MetricPeriod);
         var db = redis.GetDatabase();
         db.StringSet(ClockKey(clusterId), JsonSerializer.Serialize(mine), when: When.NotExists);
         var stored = JsonSerializer.Deserialize<ClockRecord>(db.StringGet(ClockKey(clusterId)).ToString())
@@ -64,7 +64,7 @@ public static class DurableMode
         options.WriteThrough = true;
     }
 
-    /// <summary>Redis clustering, storage and reminders, plus faster failure detection than Orleans' defaults.</summary>
+    /// <summary>Redis clustering, storage and reminders, plus failure detection per <see cref="SiloHostOptions.FailureDetection"/>.</summary>
     public static ISiloBuilder UseDurableMode(this ISiloBuilder silo, SiloHostOptions host, IConnectionMultiplexer redis)
     {
         silo.Configure<ClusterOptions>(o =>
@@ -102,14 +102,9 @@ public static class DurableMode
         }
 #endif
 
-        // A killed silo is declared dead after ~2 missed 2 s probes instead of ~3 x 5 s, so its grains come back sooner.
-        silo.Configure<ClusterMembershipOptions>(o =>
-        {
-            o.ProbeTimeout = TimeSpan.FromSeconds(2);
-            o.NumMissedProbesLimit = 2;
-            o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
-            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
-        });
+        // A killed silo is declared dead within ~1-2 s instead of ~10-20 s (profile "fast"; --failure-detection orleans
+        // keeps Orleans' defaults): until then its grains, CAS loops and timers are gone (FailureDetectionOptions).
+        silo.Configure<ClusterMembershipOptions>(host.FailureDetection.ApplyTo);
         return silo;
     }
 
@@ -132,7 +127,8 @@ public static class DurableMode
         }
     }
 
-    private sealed record ClockRecord(DateTimeOffset Epoch, DateTimeOffset WallStart, double TimeScale, int Seed);
+    /// <summary>The clock start; MetricPeriod (informational, the first silo's) lets the client express recovery in metric periods.</summary>
+    private sealed record ClockRecord(DateTimeOffset Epoch, DateTimeOffset WallStart, double TimeScale, int Seed, TimeSpan? MetricPeriod = null);
 
     /// <summary>What the client reads to find a silo's process.</summary>
     public sealed record SiloEntry(int Pid, string Machine, int HttpPort, int GatewayPort, int SiloPort, DateTimeOffset StartedAt);

@@ -22,6 +22,7 @@ public static class EmulatorHostBuilderExtensions
         ["--advertise"] = "Silo:AdvertisedAddress",
         ["--primary"] = "Silo:Primary",
         ["--clock-start"] = "Emulator:WallStart",
+        ["--failure-detection"] = "Silo:FailureDetection:Profile",
     };
 
     public static (EmulatorOptions Emulator, SiloHostOptions Host) BindOptions(this WebApplicationBuilder builder)
@@ -32,6 +33,7 @@ public static class EmulatorHostBuilderExtensions
         builder.Configuration.GetSection(SiloHostOptions.SectionName).Bind(host);
         var errors = emulator.Validate().ToList();
         errors.AddRange(EmbeddedGuard.Check(host));
+        errors.AddRange(host.FailureDetection.Validate());
 
         if (errors.Count > 0)
         {

@@ -35,5 +35,8 @@ public sealed class SiloHostOptions
     /// </summary>
     public string? Primary { get; set; }
 
+    /// <summary>Durable mode: how fast a killed silo is declared dead (see <see cref="FailureDetectionOptions"/>).</summary>
+    public FailureDetectionOptions FailureDetection { get; set; } = new();
+
     public bool Durable => !string.IsNullOrWhiteSpace(Redis);
 }
