@@ -162,27 +162,27 @@ public sealed class RecoveryWatch
         while (deadline.Elapsed < timeout && (dead is null || seen.Count < _series.Count))
         {
             ct.ThrowIfCancellationRequested();
-            try
-            {
-                dead ??= await DeclaredDeadAsync(victim);
-                for (var i = 0; i < _series.Count; i++)
-                {
-                    if (seen.ContainsKey(i))
-                    {
-                        continue;
-                    }
 
-                    var s = _series[i];
-                    var points = await _connection.Grains.GetGrain<IMetricStoreGrain>(s.Namespace).Get(s.Metric, s.Dimensions, killedEmulated, DateTimeOffset.MaxValue);
-                    if (points.Length > 0)
-                    {
-                        seen[i] = points.Min(p => p.Timestamp);
-                    }
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // Every read at once, each bounded: a call that reaches a silo just as it dies can go unanswered until
+            // Orleans' response timeout (30 s) and must not hold up the others.
+            var deadCheck = dead is null ? Bounded(() => DeclaredDeadAsync(victim), ct) : null;
+            var reads = Enumerable.Range(0, _series.Count).Where(i => !seen.ContainsKey(i)).Select(i => (i, Task: Bounded(async () =>
             {
-                // calls fail while the cluster notices the death
+                var s = _series[i];
+                var points = await _connection.Grains.GetGrain<IMetricStoreGrain>(s.Namespace).Get(s.Metric, s.Dimensions, killedEmulated, DateTimeOffset.MaxValue);
+                return points.Length > 0 ? points.Min(p => p.Timestamp) : (DateTimeOffset?)null;
+            }, ct))).ToList();
+            if (deadCheck is not null)
+            {
+                dead = await deadCheck;
+            }
+
+            foreach (var (i, read) in reads)
+            {
+                if (await read is { } first)
+                {
+                    seen[i] = first;
+                }
             }
 
             await Task.Delay(100, ct);
@@ -208,6 +208,19 @@ public sealed class RecoveryWatch
         }
 
         return new RecoveryReport(victim, _clock, _killedAt, killedEmulated, dead, figures.ToImmutable());
+    }
+
+    /// <summary>The call's answer, or default when it fails or takes longer than 2 s (calls fail while the cluster notices the death).</summary>
+    private static async Task<T?> Bounded<T>(Func<Task<T?>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call().WaitAsync(TimeSpan.FromSeconds(2), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return default;
+        }
     }
 
     /// <summary>
@@ -237,15 +250,15 @@ public sealed class RecoveryWatch
             ct.ThrowIfCancellationRequested();
             try
             {
-                var status = await control.GetClusterStatus(cluster, false);
+                var status = await control.GetClusterStatus(cluster, false).WaitAsync(TimeSpan.FromSeconds(5), ct);
                 if (names.All(n => status.Services.Any(s => s.Spec.Name == n && s.Status == ServiceStatus.ACTIVE && s.RunningCount == s.Spec.DesiredCount)))
                 {
                     return DateTimeOffset.UtcNow - _killedAt;
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException && e is not EcsException)
+            catch (Exception e) when (e is TimeoutException || (e is not OperationCanceledException && e is not EcsException))
             {
-                // calls fail while the cluster notices the death
+                // calls fail (or go unanswered) while the cluster notices the death
             }
 
             await Task.Delay(250, ct);

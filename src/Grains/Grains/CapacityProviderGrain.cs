@@ -32,22 +32,34 @@ public sealed class CapacityProviderState
 }
 
 /// <summary>
-/// An Auto Scaling group capacity provider and its Cluster Auto Scaling loop (B-CAS-1..7). A reminder fires every
-/// metric period (durable across silo restarts where reminders are); each evaluation reads the provider's
-/// instances and PROVISIONING queue from the cluster and the group from its grain, lets the pure
+/// An Auto Scaling group capacity provider and its Cluster Auto Scaling loop (B-CAS-1..7). A timer armed for the
+/// absolute grid of metric periods (B-T-3: precise, no drift) runs one evaluation per period; each evaluation reads the
+/// provider's instances and PROVISIONING queue from the cluster and the group from its grain, lets the pure
 /// <see cref="ClusterAutoScaling"/> model decide, then applies managed termination protection and the new desired
-/// capacity.
+/// capacity. Recovery (issue 5): an evaluation that fails (its cluster's grain was on a silo that died) is retried
+/// every <see cref="RetryDelay"/> instead of a period later, and a reminder every quarter period (it outlives a dead
+/// silo, timers do not) reactivates the provider, whose activation evaluates at once: CAS resumes within one metric
+/// period of a silo's death declaration.
 /// </summary>
 public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrain, IRemindable
 {
     private const string ReminderName = "cas";
+
+    /// <summary>How soon (emulated) a failed evaluation is tried again.</summary>
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
 
     private readonly IPersistentState<CapacityProviderState> _store;
     private readonly EmulatorRuntime _rt;
     private readonly ILogger<CapacityProviderGrain> _log;
     private Random _random = new(0);
     private long _evaluations;
-    private DateTimeOffset? _lastEvaluation;
+    private DueTimer? _timer;
+
+    /// <summary>When the next scheduled evaluation is due (emulated; the grid of metric periods).</summary>
+    private DateTimeOffset _nextEvaluationAt;
+
+    /// <summary>Set after a failed evaluation: the timer's next wake is a retry, not the next period.</summary>
+    private DateTimeOffset? _retryAt;
 
     public CapacityProviderGrain([PersistentState("capacityProvider", "emulator")] IPersistentState<CapacityProviderState> store, EmulatorRuntime runtime, ILogger<CapacityProviderGrain> log)
     {
@@ -73,7 +85,16 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
         }
 
         _random = _rt.Random.For(Durability.Scope("capacity-provider/" + Name, S.Incarnation));
+        if (Active)
+        {
+            // Reactivated on persisted state (its silo died, or the emulator restarted): evaluate at once, then on the
+            // period grid from here; the wake reminder is (re)registered at its current period.
+            StartSchedule(_rt.Clock.Now);
+            await SyncReminder();
+        }
     }
+
+    private bool Active => S.Exists && S.Cluster is not null && Spec.ManagedScaling.Status == ManagedScalingStatus.ENABLED;
 
     public async Task<CapacityProviderInfo> Create(CapacityProviderSpec spec)
     {
@@ -171,15 +192,75 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
         return S.Last ?? Idle();
     }
 
+    /// <summary>The wake-up reminder: its firing reactivates a provider whose silo died (activation restarts the schedule).</summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (!S.Exists || S.Cluster is null || Spec.ManagedScaling.Status != ManagedScalingStatus.ENABLED)
+        if (!Active)
         {
             await SyncReminder();
             return;
         }
 
-        await Evaluate();
+        if (_timer is null)
+        {
+            StartSchedule(_rt.Clock.Now);
+        }
+    }
+
+    /// <summary>The scheduled evaluation (B-CAS-3: once per metric period), retried soon after a failure.</summary>
+    private async Task Tick(CancellationToken cancellationToken)
+    {
+        _timer?.Fired();
+        try
+        {
+            var now = _rt.Clock.Now;
+            var due = _retryAt ?? _nextEvaluationAt;
+            if (!Active || now < due)
+            {
+                return;
+            }
+
+            var unreachable = false;
+            try
+            {
+                await Evaluate();
+            }
+            catch (EcsException e)
+            {
+                LogEvaluationFailed(Name, e.Message); // refused by a grain (e.g. the group is gone): next period
+            }
+            catch (Exception e)
+            {
+                // The cluster's or the group's grain is unreachable (its silo died and is not declared dead yet).
+                LogEvaluationFailed(Name, e.Message);
+                unreachable = true;
+            }
+
+            if (unreachable)
+            {
+                _retryAt = now + RetryDelay;
+                return;
+            }
+
+            _rt.Metrics.RecordLag(TimerLag.Of(_nextEvaluationAt, now), LagSources.CasEvaluation);
+            _nextEvaluationAt = TickSchedule.NextTick(_nextEvaluationAt, now, _rt.Options.Timings.MetricPeriod);
+            _retryAt = null;
+        }
+        finally
+        {
+            if (_timer is not null && Active)
+            {
+                _timer.Arm(_retryAt ?? _nextEvaluationAt);
+            }
+        }
+    }
+
+    private void StartSchedule(DateTimeOffset firstEvaluation)
+    {
+        _nextEvaluationAt = firstEvaluation;
+        _retryAt = null;
+        _timer ??= DueTimer.Register(this, Tick, _rt.Clock);
+        _timer.Arm(firstEvaluation);
     }
 
     /// <summary>One CAS evaluation (B-CAS-1..7), once per metric period.</summary>
@@ -191,12 +272,6 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
         }
 
         var now = _rt.Clock.Now;
-        if (_lastEvaluation is { } last)
-        {
-            _rt.Metrics.RecordLag(now - last - _rt.Options.Timings.MetricPeriod, LagSources.CasEvaluation);
-        }
-
-        _lastEvaluation = now;
         var cluster = GrainFactory.GetGrain<IClusterGrain>(clusterName);
         var snapshot = await cluster.GetProviderSnapshot(Name);
         var asg = await Asg.Describe();
@@ -267,17 +342,27 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
         await _store.WriteStateAsync();
     }
 
+    /// <summary>Schedule on (first evaluation one period from now) and the wake reminder, or both off.</summary>
     private async Task SyncReminder()
     {
-        var active = S.Exists && S.Cluster is not null && Spec.ManagedScaling.Status == ManagedScalingStatus.ENABLED;
-        if (active)
+        if (Active)
         {
-            var period = _rt.WallPeriod(_rt.Options.Timings.MetricPeriod);
+            if (_timer is null)
+            {
+                StartSchedule(_rt.Clock.Now + _rt.Options.Timings.MetricPeriod);
+            }
+
+            var period = _rt.WallPeriod(_rt.Options.Timings.MetricPeriod / 4);
             await this.RegisterOrUpdateReminder(ReminderName, period, period);
         }
-        else if (await this.GetReminder(ReminderName) is { } reminder)
+        else
         {
-            await this.UnregisterReminder(reminder);
+            _timer?.Dispose();
+            _timer = null;
+            if (await this.GetReminder(ReminderName) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
         }
     }
 
@@ -313,6 +398,9 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
             throw ErrorCodes.Invalid($"The specified capacity provider {Name} does not exist.");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CAS {Provider}: evaluation failed: {Reason}")]
+    private partial void LogEvaluationFailed(string provider, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "CAS {Provider}: {Explanation}")]
     private partial void LogScaling(string provider, string explanation);

@@ -76,6 +76,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
         _random = _rt.Random.For(Durability.Scope("cluster/" + Name, S.Incarnation));
         RebuildIndexes();
+        _capacityChanged = S.Queue.Count > 0; // B-PQ-2: a placement pass a dead silo may not have run (capacity appeared, the tick never came)
         if (S.Exists)
         {
             StartTimer();

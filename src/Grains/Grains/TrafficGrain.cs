@@ -51,7 +51,7 @@ public sealed class TrafficState
 /// CPUUtilization (ClusterName, ServiceName) to the CloudWatch store.
 /// </summary>
 public sealed class TrafficGrain(
-    [PersistentState("traffic", "emulator")] IPersistentState<TrafficState> store, EmulatorRuntime runtime) : Grain, ITrafficGrain
+    [PersistentState("traffic", "emulator")] IPersistentState<TrafficState> store, EmulatorRuntime runtime) : Grain, ITrafficGrain, IRemindable
 {
     private IGrainTimer? _timer;
     private long _lastPersistTicks;
@@ -63,15 +63,21 @@ public sealed class TrafficGrain(
 
     private DateTimeOffset Now => runtime.Clock.Now;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (S.Running)
         {
             StartTimer();
+            await this.RegisterOrUpdateReminder(Durability.WakeReminder, Durability.WakePeriod(runtime), Durability.WakePeriod(runtime));
         }
-
-        return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// The wake-up reminder: timers die with a silo, reminders do not (durable mode). Without it, traffic whose grain
+    /// lived on a killed silo would stop being accounted and published (and CPU-driven service auto scaling with it)
+    /// until something called this grain again; firing reactivates it, and activation restarts the timer.
+    /// </summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -136,6 +142,7 @@ public sealed class TrafficGrain(
             S.ComputedTo = Now;
             S.NextPeriodAt = Now + runtime.Options.Timings.MetricPeriod;
             await store.WriteStateAsync();
+            await this.RegisterOrUpdateReminder(Durability.WakeReminder, Durability.WakePeriod(runtime), Durability.WakePeriod(runtime));
         }
 
         StartTimer();

@@ -99,6 +99,27 @@ public sealed class ReconciliationTests(EmulatorClusterFixture fixture)
         Assert.Single(await Cluster(cluster).GetInstances());
     }
 
+    [Fact]
+    public async Task B_LB_3_running_traffic_keeps_a_wake_reminder_so_a_killed_silo_does_not_stop_it()
+    {
+        // Timers die with a silo; a reminder outlives it (durable mode) and reactivates the grain, whose activation
+        // restarts the timer. Without one, a cluster's synthetic traffic would silently stop being accounted.
+        var cluster = await NewCluster();
+        var traffic = fixture.Grains.GetGrain<ITrafficGrain>(cluster);
+        Assert.Contains("wake", await Reminders(Cluster(cluster)));
+        Assert.DoesNotContain("wake", await Reminders(traffic));
+        await traffic.EnsureRunning();
+        Assert.Contains("wake", await Reminders(traffic));
+    }
+
+    private async Task<ImmutableArray<string>> Reminders(IAddressable grain)
+    {
+        var silo = fixture.Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("the test cluster runs in process");
+        var table = silo.SiloHost.Services.GetRequiredService<IReminderTable>();
+        var rows = await table.ReadRows(grain.GetGrainId());
+        return rows.Reminders.Select(r => r.ReminderName).ToImmutableArray();
+    }
+
     private async Task<string> NewCluster()
     {
         var name = EmulatorClusterFixture.Unique("reconcile");
