@@ -108,8 +108,8 @@ public sealed class ReconciliationTests(EmulatorClusterFixture fixture)
         var traffic = fixture.Grains.GetGrain<ITrafficGrain>(cluster);
         Assert.Contains("wake", await Reminders(Cluster(cluster)));
         Assert.DoesNotContain("wake", await Reminders(traffic));
-        await traffic.EnsureRunning();
-        Assert.Contains("wake", await Reminders(traffic));
+        await traffic.EnsureRunning(); // one-way
+        await WaitUntil("the traffic's wake reminder", async () => (await Reminders(traffic)).Contains("wake"));
     }
 
     private async Task<ImmutableArray<string>> Reminders(IAddressable grain)
