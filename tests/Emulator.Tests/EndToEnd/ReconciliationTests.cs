@@ -5,6 +5,7 @@ using Emulator.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Orleans.TestingHost;
+using TaskStatus = Emulator.Contracts.TaskStatus;
 
 namespace Emulator.Tests.EndToEnd;
 
@@ -100,6 +101,47 @@ public sealed class ReconciliationTests(EmulatorClusterFixture fixture)
     }
 
     [Fact]
+    public async Task B_PQ_2_reactivated_cluster_places_its_queue_on_capacity_that_appeared_before_its_silo_died()
+    {
+        // The persisted cluster: an ACTIVE instance with room and a task still PROVISIONING for its provider. The
+        // instance registered (a written-through call) but the placement pass it called for was due on the next tick,
+        // which the dead silo never ran.
+        var cluster = EmulatorClusterFixture.Unique("reconcile-queue");
+        var asg = EmulatorClusterFixture.Unique("reconcile-queue-asg");
+        const string provider = "reconcile-queue-cp";
+        var now = await Control.Now();
+        var instanceId = Guid.NewGuid().ToString("N");
+        var taskId = Guid.NewGuid().ToString("N");
+        var instance = new ContainerInstanceRecord(instanceId, cluster, "i-0d0000000000000d1", Type, Zone, provider, asg, false, ContainerInstanceStatus.ACTIVE, true,
+            Emulator.Model.Catalog.InstanceCatalog.Default.Registered(Type), ResourceSet.Zero, Emulator.Model.Catalog.InstanceCatalog.AgentReservedPorts,
+            ImmutableDictionary<string, string>.Empty.Add("ecs.availability-zone", Zone).Add("ecs.instance-type", Type), now, 1, 0, 0,
+            ImmutableDictionary<string, int>.Empty, 0, false);
+        var task = new TaskRecord(taskId, cluster, "arn:aws:ecs:us-east-1:000000000000:task-definition/queued:1", new TaskRequirements(256, 512, [], 0, NetworkMode.bridge),
+            "family:queued", null, null, null, provider, LaunchType.EC2, null, null, null, TaskStatus.PROVISIONING, DesiredStatus.RUNNING, 1, now,
+            null, null, null, null, null, null, false, [], null, null, 30, null);
+        var state = new ClusterState
+        {
+            Exists = true,
+            CreatedAt = now,
+            Providers = ImmutableDictionary<string, ClusterProvider>.Empty.Add(provider, new ClusterProvider(provider, ProviderType.AutoScalingGroup, asg, true, false, false)),
+            Instances = { [instanceId] = instance },
+            Tasks = { [taskId] = task },
+            Queue = [taskId],
+            Incarnation = 1,
+        };
+        await PersistState("cluster", Cluster(cluster), state);
+
+        // Activates the cluster on its persisted state: the queued task is placed on the instance (B-PQ-2), well
+        // before its PROVISIONING timeout (B-PQ-3, 30 emulated minutes).
+        await WaitUntil("the queued task is placed", async () =>
+        {
+            var t = (await Cluster(cluster).ListTasks(TaskFilter.All)).Single(x => x.TaskId == taskId);
+            return t.LastStatus != TaskStatus.PROVISIONING && t.ContainerInstanceId == instanceId;
+        }, TimeSpan.FromMinutes(10)); // 1 s wall at 600x: less than the PROVISIONING timeout (30 emulated minutes)
+        Assert.Equal(0, (await Cluster(cluster).Describe())!.ProvisioningTasksCount);
+    }
+
+    [Fact]
     public async Task B_LB_3_running_traffic_keeps_a_wake_reminder_so_a_killed_silo_does_not_stop_it()
     {
         // Timers die with a silo; a reminder outlives it (durable mode) and reactivates the grain, whose activation
@@ -150,19 +192,23 @@ public sealed class ReconciliationTests(EmulatorClusterFixture fixture)
     };
 
     /// <summary>Writes a group's state into the "emulator" grain storage before its grain ever activates.</summary>
-    private async Task Persist(string asg, AsgState state)
+    private Task Persist(string asg, AsgState state) => PersistState("asg", Asg(asg), state);
+
+    /// <summary>Writes a grain's state into the "emulator" grain storage before the grain ever activates.</summary>
+    private async Task PersistState<T>(string stateName, IAddressable grain, T state)
     {
         var silo = fixture.Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("the test cluster runs in process");
         var storage = silo.SiloHost.Services.GetRequiredKeyedService<IGrainStorage>("emulator");
-        await storage.WriteStateAsync("asg", Asg(asg).GetGrainId(), new GrainState<AsgState>(state));
+        await storage.WriteStateAsync(stateName, grain.GetGrainId(), new GrainState<T>(state));
     }
 
     private static TimeSpan EmulatedToWall(TimeSpan emulated) => TimeSpan.FromTicks((long)(emulated.Ticks / EmulatorClusterFixture.TimeScale));
 
-    private static async Task WaitUntil(string what, Func<Task<bool>> condition)
+    private static async Task WaitUntil(string what, Func<Task<bool>> condition, TimeSpan? emulated = null)
     {
-        // Up to 5 emulated minutes: the reconciliation runs on the group's first tick (one emulated second).
-        var timeout = EmulatedToWall(TimeSpan.FromMinutes(5)) + TimeSpan.FromSeconds(5);
+        // By default up to 5 emulated minutes (plus slack for a loaded machine): the reconciliation runs on the
+        // grain's first tick (one emulated second).
+        var timeout = EmulatedToWall(emulated ?? TimeSpan.FromMinutes(5)) + (emulated is null ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < timeout)
         {
