@@ -133,17 +133,39 @@ public sealed class ChaosGrain(
         var view = await Resolve(target.Cluster);
         var candidates = view.Instances(target).Where(i => i.ContainerInstance is { Status: ContainerInstanceStatus.ACTIVE }).ToList();
         var chosen = Pick(candidates.Select(i => i.ContainerInstance!.ContainerInstanceId), target.Selection, action);
-        var changes = chosen.IsEmpty ? [] : await Control.UpdateContainerInstancesState(view.Name, chosen, ContainerInstanceStatus.DRAINING);
-        var drained = changes.Where(c => c.FailureReason is null).Select(c => c.ContainerInstanceId).ToImmutableArray();
         DateTimeOffset? until = duration is { } span ? _at + span : null;
-        if (until is { } at && !drained.IsEmpty)
+        var planned = until is { } end && !chosen.IsEmpty ? new PendingUndrain(view.Name, chosen, end) : null;
+        if (planned is not null)
         {
-            S.Undrains = S.Undrains.Add(new PendingUndrain(view.Name, drained, at));
+            // The end of the drain (and the reminder that outlives this silo) is persisted before the drain: if the
+            // silo dies in between, the undrain still happens (it only touches instances still DRAINING); a drain is
+            // never left without its end.
+            S.Undrains = S.Undrains.Add(planned);
+            await store.WriteStateAsync();
             StartTimer();
 
             // The timer does the work; the reminder brings the grain back if its silo went away meanwhile.
             var period = runtime.WallPeriod(TimeSpan.FromMinutes(1));
             await this.RegisterOrUpdateReminder(ReminderName, period, period);
+        }
+
+        ImmutableArray<string> drained;
+        try
+        {
+            var changes = chosen.IsEmpty ? [] : await Control.UpdateContainerInstancesState(view.Name, chosen, ContainerInstanceStatus.DRAINING);
+            drained = changes.Where(c => c.FailureReason is null).Select(c => c.ContainerInstanceId).ToImmutableArray();
+        }
+        finally
+        {
+            if (planned is not null)
+            {
+                S.Undrains = S.Undrains.Remove(planned);
+            }
+        }
+
+        if (until is { } at && !drained.IsEmpty)
+        {
+            S.Undrains = S.Undrains.Add(new PendingUndrain(view.Name, drained, at)); // what was drained (Record writes it)
         }
 
         return await Record(action, view.Name, drained.Select(id => Arns.ContainerInstance(runtime.Region, runtime.Account, view.Name, id)).ToImmutableArray(),
