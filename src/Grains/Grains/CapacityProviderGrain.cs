@@ -352,8 +352,7 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
                 StartSchedule(_rt.Clock.Now + _rt.Options.Timings.MetricPeriod);
             }
 
-            var period = _rt.WallPeriod(_rt.Options.Timings.MetricPeriod / 4);
-            await this.RegisterOrUpdateReminder(ReminderName, period, period);
+            await this.RegisterOrUpdateReminder(ReminderName, Durability.WakePeriod(_rt), Durability.WakePeriod(_rt));
         }
         else
         {

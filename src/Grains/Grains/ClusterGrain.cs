@@ -51,6 +51,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     private DateTimeOffset _nextTickAt;
     private long _figuresPublished;
     private long _lastFiguresTicks;
+    private long _servicesWokenTicks;
 
     public ClusterGrain([PersistentState("cluster", "emulator")] IPersistentState<ClusterState> store, EmulatorRuntime runtime, ILogger<ClusterGrain> log)
     {
@@ -101,7 +102,10 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             return;
         }
 
-        WakeServices();
+        if (Stopwatch.GetElapsedTime(_servicesWokenTicks) >= Durability.ServicesWakePeriod(_rt))
+        {
+            WakeServices();
+        }
     }
 
     /// <summary>Write-through (durable mode): a change a caller was told about is in storage before the reply leaves.</summary>
@@ -120,6 +124,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     private void WakeServices()
     {
+        _servicesWokenTicks = Stopwatch.GetTimestamp();
         foreach (var service in S.Services)
         {
             GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(Name, service)).Describe().Ignore();

@@ -8,8 +8,20 @@ public static class Durability
 {
     public const string WakeReminder = "wake";
 
-    /// <summary>One metric period in wall time (so scheduled work resumes within one period of the grain's return), at least 1 s.</summary>
+    /// <summary>
+    /// Period of the wake-up reminders: a quarter metric period in wall time, at least 250 ms. A grain whose silo died
+    /// is back within a quarter period of Orleans handing its reminder to a survivor, and its activation restarts
+    /// its timer: scheduled work resumes within one metric period of the death (issue 5). A tick on a live grain
+    /// does nothing.
+    /// </summary>
     public static TimeSpan WakePeriod(EmulatorRuntime runtime)
+    {
+        var wall = runtime.Clock.ToWall(runtime.Options.Timings.MetricPeriod / 4);
+        return wall < TimeSpan.FromMilliseconds(250) ? TimeSpan.FromMilliseconds(250) : wall;
+    }
+
+    /// <summary>How often a cluster's wake-up also wakes its services (a call each): one metric period in wall time, at least 1 s.</summary>
+    public static TimeSpan ServicesWakePeriod(EmulatorRuntime runtime)
     {
         var wall = runtime.Clock.ToWall(runtime.Options.Timings.MetricPeriod);
         return wall < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wall;

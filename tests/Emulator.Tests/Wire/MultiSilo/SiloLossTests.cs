@@ -97,16 +97,13 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             Assert.Equal(providers.Count, recovery.Of("cas").Count());
             foreach (var f in recovery.Figures)
             {
-                Assert.True(f.SinceKill is not null, $"{f.What} of {f.Subject}: no datapoint within 90 s of the kill");
-            }
-
-            foreach (var f in recovery.Of("cas"))
-            {
                 // The bar, at the default 60x where one metric period is one wall second and failure detection
-                // alone takes about that long: CAS runs again within one metric period (emulated) of the death
-                // declaration. Emulated figures: the datapoint's own timestamp against the declaring vote's.
+                // alone takes about that long: CAS and the scheduled work (the cluster's and the groups' timers) run
+                // again within one metric period (emulated) of the death declaration, not of the kill. Emulated
+                // figures: each datapoint's own timestamp against the declaring vote's.
+                Assert.True(f.SinceKill is not null, $"{f.What} of {f.Subject}: no datapoint within 90 s of the kill");
                 Assert.True(f.SinceDead <= period,
-                    $"CAS of {f.Subject}: resumed {f.SinceDead?.TotalSeconds:0} s emulated after the death declaration, more than one metric period ({period.TotalSeconds:0} s)");
+                    $"{f.What} of {f.Subject}: resumed {f.SinceDead?.TotalSeconds:0} s emulated after the death declaration, more than one metric period ({period.TotalSeconds:0} s)");
             }
 
             var after = await WaitForSteadyState(control, cluster, $"after kill {round}", TimeSpan.FromSeconds(120));
