@@ -67,6 +67,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await LoadEventLogAsync();
         if (S.Exists)
         {
             // Reactivated (after a deactivation or a silo's death): a fresh id stream, never the first one replayed.
@@ -109,6 +110,11 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         var started = Stopwatch.GetTimestamp();
         await context.Invoke();
         _rt.Metrics.RecordTurn("cluster", context.ImplementationMethod.Name, Stopwatch.GetElapsedTime(started));
+        if (_rt.Options.WriteThrough && EventsPending)
+        {
+            await PersistEventLogAsync(); // before the state: the stored sequence never runs ahead of the stored log
+        }
+
         if (_dirty && _rt.Options.WriteThrough && S.Exists)
         {
             _dirty = false;
@@ -127,6 +133,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        await PersistEventLogAsync();
         if (_dirty && S.Exists)
         {
             await _store.WriteStateAsync(cancellationToken);
@@ -1011,6 +1018,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         {
             _dirty = false;
             _lastPersistTicks = Stopwatch.GetTimestamp();
+            await PersistEventLogAsync();
             await _store.WriteStateAsync(cancellationToken);
         }
     }
