@@ -95,6 +95,13 @@ public sealed partial class ClusterGrain
         }
     }
 
+    /// <summary>
+    /// On deactivation the log is written, except when the embedded default's silo shuts down: its storage is this
+    /// process's memory and goes with it (and the storage grains may already be gone).
+    /// </summary>
+    private Task PersistEventLogOnDeactivationAsync(DeactivationReason reason) =>
+        reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !_rt.Options.WriteThrough ? Task.CompletedTask : PersistEventLogAsync();
+
     /// <summary>The index in the memory log of the first event numbered at least <paramref name="sequence"/>.</summary>
     private int FirstEventAtOrAfter(long sequence)
     {

@@ -133,7 +133,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await PersistEventLogAsync();
+        await PersistEventLogOnDeactivationAsync(reason);
         if (_dirty && S.Exists)
         {
             await _store.WriteStateAsync(cancellationToken);

@@ -37,7 +37,9 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
         }
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
+    /// <summary>Writes what changed, except when the embedded default's silo shuts down (its memory storage goes with the process).</summary>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !runtime.Options.WriteThrough ? Task.CompletedTask : FlushAsync();
 
     public Task Put(ImmutableArray<MetricDatum> data)
     {
