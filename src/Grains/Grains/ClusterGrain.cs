@@ -70,6 +70,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await LoadEventLogAsync();
         if (S.Exists)
         {
             // Reactivated (after a deactivation or a silo's death): a fresh id stream, never the first one replayed.
@@ -112,6 +113,11 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         var started = Stopwatch.GetTimestamp();
         await context.Invoke();
         _rt.Metrics.RecordTurn("cluster", context.ImplementationMethod.Name, Stopwatch.GetElapsedTime(started));
+        if (_rt.Options.WriteThrough && EventsPending)
+        {
+            await PersistEventLogAsync(); // before the state: the stored sequence never runs ahead of the stored log
+        }
+
         if (_dirty && _rt.Options.WriteThrough && S.Exists)
         {
             _dirty = false;
@@ -130,6 +136,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        await PersistEventLogOnDeactivationAsync(reason);
         if (_dirty && S.Exists)
         {
             await _store.WriteStateAsync(cancellationToken);
@@ -1032,6 +1039,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         {
             _dirty = false;
             _lastPersistTicks = Stopwatch.GetTimestamp();
+            await PersistEventLogAsync();
             await _store.WriteStateAsync(cancellationToken);
         }
     }
