@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using Emulator.Client.Chaos;
 using Emulator.Client.Scenarios;
@@ -108,7 +109,8 @@ public static class ClientCommands
         var lTimeout = new Option<int>("--timeout-seconds") { Description = "Give up waiting for RUNNING after this many wall seconds", DefaultValueFactory = _ => 600 };
         var loadTest = new Command("load-test", "N services x M tasks on registered instances: progress bars, then a report (placement rate, steady state, memory, timer lag, CPU, raw Orleans baseline).");
         var lRps = new Option<double>("--rps") { Description = "Put every service behind its own target group with this many requests/s of synthetic traffic (0: no load balancers)", DefaultValueFactory = _ => 0 };
-        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout, lRps })
+        var lProfile = new Option<string?>("--profile") { Description = "Load over time after the first scale-up: TASKS@SECONDS,... sets every service's desired count at that emulated offset (e.g. 2000@0,500@600)" };
+        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout, lRps, lProfile })
         {
             loadTest.Options.Add(option);
         }
@@ -124,10 +126,21 @@ public static class ClientCommands
                 return Task.FromResult(2);
             }
 
+            ImmutableArray<LoadStep> profile = [];
+            if (result.GetValue(lProfile) is { } profileText)
+            {
+                profile = LoadProfile.Parse(profileText, out var profileError);
+                if (profileError is not null)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]--profile: {profileError}[/]");
+                    return Task.FromResult(2);
+                }
+            }
+
             // 10 tasks of 200 CPU units / 512 MiB fit an m5.large (2,048 units, 8 GiB).
             var options = new LoadTestOptions(services, tasks, instances, result.GetValue(lType)!, 200, 512, result.GetValue(lHold), result.GetValue(lBaseline), result.GetValue(lTimeout),
-                Math.Max(0, result.GetValue(lRps)));
-            return WithConnection(target(result), ct, connection => LoadTest.RunAsync(connection, options, AnsiConsole.Console, ct));
+                Math.Max(0, result.GetValue(lRps)), profile);
+            return WithConnection(target(result), ct, connection => LoadTest.RunAsync(connection.Grains, options, AnsiConsole.Console, ct));
         });
         root.Subcommands.Add(loadTest);
         return root;
