@@ -108,10 +108,14 @@ public sealed class SiloLossTests(ITestOutputHelper output)
                 // The bar, at the default 60x where one metric period is one wall second and failure detection
                 // alone takes about that long: CAS and the scheduled work (the cluster's and the groups' timers) run
                 // again within one metric period (emulated) of the death declaration, not of the kill. Emulated
-                // figures: each datapoint's own timestamp against the declaring vote's.
+                // figures: each datapoint's own timestamp against the declaring vote's. The timers are seen through
+                // their once-per-period datapoints, and one sent to a metric store grain that lived on the dead silo
+                // can be lost (one-way Put) in the moments around the declaration: the next comes a period later,
+                // so for them the observable bound is two periods.
                 Assert.True(f.SinceKill is not null, $"{f.What} of {f.Subject}: no datapoint within 90 s of the kill");
-                Assert.True(f.SinceDead <= period,
-                    $"{f.What} of {f.Subject}: resumed {f.SinceDead?.TotalSeconds:0} s emulated after the death declaration, more than one metric period ({period.TotalSeconds:0} s)");
+                var bound = f.What == "cas" ? period : 2 * period;
+                Assert.True(f.SinceDead <= bound,
+                    $"{f.What} of {f.Subject}: resumed {f.SinceDead?.TotalSeconds:0} s emulated after the death declaration, more than {bound / period} metric period(s) ({period.TotalSeconds:0} s each)");
             }
 
             var after = await WaitForSteadyState(control, cluster, $"after kill {round}", TimeSpan.FromSeconds(120));
