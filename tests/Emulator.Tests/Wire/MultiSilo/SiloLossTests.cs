@@ -15,7 +15,7 @@ namespace Emulator.Tests.Wire.MultiSilo;
 /// </summary>
 public sealed class SiloLossTests(ITestOutputHelper output)
 {
-    private const double TimeScale = 60;
+    private const double TimeScale = 30; // one metric period = 2 wall seconds: failure detection (~1 s) leaves room for the one-period bar
     private const int Services = 10;
     private const int TasksPerService = 200;
     private const int InstancesPerAsg = 17; // m5.xlarge: 4096 CPU units = 64 tasks of 64 units; 34 x 64 = 2,176 slots
