@@ -150,6 +150,12 @@ public static class LoadTest
         Row("CPU during the scale-up", $"{scaleCpu:0.0} s = {100 * scaleCpu / Math.Max(0.001, runningSeconds):0}% of one core");
         Row("CPU holding steady state", $"{100 * (held.CpuSeconds - atSteady.CpuSeconds) / o.HoldSeconds:0}% of one core");
         Row("timer lag, scale-up to all RUNNING (emulated s)", $"p50 {atSteady.LagP50:0.###}, p99 {atSteady.LagP99:0.###}, max {atSteady.LagMax:0.###} over {atSteady.LagCount:N0} due transitions at {atSteady.TimeScale}x");
+        // The profile of the scale-up: what held the cluster grain while the tasks were placed and started.
+        foreach (var turn in atSteady.Turns.Take(6))
+        {
+            Row($"  scale-up: {turn.Grain} grain busy in {turn.Method}", $"{100 * turn.TotalMilliseconds / 1000 / Math.Max(0.001, runningSeconds):0.0}% of the scale-up, {turn.Count:N0} turns, max {turn.MaxMilliseconds:0.0} ms");
+        }
+
         Row("timer lag, steady state held (emulated s)", $"p99 {held.LagP99:0.###} over {held.LagCount:N0} due timers");
         foreach (var source in held.LagBySource)
         {
