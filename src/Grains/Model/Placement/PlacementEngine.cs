@@ -109,6 +109,7 @@ public static partial class PlacementEngine
     private const int IndexMinInstances = 128;
     private const int IndexMinTasks = 4;
     private const int IndexMaxCells = 64;
+    private const int IndexMaxCombinations = 4096;
 
     /// <summary>Why an instance cannot take the task, ordered from farthest to closest (B-PL-5).</summary>
     private enum Rejection : byte
@@ -428,60 +429,64 @@ public static partial class PlacementEngine
                 }
             }
 
-            // Cells: the distinct combinations of attribute buckets, numbered in order of first appearance.
-            cellOf = new int[_n];
-            var cells = new Dictionary<(int Cell, int Bucket), int>();
-            for (var i = 0; i < _n; i++)
+            // Cells: the distinct combinations of attribute buckets (a mixed-radix number of the buckets), numbered
+            // densely in order of first appearance; too many cells and scanning is as cheap.
+            long combinations = 1;
+            foreach (var s in attributes)
             {
-                var cell = 0;
-                for (var a = 0; a < attributes.Count; a++)
+                combinations *= _keys[s].Length;
+                if (combinations > IndexMaxCombinations)
                 {
-                    var bucket = _keyIndex[attributes[a]]![i];
-                    if (!cells.TryGetValue((cell, bucket), out var next))
-                    {
-                        next = cells.Count + 1;
-                        cells.Add((cell, bucket), next);
-                    }
-
-                    cell = next;
+                    return null;
                 }
-
-                cellOf[i] = cell;
             }
 
-            // Renumber the leaf cells densely; too many cells and scanning is as cheap.
-            var dense = new Dictionary<int, int>();
+            var denseOf = new int[combinations];
+            var cellCount = 0;
+            cellOf = new int[_n];
             for (var i = 0; i < _n; i++)
             {
-                if (!dense.TryGetValue(cellOf[i], out var d))
+                var combination = 0;
+                foreach (var s in attributes)
                 {
-                    d = dense.Count;
-                    if (d >= IndexMaxCells)
+                    combination = combination * _keys[s].Length + _keyIndex[s]![i];
+                }
+
+                var d = denseOf[combination] - 1;
+                if (d < 0)
+                {
+                    if (cellCount == IndexMaxCells)
                     {
                         cellOf = [];
                         return null;
                     }
 
-                    dense.Add(cellOf[i], d);
+                    d = cellCount++;
+                    denseOf[combination] = d + 1;
                 }
 
                 cellOf[i] = d;
             }
 
-            var memberLists = new List<int>[dense.Count];
-            cellBuckets = new int[dense.Count][];
-            for (var c = 0; c < dense.Count; c++)
-            {
-                memberLists[c] = [];
-            }
-
+            var sizes = new int[cellCount];
             slotOf = new int[_n];
             for (var i = 0; i < _n; i++)
             {
-                var list = memberLists[cellOf[i]];
-                slotOf[i] = list.Count;
-                list.Add(i);
-                if (cellBuckets[cellOf[i]] is null)
+                slotOf[i] = sizes[cellOf[i]]++;
+            }
+
+            members = new int[cellCount][];
+            cellBuckets = new int[cellCount][];
+            for (var c = 0; c < cellCount; c++)
+            {
+                members[c] = new int[sizes[c]];
+            }
+
+            for (var i = 0; i < _n; i++)
+            {
+                var c = cellOf[i];
+                members[c][slotOf[i]] = i;
+                if (slotOf[i] == 0)
                 {
                     var path = new int[attributes.Count];
                     for (var a = 0; a < attributes.Count; a++)
@@ -489,17 +494,15 @@ public static partial class PlacementEngine
                         path[a] = _keyIndex[attributes[a]]![i];
                     }
 
-                    cellBuckets[cellOf[i]] = path;
+                    cellBuckets[c] = path;
                 }
             }
 
-            members = new int[dense.Count][];
-            var trees = new MinKeyTree[dense.Count];
+            var trees = new MinKeyTree[cellCount];
             instanceKeys = new int[perInstance];
-            tiedCells = new int[dense.Count];
-            for (var c = 0; c < dense.Count; c++)
+            tiedCells = new int[cellCount];
+            for (var c = 0; c < cellCount; c++)
             {
-                members[c] = [.. memberLists[c]];
                 trees[c] = new MinKeyTree(members[c].Length, perInstance);
             }
 
