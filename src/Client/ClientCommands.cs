@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using Emulator.Client.Chaos;
 using Emulator.Client.Scenarios;
@@ -113,7 +114,8 @@ public static class ClientCommands
             Description = "Tasks placed on a separate cluster before the measurement, so that placement is measured warm like the raw baseline (0: cold)",
             DefaultValueFactory = _ => 0,
         };
-        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout, lRps, lWarmUp })
+        var lProfile = new Option<string?>("--profile") { Description = "Load over time after the first scale-up: TASKS@SECONDS,... sets every service's desired count at that emulated offset (e.g. 2000@0,500@600)" };
+        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout, lRps, lProfile, lWarmUp })
         {
             loadTest.Options.Add(option);
         }
@@ -129,10 +131,21 @@ public static class ClientCommands
                 return Task.FromResult(2);
             }
 
+            ImmutableArray<LoadStep> profile = [];
+            if (result.GetValue(lProfile) is { } profileText)
+            {
+                profile = LoadProfile.Parse(profileText, out var profileError);
+                if (profileError is not null)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]--profile: {profileError}[/]");
+                    return Task.FromResult(2);
+                }
+            }
+
             // 10 tasks of 200 CPU units / 512 MiB fit an m5.large (2,048 units, 8 GiB).
             var options = new LoadTestOptions(services, tasks, instances, result.GetValue(lType)!, 200, 512, result.GetValue(lHold), result.GetValue(lBaseline), result.GetValue(lTimeout),
-                Math.Max(0, result.GetValue(lRps)), Math.Max(0, result.GetValue(lWarmUp)));
-            return WithConnection(target(result), ct, connection => LoadTest.RunAsync(connection, options, AnsiConsole.Console, ct));
+                Math.Max(0, result.GetValue(lRps)), profile, Math.Max(0, result.GetValue(lWarmUp)));
+            return WithConnection(target(result), ct, connection => LoadTest.RunAsync(connection.Grains, options, AnsiConsole.Console, ct));
         });
         root.Subcommands.Add(loadTest);
         return root;

@@ -8,7 +8,7 @@ namespace Emulator.Client;
 
 /// <summary>What <c>client load-test</c> runs.</summary>
 public sealed record LoadTestOptions(int Services, int TasksPerService, int Instances, string InstanceType, int TaskCpu, int TaskMemory,
-    int HoldSeconds, int BaselineActivations, int TimeoutSeconds, double RequestsPerSecond = 0, int WarmUpTasks = 0);
+    int HoldSeconds, int BaselineActivations, int TimeoutSeconds, double RequestsPerSecond = 0, ImmutableArray<LoadStep> Profile = default, int WarmUpTasks = 0);
 
 /// <summary>
 /// A load test through the client's gateway: registers container instances in one call per batch, creates N services
@@ -18,9 +18,8 @@ public sealed record LoadTestOptions(int Services, int TasksPerService, int Inst
 /// </summary>
 public static class LoadTest
 {
-    public static async Task<int> RunAsync(EmulatorConnection connection, LoadTestOptions o, IAnsiConsole console, CancellationToken ct)
+    public static async Task<int> RunAsync(IGrainFactory grains, LoadTestOptions o, IAnsiConsole console, CancellationToken ct)
     {
-        var grains = connection.Grains;
         var control = grains.GetGrain<IEcsControlGrain>(0);
         var diagnostics = grains.GetGrain<IDiagnosticsGrain>(0);
         var cluster = "load-" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
@@ -49,7 +48,7 @@ public static class LoadTest
         }
 
         var start = await diagnostics.Read(collect: true, resetLag: true);
-        console.MarkupLineInterpolated($"silo {start.SiloAddress} (pid {start.ProcessId}, {start.TimeScale}x, {start.ProcessorCount} cores): RSS {Mb(start.ResidentBytes)} before the test");
+        console.MarkupLineInterpolated($"cluster {cluster} on silo {start.SiloAddress} (pid {start.ProcessId}, {start.TimeScale}x, {start.ProcessorCount} cores): RSS {Mb(start.ResidentBytes)} before the test");
         var wall = Stopwatch.StartNew();
         double placeSeconds = 0, runningSeconds = 0, instancesSeconds = 0;
         SiloDiagnostics? afterInstances = null, atPlaced = null, atSteady = null;
@@ -129,6 +128,11 @@ public static class LoadTest
             console.MarkupLineInterpolated($"[red]timed out after {o.TimeoutSeconds} s[/] before all {total:N0} tasks ran");
         }
 
+        // A profile over time (--profile): each step's desired count, and how long the cluster took to follow it.
+        var steps = o.Profile.IsDefaultOrEmpty || timedOut
+            ? []
+            : await LoadProfile.RunAsync(grains, cluster, o.Services, o.Profile, o.TimeoutSeconds, console, ct);
+
         // Steady state held (with traffic flowing when --rps is given): timer lag and idle CPU.
         console.MarkupLineInterpolated($"holding the steady state {o.HoldSeconds} s to read timer lag...");
         await Task.Delay(TimeSpan.FromSeconds(o.HoldSeconds), ct);
@@ -186,10 +190,16 @@ public static class LoadTest
 
         Row("raw Orleans activations per second", $"{rawPerSecond:N0} (same silo, same run, from this client)");
         Row("placement rate / raw activation rate", $"{placedPerSecond / rawPerSecond:0.00} (goal >= 0.40)");
+        foreach (var step in steps)
+        {
+            Row($"profile step at +{step.Step.At.TotalSeconds:0} s: {step.Target:N0} tasks",
+                step.Reached ? $"reached in {step.WallSeconds:0.0} s wall, {step.EmulatedSeconds:0} s emulated; timer lag p99 {step.LagP99:0.###} s" : $"not reached in {step.WallSeconds:0} s");
+        }
+
         console.Write(table);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"tasks\":{total},\"instances\":{o.Instances},\"placedPerSecond\":{placedPerSecond:0},\"placeSeconds\":{placeSeconds:0.00},\"runningSeconds\":{runningSeconds:0.00},\"rssBytes\":{atSteady.ResidentBytes},\"rssPerTaskBytes\":{(atSteady.ResidentBytes - afterInstances.ResidentBytes) / Math.Max(1, total)},\"lagP99\":{atSteady.LagP99:0.###},\"heldLagP99\":{held.LagP99:0.###},\"heldLagCount\":{held.LagCount},\"timeScale\":{held.TimeScale},\"warmUpTasks\":{o.WarmUpTasks},\"rawActivationsPerSecond\":{rawPerSecond:0},\"ratio\":{placedPerSecond / rawPerSecond:0.00},\"timedOut\":{(timedOut ? "true" : "false")}}}"));
-        return timedOut ? 1 : 0;
+        return timedOut || steps.Any(x => !x.Reached) ? 1 : 0;
     }
 
     /// <summary>

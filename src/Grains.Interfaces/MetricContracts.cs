@@ -27,8 +27,9 @@ public sealed record MetricSeries(
 /// <summary>
 /// The CloudWatch metrics of one namespace (AWS/ECS/ManagedScaling CapacityProviderReservation B-CAS-3, AWS/ECS
 /// CPUReservation/MemoryReservation, AWS/AutoScaling GroupDesiredCapacity/GroupInServiceInstances), one grain per
-/// namespace. Datapoints are in emulated time and kept in memory for one emulated day per series (known gap: AWS
-/// keeps 15 months and rolls up resolutions).
+/// namespace. Datapoints are in emulated time and kept for one emulated day per series (known gap: AWS keeps 15 months
+/// and rolls up resolutions), in memory and in grain storage by the hour, so a silo's death loses no datapoint a
+/// caller has read (durable mode).
 /// </summary>
 [Alias("IMetricStoreGrain")]
 public interface IMetricStoreGrain : IGrainWithStringKey

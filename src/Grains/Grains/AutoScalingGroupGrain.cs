@@ -69,7 +69,7 @@ public sealed record SpotInterruptionPlan(
 /// terminates toward its desired capacity (choices from the pure <see cref="AutoScalingGroups"/> model) and
 /// Terminating:Wait instances finish once managed draining has emptied them.
 /// </summary>
-public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrain, IRemindable
+public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrain, IRemindable, IIncomingGrainCallFilter
 {
     private const int ActivityLimit = 500;
 
@@ -77,7 +77,8 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     private readonly EmulatorRuntime _rt;
     private readonly ILogger<AutoScalingGroupGrain> _log;
     private Random _random = new(0);
-    private IGrainTimer? _timer;
+    private DueTimer? _timer;
+    private DateTimeOffset _nextTickAt;
     private DateTimeOffset _nextGroupMetricsAt;
     private bool _reconciledWithCluster;
 
@@ -123,6 +124,13 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     }
 
     /// <summary>The wake-up reminder: it outlives a dead silo and reactivates this group (whose activation restarts its timer).</summary>
+    /// <summary>After every call: a launch or an interruption it scheduled gets its own wake (B-T-3).</summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        await context.Invoke();
+        WakeWhenDue();
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (!S.Exists && await this.GetReminder(Durability.WakeReminder) is { } reminder)
@@ -536,6 +544,68 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
 
     private async Task Tick(CancellationToken cancellationToken)
     {
+        _timer?.Fired();
+        try
+        {
+            await TickCore(cancellationToken);
+        }
+        finally
+        {
+            // B-T-3: the next wake is the next second of the grid, or sooner when an instance or interruption step is due.
+            var now = Now;
+            if (now >= _nextTickAt)
+            {
+                _nextTickAt = TickSchedule.NextTick(_nextTickAt, now, TimeSpan.FromSeconds(1));
+            }
+
+            _timer?.Arm(TickSchedule.NextWake(_nextTickAt, EarliestDue()));
+        }
+    }
+
+    /// <summary>The earliest instant at which an instance's lifecycle step or a Spot interruption step is due (null: none).</summary>
+    private DateTimeOffset? EarliestDue()
+    {
+        DateTimeOffset? earliest = null;
+        void Consider(DateTimeOffset at)
+        {
+            if (earliest is null || at < earliest)
+            {
+                earliest = at;
+            }
+        }
+
+        foreach (var i in S.Instances.Values)
+        {
+            if (i.InServiceAt is not { } inService)
+            {
+                continue;
+            }
+
+            if (i.State == LifecycleState.Pending)
+            {
+                Consider(inService);
+            }
+            else if (i.State == LifecycleState.InService && !i.Registered)
+            {
+                Consider(inService + _rt.Options.Timings.AgentRegistration);
+            }
+        }
+
+        foreach (var p in S.Interruptions.Values)
+        {
+            if (p.RebalanceAt is { } rebalance && !p.RebalanceSent)
+            {
+                Consider(rebalance);
+            }
+
+            Consider(p.WarningSent ? p.TerminateAt : p.WarningAt);
+        }
+
+        return earliest;
+    }
+
+    private async Task TickCore(CancellationToken cancellationToken)
+    {
         if (!S.Exists)
         {
             return;
@@ -869,8 +939,18 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     {
         if (_timer is null)
         {
-            var period = _rt.WallPeriod(TimeSpan.FromSeconds(1));
-            _timer = this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(period, period) { Interleave = false, KeepAlive = true });
+            _timer = DueTimer.Register(this, Tick, _rt.Clock);
+            _nextTickAt = Now + TimeSpan.FromSeconds(1);
+            _timer.Arm(_nextTickAt);
+        }
+    }
+
+    /// <summary>After a call that launched an instance or scheduled an interruption: wake when its first step is due (B-T-3).</summary>
+    private void WakeWhenDue()
+    {
+        if (_timer is not null && EarliestDue() is { } due)
+        {
+            _timer.ArmNoLaterThan(due);
         }
     }
 

@@ -43,6 +43,9 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     private readonly List<EmulatorEvent> _events = [];
     private readonly HashSet<string> _servicesToPoke = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SettledTargets> _settledTargets = new(StringComparer.Ordinal);
+    private readonly Dictionary<(TaskStatus Status, string Provider), int> _taskCounts = new();
+    private readonly Dictionary<string, ((string Service, string Provider, bool Fargate) Group, TaskCostTerms Terms)> _costTerms = new(StringComparer.Ordinal);
+    private readonly CostLedger<(string Service, string Provider, bool Fargate)> _costLedger = new();
     private Random _random = new(0);
     private bool _capacityChanged;
     private bool _dirty;
@@ -67,6 +70,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await LoadEventLogAsync();
         if (S.Exists)
         {
             // Reactivated (after a deactivation or a silo's death): a fresh id stream, never the first one replayed.
@@ -109,6 +113,11 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         var started = Stopwatch.GetTimestamp();
         await context.Invoke();
         _rt.Metrics.RecordTurn("cluster", context.ImplementationMethod.Name, Stopwatch.GetElapsedTime(started));
+        if (_rt.Options.WriteThrough && EventsPending)
+        {
+            await PersistEventLogAsync(); // before the state: the stored sequence never runs ahead of the stored log
+        }
+
         if (_dirty && _rt.Options.WriteThrough && S.Exists)
         {
             _dirty = false;
@@ -127,6 +136,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        await PersistEventLogOnDeactivationAsync(reason);
         if (_dirty && S.Exists)
         {
             await _store.WriteStateAsync(cancellationToken);
@@ -736,6 +746,24 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             }
         }
 
+        // B-IT-5: the cost ledger agrees with a task-by-task sum.
+        var now = Now;
+        foreach (var g in S.Tasks.Values.GroupBy(CostGroup))
+        {
+            var expected = g.Sum(t => TaskCost(t, now));
+            if (Math.Abs(_costLedger.At(g.Key, now) - expected) > 1e-9m)
+            {
+                violations.Add($"cost ledger drifted for {g.Key}: {_costLedger.At(g.Key, now)} kept, {expected} from the tasks");
+            }
+        }
+
+        // Every task in exactly one state: the kept counts agree with the records.
+        var counted = S.Tasks.Values.GroupBy(t => (t.LastStatus, t.CapacityProvider ?? LaunchTypeName(t.LaunchType))).ToDictionary(g => g.Key, g => g.Count());
+        if (counted.Count != _taskCounts.Count || counted.Any(kv => _taskCounts.GetValueOrDefault(kv.Key) != kv.Value))
+        {
+            violations.Add($"task counts drifted: kept {string.Join(", ", _taskCounts.Select(kv => $"{kv.Key}={kv.Value}"))}, records say {string.Join(", ", counted.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        }
+
         var queued = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in S.Queue)
         {
@@ -1027,6 +1055,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         {
             _dirty = false;
             _lastPersistTicks = Stopwatch.GetTimestamp();
+            await PersistEventLogAsync();
             await _store.WriteStateAsync(cancellationToken);
         }
     }
@@ -1326,7 +1355,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             S.DeletedTaskCostByService[service] = S.DeletedTaskCostByService.GetValueOrDefault(service) + cost;
         }
 
-        var key = t.CapacityProvider ?? t.LaunchType.ToString();
+        var key = t.CapacityProvider ?? LaunchTypeName(t.LaunchType);
         S.DeletedTaskCostByProvider[key] = S.DeletedTaskCostByProvider.GetValueOrDefault(key) + cost;
         if (t.LaunchType == LaunchType.FARGATE)
         {
@@ -1334,6 +1363,8 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         }
 
         S.Tasks.Remove(t.TaskId);
+        LedgerTask(t.TaskId, null);
+        Count(t, -1);
         ForgetSettledTargets(t.ServiceName);
         if (t.ServiceName is { } svc)
         {
@@ -1351,6 +1382,13 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     private void Index(TaskRecord? before, TaskRecord after)
     {
         ForgetSettledTargets(after.ServiceName);
+        if (before is not null)
+        {
+            Count(before, -1);
+        }
+
+        Count(after, +1);
+        LedgerTask(after.TaskId, after);
         if (before?.ContainerInstanceId is { } oldCi && oldCi != after.ContainerInstanceId)
         {
             _tasksByInstance.GetValueOrDefault(oldCi)?.Remove(after.TaskId);
@@ -1379,9 +1417,37 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         _dirty = true;
     }
 
+    /// <summary>Tasks by (lastStatus, capacity provider or launch type), kept as records change: gauges and Describe read it without a pass over every task.</summary>
+    private void Count((TaskStatus Status, string Provider) key, int delta)
+    {
+        var n = _taskCounts.GetValueOrDefault(key) + delta;
+        if (n == 0)
+        {
+            _taskCounts.Remove(key);
+        }
+        else
+        {
+            _taskCounts[key] = n;
+        }
+    }
+
+    private void Count(TaskRecord t, int delta) => Count((t.LastStatus, t.CapacityProvider ?? LaunchTypeName(t.LaunchType)), delta);
+
+    private static string LaunchTypeName(LaunchType launchType) => launchType switch
+    {
+        LaunchType.EC2 => "EC2",
+        LaunchType.FARGATE => "FARGATE",
+        _ => launchType.ToString(),
+    };
+
+    private int CountTasks(TaskStatus status) => _taskCounts.Where(kv => kv.Key.Status == status).Sum(kv => kv.Value);
+
     private void RebuildIndexes()
     {
         _settledTargets.Clear();
+        _taskCounts.Clear();
+        _costTerms.Clear();
+        _costLedger.Clear();
         _due.Clear();
         _tasksByInstance.Clear();
         _tasksByService.Clear();
@@ -1475,12 +1541,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         }
 
         _lastFiguresTicks = Stopwatch.GetTimestamp();
-        var byState = new Dictionary<(string, string), int>();
-        foreach (var t in S.Tasks.Values)
-        {
-            var key = (t.LastStatus.ToString(), t.CapacityProvider ?? t.LaunchType.ToString());
-            byState[key] = byState.GetValueOrDefault(key) + 1;
-        }
+        var byState = _taskCounts.ToDictionary(kv => (kv.Key.Status.ToString(), kv.Key.Provider), kv => kv.Value);
 
         var registered = ResourceSet.Zero;
         var used = ResourceSet.Zero;
@@ -1515,7 +1576,30 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         PublishReservationMetrics(registered, used);
     }
 
-    private decimal TaskCost(TaskRecord t, DateTimeOffset now)
+    /// <summary>B-IT-5: what the task has cost so far.</summary>
+    private decimal TaskCost(TaskRecord t, DateTimeOffset now) => CostTerms(t).At(now);
+
+    /// <summary>The cost group of a task: its service, its capacity provider (or launch type), Fargate or not.</summary>
+    private static (string Service, string Provider, bool Fargate) CostGroup(TaskRecord t) =>
+        (t.ServiceName ?? "", t.CapacityProvider ?? LaunchTypeName(t.LaunchType), t.LaunchType == LaunchType.FARGATE);
+
+    /// <summary>Keeps the cost ledger in step with a task record (null: the task is gone).</summary>
+    private void LedgerTask(string taskId, TaskRecord? after)
+    {
+        if (_costTerms.Remove(taskId, out var old))
+        {
+            _costLedger.Remove(old.Group, old.Terms);
+        }
+
+        if (after is not null)
+        {
+            var entry = (CostGroup(after), CostTerms(after));
+            _costTerms[taskId] = entry;
+            _costLedger.Add(entry.Item1, entry.Item2);
+        }
+    }
+
+    private TaskCostTerms CostTerms(TaskRecord t)
     {
         if (t.ContainerInstanceId is { } ci && S.Instances.TryGetValue(ci, out var instance))
         {
@@ -1525,12 +1609,13 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
                 hourly = AutoScalingGroups.SpotPrice(hourly, _rt.Options.SpotPriceFraction);
             }
 
-            return TaskCosts.Accrued(t, hourly, instance.Registered.Cpu, now);
+            return TaskCosts.Terms(t, hourly, instance.Registered.Cpu);
         }
 
-        return TaskCosts.Accrued(t, null, 0, now);
+        return TaskCosts.Terms(t, null, 0);
     }
 
+    /// <summary>B-IT-5: the cluster's task costs now, from the ledger (one pass over the cost groups, not over the tasks).</summary>
     private TaskCostReport TaskCostReportNow()
     {
         var now = Now;
@@ -1538,17 +1623,16 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         var byProvider = new Dictionary<string, decimal>(S.DeletedTaskCostByProvider, StringComparer.Ordinal);
         var fargate = S.DeletedFargateCost;
         var ec2 = 0m;
-        foreach (var t in S.Tasks.Values)
+        foreach (var group in _costLedger.Groups)
         {
-            var cost = TaskCost(t, now);
-            if (t.ServiceName is { } service)
+            var cost = _costLedger.At(group, now);
+            if (group.Service.Length > 0)
             {
-                byService[service] = byService.GetValueOrDefault(service) + cost;
+                byService[group.Service] = byService.GetValueOrDefault(group.Service) + cost;
             }
 
-            var key = t.CapacityProvider ?? t.LaunchType.ToString();
-            byProvider[key] = byProvider.GetValueOrDefault(key) + cost;
-            if (t.LaunchType == LaunchType.FARGATE)
+            byProvider[group.Provider] = byProvider.GetValueOrDefault(group.Provider) + cost;
+            if (group.Fargate)
             {
                 fargate += cost;
             }
@@ -1578,8 +1662,8 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
         return new ClusterInfo(
             Name, Arns.Cluster(_rt.Region, _rt.Account, Name), S.Status, count,
-            S.Tasks.Values.Count(t => t.LastStatus == TaskStatus.RUNNING),
-            S.Tasks.Values.Count(t => t.LastStatus == TaskStatus.PENDING),
+            CountTasks(TaskStatus.RUNNING),
+            CountTasks(TaskStatus.PENDING),
             S.Services.Count, S.Providers.Keys.Order(StringComparer.Ordinal).ToImmutableArray(), S.DefaultStrategy,
             S.Queue.Count, S.Tags, S.Services.ToImmutableArray(), registered, used);
     }

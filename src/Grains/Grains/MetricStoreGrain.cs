@@ -1,29 +1,57 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using Emulator.Model.Persistence;
 using Emulator.Runtime;
 
 namespace Emulator.Grains;
 
 /// <summary>
-/// The CloudWatch datapoints of one metric namespace (B-CAS-3), in memory: metrics are observations of the running
-/// emulation, so a restarted silo starts a fresh history. Each series keeps one emulated day.
+/// The CloudWatch datapoints of one metric namespace (B-CAS-3). Each series keeps one emulated day, served from
+/// memory and stored in chunks of one emulated hour per series (<see cref="MetricChunks"/>) plus a small index, so a
+/// reactivated store (after a silo's death in the durable mode, or an idle deactivation) reads its history back.
+/// Durable mode: changed chunks are written before a Get or List answers (a datapoint a caller has seen is never
+/// lost) and every second otherwise; the embedded default writes them only when the grain deactivates (its storage
+/// is this process's memory: a periodic write would protect nothing).
 /// </summary>
 public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricStoreGrain
 {
-    private static readonly TimeSpan Retention = TimeSpan.FromDays(1);
+    private static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<string, (MetricSeries Series, List<MetricDatum> Points)> _series = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Series> _series = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Series, long Chunk)> _dirty = [];
+    private readonly List<(string Series, long Chunk)> _expired = [];
+    private ChunkStorage<MetricChunk> _chunks = null!;
+    private ChunkStorage<MetricIndex> _index = null!;
+    private bool _indexDirty;
+
+    private string Namespace => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _chunks = ChunkStorage<MetricChunk>.For(ServiceProvider, "emulator-metric-chunk");
+        _index = ChunkStorage<MetricIndex>.For(ServiceProvider, "emulator-metric-index");
+        await LoadAsync();
+        if (runtime.Options.WriteThrough)
+        {
+            this.RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(FlushEvery, FlushEvery) { Interleave = false, KeepAlive = false });
+        }
+    }
+
+    /// <summary>Writes what changed, except when the embedded default's silo shuts down (its memory storage goes with the process).</summary>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !runtime.Options.WriteThrough ? Task.CompletedTask : FlushAsync();
 
     public Task Put(ImmutableArray<MetricDatum> data)
     {
-        var cutoff = runtime.Clock.Now - Retention;
+        var cutoff = runtime.Clock.Now - MetricChunks.Retention;
         foreach (var d in data)
         {
             var key = Key(d.MetricName, d.Dimensions);
             if (!_series.TryGetValue(key, out var s))
             {
-                s = (new MetricSeries(d.MetricName, d.Dimensions, d.Unit), []);
+                s = new Series(new MetricSeries(d.MetricName, d.Dimensions, d.Unit));
                 _series[key] = s;
+                _indexDirty = true;
             }
 
             // Datapoints arrive in time order per series; an out-of-order one is inserted in place.
@@ -34,31 +62,199 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
             }
 
             s.Points.Insert(i, d);
-            var expired = 0;
-            while (expired < s.Points.Count && s.Points[expired].Timestamp < cutoff)
-            {
-                expired++;
-            }
-
-            s.Points.RemoveRange(0, expired);
+            var chunk = MetricChunks.ChunkOf(d.Timestamp);
+            _indexDirty |= s.Chunks.Add(chunk);
+            _dirty.Add((key, chunk));
+            Expire(key, s, cutoff);
         }
 
         return Task.CompletedTask;
     }
 
-    public Task<ImmutableArray<MetricDatum>> Get(string metricName, ImmutableArray<MetricDimension> dimensions, DateTimeOffset start, DateTimeOffset end) =>
-        Task.FromResult(_series.TryGetValue(Key(metricName, dimensions), out var s)
+    public async Task<ImmutableArray<MetricDatum>> Get(string metricName, ImmutableArray<MetricDimension> dimensions, DateTimeOffset start, DateTimeOffset end)
+    {
+        await FlushIfWriteThrough();
+        return _series.TryGetValue(Key(metricName, dimensions), out var s)
             ? s.Points.Where(p => p.Timestamp >= start && p.Timestamp < end).ToImmutableArray()
-            : []);
+            : [];
+    }
 
-    public Task<ImmutableArray<MetricSeries>> List(string? metricName, ImmutableArray<MetricDimension> dimensions) =>
-        Task.FromResult(_series.Values
-            .Select(s => s.Series)
+    public async Task<ImmutableArray<MetricSeries>> List(string? metricName, ImmutableArray<MetricDimension> dimensions)
+    {
+        await FlushIfWriteThrough();
+        return _series.Values
+            .Select(s => s.Meta)
             .Where(s => (metricName is null || s.MetricName == metricName)
                         && dimensions.All(f => s.Dimensions.Any(d => d.Name == f.Name && (f.Value.Length == 0 || d.Value == f.Value))))
             .OrderBy(s => Key(s.MetricName, s.Dimensions), StringComparer.Ordinal)
-            .ToImmutableArray());
+            .ToImmutableArray();
+    }
+
+    /// <summary>One emulated day per series: older datapoints leave memory, and hours wholly before the cutoff leave storage.</summary>
+    private void Expire(string key, Series s, DateTimeOffset cutoff)
+    {
+        var expired = 0;
+        while (expired < s.Points.Count && s.Points[expired].Timestamp < cutoff)
+        {
+            expired++;
+        }
+
+        s.Points.RemoveRange(0, expired);
+        while (s.Chunks.Count > 0 && MetricChunks.Expired(s.Chunks.Min, cutoff))
+        {
+            if (s.Stored.Remove(s.Chunks.Min))
+            {
+                _expired.Add((key, s.Chunks.Min));
+            }
+
+            _dirty.Remove((key, s.Chunks.Min));
+            s.Chunks.Remove(s.Chunks.Min);
+            _indexDirty = true;
+        }
+    }
+
+    private Task FlushIfWriteThrough() => runtime.Options.WriteThrough ? FlushAsync() : Task.CompletedTask;
+
+    /// <summary>Writes the changed hours, then the index if series or hours were added or removed, then deletes expired hours.</summary>
+    private async Task FlushAsync()
+    {
+        if (_dirty.Count == 0 && _expired.Count == 0 && !_indexDirty)
+        {
+            return;
+        }
+
+        var dirty = _dirty.ToList();
+        _dirty.Clear();
+        try
+        {
+            await Task.WhenAll(dirty.Select(c => _chunks.WriteAsync(ChunkKey(c.Series, c.Chunk), _series[c.Series].Chunk(c.Chunk))));
+        }
+        catch
+        {
+            _dirty.UnionWith(dirty);
+            throw;
+        }
+
+        foreach (var (series, chunk) in dirty)
+        {
+            _series[series].Stored.Add(chunk);
+        }
+
+        if (_indexDirty)
+        {
+            _indexDirty = false;
+            try
+            {
+                await _index.WriteAsync(Namespace, new MetricIndex(_series.Values.Select(s => new MetricIndexEntry(s.Meta, [.. s.Chunks])).ToImmutableArray()));
+            }
+            catch
+            {
+                _indexDirty = true;
+                throw;
+            }
+        }
+
+        var expired = _expired.ToList();
+        _expired.Clear();
+        await Task.WhenAll(expired.Select(c => _chunks.DeleteAsync(ChunkKey(c.Series, c.Chunk))));
+    }
+
+    /// <summary>Reads the index and every stored hour of every series; hours past the retention are dropped.</summary>
+    private async Task LoadAsync()
+    {
+        if (await _index.ReadAsync(Namespace) is not { } index)
+        {
+            return;
+        }
+
+        var cutoff = runtime.Clock.Now - MetricChunks.Retention;
+        var reads = index.Entries
+            .SelectMany(e => e.Chunks.Select(c => (Entry: e, Chunk: c, Read: _chunks.ReadAsync(ChunkKey(Key(e.Series.MetricName, e.Series.Dimensions), c)))))
+            .ToList();
+        await Task.WhenAll(reads.Select(r => r.Read));
+        foreach (var entry in index.Entries)
+        {
+            var key = Key(entry.Series.MetricName, entry.Series.Dimensions);
+            _series[key] = new Series(entry.Series);
+        }
+
+        foreach (var (entry, chunk, read) in reads.OrderBy(r => r.Chunk))
+        {
+            var key = Key(entry.Series.MetricName, entry.Series.Dimensions);
+            var s = _series[key];
+            s.Chunks.Add(chunk);
+            s.Stored.Add(chunk);
+            if (await read is { } stored)
+            {
+                for (var i = 0; i < stored.Ticks.Length; i++)
+                {
+                    s.Points.Add(new MetricDatum(stored.Series.MetricName, stored.Series.Dimensions, new DateTimeOffset(stored.Ticks[i], TimeSpan.Zero),
+                        stored.Values[i], stored.Units.IsDefaultOrEmpty ? stored.Series.Unit : stored.Units[i]));
+                }
+            }
+        }
+
+        foreach (var (key, s) in _series)
+        {
+            Expire(key, s, cutoff);
+        }
+    }
+
+    private string ChunkKey(string series, long chunk) => Namespace + "#" + series + "#" + chunk.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Key(string metricName, ImmutableArray<MetricDimension> dimensions) =>
         metricName + "|" + string.Join("|", dimensions.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => d.Name + "=" + d.Value));
+
+    /// <summary>A series in memory: its datapoints in time order and the hours of it that storage holds (or will at the next flush).</summary>
+    private sealed class Series(MetricSeries meta)
+    {
+        public MetricSeries Meta { get; } = meta;
+
+        public List<MetricDatum> Points { get; } = [];
+
+        public SortedSet<long> Chunks { get; } = [];
+
+        /// <summary>The hours written to storage (deleted from it when they expire).</summary>
+        public HashSet<long> Stored { get; } = [];
+
+        /// <summary>The stored form of one hour of this series.</summary>
+        public MetricChunk Chunk(long chunk)
+        {
+            var start = MetricChunks.Start(chunk);
+            var end = MetricChunks.Start(chunk + 1);
+            var first = LowerBound(start);
+            var ticks = ImmutableArray.CreateBuilder<long>();
+            var values = ImmutableArray.CreateBuilder<double>();
+            var units = ImmutableArray.CreateBuilder<string>();
+            var mixed = false;
+            for (var i = first; i < Points.Count && Points[i].Timestamp < end; i++)
+            {
+                ticks.Add(Points[i].Timestamp.UtcTicks);
+                values.Add(Points[i].Value);
+                units.Add(Points[i].Unit);
+                mixed |= Points[i].Unit != Meta.Unit;
+            }
+
+            return new MetricChunk(Meta, ticks.ToImmutable(), values.ToImmutable(), mixed ? units.ToImmutable() : []);
+        }
+
+        private int LowerBound(DateTimeOffset t)
+        {
+            int lo = 0, hi = Points.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (Points[mid].Timestamp < t)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
+        }
+    }
 }

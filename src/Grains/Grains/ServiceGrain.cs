@@ -68,7 +68,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private readonly EmulatorRuntime _rt;
     private readonly ILogger<ServiceGrain> _log;
     private Random _random = new(0);
-    private IGrainTimer? _timer;
+    private DueTimer? _timer;
     private bool _poked;
     private DateTimeOffset _lastReconcile;
     private long _lastReconcileTicks;
@@ -250,21 +250,51 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
 
     private async Task Tick(CancellationToken cancellationToken)
     {
-        if (!S.Exists || S.Status == ServiceStatus.INACTIVE)
+        _timer?.Fired();
+        try
+        {
+            if (!S.Exists || S.Status == ServiceStatus.INACTIVE)
+            {
+                return;
+            }
+
+            // B-SV-3: on every change (pokes), while converging (tasks become healthy without telling anyone), and on a
+            // period. The period has a wall-clock floor so that a steady service at a high time scale stays cheap.
+            var since = Now - _lastReconcile;
+            var sinceWall = Stopwatch.GetElapsedTime(_lastReconcileTicks);
+            if (_poked
+                || (!S.Steady && since >= TimeSpan.FromSeconds(5) && sinceWall >= ConvergingWallFloor)
+                || (since >= _rt.Options.Timings.ServiceReconcilePeriod && sinceWall >= SteadyWallFloor))
+            {
+                await Reconcile();
+            }
+        }
+        finally
+        {
+            ScheduleNextReconcile();
+        }
+    }
+
+    private static readonly TimeSpan ConvergingWallFloor = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan SteadyWallFloor = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The timer wakes only when the next reconciliation is due (converging: 5 emulated seconds after the last, steady:
+    /// the reconcile period; each with its wall floor), not every emulated second: a steady service costs one wake a
+    /// wall second at most, whatever the time scale.
+    /// </summary>
+    private void ScheduleNextReconcile()
+    {
+        if (_timer is null)
         {
             return;
         }
 
-        // B-SV-3: on every change (pokes), while converging (tasks become healthy without telling anyone), and on a
-        // period. The period has a wall-clock floor so that a steady service at a high time scale stays cheap.
-        var since = Now - _lastReconcile;
-        var sinceWall = Stopwatch.GetElapsedTime(_lastReconcileTicks);
-        if (_poked
-            || (!S.Steady && since >= TimeSpan.FromSeconds(5) && sinceWall >= TimeSpan.FromMilliseconds(20))
-            || (since >= _rt.Options.Timings.ServiceReconcilePeriod && sinceWall >= TimeSpan.FromSeconds(1)))
-        {
-            await Reconcile();
-        }
+        var (every, floor) = _poked ? (TimeSpan.Zero, TimeSpan.Zero)
+            : !S.Steady ? (TimeSpan.FromSeconds(5), ConvergingWallFloor)
+            : (_rt.Options.Timings.ServiceReconcilePeriod, SteadyWallFloor);
+        var emulatedFloor = TimeSpan.FromTicks((long)(floor.Ticks * _rt.Clock.TimeScale));
+        _timer.Arm(_lastReconcile + (every > emulatedFloor ? every : emulatedFloor));
     }
 
     /// <summary>B-SV-3: one reconciliation: read, plan (pure), apply in batches, record events.</summary>
@@ -348,6 +378,8 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         }
 
         await Settle(steady && !changed, snapshot, now);
+
+        ScheduleNextReconcile();
     }
 
     private async Task Launch(DeploymentState deployment, string? provider, int count, ImmutableArray<string> targets, DateTimeOffset now)
@@ -560,8 +592,8 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     {
         if (_timer is null)
         {
-            var period = _rt.WallPeriod(TimeSpan.FromSeconds(1));
-            _timer = this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(period, period) { Interleave = false, KeepAlive = true });
+            _timer = DueTimer.Register(this, Tick, _rt.Clock);
+            ScheduleNextReconcile();
         }
     }
 

@@ -66,6 +66,14 @@ public sealed class SiloLossTests(ITestOutputHelper output)
         var before = await WaitForSteadyState(control, cluster, "before any kill", TimeSpan.FromSeconds(120));
         output.WriteLine($"steady: {before.Tasks.Count} tasks ({Queued} of them PROVISIONING) on {before.Instances.Count} instances");
 
+        // History (B-CAS-3, B-EV-3): the CPR datapoints and the cluster's event log as read before the first kill.
+        var historyAt = await control.Now();
+        var cprBefore = await CprHistory(connection, cluster, providers, historyAt);
+        var eventsBefore = await EventLog(connection, cluster);
+        Assert.All(cprBefore, p => Assert.NotEmpty(p));
+        Assert.NotEmpty(eventsBefore);
+        output.WriteLine($"history: {cprBefore.Sum(p => p.Count)} CPR datapoints, {eventsBefore.Count} events (sequence {eventsBefore[0].Sequence}..{eventsBefore[^1].Sequence})");
+
         var killed = new List<string>();
         for (var round = 1; round <= 2; round++)
         {
@@ -107,6 +115,15 @@ public sealed class SiloLossTests(ITestOutputHelper output)
 
             var invariants = await Retry(() => connection.Grains.GetGrain<IClusterGrain>(cluster).CheckInvariants(), "check invariants");
             Assert.Empty(invariants.Violations);
+
+            // History survives: the same datapoints, the same events with the same sequence numbers, none twice.
+            var cprAfter = await Retry(() => CprHistory(connection, cluster, providers, historyAt), "read the CPR history");
+            Assert.Equal(cprBefore, cprAfter);
+            var eventsAfter = await Retry(() => EventLog(connection, cluster), "read the event log");
+            Assert.Equal(eventsBefore, eventsAfter.Take(eventsBefore.Count));
+            Assert.Equal(eventsAfter.Select(e => e.Sequence).Order(), eventsAfter.Select(e => e.Sequence));
+            Assert.Equal(eventsAfter.Count, eventsAfter.Select(e => e.Sequence).Distinct().Count());
+            output.WriteLine($"  history intact: {cprAfter.Sum(p => p.Count)} CPR datapoints, {eventsAfter.Count} events (up to sequence {eventsAfter[^1].Sequence})");
         }
 
         // A restarted silo rejoins and takes work: new grains are placed on it.
@@ -188,6 +205,37 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             return true;
         }, timeout, () => last);
         return snapshot!;
+    }
+
+    /// <summary>Every provider's CapacityProviderReservation datapoints up to <paramref name="until"/>, as text.</summary>
+    private static async Task<List<List<string>>> CprHistory(EmulatorConnection connection, string cluster, List<string> providers, DateTimeOffset until)
+    {
+        var history = new List<List<string>>();
+        foreach (var provider in providers)
+        {
+            var points = await connection.Grains.GetGrain<IMetricStoreGrain>(MetricNamespaces.ManagedScaling).Get("CapacityProviderReservation",
+                [new MetricDimension("CapacityProviderName", provider), new MetricDimension("ClusterName", cluster)], DateTimeOffset.MinValue, until);
+            history.Add([.. points.Select(p => $"{p.Timestamp.UtcTicks} {p.Value} {p.Unit}")]);
+        }
+
+        return history;
+    }
+
+    /// <summary>The cluster's whole event log, page by page as the events API reads it: (sequence, id, type).</summary>
+    private static async Task<List<(long Sequence, string Id, string DetailType)>> EventLog(EmulatorConnection connection, string cluster)
+    {
+        var events = new List<(long, string, string)>();
+        for (var after = 0L; ;)
+        {
+            var page = await connection.Grains.GetGrain<IClusterGrain>(cluster).ReadEvents(after, null, 10_000);
+            if (page.Events.IsEmpty)
+            {
+                return events;
+            }
+
+            events.AddRange(page.Events.Select(e => (e.Sequence, e.Id, e.DetailType)));
+            after = page.LastSequence;
+        }
     }
 
     /// <summary>Polls (calls that fail while a dead silo's grains move count as "not yet") until true or the wall timeout.</summary>
