@@ -109,8 +109,13 @@ public static class ClientCommands
         var lTimeout = new Option<int>("--timeout-seconds") { Description = "Give up waiting for RUNNING after this many wall seconds", DefaultValueFactory = _ => 600 };
         var loadTest = new Command("load-test", "N services x M tasks on registered instances: progress bars, then a report (placement rate, steady state, memory, timer lag, CPU, raw Orleans baseline).");
         var lRps = new Option<double>("--rps") { Description = "Put every service behind its own target group with this many requests/s of synthetic traffic (0: no load balancers)", DefaultValueFactory = _ => 0 };
+        var lWarmUp = new Option<int>("--warm-up-tasks")
+        {
+            Description = "Tasks placed on a separate cluster before the measurement, so that placement is measured warm like the raw baseline (0: cold)",
+            DefaultValueFactory = _ => 0,
+        };
         var lProfile = new Option<string?>("--profile") { Description = "Load over time after the first scale-up: TASKS@SECONDS,... sets every service's desired count at that emulated offset (e.g. 2000@0,500@600)" };
-        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout, lRps, lProfile })
+        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout, lRps, lProfile, lWarmUp })
         {
             loadTest.Options.Add(option);
         }
@@ -139,7 +144,7 @@ public static class ClientCommands
 
             // 10 tasks of 200 CPU units / 512 MiB fit an m5.large (2,048 units, 8 GiB).
             var options = new LoadTestOptions(services, tasks, instances, result.GetValue(lType)!, 200, 512, result.GetValue(lHold), result.GetValue(lBaseline), result.GetValue(lTimeout),
-                Math.Max(0, result.GetValue(lRps)), profile);
+                Math.Max(0, result.GetValue(lRps)), profile, Math.Max(0, result.GetValue(lWarmUp)));
             return WithConnection(target(result), ct, connection => LoadTest.RunAsync(connection.Grains, options, AnsiConsole.Console, ct));
         });
         root.Subcommands.Add(loadTest);

@@ -8,7 +8,7 @@ namespace Emulator.Client;
 
 /// <summary>What <c>client load-test</c> runs.</summary>
 public sealed record LoadTestOptions(int Services, int TasksPerService, int Instances, string InstanceType, int TaskCpu, int TaskMemory,
-    int HoldSeconds, int BaselineActivations, int TimeoutSeconds, double RequestsPerSecond = 0, ImmutableArray<LoadStep> Profile = default);
+    int HoldSeconds, int BaselineActivations, int TimeoutSeconds, double RequestsPerSecond = 0, ImmutableArray<LoadStep> Profile = default, int WarmUpTasks = 0);
 
 /// <summary>
 /// A load test through the client's gateway: registers container instances in one call per batch, creates N services
@@ -40,6 +40,11 @@ public static class LoadTest
                 var name = $"{cluster}-tg-{s}";
                 targetGroups[(int)s] = (await grains.GetGrain<ITargetGroupGrain>(name).Create(TargetGroupSpec.Default(name) with { HealthyThresholdCount = 2 })).Arn;
             });
+        }
+
+        if (o.WarmUpTasks > 0)
+        {
+            await WarmUpAsync(grains, cluster + "-warm", td, o, console, ct);
         }
 
         var start = await diagnostics.Read(collect: true, resetLag: true);
@@ -134,7 +139,15 @@ public static class LoadTest
         var held = await diagnostics.Read(collect: false, resetLag: false);
 
         // Raw Orleans on the same silo, same run: activations of an empty grain with 256 calls in flight from this client.
+        // With a warm-up, the probe grain's code is warmed too, as the emulator's was (both sides measured warm).
         console.MarkupLineInterpolated($"raw Orleans baseline: activating {o.BaselineActivations:N0} empty grains...");
+        if (o.WarmUpTasks > 0)
+        {
+            var warmKey = Stopwatch.GetTimestamp() + (1L << 40);
+            await Fan(1_000, 256, i => grains.GetGrain<IActivationProbeGrain>(warmKey + i).Touch());
+            await Fan(1_000, 256, i => grains.GetGrain<IActivationProbeGrain>(warmKey + i).Deactivate());
+        }
+
         var baseKey = Stopwatch.GetTimestamp();
         var raw = Stopwatch.StartNew();
         await Fan(o.BaselineActivations, 256, i => grains.GetGrain<IActivationProbeGrain>(baseKey + i).Touch());
@@ -146,6 +159,9 @@ public static class LoadTest
         var table = new Table().AddColumns("figure", "value");
         void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
         Row("tasks / services / instances", $"{total:N0} / {o.Services:N0} / {o.Instances:N0} {o.InstanceType}");
+        Row("measured", o.WarmUpTasks > 0
+            ? $"warm: after {o.WarmUpTasks:N0} tasks on a separate cluster {cluster}-warm and 1,000 probe activations (--warm-up-tasks 0: cold)"
+            : "cold: the emulator's code runs for the first time in the scale-up, the baseline's after it (--warm-up-tasks N: warm)");
         Row("instances registered in", $"{instancesSeconds:0.0} s wall");
         Row("tasks placed per second", $"{placedPerSecond:N0} ({placeSeconds:0.0} s wall to place all)");
         Row("time to steady state (all RUNNING)", $"{runningSeconds:0.0} s wall, {(atSteady.EmulatedNow - afterInstances.EmulatedNow).TotalSeconds:0} s emulated (from the first CreateService)");
@@ -154,6 +170,12 @@ public static class LoadTest
         Row("CPU during the scale-up", $"{scaleCpu:0.0} s = {100 * scaleCpu / Math.Max(0.001, runningSeconds):0}% of one core");
         Row("CPU holding steady state", $"{100 * (held.CpuSeconds - atSteady.CpuSeconds) / o.HoldSeconds:0}% of one core");
         Row("timer lag, scale-up to all RUNNING (emulated s)", $"p50 {atSteady.LagP50:0.###}, p99 {atSteady.LagP99:0.###}, max {atSteady.LagMax:0.###} over {atSteady.LagCount:N0} due transitions at {atSteady.TimeScale}x");
+        // The profile of the scale-up: what held the cluster grain while the tasks were placed and started.
+        foreach (var turn in atSteady.Turns.Take(6))
+        {
+            Row($"  scale-up: {turn.Grain} grain busy in {turn.Method}", $"{100 * turn.TotalMilliseconds / 1000 / Math.Max(0.001, runningSeconds):0.0}% of the scale-up, {turn.Count:N0} turns, max {turn.MaxMilliseconds:0.0} ms");
+        }
+
         Row("timer lag, steady state held (emulated s)", $"p99 {held.LagP99:0.###} over {held.LagCount:N0} due timers");
         foreach (var source in held.LagBySource)
         {
@@ -176,8 +198,34 @@ public static class LoadTest
 
         console.Write(table);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"tasks\":{total},\"instances\":{o.Instances},\"placedPerSecond\":{placedPerSecond:0},\"placeSeconds\":{placeSeconds:0.00},\"runningSeconds\":{runningSeconds:0.00},\"rssBytes\":{atSteady.ResidentBytes},\"rssPerTaskBytes\":{(atSteady.ResidentBytes - afterInstances.ResidentBytes) / Math.Max(1, total)},\"lagP99\":{atSteady.LagP99:0.###},\"heldLagP99\":{held.LagP99:0.###},\"heldLagCount\":{held.LagCount},\"timeScale\":{held.TimeScale},\"rawActivationsPerSecond\":{rawPerSecond:0},\"ratio\":{placedPerSecond / rawPerSecond:0.00},\"timedOut\":{(timedOut ? "true" : "false")}}}"));
+            $"{{\"tasks\":{total},\"instances\":{o.Instances},\"placedPerSecond\":{placedPerSecond:0},\"placeSeconds\":{placeSeconds:0.00},\"runningSeconds\":{runningSeconds:0.00},\"rssBytes\":{atSteady.ResidentBytes},\"rssPerTaskBytes\":{(atSteady.ResidentBytes - afterInstances.ResidentBytes) / Math.Max(1, total)},\"lagP99\":{atSteady.LagP99:0.###},\"heldLagP99\":{held.LagP99:0.###},\"heldLagCount\":{held.LagCount},\"timeScale\":{held.TimeScale},\"warmUpTasks\":{o.WarmUpTasks},\"rawActivationsPerSecond\":{rawPerSecond:0},\"ratio\":{placedPerSecond / rawPerSecond:0.00},\"timedOut\":{(timedOut ? "true" : "false")}}}"));
         return timedOut || steps.Any(x => !x.Reached) ? 1 : 0;
+    }
+
+    /// <summary>
+    /// The same flow at a small scale on a cluster of its own, so that the measured scale-up runs warm code (tiered JIT
+    /// done), as the raw baseline, measured after everything else, does. Its tasks stay RUNNING (a few hundred records).
+    /// </summary>
+    private static async Task WarmUpAsync(IGrainFactory grains, string cluster, TaskDefinitionRecord td, LoadTestOptions o, IAnsiConsole console, CancellationToken ct)
+    {
+        const int Services = 4;
+        var perService = Math.Max(1, o.WarmUpTasks / Services);
+        var instances = Math.Max(200, Services * perService / 5);
+        console.MarkupLineInterpolated($"warm-up: {Services * perService:N0} tasks on {instances:N0} instances of cluster {cluster}...");
+        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var clusterGrain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster));
+        await control.CreateCluster(new CreateClusterRequest(cluster, [], [], ImmutableDictionary<string, string>.Empty));
+        await Fan(instances, 64, i => clusterGrain.RegisterInstance(new InstanceRegistration($"i-warm{i:x13}", o.InstanceType, "us-east-1" + (char)('a' + i % 3), null, false, false,
+            ImmutableDictionary<string, string>.Empty)));
+        await Fan(Services, Services, s => control.CreateService(new CreateServiceRequest(cluster, $"warm-{s}", td.Arn, perService, LaunchType.EC2, [], [], [],
+            SchedulingStrategy.REPLICA, 100, 200, ImmutableDictionary<string, string>.Empty, null)));
+        var waited = Stopwatch.StartNew();
+        while ((await clusterGrain.Describe())!.RunningTasksCount < Services * perService && waited.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            await Task.Delay(100, ct);
+        }
+
+        await Task.Delay(2_000, ct); // the tiered JIT compiles what the warm-up made hot in the background
     }
 
     private static string Mb(long bytes) => (bytes / 1024.0 / 1024.0).ToString("N0", CultureInfo.InvariantCulture) + " MB";

@@ -440,6 +440,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         var failures = ImmutableArray.CreateBuilder<LaunchFailure>();
         string? message = null;
         var working = S.Instances.Values.ToList();
+        PlacementResult? lastPlacement = null;
         foreach (var alloc in allocations.Where(a => a.Count > 0))
         {
             var provider = alloc.CapacityProvider is null ? null : S.Providers.GetValueOrDefault(alloc.CapacityProvider);
@@ -453,11 +454,17 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             foreach (var target in targets)
             {
                 var count = target is null ? alloc.Count : 1;
+                if (lastPlacement is not null)
+                {
+                    // B-PL-7: applied only when another placement follows (one O(instances) pass less per launch).
+                    working = ApplyToWorkingCopy(working, lastPlacement, request);
+                }
+
                 var placement = PlacementEngine.Place(
                     working,
                     new PlacementRequest(request.TaskDefinition.Requirements, request.Group, count, strategies, constraints, alloc.CapacityProvider, target),
                     _random);
-                working = ApplyToWorkingCopy(working, placement, request);
+                lastPlacement = placement;
                 var queue = 0;
                 if (placement.Unplaced > 0)
                 {
@@ -633,14 +640,23 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     public Task<ServiceTasksSnapshot> GetServiceTasks(string serviceName, ImmutableArray<PlacementConstraint> daemonConstraints)
     {
         var now = Now;
-        var tasks = (_tasksByService.GetValueOrDefault(serviceName) ?? [])
-            .Select(id => S.Tasks[id])
-            .Select(t => new ServiceTaskView(
+        var ids = _tasksByService.GetValueOrDefault(serviceName);
+        var views = ImmutableArray.CreateBuilder<ServiceTaskView>(ids?.Count ?? 0);
+
+        // One pass, called on every reconciliation of every service: a service without a target group has no target
+        // health to look up per task (TargetHealthy is then true).
+        var balanced = S.TargetGroups.ContainsKey(serviceName);
+        foreach (var id in ids ?? [])
+        {
+            var t = S.Tasks[id];
+            views.Add(new ServiceTaskView(
                 t.TaskId, t.DeploymentId, t.CapacityProvider, t.LastStatus, t.DesiredStatus,
-                TaskLifecycle.IsHealthy(t, _rt.Options.Timings, now) && TargetHealthy(t, now),
+                TaskLifecycle.IsHealthy(t, _rt.Options.Timings, now) && (!balanced || TargetHealthy(t, now)),
                 t.ContainerInstanceId is { } ci && S.Instances.TryGetValue(ci, out var inst) && inst.Status != ContainerInstanceStatus.ACTIVE,
-                t.ContainerInstanceId, t.StopCode, t.StoppedAt, t.StoppedReason))
-            .ToImmutableArray();
+                t.ContainerInstanceId, t.StopCode, t.StoppedAt, t.StoppedReason));
+        }
+
+        var tasks = views.MoveToImmutable();
         var instances = ImmutableArray<DaemonInstanceView>.Empty;
         if (!daemonConstraints.IsDefault)
         {

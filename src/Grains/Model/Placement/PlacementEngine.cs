@@ -62,13 +62,20 @@ public static partial class PlacementEngine
     /// The explanation is set whenever Unplaced &gt; 0, and always when <paramref name="explain"/> is true.
     /// Deterministic for a given <paramref name="random"/> seed: ties are the only thing drawn from it.
     /// </summary>
-    public static PlacementResult Place(IReadOnlyList<ContainerInstanceRecord> instances, PlacementRequest request, Random random, bool explain = false)
+    public static PlacementResult Place(IReadOnlyList<ContainerInstanceRecord> instances, PlacementRequest request, Random random, bool explain = false) =>
+        Place(instances, request, random, explain, PlacementSearch.Auto);
+
+    /// <summary>
+    /// <see cref="Place(IReadOnlyList{ContainerInstanceRecord}, PlacementRequest, Random, bool)"/> with the way the best
+    /// instance is found chosen by the caller. Every search gives the same result for the same seed; tests compare them.
+    /// </summary>
+    internal static PlacementResult Place(IReadOnlyList<ContainerInstanceRecord> instances, PlacementRequest request, Random random, bool explain, PlacementSearch search)
     {
         ArgumentNullException.ThrowIfNull(instances);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(random);
 
-        var state = new BatchState(instances, request);
+        var state = new BatchState(instances, request, search);
         var count = Math.Max(0, request.Count);
         var placed = ImmutableArray.CreateBuilder<PlacementAssignment>(Math.Min(count, 1024));
         var ports = request.Needs.HostPorts.IsDefault ? [] : request.Needs.HostPorts;
@@ -90,13 +97,19 @@ public static partial class PlacementEngine
         {
             // Explaining is off the hot path: rebuild the state as it was before the batch for the ranking of the
             // first task, and use the working state for the rejections of the first unplaced one.
-            var initial = new BatchState(instances, request);
+            var initial = new BatchState(instances, request, PlacementSearch.Scan);
             var firstChoice = placed.Count > 0 ? placed[0].ContainerInstanceId : null;
             explanation = (unplaced > 0 ? state : initial).Explain(initial.Rank(firstChoice), unplaced > 0, placed.Count, firstChoice, request);
         }
 
         return new PlacementResult(placed.DrainToImmutable(), unplaced, explanation);
     }
+
+    // The index pays from a few tasks on a few hundred instances; below that scanning is as fast.
+    private const int IndexMinInstances = 128;
+    private const int IndexMinTasks = 4;
+    private const int IndexMaxCells = 64;
+    private const int IndexMaxCombinations = 4096;
 
     /// <summary>Why an instance cannot take the task, ordered from farthest to closest (B-PL-5).</summary>
     private enum Rejection : byte
@@ -152,7 +165,20 @@ public static partial class PlacementEngine
         private readonly int[] _ties;
         private readonly int[] _best;
 
-        public BatchState(IReadOnlyList<ContainerInstanceRecord> instances, PlacementRequest request)
+        // The index (null when scanning): instances grouped into cells that share every spread-attribute bucket, one
+        // MinKeyTree per cell over the per-instance keys (binpack cpu/memory, spread instanceId) of its feasible
+        // instances. Within a cell the attribute keys are equal, so the cell's best per-instance keys are its best full
+        // keys; across cells the attribute keys are read from the bucket counts at choosing time.
+        private readonly MinKeyTree[]? _trees;
+        private readonly int[][] _members = [];
+        private readonly int[][] _cellBuckets = [];
+        private readonly int[] _cellOf = [];
+        private readonly int[] _slotOf = [];
+        private readonly int[] _keySource = []; // per strategy: >= 0 its position in the per-instance keys, < 0 ~(attribute position)
+        private readonly int[] _instanceKeys = [];
+        private readonly int[] _tiedCells = [];
+
+        public BatchState(IReadOnlyList<ContainerInstanceRecord> instances, PlacementRequest request, PlacementSearch search)
         {
             var scope = new List<ContainerInstanceRecord>(instances.Count);
             foreach (var i in instances)
@@ -255,6 +281,12 @@ public static partial class PlacementEngine
             {
                 _reject[i] = Check(i);
             }
+
+            if (search != PlacementSearch.Scan)
+            {
+                _trees = BuildIndex(search == PlacementSearch.Index || (_n >= IndexMinInstances && request.Count >= IndexMinTasks), out _members, out _cellBuckets,
+                    out _cellOf, out _slotOf, out _keySource, out _instanceKeys, out _tiedCells);
+            }
         }
 
         public string IdOf(int i) => _inst[i].ContainerInstanceId;
@@ -265,6 +297,11 @@ public static partial class PlacementEngine
         /// </summary>
         public int Choose(Random random)
         {
+            if (_trees is not null)
+            {
+                return ChooseIndexed(random);
+            }
+
             var m = _strategies.Length;
             var reject = _reject;
             var best = _best;
@@ -352,6 +389,274 @@ public static partial class PlacementEngine
             }
 
             _reject[i] = Check(i);
+            if (_trees is not null)
+            {
+                _trees[_cellOf[i]].Set(_slotOf[i], _reject[i] == Rejection.None, InstanceKeys(i));
+            }
+        }
+
+        /// <summary>
+        /// Builds the index when it pays (or is asked for) and the strategies leave few cells; null otherwise, and the
+        /// batch is chosen by scanning.
+        /// </summary>
+        private MinKeyTree[]? BuildIndex(bool wanted, out int[][] members, out int[][] cellBuckets, out int[] cellOf, out int[] slotOf,
+            out int[] keySource, out int[] instanceKeys, out int[] tiedCells)
+        {
+            members = [];
+            cellBuckets = [];
+            cellOf = [];
+            slotOf = [];
+            keySource = new int[_strategies.Length];
+            instanceKeys = [];
+            tiedCells = [];
+            if (!wanted)
+            {
+                return null;
+            }
+
+            var perInstance = 0;
+            var attributes = new List<int>();
+            for (var s = 0; s < _strategies.Length; s++)
+            {
+                if (_keyIndex[s] is null)
+                {
+                    keySource[s] = perInstance++;
+                }
+                else
+                {
+                    keySource[s] = ~attributes.Count;
+                    attributes.Add(s);
+                }
+            }
+
+            // Cells: the distinct combinations of attribute buckets (a mixed-radix number of the buckets), numbered
+            // densely in order of first appearance; too many cells and scanning is as cheap.
+            long combinations = 1;
+            foreach (var s in attributes)
+            {
+                combinations *= _keys[s].Length;
+                if (combinations > IndexMaxCombinations)
+                {
+                    return null;
+                }
+            }
+
+            var denseOf = new int[combinations];
+            var cellCount = 0;
+            cellOf = new int[_n];
+            for (var i = 0; i < _n; i++)
+            {
+                var combination = 0;
+                foreach (var s in attributes)
+                {
+                    combination = combination * _keys[s].Length + _keyIndex[s]![i];
+                }
+
+                var d = denseOf[combination] - 1;
+                if (d < 0)
+                {
+                    if (cellCount == IndexMaxCells)
+                    {
+                        cellOf = [];
+                        return null;
+                    }
+
+                    d = cellCount++;
+                    denseOf[combination] = d + 1;
+                }
+
+                cellOf[i] = d;
+            }
+
+            var sizes = new int[cellCount];
+            slotOf = new int[_n];
+            for (var i = 0; i < _n; i++)
+            {
+                slotOf[i] = sizes[cellOf[i]]++;
+            }
+
+            members = new int[cellCount][];
+            cellBuckets = new int[cellCount][];
+            for (var c = 0; c < cellCount; c++)
+            {
+                members[c] = new int[sizes[c]];
+            }
+
+            for (var i = 0; i < _n; i++)
+            {
+                var c = cellOf[i];
+                members[c][slotOf[i]] = i;
+                if (slotOf[i] == 0)
+                {
+                    var path = new int[attributes.Count];
+                    for (var a = 0; a < attributes.Count; a++)
+                    {
+                        path[a] = _keyIndex[attributes[a]]![i];
+                    }
+
+                    cellBuckets[c] = path;
+                }
+            }
+
+            var trees = new MinKeyTree[cellCount];
+            instanceKeys = new int[perInstance];
+            tiedCells = new int[cellCount];
+            for (var c = 0; c < cellCount; c++)
+            {
+                trees[c] = new MinKeyTree(members[c].Length, perInstance);
+            }
+
+            // The out parameters become fields only when this returns: fill the trees through the locals.
+            for (var i = 0; i < _n; i++)
+            {
+                var k = 0;
+                for (var s = 0; s < _strategies.Length; s++)
+                {
+                    if (keySource[s] >= 0)
+                    {
+                        instanceKeys[k++] = _keys[s][i];
+                    }
+                }
+
+                trees[cellOf[i]].Load(slotOf[i], _reject[i] == Rejection.None, instanceKeys);
+            }
+
+            foreach (var t in trees)
+            {
+                t.Build();
+            }
+
+            return trees;
+        }
+
+        private ReadOnlySpan<int> InstanceKeys(int i)
+        {
+            var k = 0;
+            for (var s = 0; s < _strategies.Length; s++)
+            {
+                if (_keySource[s] >= 0)
+                {
+                    _instanceKeys[k++] = _keys[s][i];
+                }
+            }
+
+            return _instanceKeys;
+        }
+
+        /// <summary>
+        /// <see cref="Choose"/> through the index: the same instance and the same draw from <paramref name="random"/>
+        /// as the scan (lexicographic minimum, ties in input order, one draw only when two or more tie), in
+        /// O(cells x strategies + log instances).
+        /// </summary>
+        private int ChooseIndexed(Random random)
+        {
+            var trees = _trees!;
+            var best = _best;
+            var tied = _tiedCells;
+            var tiedCount = 0;
+            var total = 0;
+            for (var c = 0; c < trees.Length; c++)
+            {
+                var tree = trees[c];
+                if (tree.MinCount == 0)
+                {
+                    continue;
+                }
+
+                var cmp = tiedCount == 0 ? -1 : CompareCell(c, best);
+                if (cmp < 0)
+                {
+                    for (var s = 0; s < best.Length; s++)
+                    {
+                        best[s] = CellKey(c, s);
+                    }
+
+                    tied[0] = c;
+                    tiedCount = 1;
+                    total = tree.MinCount;
+                }
+                else if (cmp == 0)
+                {
+                    tied[tiedCount++] = c;
+                    total += tree.MinCount;
+                }
+            }
+
+            if (total == 0)
+            {
+                return -1;
+            }
+
+            var k = total == 1 ? 0 : random.Next(total);
+            if (tiedCount == 1)
+            {
+                return _members[tied[0]][trees[tied[0]].Select(k)];
+            }
+
+            // The k-th tie in input order across several cells: the smallest instance index with more than k ties at
+            // or before it.
+            int lo = 0, hi = _n - 1;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                var atOrBefore = 0;
+                for (var t = 0; t < tiedCount; t++)
+                {
+                    var cell = tied[t];
+                    atOrBefore += trees[cell].CountMinBefore(UpperBound(_members[cell], mid));
+                }
+
+                if (atOrBefore > k)
+                {
+                    hi = mid;
+                }
+                else
+                {
+                    lo = mid + 1;
+                }
+            }
+
+            return lo;
+        }
+
+        private int CellKey(int cell, int s)
+        {
+            var source = _keySource[s];
+            return source >= 0 ? _trees![cell].MinKey(source) : _keys[s][_cellBuckets[cell][~source]];
+        }
+
+        private int CompareCell(int cell, int[] best)
+        {
+            for (var s = 0; s < best.Length; s++)
+            {
+                var c = CellKey(cell, s).CompareTo(best[s]);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+
+            return 0;
+        }
+
+        /// <summary>How many of the ascending <paramref name="sorted"/> are at most <paramref name="value"/>.</summary>
+        private static int UpperBound(int[] sorted, int value)
+        {
+            int lo = 0, hi = sorted.Length;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (sorted[mid] <= value)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
         }
 
         /// <summary>Feasible instances best first (B-PL-6); equal keys by id, the chosen one first in its tie group.</summary>
@@ -621,4 +926,17 @@ public static class PlacementReasons
     public const string Attribute = "ATTRIBUTE";
     public const string Agent = "AGENT";
     public const string Fargate = "RESOURCE:FARGATE";
+}
+
+/// <summary>How <see cref="PlacementEngine"/> finds the best instance for each task; every way gives the same result.</summary>
+internal enum PlacementSearch
+{
+    /// <summary>The index for batches large enough to pay for it, else a scan.</summary>
+    Auto,
+
+    /// <summary>One pass over every instance per task.</summary>
+    Scan,
+
+    /// <summary>The index whenever the strategies allow it (few distinct spread-attribute values).</summary>
+    Index,
 }
