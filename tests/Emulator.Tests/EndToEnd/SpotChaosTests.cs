@@ -179,19 +179,18 @@ public sealed class SpotChaosTests(EmulatorClusterFixture fixture) : IAsyncLifet
         await _ecs.WaitUntil("rebalance recommendation event", async () =>
             (await _ecs.Events(cluster, EventTypes.RebalanceRecommendation)).Any(e => e.Detail["instance-id"] == victim.Ec2InstanceId), TimeSpan.FromMinutes(1));
 
-        // The replacement launches while the at-risk instance is still in service.
-        var info = (await Asg(asg).Describe())!;
-        Assert.Equal(3, info.Instances.Length);
-        Assert.Equal(LifecycleState.InService, info.Instances.Single(i => i.InstanceId == victim.Ec2InstanceId).State);
-        Assert.Equal(2, info.DesiredCapacity);
-
         await _ecs.WaitUntil("at-risk instance terminated after the replacement", async () =>
             (await Asg(asg).Describe())!.Instances.All(i => i.InstanceId != victim.Ec2InstanceId), TimeSpan.FromMinutes(15));
         var activities = await Asg(asg).GetActivities(50);
         var launch = activities.Single(a => a.Cause.Contains("launched in response to an EC2 instance rebalance recommendation", StringComparison.Ordinal));
         var terminate = activities.Single(a => a.Description == $"Terminating EC2 instance: {victim.Ec2InstanceId}");
         Assert.Contains("taken out of service in response to an EC2 instance rebalance recommendation", terminate.Cause, StringComparison.Ordinal);
+        // The replacement launched, and was in service (its launch activity ends at InService), before the at-risk
+        // instance was taken out; desired capacity never moved. (Read from the activities, not from a Describe racing
+        // the emulated clock right after the recommendation.)
         Assert.True(launch.StartTime <= terminate.StartTime);
+        Assert.True(launch.EndTime <= terminate.StartTime, $"replacement in service at {launch.EndTime:O}, at-risk instance taken out at {terminate.StartTime:O}");
+        Assert.Equal(2, (await Asg(asg).Describe())!.DesiredCapacity);
         Assert.True(terminate.EndTime < injection.At + TimeSpan.FromMinutes(10), "terminated before the warning would have come");
         Assert.DoesNotContain(await _ecs.Events(cluster, EventTypes.SpotInterruptionWarning), e => e.Detail["instance-id"] == victim.Ec2InstanceId);
         await _ecs.WaitUntil("4 running", async () => await _ecs.CountTasks(cluster, EcsDriver.Running) == 4, TimeSpan.FromMinutes(3));
