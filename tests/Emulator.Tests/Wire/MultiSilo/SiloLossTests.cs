@@ -71,6 +71,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
 
         // History (B-CAS-3, B-EV-3): the CPR datapoints and the cluster's event log as read before the first kill.
         var historyAt = await control.Now();
+        await Task.Delay(TimeSpan.FromSeconds(1)); // a CPR datapoint stamped before historyAt may still be in flight (Put is one-way)
         var cprBefore = await CprHistory(connection, cluster, providers, historyAt);
         var eventsBefore = await EventLog(connection, cluster);
         Assert.All(cprBefore, p => Assert.NotEmpty(p));
