@@ -67,7 +67,7 @@ public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
         console.Write(instances);
 
         var tasks = new Table().Title("Tasks by state and provider").AddColumns("lastStatus", "provider", "tasks");
-        foreach (var g in s.Tasks.GroupBy(t => (t.LastStatus, Provider: t.CapacityProvider ?? t.LaunchType.ToString())).OrderBy(g => g.Key.LastStatus))
+        foreach (var g in s.Tasks.GroupBy(t => (t.LastStatus, Provider: t.ProviderOrLaunchType)).OrderBy(g => g.Key.LastStatus))
         {
             tasks.AddRow(g.Key.LastStatus.ToString(), g.Key.Provider, N(g.Count()));
         }

@@ -79,4 +79,7 @@ public sealed record TaskRecord(
     /// <summary>Queued in its capacity provider's PROVISIONING queue: not placed yet (B-PQ-1).</summary>
     public bool IsQueued => LastStatus == TaskStatus.PROVISIONING && ContainerInstanceId is null
         && LaunchType == LaunchType.EC2 && DesiredStatus == DesiredStatus.RUNNING;
+
+    /// <summary>What the task runs on, for counts and costs: its capacity provider, or its launch type without one.</summary>
+    public string ProviderOrLaunchType => CapacityProvider ?? LaunchType.ToString();
 }

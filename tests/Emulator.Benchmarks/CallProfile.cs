@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using Emulator.Runtime;
 
 namespace Emulator.Benchmarks;
 
@@ -10,7 +10,7 @@ namespace Emulator.Benchmarks;
 /// </summary>
 public sealed class CallProfile
 {
-    private readonly ConcurrentDictionary<string, Stat> _stats = new(StringComparer.Ordinal);
+    private readonly CallTimings<string> _stats = new(StringComparer.Ordinal);
 
     public bool Enabled { get; set; }
 
@@ -30,44 +30,13 @@ public sealed class CallProfile
         finally
         {
             var key = $"{context.InterfaceMethod?.DeclaringType?.Name ?? context.InterfaceName}.{context.MethodName} @{context.TargetId.Type}";
-            _stats.GetOrAdd(key, _ => new Stat()).Add(Stopwatch.GetElapsedTime(start).Ticks);
+            _stats.Record(key, Stopwatch.GetElapsedTime(start));
         }
     }
 
     /// <summary>The figures since the last call, busiest first, and a fresh start.</summary>
-    public IReadOnlyList<CallStat> TakeSnapshot()
-    {
-        var result = _stats.Select(kv => kv.Value.Take(kv.Key)).Where(s => s.Calls > 0).OrderByDescending(s => s.TotalMs).ToList();
-        return result;
-    }
-
-    private sealed class Stat
-    {
-        private readonly Lock _gate = new();
-        private long _calls;
-        private long _ticks;
-        private long _maxTicks;
-
-        public void Add(long ticks)
-        {
-            lock (_gate)
-            {
-                _calls++;
-                _ticks += ticks;
-                _maxTicks = Math.Max(_maxTicks, ticks);
-            }
-        }
-
-        public CallStat Take(string name)
-        {
-            lock (_gate)
-            {
-                var s = new CallStat(name, _calls, TimeSpan.FromTicks(_ticks).TotalMilliseconds, TimeSpan.FromTicks(_maxTicks).TotalMilliseconds);
-                _calls = _ticks = _maxTicks = 0;
-                return s;
-            }
-        }
-    }
+    public IReadOnlyList<CallStat> TakeSnapshot() =>
+        _stats.Read(reset: true).Select(t => new CallStat(t.Key, t.Count, t.TotalMilliseconds, t.MaxMilliseconds)).ToList();
 }
 
 public sealed record CallStat(string Method, long Calls, double TotalMs, double MaxMs)

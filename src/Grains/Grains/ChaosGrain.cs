@@ -39,7 +39,7 @@ public sealed class ChaosGrain(
 {
     private const int InjectionLimit = 10_000;
     private const string ReminderName = "undrain";
-    private IGrainTimer? _timer;
+    private DueTimer? _timer;
 
     /// <summary>When the action being run started (non-reentrant grain: one action at a time); its injection's time.</summary>
     private DateTimeOffset _at;
@@ -437,17 +437,36 @@ public sealed class ChaosGrain(
 
     private static string Iso(DateTimeOffset at) => ScalingActivities.Timestamp(at);
 
+    /// <summary>B-T-3: the timer wakes when the earliest planned undrain is due (not every emulated second).</summary>
     private void StartTimer()
     {
-        if (_timer is null)
-        {
-            var period = runtime.WallPeriod(TimeSpan.FromSeconds(1));
-            _timer = this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(period, period) { Interleave = false, KeepAlive = true });
-        }
+        _timer ??= DueTimer.Register(this, Tick, runtime.Clock);
+        _timer.ArmNoLaterThan(S.Undrains.Min(u => u.At));
     }
 
     /// <summary>FIS drain with a duration: the instances go back to ACTIVE when it ends (B-CI-4).</summary>
     private async Task Tick(CancellationToken cancellationToken)
+    {
+        _timer?.Fired();
+        try
+        {
+            await Undrain(cancellationToken);
+        }
+        finally
+        {
+            if (S.Undrains.IsEmpty)
+            {
+                _timer?.Dispose();
+                _timer = null;
+            }
+            else
+            {
+                _timer?.Arm(S.Undrains.Min(u => u.At));
+            }
+        }
+    }
+
+    private async Task Undrain(CancellationToken cancellationToken)
     {
         var now = Now;
         var due = S.Undrains.Where(u => u.At <= now).ToList();
@@ -474,12 +493,6 @@ public sealed class ChaosGrain(
         {
             S.Undrains = S.Undrains.RemoveRange(due);
             await store.WriteStateAsync(cancellationToken);
-        }
-
-        if (S.Undrains.IsEmpty)
-        {
-            _timer?.Dispose();
-            _timer = null;
         }
     }
 

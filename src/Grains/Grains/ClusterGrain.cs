@@ -764,7 +764,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         }
 
         // Every task in exactly one state: the kept counts agree with the records.
-        var counted = S.Tasks.Values.GroupBy(t => (t.LastStatus, t.CapacityProvider ?? LaunchTypeName(t.LaunchType))).ToDictionary(g => g.Key, g => g.Count());
+        var counted = S.Tasks.Values.GroupBy(t => (t.LastStatus, t.ProviderOrLaunchType)).ToDictionary(g => g.Key, g => g.Count());
         if (counted.Count != _taskCounts.Count || counted.Any(kv => _taskCounts.GetValueOrDefault(kv.Key) != kv.Value))
         {
             violations.Add($"task counts drifted: kept {string.Join(", ", _taskCounts.Select(kv => $"{kv.Key}={kv.Value}"))}, records say {string.Join(", ", counted.Select(kv => $"{kv.Key}={kv.Value}"))}");
@@ -1001,16 +1001,12 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         // does the same work but is not a tick.
         if (now >= _nextTickAt)
         {
-            // Ticks missed while the grain was busy are coalesced into this one, but each counts as late (B-T-3).
-            var period = _rt.Options.TickPeriod;
-            var next = TickSchedule.NextTick(_nextTickAt, now, period);
-            var samples = 0;
-            for (var due = _nextTickAt; due < next && due <= now && samples++ < 4096; due += period)
+            foreach (var late in TickSchedule.LateTicks(_nextTickAt, now, _rt.Options.TickPeriod))
             {
-                _rt.Metrics.RecordLag(TimerLag.Of(due, now), LagSources.ClusterTick);
+                _rt.Metrics.RecordLag(late, LagSources.ClusterTick);
             }
 
-            _nextTickAt = next;
+            _nextTickAt = TickSchedule.NextTick(_nextTickAt, now, _rt.Options.TickPeriod);
         }
 
         while (_due.TryPeek(out var id, out var due) && due <= now)
@@ -1361,7 +1357,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             S.DeletedTaskCostByService[service] = S.DeletedTaskCostByService.GetValueOrDefault(service) + cost;
         }
 
-        var key = t.CapacityProvider ?? LaunchTypeName(t.LaunchType);
+        var key = t.ProviderOrLaunchType;
         S.DeletedTaskCostByProvider[key] = S.DeletedTaskCostByProvider.GetValueOrDefault(key) + cost;
         if (t.LaunchType == LaunchType.FARGATE)
         {
@@ -1437,14 +1433,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         }
     }
 
-    private void Count(TaskRecord t, int delta) => Count((t.LastStatus, t.CapacityProvider ?? LaunchTypeName(t.LaunchType)), delta);
-
-    private static string LaunchTypeName(LaunchType launchType) => launchType switch
-    {
-        LaunchType.EC2 => "EC2",
-        LaunchType.FARGATE => "FARGATE",
-        _ => launchType.ToString(),
-    };
+    private void Count(TaskRecord t, int delta) => Count((t.LastStatus, t.ProviderOrLaunchType), delta);
 
     private int CountTasks(TaskStatus status) => _taskCounts.Where(kv => kv.Key.Status == status).Sum(kv => kv.Value);
 
@@ -1587,7 +1576,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
     /// <summary>The cost group of a task: its service, its capacity provider (or launch type), Fargate or not.</summary>
     private static (string Service, string Provider, bool Fargate) CostGroup(TaskRecord t) =>
-        (t.ServiceName ?? "", t.CapacityProvider ?? LaunchTypeName(t.LaunchType), t.LaunchType == LaunchType.FARGATE);
+        (t.ServiceName ?? "", t.ProviderOrLaunchType, t.LaunchType == LaunchType.FARGATE);
 
     /// <summary>Keeps the cost ledger in step with a task record (null: the task is gone).</summary>
     private void LedgerTask(string taskId, TaskRecord? after)

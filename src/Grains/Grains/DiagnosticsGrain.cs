@@ -24,7 +24,7 @@ public sealed class DiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails 
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => new LagBySource(kv.Key, kv.Value.P50, kv.Value.P99, kv.Value.Max, kv.Value.Count))
             .ToImmutableArray();
-        var turns = runtime.Metrics.TurnProfile().Select(t => new GrainTurns(t.Grain, t.Method, t.Count, t.TotalMs, t.MaxMs)).ToImmutableArray();
+        var turns = runtime.Metrics.TurnProfile().Select(t => new GrainTurns(t.Key.Grain, t.Key.Method, t.Count, t.TotalMilliseconds, t.MaxMilliseconds)).ToImmutableArray();
         if (resetLag)
         {
             runtime.Metrics.ResetLag();

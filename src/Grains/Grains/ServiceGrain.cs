@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using Emulator.Contracts;
 using Emulator.Model.Lifecycle;
 using Emulator.Model.Placement;
@@ -71,7 +70,6 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private DueTimer? _timer;
     private bool _poked;
     private DateTimeOffset _lastReconcile;
-    private long _lastReconcileTicks;
     private int _running;
     private int _pending;
     private ImmutableDictionary<string, int> _runningByProvider = ImmutableDictionary<string, int>.Empty;
@@ -258,44 +256,20 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
                 return;
             }
 
-            // B-SV-3: on every change (pokes), while converging (tasks become healthy without telling anyone), and on a
-            // period. The period has a wall-clock floor so that a steady service at a high time scale stays cheap.
-            var since = Now - _lastReconcile;
-            var sinceWall = Stopwatch.GetElapsedTime(_lastReconcileTicks);
-            if (_poked
-                || (!S.Steady && since >= TimeSpan.FromSeconds(5) && sinceWall >= ConvergingWallFloor)
-                || (since >= _rt.Options.Timings.ServiceReconcilePeriod && sinceWall >= SteadyWallFloor))
+            if (Now >= NextReconcileAt)
             {
                 await Reconcile();
             }
         }
         finally
         {
-            ScheduleNextReconcile();
+            _timer?.Arm(NextReconcileAt);
         }
     }
 
-    private static readonly TimeSpan ConvergingWallFloor = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan SteadyWallFloor = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// The timer wakes only when the next reconciliation is due (converging: 5 emulated seconds after the last, steady:
-    /// the reconcile period; each with its wall floor), not every emulated second: a steady service costs one wake a
-    /// wall second at most, whatever the time scale.
-    /// </summary>
-    private void ScheduleNextReconcile()
-    {
-        if (_timer is null)
-        {
-            return;
-        }
-
-        var (every, floor) = _poked ? (TimeSpan.Zero, TimeSpan.Zero)
-            : !S.Steady ? (TimeSpan.FromSeconds(5), ConvergingWallFloor)
-            : (_rt.Options.Timings.ServiceReconcilePeriod, SteadyWallFloor);
-        var emulatedFloor = TimeSpan.FromTicks((long)(floor.Ticks * _rt.Clock.TimeScale));
-        _timer.Arm(_lastReconcile + (every > emulatedFloor ? every : emulatedFloor));
-    }
+    /// <summary>B-SV-3: the timer wakes only when the next reconciliation is due, not every emulated second.</summary>
+    private DateTimeOffset NextReconcileAt =>
+        ServiceScheduler.NextReconcileAt(_lastReconcile, _poked, S.Steady, _rt.Options.Timings.ServiceReconcilePeriod, _rt.Clock.TimeScale);
 
     /// <summary>B-SV-3: one reconciliation: read, plan (pure), apply in batches, record events.</summary>
     private async Task Reconcile()
@@ -303,7 +277,6 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         _poked = false;
         var now = Now;
         _lastReconcile = now;
-        _lastReconcileTicks = Stopwatch.GetTimestamp();
         var spec = Spec;
         var daemon = spec.SchedulingStrategy == SchedulingStrategy.DAEMON;
         var constraints = Constraints(spec);
@@ -378,8 +351,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         }
 
         await Settle(steady && !changed, snapshot, now);
-
-        ScheduleNextReconcile();
+        _timer?.Arm(NextReconcileAt);
     }
 
     private async Task Launch(DeploymentState deployment, string? provider, int count, ImmutableArray<string> targets, DateTimeOffset now)
@@ -593,7 +565,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         if (_timer is null)
         {
             _timer = DueTimer.Register(this, Tick, _rt.Clock);
-            ScheduleNextReconcile();
+            _timer.Arm(NextReconcileAt);
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class EmulatorMetrics : IDisposable
     private readonly ConcurrentDictionary<string, ClusterFigures> _clusters = new();
     private readonly LagReservoir _lag = new(4096);
     private readonly ConcurrentDictionary<string, LagReservoir> _lagBySource = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Grain, string Method), TurnTotals> _turns = new();
+    private readonly CallTimings<(string Grain, string Method)> _turns = new();
     private readonly ConcurrentDictionary<(string Dimension, string Name, string Cluster), double> _costs = new();
     private readonly ConcurrentDictionary<(string Cluster, string Service), ServiceTrafficFigures> _traffic = new();
 
@@ -105,24 +105,15 @@ public sealed class EmulatorMetrics : IDisposable
     /// One turn of a hot grain (the cluster grain): how long the call or tick held the grain. A timer comes late when
     /// its grain is busy, so the busy time by method is the profile behind timer lag (B-T-3).
     /// </summary>
-    public void RecordTurn(string grain, string method, TimeSpan elapsed) =>
-        _turns.GetOrAdd((grain, method), static _ => new TurnTotals()).Add(elapsed.TotalMilliseconds);
+    public void RecordTurn(string grain, string method, TimeSpan elapsed) => _turns.Record((grain, method), elapsed);
 
-    /// <summary>Turns since the last reset: (grain, method, count, total ms, max ms), busiest first.</summary>
-    public IReadOnlyList<(string Grain, string Method, long Count, double TotalMs, double MaxMs)> TurnProfile() =>
-        _turns.Select(kv => kv.Value.Read() is var (count, total, max) ? (kv.Key.Grain, kv.Key.Method, count, total, max) : default)
-            .Where(t => t.count > 0)
-            .OrderByDescending(t => t.total)
-            .ToList();
+    /// <summary>Turns since the last reset, busiest first.</summary>
+    public IReadOnlyList<CallTiming<(string Grain, string Method)>> TurnProfile() => _turns.Read(reset: false);
 
     /// <summary>Starts a new window of timer lag and turn figures.</summary>
     public void ResetLag()
     {
-        foreach (var t in _turns.Values)
-        {
-            t.Reset();
-        }
-
+        _turns.Reset();
         _lag.Reset();
         foreach (var r in _lagBySource.Values)
         {
@@ -135,42 +126,6 @@ public sealed class EmulatorMetrics : IDisposable
     private IEnumerable<Measurement<double>> Traffic(Func<ServiceTrafficFigures, double> value) =>
         _traffic.Select(kv => new Measurement<double>(value(kv.Value),
             new("ClusterName", kv.Key.Cluster), new("ServiceName", kv.Key.Service), new("TargetGroup", kv.Value.TargetGroup ?? "")));
-
-    private sealed class TurnTotals
-    {
-        private readonly Lock _gate = new();
-        private long _count;
-        private double _total;
-        private double _max;
-
-        public void Add(double ms)
-        {
-            lock (_gate)
-            {
-                _count++;
-                _total += ms;
-                _max = Math.Max(_max, ms);
-            }
-        }
-
-        public (long, double, double) Read()
-        {
-            lock (_gate)
-            {
-                return (_count, _total, _max);
-            }
-        }
-
-        public void Reset()
-        {
-            lock (_gate)
-            {
-                _count = 0;
-                _total = 0;
-                _max = 0;
-            }
-        }
-    }
 
     private sealed class LagReservoir(int size)
     {

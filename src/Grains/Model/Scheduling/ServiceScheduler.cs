@@ -28,6 +28,32 @@ public sealed record DaemonPlan(ImmutableArray<string> LaunchOnInstances, Immuta
 /// </summary>
 public static class ServiceScheduler
 {
+    /// <summary>While converging (B-SV-3), a service reconciles every 5 emulated seconds...</summary>
+    public static readonly TimeSpan ConvergingPeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>...but not more often than every 20 ms of wall time; a steady service not more than once a wall second.</summary>
+    public static readonly TimeSpan ConvergingWallFloor = TimeSpan.FromMilliseconds(20);
+
+    public static readonly TimeSpan SteadyWallFloor = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// B-SV-3: when a service reconciles next, besides every change it is told of: at once when poked, 5 emulated
+    /// seconds after the last reconciliation while converging (tasks become healthy without telling anyone), the
+    /// reconcile period once steady. Each has a wall-clock floor (converted at <paramref name="timeScale"/>) so that a
+    /// service at a high time scale stays cheap.
+    /// </summary>
+    public static DateTimeOffset NextReconcileAt(DateTimeOffset last, bool poked, bool steady, TimeSpan reconcilePeriod, double timeScale)
+    {
+        if (poked)
+        {
+            return last;
+        }
+
+        var (every, wallFloor) = steady ? (reconcilePeriod, SteadyWallFloor) : (ConvergingPeriod, ConvergingWallFloor);
+        var floor = TimeSpan.FromTicks((long)(wallFloor.Ticks * timeScale));
+        return last + (every > floor ? every : floor);
+    }
+
     /// <summary>B-SV-2: the ceiling is rounded down, the floor rounded up.</summary>
     public static (int MaxTasks, int MinHealthy) Bounds(int desired, int minimumHealthyPercent, int maximumPercent) =>
         (desired * maximumPercent / 100, (desired * minimumHealthyPercent + 99) / 100);

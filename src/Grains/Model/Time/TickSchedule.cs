@@ -25,6 +25,20 @@ public static class TickSchedule
         return scheduled + TimeSpan.FromTicks((missed + 1) * period.Ticks);
     }
 
+    /// <summary>
+    /// How late each tick of the grid was, from the one scheduled at <paramref name="scheduled"/> to the last one due by
+    /// <paramref name="now"/>: ticks missed while the grain was busy are coalesced into one wake, but each counts as
+    /// late (at most <paramref name="max"/> of them, so a long pause does not mean a long loop).
+    /// </summary>
+    public static IEnumerable<TimeSpan> LateTicks(DateTimeOffset scheduled, DateTimeOffset now, TimeSpan period, int max = 4096)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
+        for (var (due, n) = (scheduled, 0); due <= now && n < max; due += period, n++)
+        {
+            yield return TimerLag.Of(due, now);
+        }
+    }
+
     /// <summary>The earlier of the next periodic tick and the earliest due transition (if any).</summary>
     public static DateTimeOffset NextWake(DateTimeOffset nextTick, DateTimeOffset? earliestDue) =>
         earliestDue is { } due && due < nextTick ? due : nextTick;

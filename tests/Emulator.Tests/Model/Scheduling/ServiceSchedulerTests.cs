@@ -152,4 +152,16 @@ public sealed class ServiceSchedulerTests
     {
         Assert.Equal(TimeSpan.FromSeconds(seconds), ServiceScheduler.StartFailureBackoff(failures, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(15)));
     }
+
+    [Fact]
+    public void B_SV_3_a_service_reconciles_at_once_when_poked_every_5_s_while_converging_and_every_period_once_steady()
+    {
+        var last = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var period = TimeSpan.FromSeconds(15);
+        Assert.Equal(last, ServiceScheduler.NextReconcileAt(last, poked: true, steady: true, period, 60));
+        Assert.Equal(last.AddSeconds(5), ServiceScheduler.NextReconcileAt(last, poked: false, steady: false, period, 60)); // 20 ms wall = 1.2 s: 5 s wins
+        Assert.Equal(last.AddSeconds(60), ServiceScheduler.NextReconcileAt(last, poked: false, steady: true, period, 60)); // 1 s wall = 60 s: the floor wins
+        Assert.Equal(last.AddSeconds(15), ServiceScheduler.NextReconcileAt(last, poked: false, steady: true, period, 10));
+        Assert.Equal(last.AddSeconds(120), ServiceScheduler.NextReconcileAt(last, poked: false, steady: false, period, 6000)); // 20 ms wall at 6000x
+    }
 }

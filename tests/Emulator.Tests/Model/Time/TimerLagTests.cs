@@ -41,4 +41,14 @@ public sealed class TimerLagTests
         Assert.Equal(floor, TickSchedule.WallDelay(T0.AddSeconds(0.01), T0, 100, floor)); // 0.1 ms of wall: the floor
         Assert.Throws<ArgumentOutOfRangeException>(() => TickSchedule.NextTick(T0, T0, TimeSpan.Zero));
     }
+
+    [Fact]
+    public void B_T_3_ticks_missed_while_busy_each_count_as_late()
+    {
+        var period = TimeSpan.FromSeconds(1);
+        Assert.Equal([TimeSpan.FromSeconds(0.25)], TickSchedule.LateTicks(T0, T0.AddSeconds(0.25), period));
+        Assert.Equal([TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(0.5)], TickSchedule.LateTicks(T0, T0.AddSeconds(2.5), period));
+        Assert.Empty(TickSchedule.LateTicks(T0.AddSeconds(1), T0, period)); // not due yet
+        Assert.Equal(10, TickSchedule.LateTicks(T0, T0.AddDays(1), period, max: 10).Count());
+    }
 }
