@@ -31,6 +31,11 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
         var (failures, passed) = await RunStepsAsync(scenario.Steps, ct);
         await Observe();
         console.WriteLine();
+
+        // The verdict stands only on a consistent final state: a violated invariant fails the scenario.
+        var invariants = await InvariantCheck.RunAsync(grains, _clusters);
+        InvariantCheck.Print(console, invariants);
+        failures.AddRange(invariants.Violations.Select(v => "invariant violated: " + v));
         if (failures.Count == 0)
         {
             console.MarkupLineInterpolated($"[green]PASSED[/] {passed} of {scenario.Steps.Count} steps");
@@ -193,6 +198,9 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
 
     /// <summary>Reads events and status of every cluster the runner knows and prints what changed.</summary>
     internal Task ObserveAsync() => Observe();
+
+    /// <summary>Every cluster the steps created or used (the invariant checker runs over them).</summary>
+    internal IReadOnlyCollection<string> Clusters => _clusters;
 
     /// <summary>Makes the runner's timeline follow a cluster the steps did not create.</summary>
     internal void Follow(string cluster) => _clusters.Add(cluster);
