@@ -83,7 +83,9 @@ public static class LoadTest
             }
         }
 
-        return Finish(runs, o, console, "on the same silo(s), each on a cluster of its own (the run before's deleted first): run 1 cold, later runs warm");
+        return Finish(runs, o, console, o.WarmUpTasks > 0
+            ? "on the same silo(s), each on a cluster of its own (the run before's deleted first), each after a warm-up"
+            : "on the same silo(s), each on a cluster of its own (the run before's deleted first): run 1 cold, later runs warm, so the median mixes both (--fresh-silo: every run cold; --warm-up-tasks N: every run warm)");
     }
 
     /// <summary>
