@@ -44,18 +44,6 @@ public sealed record LagBySource(
     [property: Id(4)] long Count);
 
 /// <summary>
-/// The silo the caller reached (a stateless worker: activated on the gateway silo of a client): process RSS, GC heap,
-/// CPU time and the emulator's timer lag percentiles (B-T-3, emulated seconds). Read by <c>client load-test</c>.
-/// </summary>
-[Alias("IDiagnosticsGrain")]
-public interface IDiagnosticsGrain : IGrainWithIntegerKey
-{
-    /// <param name="collect">Full blocking GC first (heap figures without garbage).</param>
-    /// <param name="resetLag">Start a new timer-lag window after reading.</param>
-    [Alias("Read")] Task<SiloDiagnostics> Read(bool collect, bool resetLag);
-}
-
-/// <summary>
 /// The figures of one named silo (key: <see cref="GrainKeys.PinnedToSilo"/> of its address), placed on that silo
 /// whichever gateway the caller reached: a load test against several silos reads every one of them (durable mode).
 /// Reading a silo that is not active fails.

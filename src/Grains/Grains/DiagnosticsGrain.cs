@@ -2,18 +2,27 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Emulator.Contracts;
 using Emulator.Runtime;
-using Orleans.Concurrency;
 
 namespace Emulator.Grains;
 
-/// <summary>Process figures of the silo it runs on (see <see cref="IDiagnosticsGrain"/>).</summary>
-[StatelessWorker(1)]
-public sealed class DiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails silo) : Grain, IDiagnosticsGrain
+/// <summary>Process figures of the silo its key names (see <see cref="ISiloDiagnosticsGrain"/>).</summary>
+[SiloPinnedPlacement]
+public sealed class SiloDiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails silo) : Grain, ISiloDiagnosticsGrain
 {
-    public Task<SiloDiagnostics> Read(bool collect, bool resetLag) => Task.FromResult(Snapshot(runtime, silo, collect, resetLag));
+    public Task<SiloDiagnostics> Read(bool collect, bool resetLag)
+    {
+        var here = silo.SiloAddress.ToParsableString();
+        var named = GrainKeys.PinnedSilo(this.GetPrimaryKeyString());
+        if (!string.Equals(here, named, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"diagnostics of silo {named} answered by silo {here}: silo-pinned placement is not configured");
+        }
 
-    /// <summary>The process figures of this silo now (shared by the stateless and the silo-pinned diagnostics grain).</summary>
-    internal static SiloDiagnostics Snapshot(EmulatorRuntime runtime, ILocalSiloDetails silo, bool collect, bool resetLag)
+        return Task.FromResult(Snapshot(runtime, silo, collect, resetLag));
+    }
+
+    /// <summary>The process figures of this silo now.</summary>
+    private static SiloDiagnostics Snapshot(EmulatorRuntime runtime, ILocalSiloDetails silo, bool collect, bool resetLag)
     {
         if (collect)
         {
@@ -38,23 +47,6 @@ public sealed class DiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails 
             silo.SiloAddress.ToParsableString(), Environment.ProcessId, process.WorkingSet64, GC.GetTotalMemory(false),
             process.TotalProcessorTime.TotalSeconds, Environment.ProcessorCount, runtime.Clock.TimeScale, p50, p99, max, count, runtime.Clock.Now, bySource, turns,
             [.. sample], Environment.MachineName);
-    }
-}
-
-/// <summary>Process figures of the silo its key names (see <see cref="ISiloDiagnosticsGrain"/>).</summary>
-[SiloPinnedPlacement]
-public sealed class SiloDiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails silo) : Grain, ISiloDiagnosticsGrain
-{
-    public Task<SiloDiagnostics> Read(bool collect, bool resetLag)
-    {
-        var here = silo.SiloAddress.ToParsableString();
-        var named = GrainKeys.PinnedSilo(this.GetPrimaryKeyString());
-        if (!string.Equals(here, named, StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"diagnostics of silo {named} answered by silo {here}: silo-pinned placement is not configured");
-        }
-
-        return Task.FromResult(DiagnosticsGrain.Snapshot(runtime, silo, collect, resetLag));
     }
 }
 
