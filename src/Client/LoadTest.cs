@@ -259,6 +259,11 @@ public static class LoadTest
         var beforeHold = await probe.ReadAsync(collect: false, resetLag: true);
         await Task.Delay(TimeSpan.FromSeconds(o.HoldSeconds), ct);
         var held = await probe.ReadAsync(collect: false, resetLag: false);
+        if (await SiloProbe.ActiveSilosAsync(grains) is var activeNow && !activeNow.SequenceEqual(probe.Silos))
+        {
+            console.MarkupLineInterpolated(
+                $"[yellow]the active silos changed during the run (now {string.Join(", ", activeNow)}): the figures cover the {probe.Silos.Length} active at its start[/]");
+        }
 
         // Raw Orleans, same run: activations of an empty grain with 256 calls in flight from this client, spread over the
         // silos by Orleans' placement; with several silos also on each silo alone (silo-pinned probes). With a warm-up, the

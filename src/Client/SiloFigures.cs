@@ -105,8 +105,7 @@ public sealed class SiloProbe : IAsyncDisposable
 
     public static async Task<SiloProbe> ConnectAsync(IGrainFactory grains, string? redis)
     {
-        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var silos = hosts.Keys.Select(a => a.ToParsableString()).Order(StringComparer.Ordinal).ToImmutableArray();
+        var silos = await ActiveSilosAsync(grains);
         ConnectionMultiplexer? mux = null;
         if (!string.IsNullOrWhiteSpace(redis))
         {
@@ -117,6 +116,10 @@ public sealed class SiloProbe : IAsyncDisposable
 
         return new SiloProbe(grains, silos, mux, redis);
     }
+
+    /// <summary>The active silos now, by address, in order.</summary>
+    public static async Task<ImmutableArray<string>> ActiveSilosAsync(IGrainFactory grains) =>
+        (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Keys.Select(a => a.ToParsableString()).Order(StringComparer.Ordinal).ToImmutableArray();
 
     /// <summary>"silo 2 of 3" style: the 1-based position of a silo in <see cref="Silos"/>.</summary>
     public string Name(string silo) => Silos.IndexOf(silo) is >= 0 and var i ? $"silo {i + 1}" : silo;
