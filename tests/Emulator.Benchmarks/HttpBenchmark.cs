@@ -54,6 +54,11 @@ public static class HttpBenchmark
         // A cluster with EC2 capacity (m5.large through a launch template and an Auto Scaling group) and 10 RUNNING tasks.
         var prepared = await Prepare(http, o);
         var runCalls = prepared.RunCapacity / RunCount;
+        if (runCalls < 1)
+        {
+            throw new InvalidOperationException($"the RunTask cluster has room for {prepared.RunCapacity} tasks, not one call of {RunCount}: raise --http-instances");
+        }
+
         var runNote = $"{runCalls:N0} calls: the capacity of {o.HttpInstances} m5.large, room for {prepared.RunCapacity:N0} tasks of {RunTaskMemory} MiB";
         output.WriteLine($"RunTask phase: {runNote} (a call that places fewer than {RunCount} tasks counts as an error)");
 
