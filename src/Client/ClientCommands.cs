@@ -46,7 +46,7 @@ public static class ClientCommands
         var file = new Argument<FileInfo>("file") { Description = "Scenario file (YAML)" };
         var suffix = new Option<string?>("--suffix") { Description = "Appended to every resource name the scenario creates" };
         var scenario = new Command("scenario", "Run or validate a YAML scenario.");
-        var run = new Command("run", "Run a scenario, print a timeline; exit 1 if an assertion or wait fails.");
+        var run = new Command("run", "Run a scenario, print a timeline, check the emulator's invariants; exit 1 if an assertion or wait fails or an invariant is violated.");
         run.Arguments.Add(file);
         run.Options.Add(suffix);
         run.SetAction(async (result, ct) =>
@@ -107,7 +107,7 @@ public static class ClientCommands
         var lHold = new Option<int>("--hold-seconds") { Description = "Wall seconds the steady state is held to read timer lag", DefaultValueFactory = _ => 10 };
         var lBaseline = new Option<int>("--baseline-activations") { Description = "Empty grains activated for the raw Orleans baseline", DefaultValueFactory = _ => 50_000 };
         var lTimeout = new Option<int>("--timeout-seconds") { Description = "Give up waiting for RUNNING after this many wall seconds", DefaultValueFactory = _ => 600 };
-        var loadTest = new Command("load-test", "N services x M tasks on registered instances: progress bars, then a report (placement rate, steady state, memory, timer lag, CPU, raw Orleans baseline).");
+        var loadTest = new Command("load-test", "N services x M tasks on registered instances: progress bars, then a report from every silo (placement rate, steady state, memory, timer lag, CPU, raw Orleans baseline) and the invariant checker; exit 1 if a run timed out or an invariant is violated.");
         var lRps = new Option<double>("--rps") { Description = "Put every service behind its own target group with this many requests/s of synthetic traffic (0: no load balancers)", DefaultValueFactory = _ => 0 };
         var lWarmUp = new Option<int>("--warm-up-tasks")
         {
