@@ -42,7 +42,9 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
             return 0;
         }
 
-        console.MarkupLineInterpolated($"[red]FAILED[/] {failures.Count} step(s), {passed} passed of {scenario.Steps.Count}:");
+        var failedSteps = failures.Count - invariants.Violations.Count;
+        console.MarkupLineInterpolated(
+            $"[red]FAILED[/] {failedSteps} step(s){(invariants.Holds ? "" : $" and {invariants.Violations.Count} invariant violation(s)")}, {passed} passed of {scenario.Steps.Count}:");
         foreach (var f in failures)
         {
             console.MarkupLineInterpolated($"  - {f}");
