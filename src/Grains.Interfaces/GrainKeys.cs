@@ -20,6 +20,19 @@ public static class GrainKeys
     public static string CapacityProvider(string name) => name;
 
     public static string AutoScalingGroup(string name) => name;
+
+    /// <summary>
+    /// A grain placed on one silo (silo-pinned placement): the silo's address as <c>SiloAddress.ToParsableString()</c>
+    /// writes it, then optionally <c>/</c> and anything that tells grains on the same silo apart.
+    /// </summary>
+    public static string PinnedToSilo(string siloAddress, string? suffix = null) => suffix is null ? siloAddress : $"{siloAddress}/{suffix}";
+
+    /// <summary>The silo address a silo-pinned grain's key names.</summary>
+    public static string PinnedSilo(string key)
+    {
+        var i = key.IndexOf('/', StringComparison.Ordinal);
+        return i < 0 ? key : key[..i];
+    }
 }
 
 /// <summary>Kinds of named resources the account registry lists.</summary>

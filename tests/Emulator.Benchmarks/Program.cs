@@ -22,6 +22,12 @@ catch (ArgumentException e)
     return 2;
 }
 
+if (options.Repeat > 1)
+{
+    // Each run in a fresh process of its own (cold, like a single run), then the median and range of every headline figure.
+    return await Repeat.Run(args, options, Console.Out);
+}
+
 if (options.Http)
 {
     // The HTTP mode uses its own time scale default of the wire tests (600x) unless one is given.
@@ -41,4 +47,4 @@ Console.WriteLine("Emulator:");
 var result = await EmulatorBenchmark.Run(host.Services, grains, options, profile, Console.Out);
 await BenchmarkHost.Stop(host);
 Report.Print(Console.Out, options, emulator, baseline, result);
-return 0;
+return result.Probes.InvariantViolations == 0 ? 0 : 1;

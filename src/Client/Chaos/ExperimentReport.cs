@@ -12,7 +12,11 @@ public sealed record ExperimentReport
 {
     public required string Name { get; init; }
 
-    /// <summary>passed, hypothesis-failed, stopped (a stop condition fired), not-steady-before, aborted (setup or targets failed).</summary>
+    /// <summary>
+    /// passed, hypothesis-failed, stopped (a stop condition fired), not-steady-before, aborted (setup or targets failed),
+    /// invariants-violated (the emulator's invariant checker found its state inconsistent at the end; see
+    /// <see cref="InvariantViolations"/>).
+    /// </summary>
     public required string Outcome { get; init; }
 
     public string? Reason { get; init; }
@@ -42,6 +46,9 @@ public sealed record ExperimentReport
 
     /// <summary>Service events (B-SV-6) written during the experiment, oldest first: they say why a service could not keep up.</summary>
     public List<string> ServiceEvents { get; init; } = [];
+
+    /// <summary>What the emulator's invariant checker found wrong at the end, per cluster (empty: the invariants hold).</summary>
+    public List<string> InvariantViolations { get; init; } = [];
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 

@@ -542,12 +542,24 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             }
         }
 
+        // The outcome stands only on a consistent final state: a violated invariant of the emulator fails the run,
+        // whatever the hypothesis said.
+        var invariants = await InvariantCheck.RunAsync(grains, exists.Concat(_scenario.Clusters));
+        if (!invariants.Holds)
+        {
+            reason = string.Join("; ", invariants.Violations.Take(5)) + (invariants.Violations.Count > 5 ? $"; ... {invariants.Violations.Count - 5} more" : "")
+                     + (reason is null ? "" : $" (and: {outcome}: {reason})");
+            outcome = "invariants-violated";
+            exit = exit == 0 ? 1 : exit;
+        }
+
         var report = new ExperimentReport
         {
             Name = x.Name,
             Outcome = outcome,
             Reason = reason,
             ExitCode = exit,
+            InvariantViolations = [.. invariants.Violations],
             StartedAt = _t0 == default ? end : _t0,
             EndedAt = end,
             WallSeconds = Math.Round(wall.Elapsed.TotalSeconds, 2),
@@ -561,6 +573,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             ServiceEvents = _t0 == default ? [] : await ServiceEvents(exists),
         };
         Print(report);
+        InvariantCheck.Print(console, invariants);
         return report;
     }
 

@@ -32,13 +32,20 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
         var (failures, passed) = await RunStepsAsync(scenario.Steps, ct);
         await Observe();
         console.WriteLine();
+
+        // The verdict stands only on a consistent final state: a violated invariant fails the scenario.
+        var invariants = await InvariantCheck.RunAsync(grains, _clusters);
+        InvariantCheck.Print(console, invariants);
+        failures.AddRange(invariants.Violations.Select(v => "invariant violated: " + v));
         if (failures.Count == 0)
         {
             console.MarkupLineInterpolated($"[green]PASSED[/] {passed} of {scenario.Steps.Count} steps");
             return 0;
         }
 
-        console.MarkupLineInterpolated($"[red]FAILED[/] {failures.Count} step(s), {passed} passed of {scenario.Steps.Count}:");
+        var failedSteps = failures.Count - invariants.Violations.Count;
+        console.MarkupLineInterpolated(
+            $"[red]FAILED[/] {failedSteps} step(s){(invariants.Holds ? "" : $" and {invariants.Violations.Count} invariant violation(s)")}, {passed} passed of {scenario.Steps.Count}:");
         foreach (var f in failures)
         {
             console.MarkupLineInterpolated($"  - {f}");
@@ -194,6 +201,9 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
 
     /// <summary>Reads events and status of every cluster the runner knows and prints what changed.</summary>
     internal Task ObserveAsync() => Observe();
+
+    /// <summary>Every cluster the steps created or used (the invariant checker runs over them).</summary>
+    internal IReadOnlyCollection<string> Clusters => _clusters;
 
     /// <summary>Makes the runner's timeline follow a cluster the steps did not create.</summary>
     internal void Follow(string cluster) => _clusters.Add(cluster);

@@ -97,6 +97,12 @@ public sealed class EmulatorMetrics : IDisposable
     /// <summary>Percentiles of recent timer lag in emulated seconds (B-T-3), for reports.</summary>
     public (double P50, double P99, double Max, long Count) LagPercentiles() => _lag.Percentiles();
 
+    /// <summary>
+    /// The newest timer-lag values of the window (at most 4,096) and how many the window counted: a client merges the
+    /// windows of several silos by weighting each silo's values with count / values.
+    /// </summary>
+    public double[] LagSample() => _lag.Values();
+
     /// <summary>The same percentiles per kind of timer (the profile of where lag comes from).</summary>
     public IReadOnlyDictionary<string, (double P50, double P99, double Max, long Count)> LagPercentilesBySource() =>
         _lagBySource.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.Percentiles(), StringComparer.Ordinal);
@@ -161,6 +167,14 @@ public sealed class EmulatorMetrics : IDisposable
             {
                 _count = 0;
                 _max = 0;
+            }
+        }
+
+        public double[] Values()
+        {
+            lock (_gate)
+            {
+                return _values.Take((int)Math.Min(_count, _values.Length)).ToArray();
             }
         }
 

@@ -35,7 +35,7 @@ public sealed class ScenarioRunnerTests(EmulatorClusterFixture fixture)
     public async Task Seed_walkthrough_timeline_shows_CAS_and_instances()
     {
         var (exit, output) = await Run("seed-talk-walkthrough.yaml");
-        Assert.Equal(0, exit);
+        Assert.True(exit == 0, output);
         Assert.Contains("CPR 133.333", output, StringComparison.Ordinal);
         Assert.Contains("in service in walk-asg", output, StringComparison.Ordinal);
         Assert.Contains("terminated from walk-asg", output, StringComparison.Ordinal);
