@@ -17,6 +17,11 @@ public static class DashboardEndpoints
 {
     private const int MaxStoppedTasksShown = 20;
 
+    /// <summary>The longest chart window: CloudWatch keeps one emulated day per series.</summary>
+    private static readonly TimeSpan MaxWindow = TimeSpan.FromHours(24);
+
+    private static readonly TimeSpan MinAutoWindow = TimeSpan.FromMinutes(10);
+
     public static WebApplication MapDashboard(this WebApplication app)
     {
         var assets = DashboardAssets.Load();
@@ -71,8 +76,12 @@ public static class DashboardEndpoints
                 return NotFound(e, cluster);
             }
 
-            var window = TimeSpan.FromMinutes(Math.Clamp(minutes ?? 60, 5, 24 * 60));
-            return Json(DashboardHistory.Write(await HistoryInput(status, window, grains, runtime)));
+            // A window in minutes, or (none, 0) the cluster's own span: from its oldest task or datapoint of the last day.
+            var input = await HistoryInput(status, MaxWindow, grains, runtime);
+            var from = minutes is > 0
+                ? status.Now - TimeSpan.FromMinutes(Math.Clamp(minutes.Value, 5, MaxWindow.TotalMinutes))
+                : DashboardHistory.AutoFrom(input, MinAutoWindow);
+            return Json(DashboardHistory.Write(input with { From = from }));
         });
 
         app.MapGet("/emulator/ui/clusters/{cluster}/instances/{instance}", async (string cluster, string instance, IGrainFactory grains, EmulatorRuntime runtime) =>

@@ -29,6 +29,47 @@ public static class DashboardHistory
         IReadOnlyList<ChaosInjection> Injections,
         IReadOnlyList<ServiceInfo> Services);
 
+    /// <summary>
+    /// The start of a window that fits the cluster's own history: its oldest datapoint or task, but at least
+    /// <paramref name="minimum"/> before now and never before the input's own start.
+    /// </summary>
+    public static DateTimeOffset AutoFrom(Input x, TimeSpan minimum)
+    {
+        var oldest = x.Now;
+        void Consider(ImmutableArray<MetricDatum> data)
+        {
+            foreach (var d in data.IsDefault ? [] : data)
+            {
+                if (d.Timestamp >= x.From && d.Timestamp < oldest)
+                {
+                    oldest = d.Timestamp;
+                }
+            }
+        }
+
+        foreach (var p in x.Providers)
+        {
+            Consider(p.Cpr);
+        }
+
+        foreach (var g in x.Groups)
+        {
+            Consider(g.InService);
+        }
+
+        foreach (var t in x.Tasks)
+        {
+            if (t.CreatedAt >= x.From && t.CreatedAt < oldest)
+            {
+                oldest = t.CreatedAt;
+            }
+        }
+
+        // A little room before the first point, so it does not sit on the axis.
+        var from = oldest - TimeSpan.FromTicks((x.Now - oldest).Ticks / 20);
+        return from > x.Now - minimum ? x.Now - minimum : from < x.From ? x.From : from;
+    }
+
     public static byte[] Write(Input input)
     {
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
@@ -62,7 +103,10 @@ public static class DashboardHistory
 
         var taskFrom = Max(x.From, x.Now - x.StoppedRetention);
         var (times, running, pending) = TaskCounts(x.Tasks, taskFrom, x.Now, Step(x.Now - taskFrom));
-        Chart(w, "tasks", "Tasks", "tasks",
+        var tasksTitle = taskFrom > x.From
+            ? $"Tasks (from {taskFrom:HH:mm}: stopped tasks are kept {x.StoppedRetention.TotalMinutes:0} min)"
+            : "Tasks";
+        Chart(w, "tasks", tasksTitle, "tasks",
         [
             new Series("running", times.Zip(running, (t, v) => (t, (double)v)).ToList(), false),
             new Series("pending (incl. PROVISIONING)", times.Zip(pending, (t, v) => (t, (double)v)).ToList(), false),

@@ -16,7 +16,7 @@ import { stats, setClock, setCrumbs } from './app-state.js';
 
 const UPDATE_MS = 1000;
 const HISTORY_MS = 2000;
-const WINDOWS = [[15, '15 min'], [60, '1 h'], [180, '3 h'], [720, '12 h'], [1440, '24 h']];
+const WINDOWS = [[0, 'since the start'], [15, 'last 15 min'], [60, 'last hour'], [180, 'last 3 h'], [720, 'last 12 h'], [1440, 'last 24 h']];
 const MARK_TYPES = ['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation', 'ECS Deployment State Change'];
 
 const ALARM_TEXT = { None: 'OK', High: 'AlarmHigh: ALARM', Low: 'AlarmLow: ALARM' };
@@ -31,7 +31,7 @@ export class ClusterView {
     this.detail = null;
     this.interrupted = new Map();
     this.streamMarkers = new Map();
-    this.windowMinutes = 60;
+    this.windowMinutes = 0;
     this.laneViews = new Map();
     setCrumbs([['Clusters', '/ui'], [name, null]]);
 
@@ -101,7 +101,7 @@ export class ClusterView {
       return;
     }
     const first = !this.snapshot;
-    if (first) this.showContent();
+    if (first) this.showContent(r.body.instances.reduce((n, i) => n + i.t.length, 0) + r.body.unplaced.reduce((n, u) => n + u.length, 0));
     const t0 = performance.now();
     this.render(r.body);
     if (this.selected) await this.refreshDetail(signal);
@@ -151,11 +151,11 @@ export class ClusterView {
     setClock(null);
   }
 
-  showContent() {
+  showContent(taskCount) {
     this.notFound.hidden = true;
     this.content.hidden = false;
     if (!this.events) {
-      this.events = new EventsPanel(this.eventsBox, this.name);
+      this.events = new EventsPanel(this.eventsBox, this.name, taskCount);
       const q = MARK_TYPES.map((t) => `detailType=${encodeURIComponent(t)}`).join('&');
       this.marks = new EventStream(`/emulator/events/${encodeURIComponent(this.name)}/stream?${q}`, { onEvent: (m) => this.mark(m) }).start();
     }

@@ -22,6 +22,14 @@ export const DETAIL_TYPES = [
 
 const MAX_ROWS = 500;
 
+/** Rows added per flush (four a second): a burst shows its newest events, the rest are counted. */
+const MAX_ROWS_PER_FLUSH = 100;
+
+/** Above this many tasks the panel starts without task state changes (thousands a second during a deployment). */
+export const LARGE_CLUSTER_TASKS = 1000;
+
+const TASK_STATE_CHANGE = 'ECS Task State Change';
+
 const TYPE_CLASS = {
   'ECS Task State Change': 'ev-task',
   'ECS Container Instance State Change': 'ev-instance',
@@ -60,14 +68,19 @@ export function summarize(e) {
 }
 
 export class EventsPanel {
-  constructor(container, cluster) {
+  /** taskCount: the cluster's size when the panel opens; a large cluster starts with task state changes unchecked. */
+  constructor(container, cluster, taskCount = 0) {
     this.cluster = cluster;
     this.buffer = [];
     this.received = 0;
     this.dropped = 0;
     this.paused = false;
 
-    this.types = DETAIL_TYPES.map((t) => el('label', { class: 'chk' }, el('input', { type: 'checkbox', value: t, 'data-testid': 'event-type' }), t));
+    const large = taskCount > LARGE_CLUSTER_TASKS;
+    this.types = DETAIL_TYPES.map((t) => el('label', { class: 'chk' }, el('input', { type: 'checkbox', value: t, 'data-testid': 'event-type', checked: large && t !== TASK_STATE_CHANGE }), t));
+    this.note = large
+      ? el('p', { class: 'muted note' }, `This cluster runs ${taskCount.toLocaleString('en-US')} tasks: task state changes are left out until you check them.`)
+      : null;
     this.resource = el('input', { type: 'text', placeholder: 'ARN or id substring', size: 28, 'data-testid': 'event-resource' });
     this.since = el('input', { type: 'text', placeholder: 'e.g. 2026-01-01T00:05:00Z', size: 22, 'data-testid': 'event-since' });
     this.follow = el('input', { type: 'checkbox', checked: true, 'data-testid': 'event-follow' });
@@ -83,7 +96,7 @@ export class EventsPanel {
         el('label', {}, 'since ', this.since),
         el('label', { class: 'chk' }, this.follow, 'follow live'),
         apply, this.pauseButton, clear, this.state));
-    container.append(form, this.list);
+    container.append(form, ...(this.note ? [this.note] : []), this.list);
     this.flushTimer = setInterval(() => this.flush(), 250);
     this.connect();
   }
@@ -133,10 +146,12 @@ export class EventsPanel {
 
   flush() {
     if (this.streamState === 'open' || this.streamState === 'ended') {
-      setText(this.state, `${this.streamState === 'open' ? 'live' : 'backlog read'} · ${this.received.toLocaleString('en-US')} events${this.paused ? ' · paused' : ''}`);
+      setText(this.state, `${this.streamState === 'open' ? 'live' : 'backlog read'} · ${this.received.toLocaleString('en-US')} events`
+        + `${this.dropped ? ` (${this.dropped.toLocaleString('en-US')} passed too fast to list)` : ''}${this.paused ? ' · paused' : ''}`);
     }
     if (!this.buffer.length) return;
-    const batch = this.buffer;
+    const batch = this.buffer.length > MAX_ROWS_PER_FLUSH ? this.buffer.slice(-MAX_ROWS_PER_FLUSH) : this.buffer;
+    this.dropped += this.buffer.length - batch.length;
     this.buffer = [];
     const frag = document.createDocumentFragment();
     for (let k = batch.length - 1; k >= 0; k--) {

@@ -71,10 +71,11 @@ export class EventStream {
       const { value, done } = await reader.read();
       if (done) return;
       buffer += decoder.decode(value, { stream: true });
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        let line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
+      // Lines are cut by index and the remainder kept once per chunk: a chunk can hold thousands of events.
+      let start = 0, nl;
+      while ((nl = buffer.indexOf('\n', start)) >= 0) {
+        let line = buffer.slice(start, nl);
+        start = nl + 1;
         if (line.endsWith('\r')) line = line.slice(0, -1);
         if (line === '') {
           if (data.length) {
@@ -93,6 +94,7 @@ export class EventStream {
           else if (field === 'data') data.push(v);
         }
       }
+      buffer = buffer.slice(start);
     }
   }
 }
