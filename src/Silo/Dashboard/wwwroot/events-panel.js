@@ -22,8 +22,6 @@ export const DETAIL_TYPES = [
 
 const MAX_ROWS = 500;
 
-/** Rows added per flush (four a second): a burst shows its newest events, the rest are counted. */
-const MAX_ROWS_PER_FLUSH = 100;
 
 /** Above this many tasks the panel starts without task state changes (thousands a second during a deployment). */
 export const LARGE_CLUSTER_TASKS = 1000;
@@ -73,7 +71,6 @@ export class EventsPanel {
     this.cluster = cluster;
     this.buffer = [];
     this.received = 0;
-    this.dropped = 0;
     this.paused = false;
 
     const large = taskCount > LARGE_CLUSTER_TASKS;
@@ -117,7 +114,6 @@ export class EventsPanel {
     this.list.replaceChildren();
     this.buffer = [];
     this.received = 0;
-    this.dropped = 0;
     this.stream = new EventStream(this.url(), {
       follow: this.follow.checked,
       onEvent: (m) => this.push(m),
@@ -133,10 +129,7 @@ export class EventsPanel {
     this.received++;
     if (this.paused) return;
     this.buffer.push(m);
-    if (this.buffer.length > MAX_ROWS) {
-      this.dropped += this.buffer.length - MAX_ROWS;
-      this.buffer.splice(0, this.buffer.length - MAX_ROWS);
-    }
+    if (this.buffer.length > 2 * MAX_ROWS) this.buffer.splice(0, this.buffer.length - MAX_ROWS);
   }
 
   togglePause() {
@@ -147,11 +140,10 @@ export class EventsPanel {
   flush() {
     if (this.streamState === 'open' || this.streamState === 'ended') {
       setText(this.state, `${this.streamState === 'open' ? 'live' : 'backlog read'} · ${this.received.toLocaleString('en-US')} events`
-        + `${this.dropped ? ` (${this.dropped.toLocaleString('en-US')} passed too fast to list)` : ''}${this.paused ? ' · paused' : ''}`);
+        + `${this.received > MAX_ROWS ? ` (the newest ${MAX_ROWS} listed)` : ''}${this.paused ? ' · paused' : ''}`);
     }
     if (!this.buffer.length) return;
-    const batch = this.buffer.length > MAX_ROWS_PER_FLUSH ? this.buffer.slice(-MAX_ROWS_PER_FLUSH) : this.buffer;
-    this.dropped += this.buffer.length - batch.length;
+    const batch = this.buffer.length > MAX_ROWS ? this.buffer.slice(-MAX_ROWS) : this.buffer;
     this.buffer = [];
     const frag = document.createDocumentFragment();
     for (let k = batch.length - 1; k >= 0; k--) {

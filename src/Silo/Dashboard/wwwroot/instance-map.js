@@ -2,10 +2,11 @@
 //
 // An instance is a box whose width is its registered CPU and whose height its registered memory, both against the
 // largest instance of the cluster, so a t3.small (2 vCPU, 2 GiB) is as wide as an m5.large (2 vCPU, 8 GiB) and a
-// quarter as tall. Each task is a block of its CPU x memory, stacked corner to corner from the bottom left, so the
-// staircase reaches the top edge when memory binds and the right edge when CPU binds: binpack fills a few boxes to an
-// edge and leaves others empty, spread gives every box a short staircase. Instances still launching (ASG Pending) or
-// registering are dashed outlines; the PROVISIONING queue and Fargate tasks are squares under the boxes.
+// quarter as tall. The box holds two bars filled left to right in the same task order: the upper bar is CPU, the
+// lower bar memory, each task a block as long as its share of the instance's CPU (upper) and memory (lower). A bar
+// that reaches the right edge is the resource that binds: binpack fills a few boxes to an edge and leaves others
+// empty, spread gives every box short bars. Instances still launching (ASG Pending) or registering are dashed
+// outlines; the PROVISIONING queue and Fargate tasks are squares under the boxes.
 //
 // Drawing is batched by fill style (one path per style), so 10,000 tasks cost a few thousand path operations.
 
@@ -110,22 +111,21 @@ export function drawLane(ctx, layout, shapes, styles, interrupted, selected) {
   fillRects(fills.draining, INSTANCE.drainingFill);
   fillRects(fills.disconnected, INSTANCE.disconnected);
 
-  // Tasks: the staircase inside each box.
+  // Tasks: a block per task in the CPU bar (upper) and in the memory bar (lower), in the same order.
   for (const c of layout.cells) {
-    if (c.kind !== 'instance') continue;
+    if (c.kind !== 'instance' || !c.ref.t.length) continue;
     const i = c.ref;
     const pad = c.w >= 12 && c.h >= 8 ? 1 : 0;
     const iw = c.w - 2 * pad, ih = c.h - 2 * pad;
-    const left = c.x + pad, bottom = c.y + c.h - pad;
-    const inset = iw / Math.max(1, i.t.length) > 5 ? 0.5 : 0;
+    const gap = ih >= 10 ? 1 : 0;
+    const barH = (ih - gap) / 2;
+    const left = c.x + pad, cpuTop = c.y + pad, memTop = cpuTop + barH + gap;
     let cpu = 0, mem = 0;
     for (const code of i.t) {
       const shape = shapes[code >> 4];
-      const x = left + (cpu / i.cpu) * iw;
-      const w = Math.max(1, (shape.cpu / i.cpu) * iw);
-      const yTop = bottom - ((mem + shape.mem) / i.mem) * ih;
-      const h = Math.max(1, (shape.mem / i.mem) * ih);
-      add(code, x + inset, yTop + inset, Math.max(1, w - 2 * inset), Math.max(1, h - 2 * inset));
+      const wc = (shape.cpu / i.cpu) * iw, wm = (shape.mem / i.mem) * iw;
+      if (wc > 0) add(code, left + (cpu / i.cpu) * iw + (wc > 5 ? 0.5 : 0), cpuTop, Math.max(0.75, wc > 5 ? wc - 1 : wc), barH);
+      if (wm > 0) add(code, left + (mem / i.mem) * iw + (wm > 5 ? 0.5 : 0), memTop, Math.max(0.75, wm > 5 ? wm - 1 : wm), barH);
       cpu += shape.cpu;
       mem += shape.mem;
     }
