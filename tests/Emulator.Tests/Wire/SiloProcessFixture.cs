@@ -41,7 +41,7 @@ public class SiloProcessFixture : IAsyncLifetime
         _process.BeginErrorReadLine();
         using var http = new HttpClient();
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(60))
+        while (sw.Elapsed < TimeSpan.FromSeconds(120))
         {
             try
             {
@@ -59,7 +59,7 @@ public class SiloProcessFixture : IAsyncLifetime
             await Task.Delay(200);
         }
 
-        Assert.Fail("the silo did not answer /emulator/health within 60 s");
+        Assert.Fail("the silo did not answer /emulator/health within 120 s");
     }
 
     public Task DisposeAsync()

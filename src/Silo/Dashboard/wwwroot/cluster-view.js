@@ -104,13 +104,13 @@ export class ClusterView {
     if (first) this.showContent(r.body.instances.reduce((n, i) => n + i.t.length, 0) + r.body.unplaced.reduce((n, u) => n + u.length, 0));
     const t0 = performance.now();
     this.render(r.body);
-    if (this.selected) await this.refreshDetail(signal);
     const renderMs = performance.now() - t0;
     stats.record({ fetchMs: r.fetchMs, parseMs: r.parseMs, renderMs, bytes: r.bytes, tasks: this.taskCount, instances: r.body.instances.length });
     if (first) {
       stats.firstRenderMs = performance.now();
       requestAnimationFrame(() => setTimeout(() => { stats.firstFrameMs = performance.now(); }));
     }
+    if (this.selected) await this.refreshDetail(signal);
   }
 
   async historyLoop() {
@@ -246,6 +246,8 @@ export class ClusterView {
       view.layout = layout;
       const ctx = prepareCanvas(view.canvas, width, Math.max(layout.height, 1));
       view.canvas.hidden = layout.height === 0;
+      const tasks = l.instances.reduce((n, i) => n + i.t.length, 0);
+      view.canvas.setAttribute('aria-label', `${view.name}: ${l.instances.length} instances with ${tasks} tasks, ${l.launching.length} launching, ${l.unplaced.length} tasks without an instance`);
       drawLane(ctx, layout, s.shapes, this.styles, this.interrupted, this.selected);
     });
   }
@@ -408,7 +410,7 @@ class LaneView {
     this.head = el('div', { class: 'lane-head' });
     this.stats = el('div', { class: 'lane-stats' });
     this.explain = el('div', { class: 'lane-explain muted' });
-    this.canvas = el('canvas', { class: 'lane-map', 'data-testid': 'lane-map', 'data-lane': lane.name });
+    this.canvas = el('canvas', { class: 'lane-map', role: 'img', 'data-testid': 'lane-map', 'data-lane': lane.name });
     this.spark = el('canvas', { class: 'spark', width: 90, height: 22, title: 'the latest CapacityProviderReservation datapoints' });
     this.root = el('div', { class: 'lane', 'data-testid': 'lane', 'data-lane': lane.name }, this.head, this.stats, this.explain, this.canvas);
     this.canvas.addEventListener('click', (e) => view.click(this, e));

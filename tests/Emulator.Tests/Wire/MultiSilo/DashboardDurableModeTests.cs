@@ -19,8 +19,13 @@ public sealed partial class DashboardDurableModeTests
     {
         await using var silos = new SiloProcesses();
         await silos.StartRedisAsync();
-        var processes = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => silos.StartSiloAsync(60)));
-        var ports = processes.Select(p => HttpPort(silos, p)).ToList();
+        // One after the other: a silo joining validates connectivity with the first, which must be up.
+        var ports = new List<int>();
+        for (var i = 0; i < 2; i++)
+        {
+            ports.Add(HttpPort(silos, await silos.StartSiloAsync(60)));
+        }
+
         await using var connection = await EmulatorConnection.ConnectAsync(0, silos.Redis, silos.ClusterId, CancellationToken.None);
         var control = connection.Grains.GetGrain<IEcsControlGrain>(0);
 
