@@ -18,7 +18,7 @@ namespace Emulator.Benchmarks;
 /// </summary>
 public static partial class DashboardBenchmark
 {
-    public sealed record Options(int Instances, int Tasks, int Services, double TimeScale, int Updates, int Loads, string? Screenshot = null)
+    public sealed record Options(int Instances, int Tasks, int Services, double TimeScale, int Updates, int Loads, string? Screenshot = null, bool Profile = false)
     {
         public static Options Parse(string[] args)
         {
@@ -35,7 +35,8 @@ public static partial class DashboardBenchmark
                     "--updates" => o with { Updates = int.Parse(value, CultureInfo.InvariantCulture) },
                     "--loads" => o with { Loads = int.Parse(value, CultureInfo.InvariantCulture) },
                     "--screenshot" => o with { Screenshot = Path.GetFullPath(value) },
-                    _ => throw new ArgumentException($"unknown option {args[i]}; usage: --ui [--instances N] [--tasks N] [--services N] [--time-scale X] [--updates N] [--loads N] [--screenshot FILE]"),
+                    "--profile" => o with { Profile = value is "1" or "true" or "on" },
+                    _ => throw new ArgumentException($"unknown option {args[i]}; usage: --ui [--instances N] [--tasks N] [--services N] [--time-scale X] [--updates N] [--loads N] [--screenshot FILE] [--profile on]"),
                 };
                 i++;
             }
@@ -87,6 +88,11 @@ public static partial class DashboardBenchmark
         info.Environment["UPDATES"] = o.Updates.ToString(CultureInfo.InvariantCulture);
         info.Environment["LOADS"] = o.Loads.ToString(CultureInfo.InvariantCulture);
         info.Environment["DEPLOY"] = string.Join(',', services.Take(2));
+        if (o.Profile)
+        {
+            info.Environment["PROFILE"] = "1";
+        }
+
         if (o.Screenshot is { } screenshot)
         {
             info.Environment["SCREENSHOT"] = screenshot;

@@ -7,7 +7,7 @@
 //   long tasks and frame gaps: PerformanceObserver('longtask') and requestAnimationFrame gaps while updating
 //   memory: Chromium's JS heap (CDP Performance.getMetrics) after a forced garbage collection, and DOM nodes
 // DEPLOY names services that get forceNewDeployment once the page is up, so the updates measured move tasks;
-// SCREENSHOT (a path) saves the viewport at the end.
+// SCREENSHOT (a path) saves the viewport at the end; PROFILE=1 prints where the page's JavaScript spent its time.
 
 import { openBrowser, endpoint, required } from './browser.mjs';
 
@@ -54,6 +54,12 @@ try {
     window.__perf.fromHistory = window.__dashboard.stats.history.length;
     window.__perf.t0 = performance.now();
   });
+  const profiler = process.env.PROFILE ? await b.context.newCDPSession(b.page) : null;
+  if (profiler) {
+    await profiler.send('Profiler.enable');
+    await profiler.send('Profiler.setSamplingInterval', { interval: 1000 });
+    await profiler.send('Profiler.start');
+  }
   for (const service of deploy) {
     await ecs('UpdateService', { cluster, service, forceNewDeployment: true });
     console.log(`forceNewDeployment of ${service}`);
@@ -66,6 +72,20 @@ try {
     longTasks: window.__perf.longTasks,
     maxGap: window.__perf.maxGap,
   }));
+
+  if (profiler) {
+    // Self time per function of the page's JavaScript during the updates (PROFILE=1): where the main thread went.
+    const { profile } = await profiler.send('Profiler.stop');
+    const self = new Map();
+    const dt = profile.timeDeltas ?? [];
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    (profile.samples ?? []).forEach((id, k) => {
+      const n = byId.get(id);
+      const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+      self.set(key, (self.get(key) ?? 0) + (dt[k] ?? 0) / 1000);
+    });
+    for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`profile ${ms.toFixed(0).padStart(7)} ms  ${key}`);
+  }
 
   if (process.env.SCREENSHOT) {
     await b.page.screenshot({ path: process.env.SCREENSHOT, fullPage: false });

@@ -80,18 +80,8 @@ public static class DashboardSnapshot
             registered.Add(i.Ec2InstanceId);
             asgInstances.TryGetValue(i.Ec2InstanceId, out var asg);
             w.WriteStartObject();
-            w.WriteString("ci", i.ContainerInstanceId);
-            w.WriteString("ec2", i.Ec2InstanceId);
-            w.WriteString("type", i.InstanceType);
-            w.WriteString("az", i.AvailabilityZone);
+            WriteInstance(w, i);
             w.WriteNumber("lane", laneIndex.GetValueOrDefault(LaneOfInstance(i)));
-            w.WriteString("status", i.Status.ToString());
-            w.WriteBoolean("agent", i.AgentConnected);
-            w.WriteBoolean("spot", i.IsSpot);
-            w.WriteNumber("cpu", i.Registered.Cpu);
-            w.WriteNumber("mem", i.Registered.Memory);
-            w.WriteNumber("ucpu", i.Used.Cpu);
-            w.WriteNumber("umem", i.Used.Memory);
             w.WriteNumber("since", i.RegisteredAt.ToUnixTimeMilliseconds());
             if (asg.Instance is { } a)
             {
@@ -175,6 +165,22 @@ public static class DashboardSnapshot
 
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>A container instance's identity, status and resources (B-CI-1, B-CI-2), as the snapshot and the instance panel show it.</summary>
+    public static void WriteInstance(Utf8JsonWriter w, ContainerInstanceRecord i)
+    {
+        w.WriteString("ci", i.ContainerInstanceId);
+        w.WriteString("ec2", i.Ec2InstanceId);
+        w.WriteString("type", i.InstanceType);
+        w.WriteString("az", i.AvailabilityZone);
+        w.WriteString("status", i.Status.ToString());
+        w.WriteBoolean("agent", i.AgentConnected);
+        w.WriteBoolean("spot", i.IsSpot);
+        w.WriteNumber("cpu", i.Registered.Cpu);
+        w.WriteNumber("mem", i.Registered.Memory);
+        w.WriteNumber("ucpu", i.Used.Cpu);
+        w.WriteNumber("umem", i.Used.Memory);
     }
 
     /// <summary>The lane of a task without an instance: its capacity provider, or its launch type (FARGATE, EC2).</summary>

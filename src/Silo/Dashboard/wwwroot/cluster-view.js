@@ -505,7 +505,7 @@ function legendHtml() {
     + `<i class="sw box" style="border-color:${INSTANCE.draining}"></i>DRAINING `
     + `<i class="sw box" style="border-color:${INSTANCE.interrupted}"></i>Spot interruption warning `
     + `<i class="sw tri"></i>Spot `
-    + `<i class="sw box dashed" style="border-color:${INSTANCE.launching}"></i>launching `
+    + `<i class="sw box dashed" style="border-color:${INSTANCE.launching}"></i>launching · `
     + `<span class="muted" title="Each box is an instance: width = registered CPU, height = registered memory, both to the scale of the largest instance. Upper bar: CPU, lower bar: memory; each task is a block as long as its share of the instance, so a bar reaching the right edge is the resource that binds. Squares under the boxes: the PROVISIONING queue (or Fargate tasks).">box: upper bar CPU, lower bar memory ⓘ</span>`;
 }
 
