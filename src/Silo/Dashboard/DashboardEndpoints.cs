@@ -24,7 +24,7 @@ public static class DashboardEndpoints
     {
         var assets = DashboardAssets.Load();
         app.MapGet("/ui", (HttpContext http) => assets.Serve("index.html", http));
-        app.MapGet("/ui/assets/{**path}", (string path, HttpContext http) => assets.Serve(path, http));
+        app.MapGet("/ui/assets/{**path}", (string? path, HttpContext http) => assets.Serve(path ?? "", http));
 
         // Client-side routes (/ui/, /ui/clusters/NAME) all load the same shell; the page reads its own address.
         app.MapGet("/ui/{**route}", (HttpContext http) => assets.Serve("index.html", http));
