@@ -412,6 +412,9 @@ class LaneView {
     this.explain = el('div', { class: 'lane-explain muted' });
     this.canvas = el('canvas', { class: 'lane-map', role: 'img', 'data-testid': 'lane-map', 'data-lane': lane.name });
     this.spark = el('canvas', { class: 'spark', width: 90, height: 22, title: 'the latest CapacityProviderReservation datapoints' });
+    // The highest of those datapoints: at a high time scale a CPR of 133.3 may last less than a wall second.
+    this.peak = el('span', { class: 'stat peak', title: 'highest of the latest CapacityProviderReservation datapoints (the alarm evaluation window)' },
+      el('label', {}, 'recent peak'), el('b', { 'data-testid': 'lane-cpr-peak' }));
     this.root = el('div', { class: 'lane', 'data-testid': 'lane', 'data-lane': lane.name }, this.head, this.stats, this.explain, this.canvas);
     this.canvas.addEventListener('click', (e) => view.click(this, e));
     this.canvas.addEventListener('mousemove', (e) => view.hover(this, e));
@@ -455,8 +458,9 @@ class LaneView {
     for (const a of l.alarms ?? []) parts.push(`<span class="stat alarm-${h(String(a.state).toLowerCase())}"><label>${h(a.name)}</label><b>${h(a.state)}</b></span>`);
     setHtml(this.stats, parts.join(''));
     if (cas?.datapoints?.length) {
-      if (this.spark.parentElement !== this.stats) this.stats.append(this.spark); // setHtml replaced the figures
+      if (this.spark.parentElement !== this.stats) this.stats.append(this.spark, this.peak); // setHtml replaced the figures
       sparkline(this.spark, cas.datapoints, l.targetCapacity ?? 100);
+      setText(this.peak.querySelector('b'), pct(Math.max(...cas.datapoints)));
     }
     setText(this.explain, cas?.explanation ?? '');
     setClass(this.root, 'fargate', l.type.startsWith('FARGATE'));

@@ -12,6 +12,7 @@ namespace Emulator.Tests.Wire.MultiSilo;
 /// The dashboard (issue 15) in the durable mode: every silo serves the page and the same live view of a cluster,
 /// whichever silo hosts its grains (the views read through the grains, nothing is kept per silo).
 /// </summary>
+[Collection(DashboardCollection.Name)]
 public sealed partial class DashboardDurableModeTests
 {
     [Fact]
