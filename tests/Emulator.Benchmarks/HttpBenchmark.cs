@@ -141,7 +141,7 @@ public static class HttpBenchmark
         return request;
     }
 
-    private static async Task<JsonObject> Call(HttpClient http, string operation, JsonObject body)
+    internal static async Task<JsonObject> Call(HttpClient http, string operation, JsonObject body)
     {
         using var response = await http.SendAsync(Ecs(operation, body.ToJsonString()));
         var text = await response.Content.ReadAsStringAsync();
@@ -153,7 +153,7 @@ public static class HttpBenchmark
         return JsonNode.Parse(text)!.AsObject();
     }
 
-    private static async Task<HttpResponseMessage> Query(HttpClient http, string version, params (string, string)[] fields)
+    internal static async Task<HttpResponseMessage> Query(HttpClient http, string version, params (string, string)[] fields)
     {
         var form = fields.ToDictionary(f => f.Item1, f => f.Item2);
         form["Version"] = version;
@@ -307,7 +307,7 @@ public static class HttpBenchmark
     }
 
     /// <summary>The built silo (same configuration as this program) as a child process on free loopback ports.</summary>
-    private sealed class SiloProcess : IDisposable
+    internal sealed class SiloProcess : IDisposable
     {
         private readonly Process _process;
 
@@ -321,21 +321,14 @@ public static class HttpBenchmark
 
         public int Pid => _process.Id;
 
-        public static SiloProcess Start(double timeScale)
+        public static SiloProcess Start(double timeScale, params string[] extra)
         {
 #if DEBUG
             const string configuration = "Debug";
 #else
             const string configuration = "Release";
 #endif
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Emulator.sln")))
-            {
-                root = root.Parent;
-            }
-
-            var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Emulator.sln not found above " + AppContext.BaseDirectory),
-                "src", "Silo", "bin", configuration, "net10.0", "Emulator.Silo.dll");
+            var dll = Path.Combine(RepoRoot(), "src", "Silo", "bin", configuration, "net10.0", "Emulator.Silo.dll");
             if (!File.Exists(dll))
             {
                 throw new InvalidOperationException($"build the silo first ({configuration}): {dll} is missing");
@@ -343,9 +336,10 @@ public static class HttpBenchmark
 
             var port = FreePort();
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { dll, "--port", port.ToString(CultureInfo.InvariantCulture), "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture),
-                         "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture), "--time-scale", timeScale.ToString(CultureInfo.InvariantCulture),
-                         "--metrics-export-seconds", "0", "--Logging:LogLevel:Default=Warning" })
+            string[] args = [dll, "--port", port.ToString(CultureInfo.InvariantCulture), "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture),
+                "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture), "--time-scale", timeScale.ToString(CultureInfo.InvariantCulture),
+                "--metrics-export-seconds", "0", "--Logging:LogLevel:Default=Warning", .. extra];
+            foreach (var a in args)
             {
                 info.ArgumentList.Add(a);
             }
@@ -356,6 +350,18 @@ public static class HttpBenchmark
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return new SiloProcess(process, port);
+        }
+
+        /// <summary>The repository's root: the first directory above the program that holds Emulator.sln.</summary>
+        public static string RepoRoot()
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Emulator.sln")))
+            {
+                root = root.Parent;
+            }
+
+            return root?.FullName ?? throw new InvalidOperationException("Emulator.sln not found above " + AppContext.BaseDirectory);
         }
 
         public async Task WaitHealthy(HttpClient http)

@@ -6,6 +6,11 @@ if (args is ["--lb-model", ..])
     return TrafficBenchmark.Run(args[1..], Console.Out);
 }
 
+if (args is ["--ui", ..])
+{
+    return await DashboardBenchmark.Run(args[1..], Console.Out);
+}
+
 if (args is ["--history", ..])
 {
     return await HistoryBenchmark.Run(args[1..], Console.Out);
