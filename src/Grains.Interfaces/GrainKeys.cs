@@ -42,4 +42,5 @@ public enum ResourceKind
     CapacityProvider = 1,
     AutoScalingGroup = 2,
     TargetGroup = 3,
+    LoadBalancer = 4,
 }

@@ -67,6 +67,9 @@ public static class PageSizes
 
     // Elastic Load Balancing v2: PageSize 1..400 with Marker / NextMarker.
     public static readonly PageSpec Elbv2DescribeTargetGroups = new(AwsServices.Elbv2, "DescribeTargetGroups", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
+    public static readonly PageSpec Elbv2DescribeLoadBalancers = new(AwsServices.Elbv2, "DescribeLoadBalancers", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
+    public static readonly PageSpec Elbv2DescribeListeners = new(AwsServices.Elbv2, "DescribeListeners", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
+    public static readonly PageSpec Elbv2DescribeRules = new(AwsServices.Elbv2, "DescribeRules", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
 
     public static IReadOnlyList<PageSpec> All { get; } =
     [
@@ -76,7 +79,7 @@ public static class PageSizes
         AsgDescribePolicies, AsgDescribeTags,
         Ec2DescribeInstances, Ec2DescribeLaunchTemplates, Ec2DescribeSpotPriceHistory,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
-        Elbv2DescribeTargetGroups,
+        Elbv2DescribeTargetGroups, Elbv2DescribeLoadBalancers, Elbv2DescribeListeners, Elbv2DescribeRules,
     ];
 
     private static PageSpec Ecs(string operation, int defaultSize, int maxSize) =>

@@ -2,11 +2,14 @@ using Emulator.Contracts;
 
 namespace Emulator.Model.LoadBalancing;
 
-/// <summary>Requests over one interval (B-LB-3): arrived, failed 503 (no healthy target) and 502 (target died).</summary>
-public readonly record struct TrafficIncrement(double Requests, double Failed503, double Failed502)
+/// <summary>
+/// Requests over one interval (B-LB-3): arrived, failed 503 (no healthy target), 502 (target died) and answered 5xx by
+/// the target itself (HTTPCode_Target_5XX_Count).
+/// </summary>
+public readonly record struct TrafficIncrement(double Requests, double Failed503, double Failed502, double Failed5xx = 0)
 {
     public static TrafficIncrement operator +(TrafficIncrement a, TrafficIncrement b) =>
-        new(a.Requests + b.Requests, a.Failed503 + b.Failed503, a.Failed502 + b.Failed502);
+        new(a.Requests + b.Requests, a.Failed503 + b.Failed503, a.Failed502 + b.Failed502, a.Failed5xx + b.Failed5xx);
 }
 
 /// <summary>
