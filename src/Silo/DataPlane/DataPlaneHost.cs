@@ -124,7 +124,11 @@ public sealed partial class DataPlaneHost(DataPlaneRouter router, IGrainFactory 
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(Address(), port));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(Address(), port);
+        });
         var app = builder.Build();
         app.Run(http => Handle(http, port));
         return app;

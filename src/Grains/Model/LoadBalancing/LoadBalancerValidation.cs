@@ -160,9 +160,10 @@ public static partial class LoadBalancerValidation
             return Invalid("Action order must be unique");
         }
 
-        if (actions.Length > 1 && actions.Any(a => a.Order is null))
+        // Every action type modelled ends the request (authenticate-* actions, which may come first, are not modelled).
+        if (actions.Length > 1)
         {
-            return Invalid("An action order must be specified for every action when there is more than one");
+            return new ElbError(ElbErrorCodes.InvalidLoadBalancerAction, "A rule can have only one forward, redirect or fixed-response action, and it must be the last one");
         }
 
         return null;
