@@ -1,21 +1,7 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
-using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
 
 namespace Emulator.Grains;
-
-/// <summary>Where and how a queued PROVISIONING task wants to be placed once capacity appears (B-PQ-2).</summary>
-[GenerateSerializer, Immutable, Alias("QueuedPlacement")]
-public sealed record QueuedPlacement(
-    [property: Id(0)] ImmutableArray<PlacementStrategy> Strategies,
-    [property: Id(1)] ImmutableArray<PlacementConstraint> Constraints);
-
-/// <summary>A RunTask client token: the request's fingerprint, when it was used, the tasks it started.</summary>
-[GenerateSerializer, Immutable, Alias("ClientTokenRecord")]
-public sealed record ClientTokenRecord(
-    [property: Id(0)] string? Fingerprint,
-    [property: Id(1)] DateTimeOffset At,
-    [property: Id(2)] ImmutableArray<string> TaskIds);
 
 /// <summary>The persisted state of a cluster grain: its records, queue and settings.</summary>
 [GenerateSerializer, Alias("ClusterState")]
