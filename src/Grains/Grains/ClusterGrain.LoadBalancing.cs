@@ -12,6 +12,8 @@ namespace Emulator.Grains;
 /// </summary>
 public sealed partial class ClusterGrain
 {
+    private readonly Dictionary<string, SettledTargets> _settledTargets = new(StringComparer.Ordinal);
+
     public Task SetServiceTargetGroup(string serviceName, TargetGroupSpec? spec)
     {
         EnsureExists();
@@ -126,9 +128,9 @@ public sealed partial class ClusterGrain
 
     private IEnumerable<(TaskRecord Task, TargetFacts Facts)> Targets(string service, TargetGroupSpec spec)
     {
-        foreach (var id in _tasksByService.GetValueOrDefault(service) ?? [])
+        foreach (var id in _book.TasksOf(service))
         {
-            var t = S.Tasks[id];
+            var t = _book.Tasks[id];
             if (TargetGroupOf(t) is not null && Facts(t, spec) is { } f)
             {
                 yield return (t, f);
@@ -155,27 +157,5 @@ public sealed partial class ClusterGrain
         }
 
         return new TargetFacts(t.TaskId, started, t.DeregisteredAt, died);
-    }
-
-    private void PublishCostMetrics(DateTimeOffset now)
-    {
-        // B-IT-5: the cluster's task costs by service and by capacity provider into the emulator's CloudWatch namespace.
-        var costs = TaskCostReportNow();
-        var data = ImmutableArray.CreateBuilder<MetricDatum>();
-        foreach (var (service, usd) in costs.ByService)
-        {
-            data.Add(MetricNamespaces.Datum("EstimatedCharges", now, (double)usd, "None", ("ClusterName", Name), ("ServiceName", service)));
-        }
-
-        // Auto Scaling group providers are charged by their instances: their group publishes that (AutoScalingGroupGrain).
-        foreach (var (provider, usd) in costs.ByCapacityProvider.Where(p => p.Key is "FARGATE" or "FARGATE_SPOT"))
-        {
-            data.Add(MetricNamespaces.Datum("EstimatedCharges", now, (double)usd, "None", ("ClusterName", Name), ("CapacityProviderName", provider)));
-        }
-
-        if (data.Count > 0)
-        {
-            GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.EmulatorCost).Put(data.ToImmutable()).Ignore();
-        }
     }
 }

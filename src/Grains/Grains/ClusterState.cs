@@ -1,11 +1,15 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using Emulator.Model.Cluster;
 
 namespace Emulator.Grains;
 
-/// <summary>The persisted state of a cluster grain: its records, queue and settings.</summary>
+/// <summary>
+/// The persisted state of a cluster grain: its records and queue (which the record book, <see cref="ClusterBook"/>,
+/// works on in place) and its settings. Serialization ids are never renumbered; members only grow.
+/// </summary>
 [GenerateSerializer, Alias("ClusterState")]
-public sealed class ClusterState
+public sealed class ClusterState : IClusterRecords
 {
     [Id(0)] public bool Exists { get; set; }
 
