@@ -25,7 +25,7 @@ public sealed partial class ClusterGrain
             return Task.FromResult(new LaunchResult(plan.ReplayTaskIds.Where(_book.Tasks.ContainsKey).Select(id => _book.Tasks[id]).ToImmutableArray(), [], null));
         }
 
-        var created = Apply(request, plan, now);
+        var created = plan.ApplyTo(_book, request, Name, S.Faults, _rt.Options.Timings, now, _random);
         if (request.ServiceName is { } service)
         {
             if (plan.PlacementMessage is { } message)
@@ -132,52 +132,6 @@ public sealed partial class ClusterGrain
         Refuse(rejection);
         return Task.FromResult(result);
     }
-
-    /// <summary>
-    /// Creates the plan's tasks in its order, each drawing its id (and injected fault) from the cluster's stream, then
-    /// placed or queued (B-PQ-1) or accepted by Fargate; the book's observer emits each change's event in between,
-    /// so the draws interleave exactly as they always have (B-ID-4).
-    /// </summary>
-    private ImmutableArray<TaskRecord> Apply(LaunchRequest request, LaunchPlan plan, DateTimeOffset now)
-    {
-        var timings = _rt.Options.Timings;
-        var created = ImmutableArray.CreateBuilder<TaskRecord>(plan.ToCreate);
-        foreach (var batch in plan.Batches)
-        {
-            foreach (var zone in batch.FargateZones)
-            {
-                var t = TaskLifecycle.FargateAccepted(NewTask(request, batch, now), zone, timings, now, _random);
-                _book.Add(t);
-                created.Add(t);
-            }
-
-            if (batch.Placement is not { } placement)
-            {
-                continue;
-            }
-
-            foreach (var a in placement.Placed)
-            {
-                var t = NewTask(request, batch, now);
-                _book.Add(t);
-                var placed = TaskLifecycle.Placed(t, _book.Instances[a.ContainerInstanceId], a.HostPorts, timings, now, _random);
-                _book.Replace(t, placed);
-                created.Add(placed);
-            }
-
-            for (var i = 0; i < batch.Queue; i++)
-            {
-                var t = NewTask(request, batch, now);
-                _book.Add(t, plan.QueuedPlacement);
-                created.Add(t);
-            }
-        }
-
-        return created.MoveToImmutable();
-    }
-
-    private TaskRecord NewTask(LaunchRequest request, LaunchBatch batch, DateTimeOffset now) =>
-        LaunchPlanner.NewTask(request, _book.UnusedId(_random), Name, batch.CapacityProvider, batch.LaunchType, S.Faults, now, _random);
 
     /// <summary>B-W-4 idempotency: the token remembers the request's fingerprint and the tasks it started (24 h).</summary>
     private void RecordToken(string token, string? fingerprint, bool replacesExpired, ImmutableArray<TaskRecord> created, DateTimeOffset now)

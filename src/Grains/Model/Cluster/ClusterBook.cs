@@ -176,6 +176,11 @@ public sealed partial class ClusterBook
     public void Add(TaskRecord task, QueuedPlacement? queued = null)
     {
         ArgumentNullException.ThrowIfNull(task);
+        if (queued is not null && !task.IsQueued)
+        {
+            throw new ArgumentException($"task {task.TaskId} ({task.LastStatus}) cannot wait in the PROVISIONING queue", nameof(queued));
+        }
+
         if (!_tasks.TryAdd(task.TaskId, task))
         {
             throw new ArgumentException($"task {task.TaskId} is already in the book", nameof(task));
@@ -188,11 +193,6 @@ public sealed partial class ClusterBook
 
         if (queued is not null)
         {
-            if (!task.IsQueued)
-            {
-                throw new ArgumentException($"task {task.TaskId} ({task.LastStatus}) cannot wait in the PROVISIONING queue", nameof(queued));
-            }
-
             _queue.Add(task.TaskId);
             _queued.Add(task.TaskId);
             _queuedPlacements[task.TaskId] = queued;

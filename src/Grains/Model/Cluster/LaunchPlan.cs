@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using Emulator.Model.Lifecycle;
 using Emulator.Model.Placement;
 
 namespace Emulator.Model.Cluster;
@@ -66,6 +67,56 @@ public sealed record LaunchPlan(
 
     /// <summary>Tasks the plan creates (placed, queued and Fargate).</summary>
     public int ToCreate => Batches.Sum(b => b.FargateZones.Length + (b.Placement?.Placed.Length ?? 0) + b.Queue);
+
+    /// <summary>
+    /// Creates the plan's tasks in the book, in the plan's order: each draws its id and injected fault
+    /// (<see cref="LaunchPlanner.NewTask"/>) from <paramref name="random"/>, then is placed (B-PL-*), queued with the
+    /// plan's placement (B-PQ-1) or accepted by Fargate in its zone. The book's observer hears of every change in
+    /// between, so the stream's draws interleave the same way on every run (B-ID-4). Returns the tasks as created.
+    /// </summary>
+    public ImmutableArray<TaskRecord> ApplyTo(ClusterBook book, LaunchRequest request, string cluster, LaunchFaults? faults,
+        EmulatorTimings timings, DateTimeOffset now, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(book);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(timings);
+        if (Rejection is not null || IsReplay)
+        {
+            throw new InvalidOperationException("a rejected or replayed launch creates nothing");
+        }
+
+        var created = ImmutableArray.CreateBuilder<TaskRecord>(ToCreate);
+        foreach (var batch in Batches)
+        {
+            foreach (var zone in batch.FargateZones)
+            {
+                var t = TaskLifecycle.FargateAccepted(New(batch), zone, timings, now, random);
+                book.Add(t);
+                created.Add(t);
+            }
+
+            foreach (var a in batch.Placement?.Placed ?? [])
+            {
+                var t = New(batch);
+                book.Add(t);
+                var placed = TaskLifecycle.Placed(t, book.Instances[a.ContainerInstanceId], a.HostPorts, timings, now, random);
+                book.Replace(t, placed);
+                created.Add(placed);
+            }
+
+            for (var i = 0; i < batch.Queue; i++)
+            {
+                var t = New(batch);
+                book.Add(t, QueuedPlacement);
+                created.Add(t);
+            }
+        }
+
+        return created.MoveToImmutable();
+
+        TaskRecord New(LaunchBatch batch) =>
+            LaunchPlanner.NewTask(request, book.UnusedId(random), cluster, batch.CapacityProvider, batch.LaunchType, faults, now, random);
+    }
 
     public static LaunchPlan Rejected(Rejection rejection) => new(rejection, default, [], [], null, QueuedPlacement.None, false);
 
