@@ -96,25 +96,10 @@ public sealed partial class ClusterGrain
 
     public Task<ServiceTasksSnapshot> GetServiceTasks(string serviceName, ImmutableArray<PlacementConstraint> daemonConstraints)
     {
-        var now = Now;
-        var ids = _book.TasksOf(serviceName);
-        var views = ImmutableArray.CreateBuilder<ServiceTaskView>(ids.Count);
-
-        // One pass, called on every reconciliation of every service: a service without a target group has no target
-        // health to look up per task (TargetHealthy is then true).
-        var balanced = S.TargetGroups.ContainsKey(serviceName);
-        foreach (var id in ids)
-        {
-            var t = _book.Tasks[id];
-            views.Add(new ServiceTaskView(
-                t.TaskId, t.DeploymentId, t.CapacityProvider, t.LastStatus, t.DesiredStatus,
-                TaskLifecycle.IsHealthy(t, _rt.Options.Timings, now) && (!balanced || TargetHealthy(t, now)),
-                t.ContainerInstanceId is { } ci && _book.Instances.TryGetValue(ci, out var inst) && inst.Status != ContainerInstanceStatus.ACTIVE,
-                t.ContainerInstanceId, t.StopCode, t.StoppedAt, t.StoppedReason));
-        }
-
+        // Called on every reconciliation of every service: one pass over the service's tasks.
+        var views = ClusterTargets.ServiceTaskViews(_book, serviceName, _rt.Options.Timings, Now, S.TargetGroups, S.TargetGroupsSince);
         var instances = daemonConstraints.IsDefault ? [] : ClusterRules.DaemonInstances(_book, daemonConstraints);
-        return Task.FromResult(new ServiceTasksSnapshot(views.MoveToImmutable(), instances, _placementMessages.GetValueOrDefault(serviceName), S.Providers, S.DefaultStrategy));
+        return Task.FromResult(new ServiceTasksSnapshot(views, instances, _placementMessages.GetValueOrDefault(serviceName), S.Providers, S.DefaultStrategy));
     }
 
     public Task<ProviderSnapshot> GetProviderSnapshot(string capacityProvider)
