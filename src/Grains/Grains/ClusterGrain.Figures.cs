@@ -45,7 +45,7 @@ public sealed partial class ClusterGrain
         }
 
         var (cpu, memory) = ClusterRules.Reservation(registered, used);
-        _rt.Metrics.RecordCluster(Name, new ClusterFigures(byState, cpu, memory, S.Queue.Count));
+        _rt.Metrics.RecordCluster(Name, new ClusterFigures(byState, cpu, memory, _book.Queue.Count));
         PublishReservationMetrics(cpu, memory);
     }
 

@@ -70,7 +70,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
         _random = _rt.Random.For(Durability.Scope("cluster/" + Name, S.Incarnation));
         _book = new ClusterBook(S, ClusterBook.CatalogPrices(_rt.Catalog, _rt.Options.SpotPriceFraction), new Notices(this));
-        _capacityChanged = S.Queue.Count > 0; // B-PQ-2: a placement pass a dead silo may not have run (capacity appeared, the tick never came)
+        _capacityChanged = _book.Queue.Count > 0; // B-PQ-2: a placement pass a dead silo may not have run (capacity appeared, the tick never came)
         if (S.Exists)
         {
             StartTimer();
@@ -231,7 +231,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             _book.CountTasks(TaskStatus.RUNNING),
             _book.CountTasks(TaskStatus.PENDING),
             S.Services.Count, S.Providers.Keys.Order(StringComparer.Ordinal).ToImmutableArray(), S.DefaultStrategy,
-            S.Queue.Count, S.Tags, S.Services.ToImmutableArray(), registered, used);
+            _book.Queue.Count, S.Tags, S.Services.ToImmutableArray(), registered, used);
     }
 
     /// <summary>What the launch planner needs to know of the cluster besides its book.</summary>
