@@ -61,6 +61,9 @@ public sealed partial class ClusterBook
     private readonly CostLedger<TaskCostGroup> _costLedger = new();
     private readonly PriorityQueue<string, DateTimeOffset> _due = new();
 
+    /// <summary>The due entry <see cref="TryTakeDue"/> handed out last: a transition that lands on the same instant needs a new one.</summary>
+    private (string? TaskId, DateTimeOffset Due) _taken;
+
     /// <param name="records">The stored records; the book works on these collections and rebuilds its indexes from them.</param>
     /// <param name="hourlyPrice">What an instance costs per hour (B-IT-4): an EC2 task's cost is its share of it.</param>
     /// <param name="observer">Hears of every task change; null for none.</param>
@@ -301,6 +304,7 @@ public sealed partial class ClusterBook
             {
                 task = t;
                 due = at;
+                _taken = (id, at);
                 return true;
             }
         }
@@ -367,6 +371,7 @@ public sealed partial class ClusterBook
         _costTerms.Clear();
         _costLedger.Clear();
         _due.Clear();
+        _taken = default;
         _tasksByInstance.Clear();
         _tasksByService.Clear();
         _instanceByEc2.Clear();
@@ -480,9 +485,13 @@ public sealed partial class ClusterBook
             set.Add(after.TaskId);
         }
 
-        if (after.NextTransitionAt is { } due && due != before?.NextTransitionAt)
+        // A transition of zero duration (a timing configured 0) keeps the instant whose entry was just taken: it needs
+        // an entry again, or the task would never move on.
+        if (after.NextTransitionAt is { } due
+            && (due != before?.NextTransitionAt || (_taken.Due == due && string.Equals(_taken.TaskId, after.TaskId, StringComparison.Ordinal))))
         {
             _due.Enqueue(after.TaskId, due);
+            _taken = default;
         }
     }
 

@@ -274,6 +274,40 @@ public sealed class ClusterBookTests
     }
 
     [Fact]
+    public void B_T_2_transitions_of_zero_duration_follow_each_other_at_the_same_instant()
+    {
+        // Every timing configured 0: an awsvpc task goes PROVISIONING -> PENDING -> RUNNING at the instant it is
+        // placed, and STOPPING -> DEPROVISIONING -> STOPPED at the instant it is stopped, each step due when the last one ran.
+        var timings = new Emulator.Model.EmulatorTimings { EniAttach = TimeSpan.Zero, TaskStart = TimeSpan.Zero, ContainerExit = TimeSpan.Zero, Deprovisioning = TimeSpan.Zero };
+        var book = Book();
+        var random = new Random(1);
+        book.AddInstance(Instance("i1"));
+        var t = NewTask("a", needs: Needs(mode: NetworkMode.awsvpc));
+        book.Add(t);
+        book.Replace(t, TaskLifecycle.Placed(t, book.Instances["i1"], [], timings, T0, random));
+        Drain(T0);
+        Assert.Equal(TaskStatus.RUNNING, book.Tasks["a"].LastStatus);
+
+        var running = book.Tasks["a"];
+        book.Replace(running, TaskLifecycle.RequestStop(running, StopReasons.UserInitiated, "bye", timings, T0.AddMinutes(1)));
+        Drain(T0.AddMinutes(1));
+        Assert.Equal(TaskStatus.STOPPED, book.Tasks["a"].LastStatus);
+        Assert.Empty(book.Invariants(T0.AddMinutes(1)));
+
+        void Drain(DateTimeOffset now)
+        {
+            while (book.TryTakeDue(now, out var due, out _))
+            {
+                var step = ClusterRules.DueTransition(due, true, timings, TimeSpan.FromSeconds(1), now, random);
+                if (!ReferenceEquals(step.Next, due))
+                {
+                    book.Replace(due, step.Next);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Replace_and_Remove_refuse_a_record_that_is_not_the_one_in_the_book()
     {
         var book = Book();
