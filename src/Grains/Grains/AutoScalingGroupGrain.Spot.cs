@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Emulator.Model.Chaos;
 using Emulator.Model.Lifecycle;
 using Emulator.Model.Scaling;
 
@@ -63,11 +62,7 @@ public sealed partial class AutoScalingGroupGrain
     public async Task<ImmutableArray<string>> LoseZone(string availabilityZone)
     {
         EnsureExists();
-        var ids = S.Instances.Values
-            .Where(i => i.AvailabilityZone == availabilityZone && InstanceLifecycle.IsPresent(i))
-            .Select(i => i.InstanceId)
-            .ToImmutableArray();
-        var lost = await TerminateNow(ids);
+        var lost = await TerminateNow(InstanceGroup.InZone(S.Instances.Values, availabilityZone));
         await ReachDesiredCapacity(Now); // B-ASG-2: replacements go to the zones that are left
         await _store.WriteStateAsync();
         return lost;
@@ -107,7 +102,7 @@ public sealed partial class AutoScalingGroupGrain
     /// <summary>
     /// B-SP-5: every <see cref="Model.EmulatorTimings.SpotInterruptionRateStep"/>, the pools' interruption rates (per
     /// instance-hour, default 0) may interrupt InService Spot instances; the seeded stream decides which
-    /// (<see cref="SpotMarket.Interrupted"/>), and they get the default notice.
+    /// (<see cref="SpotInterruptions.RateHits"/>), and they get the default notice.
     /// </summary>
     private async Task<bool> ApplyInterruptionRates(DateTimeOffset now)
     {
@@ -126,9 +121,7 @@ public sealed partial class AutoScalingGroupGrain
 
         var conditions = await Market.GetLaunchConditions(Name, spot.Select(i => i.InstanceType).Distinct().ToImmutableArray(),
             spot.Select(i => i.AvailabilityZone).Distinct().ToImmutableArray());
-        var rates = conditions.Pools.ToDictionary(p => SpotMarket.PoolKey(p.InstanceType, p.AvailabilityZone), p => p.InterruptionRatePerHour, StringComparer.Ordinal);
-        var hit = SpotMarket.Interrupted(
-            spot.Select(i => (i.InstanceId, rates.GetValueOrDefault(SpotMarket.PoolKey(i.InstanceType, i.AvailabilityZone)))), window, _random);
+        var hit = SpotInterruptions.RateHits(spot, conditions.Pools, window, _random);
         if (hit.IsEmpty)
         {
             return false;

@@ -96,19 +96,14 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             throw new EcsException(ErrorCodes.AlreadyExists, $"AutoScalingGroup by this name already exists - A group with the name {spec.Name} already exists");
         }
 
-        Check(InstanceGroup.ValidateSizes(spec.MinSize, spec.MaxSize, spec.DesiredCapacity));
-        if (spec.InstanceTypes.IsDefaultOrEmpty || spec.InstanceTypes.Any(t => !_rt.Catalog.TryGet(t, out _)))
-        {
-            throw new EcsException(ErrorCodes.ValidationError, $"Invalid instance type(s): {string.Join(", ", spec.InstanceTypes.IsDefault ? [] : spec.InstanceTypes)}. Known types: {string.Join(", ", _rt.Catalog.All.Select(t => t.Name))}.");
-        }
-
-        var zones = spec.AvailabilityZones.IsDefaultOrEmpty ? _rt.Options.AvailabilityZones.ToImmutableArray() : spec.AvailabilityZones;
+        var (created, cause, error) = InstanceGroup.Create(spec, _rt.Options.AvailabilityZones, _rt.Catalog, Now);
+        Check(error);
         S.Exists = true;
-        S.Spec = spec with { AvailabilityZones = zones };
+        S.Spec = created;
         S.Uuid = RandomIds.Uuid(_random);
-        S.Desired = spec.DesiredCapacity;
+        S.Desired = created.DesiredCapacity;
         S.CreatedAt = Now;
-        S.LastDesiredCause = ScalingActivities.CauseUserRequest(Now, spec.MinSize, spec.MaxSize, 0, spec.DesiredCapacity);
+        S.LastDesiredCause = cause;
         await _store.WriteStateAsync();
         StartTimer();
         _reconciledWithCluster = true;
@@ -120,22 +115,13 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     public async Task<AsgInfo> Update(AsgUpdate update)
     {
         EnsureExists();
-        var min = update.MinSize ?? Spec.MinSize;
-        var max = update.MaxSize ?? Spec.MaxSize;
-        var desired = InstanceGroup.DesiredAfterUpdate(update.DesiredCapacity, min, max, S.Desired);
-        Check(InstanceGroup.ValidateSizes(min, max, desired));
-        S.Spec = Spec with
+        var (updated, desired) = InstanceGroup.Update(Spec, update, S.Desired, Now);
+        Check(desired.Error);
+        S.Spec = updated;
+        if (desired.Desired != S.Desired)
         {
-            MinSize = min,
-            MaxSize = max,
-            NewInstancesProtectedFromScaleIn = update.NewInstancesProtectedFromScaleIn ?? Spec.NewInstancesProtectedFromScaleIn,
-            CapacityRebalance = update.CapacityRebalance ?? Spec.CapacityRebalance,
-            Tags = update.Tags is { } tags ? Spec.Tags.SetItems(tags) : Spec.Tags,
-        };
-        if (desired != S.Desired)
-        {
-            S.LastDesiredCause = ScalingActivities.CauseUserRequest(Now, min, max, S.Desired, desired);
-            S.Desired = desired;
+            S.LastDesiredCause = desired.Cause;
+            S.Desired = desired.Desired;
         }
 
         await _store.WriteStateAsync();
@@ -226,7 +212,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     {
         EnsureExists();
         S.CapacityProvider = capacityProvider;
-        S.ManagedDraining = managedDraining && capacityProvider is not null;
+        S.ManagedDraining = InstanceGroup.ManagedDrainingApplies(capacityProvider, managedDraining);
         await _store.WriteStateAsync();
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using Emulator.Model.Catalog;
 using Emulator.Model.Scaling;
 
 namespace Emulator.Model.Lifecycle;
@@ -32,6 +33,59 @@ public static class InstanceGroup
     /// <summary>The group's live instances (<see cref="IsLive(AsgInstance, SpotInterruptionPlan?)"/>), in a stable order.</summary>
     public static ImmutableArray<AsgInstance> Live(IEnumerable<AsgInstance> instances, IReadOnlyDictionary<string, SpotInterruptionPlan> interruptions) =>
         instances.Where(i => IsLive(i, interruptions.GetValueOrDefault(i.InstanceId))).ToImmutableArray();
+
+    /// <summary>
+    /// CreateAutoScalingGroup: the group as created (B-ID-1: the emulator's zones when none are given), the cause of
+    /// its first desired capacity (B-ASG-6), or AWS's ValidationError message (sizes, instance types of the catalog).
+    /// </summary>
+    public static (AsgSpec Spec, string Cause, string? Error) Create(AsgSpec spec, IReadOnlyList<string> defaultZones, InstanceCatalog catalog, DateTimeOffset now)
+    {
+        if (ValidateSizes(spec.MinSize, spec.MaxSize, spec.DesiredCapacity) is { } sizes)
+        {
+            return (spec, "", sizes);
+        }
+
+        if (spec.InstanceTypes.IsDefaultOrEmpty || spec.InstanceTypes.Any(t => !catalog.TryGet(t, out _)))
+        {
+            return (spec, "",
+                $"Invalid instance type(s): {string.Join(", ", spec.InstanceTypes.IsDefault ? [] : spec.InstanceTypes)}. Known types: {string.Join(", ", catalog.All.Select(t => t.Name))}.");
+        }
+
+        var zones = spec.AvailabilityZones.IsDefaultOrEmpty ? defaultZones.ToImmutableArray() : spec.AvailabilityZones;
+        return (spec with { AvailabilityZones = zones }, ScalingActivities.CauseUserRequest(now, spec.MinSize, spec.MaxSize, 0, spec.DesiredCapacity), null);
+    }
+
+    /// <summary>
+    /// UpdateAutoScalingGroup: the new spec and desired capacity (<see cref="DesiredAfterUpdate"/>), with the cause
+    /// when desired changes (B-ASG-6), or AWS's ValidationError message. Tags given are merged into the group's.
+    /// </summary>
+    public static (AsgSpec Spec, DesiredChange Desired) Update(AsgSpec spec, AsgUpdate update, int current, DateTimeOffset now)
+    {
+        var min = update.MinSize ?? spec.MinSize;
+        var max = update.MaxSize ?? spec.MaxSize;
+        var desired = DesiredAfterUpdate(update.DesiredCapacity, min, max, current);
+        if (ValidateSizes(min, max, desired) is { } error)
+        {
+            return (spec, new DesiredChange(error, current, ""));
+        }
+
+        var updated = spec with
+        {
+            MinSize = min,
+            MaxSize = max,
+            NewInstancesProtectedFromScaleIn = update.NewInstancesProtectedFromScaleIn ?? spec.NewInstancesProtectedFromScaleIn,
+            CapacityRebalance = update.CapacityRebalance ?? spec.CapacityRebalance,
+            Tags = update.Tags is { } tags ? spec.Tags.SetItems(tags) : spec.Tags,
+        };
+        return (updated, new DesiredChange(null, desired, desired == current ? "" : ScalingActivities.CauseUserRequest(now, min, max, current, desired)));
+    }
+
+    /// <summary>B-CAS-8: managed draining applies to a group only while a capacity provider with it enabled uses the group.</summary>
+    public static bool ManagedDrainingApplies(string? capacityProvider, bool managedDraining) => managedDraining && capacityProvider is not null;
+
+    /// <summary>An AZ outage: the group's instances still present in the zone (they terminate at once, B-SP-3).</summary>
+    public static ImmutableArray<string> InZone(IEnumerable<AsgInstance> instances, string availabilityZone) =>
+        [.. instances.Where(i => i.AvailabilityZone == availabilityZone && InstanceLifecycle.IsPresent(i)).Select(i => i.InstanceId)];
 
     /// <summary>B-ASG-1: min and max not negative, min &lt;= max, min &lt;= desired &lt;= max; AWS's ValidationError message, or null.</summary>
     public static string? ValidateSizes(int min, int max, int desired)

@@ -137,6 +137,22 @@ public static class SpotInterruptions
         instances.Where(i => i.IsSpot && i.State == LifecycleState.InService && !interruptions.ContainsKey(i.InstanceId)).ToImmutableArray();
 
     /// <summary>
+    /// B-SP-5: which candidates the pools' rates (per instance-hour, from the market's <paramref name="pools"/>; a pool
+    /// it does not list has rate 0) interrupt over <paramref name="window"/>, drawn from the seeded stream
+    /// (<see cref="SpotMarket.Interrupted"/>).
+    /// </summary>
+    public static ImmutableArray<string> RateHits(IEnumerable<AsgInstance> candidates, IEnumerable<SpotPoolInfo> pools, TimeSpan window, Random random)
+    {
+        var rates = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var p in pools)
+        {
+            rates[SpotMarket.PoolKey(p.InstanceType, p.AvailabilityZone)] = p.InterruptionRatePerHour;
+        }
+
+        return SpotMarket.Interrupted(candidates.Select(i => (i.InstanceId, rates.GetValueOrDefault(SpotMarket.PoolKey(i.InstanceType, i.AvailabilityZone)))), window, random);
+    }
+
+    /// <summary>
     /// B-SP-1, B-EV-2: EC2's own events (source aws.ec2) about an instance: the rebalance recommendation carries the
     /// instance id, the interruption warning also <c>instance-action: terminate</c>.
     /// </summary>

@@ -145,6 +145,63 @@ public sealed class InstanceGroupTests
         Assert.Equal(expected, InstanceGroup.DesiredAfterUpdate(requested, min, max, current));
 
     [Fact]
+    public void B_ASG_1_B_ID_1_a_group_created_without_zones_gets_the_emulators_and_its_first_cause_is_the_user_request()
+    {
+        var (spec, cause, error) = InstanceGroup.Create(Asg.Spec() with { AvailabilityZones = [] }, ["us-east-1a", "us-east-1b"], InstanceCatalog.Default, T0);
+        Assert.Null(error);
+        Assert.Equal(["us-east-1a", "us-east-1b"], spec.AvailabilityZones.ToArray());
+        Assert.Equal("At 2026-01-01T00:00:00Z a user request update of AutoScalingGroup constraints to min: 0, max: 10, desired: 2 changing the desired capacity from 0 to 2.", cause);
+        Assert.Equal(["us-east-1c"], InstanceGroup.Create(Asg.Spec() with { AvailabilityZones = ["us-east-1c"] }, ["us-east-1a"], InstanceCatalog.Default, T0).Spec.AvailabilityZones.ToArray());
+    }
+
+    [Fact]
+    public void B_IT_1_a_group_with_an_unknown_instance_type_or_bad_sizes_is_refused()
+    {
+        var unknown = InstanceGroup.Create(Asg.Spec(["m5.large", "z9.mega"]), ["us-east-1a"], InstanceCatalog.Default, T0).Error;
+        Assert.StartsWith("Invalid instance type(s): m5.large, z9.mega. Known types: ", unknown, StringComparison.Ordinal);
+        Assert.NotNull(InstanceGroup.Create(Asg.Spec([]), ["us-east-1a"], InstanceCatalog.Default, T0).Error);
+        Assert.Equal("Desired capacity:2 must be between the specified min size:0 and max size:1",
+            InstanceGroup.Create(Asg.Spec() with { MaxSize = 1 }, ["us-east-1a"], InstanceCatalog.Default, T0).Error);
+    }
+
+    [Fact]
+    public void B_ASG_1_B_ASG_6_update_merges_the_settings_and_names_the_new_constraints_when_desired_moves()
+    {
+        var spec = Asg.Spec() with { Tags = ImmutableDictionary<string, string>.Empty.Add("a", "1") };
+        var (updated, desired) = InstanceGroup.Update(spec, new AsgUpdate(3, 5, null, true, true, new Dictionary<string, string> { ["b"] = "2" }.ToImmutableDictionary()), 2, T0);
+        Assert.Equal((3, 5, true, true), (updated.MinSize, updated.MaxSize, updated.NewInstancesProtectedFromScaleIn, updated.CapacityRebalance));
+        Assert.Equal(["a", "b"], updated.Tags.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((null, 3), (desired.Error, desired.Desired));
+        Assert.Equal("At 2026-01-01T00:00:00Z a user request update of AutoScalingGroup constraints to min: 3, max: 5, desired: 3 changing the desired capacity from 2 to 3.", desired.Cause);
+
+        var same = InstanceGroup.Update(spec, new AsgUpdate(null, null, null, null, null), 2, T0);
+        Assert.Equal((2, ""), (same.Desired.Desired, same.Desired.Cause));
+        Assert.Same(spec.Tags, same.Spec.Tags);
+
+        var refused = InstanceGroup.Update(spec, new AsgUpdate(6, 4, null, null, null), 2, T0);
+        Assert.Equal(("Max bound, 4, must be greater than or equal to min bound, 6", 2), (refused.Desired.Error, refused.Desired.Desired));
+        Assert.Same(spec, refused.Spec);
+    }
+
+    [Theory]
+    [InlineData("cp", true, true)]
+    [InlineData("cp", false, false)]
+    [InlineData(null, true, false)] // detached from its provider: no more managed draining
+    public void B_CAS_8_managed_draining_applies_only_while_a_provider_with_it_uses_the_group(string? provider, bool managedDraining, bool applies) =>
+        Assert.Equal(applies, InstanceGroup.ManagedDrainingApplies(provider, managedDraining));
+
+    [Fact]
+    public void B_SP_3_an_AZ_outage_takes_the_instances_still_present_in_the_zone()
+    {
+        var instances = new[]
+        {
+            Asg.Instance("i-1", zone: "us-east-1a"), Asg.Instance("i-2", LifecycleState.Pending, zone: "us-east-1a"),
+            Asg.Instance("i-3", LifecycleState.Terminated, zone: "us-east-1a"), Asg.Instance("i-4", zone: "us-east-1b"),
+        };
+        Assert.Equal(["i-1", "i-2"], InstanceGroup.InZone(instances, "us-east-1a").ToArray());
+    }
+
+    [Fact]
     public void B_ASG_6_set_desired_capacity_by_a_user_or_by_the_CAS_alarm_names_who_changed_it()
     {
         var user = InstanceGroup.SetDesired(4, 2, 0, 10, null, "ECSManagedAutoScalingPolicy-u", T0);

@@ -231,6 +231,20 @@ public sealed class SpotInterruptionsTests
     }
 
     [Fact]
+    public void B_SP_5_a_pools_rate_interrupts_its_instances_from_the_seeded_stream_and_rate_0_never()
+    {
+        var candidates = Enumerable.Range(1, 20)
+            .Select(n => Asg.Instance($"i-{n}", spot: true, zone: n <= 10 ? "us-east-1a" : "us-east-1b"))
+            .ToArray();
+        SpotPoolInfo[] pools = [new("m5.large", "us-east-1a", 0.03m, null, false, 3600), new("m5.large", "us-east-1b", 0.03m, null, false, 0)];
+        var hit = SpotInterruptions.RateHits(candidates, pools, TimeSpan.FromSeconds(10), new Random(3)); // 10 per instance per 10 s: certain
+        Assert.Equal(Enumerable.Range(1, 10).Select(n => $"i-{n}").Order(StringComparer.Ordinal), hit.Order(StringComparer.Ordinal));
+        Assert.Equal(hit.ToArray(), SpotInterruptions.RateHits(candidates, pools, TimeSpan.FromSeconds(10), new Random(3)).ToArray());
+        Assert.Empty(SpotInterruptions.RateHits(candidates, [], TimeSpan.FromHours(10), new Random(3))); // an unlisted pool has rate 0
+        Assert.Empty(SpotInterruptions.RateHits(candidates, pools, TimeSpan.Zero, new Random(3)));
+    }
+
+    [Fact]
     public void B_T_2_the_notice_is_configurable()
     {
         var plan = SpotInterruptions.Schedule("i-1", T0, TimeSpan.FromSeconds(30), false, null);
