@@ -225,7 +225,7 @@ public sealed partial class AutoScalingGroupGrain
         var transition = InstanceLifecycle.Terminate(instance, Name, cause, at);
         Store(transition.Instance);
         var activity = await Apply(transition.Steps, Now);
-        if (transition.Instance.State == LifecycleState.Terminated && instance.State != LifecycleState.Terminated)
+        if (InstanceLifecycle.IsPresent(instance) && !InstanceLifecycle.IsPresent(transition.Instance))
         {
             LogTerminated(Name, instance.InstanceId);
         }
@@ -237,9 +237,9 @@ public sealed partial class AutoScalingGroupGrain
     private void Store(AsgInstance instance)
     {
         S.Instances[instance.InstanceId] = instance;
-        if (instance.State == LifecycleState.Terminated && instance.InstanceId is var id && S.Interruptions.ContainsKey(id))
+        if (!InstanceLifecycle.IsPresent(instance))
         {
-            S.Interruptions.Remove(id);
+            S.Interruptions.Remove(instance.InstanceId);
         }
     }
 

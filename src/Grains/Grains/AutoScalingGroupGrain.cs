@@ -229,9 +229,12 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         return S.DroppedInstancesCost + S.Instances.Values.Sum(i => TaskCosts.Instance(i.PricePerHour, i.LaunchedAt, i.TerminatedAt, now));
     }
 
+    /// <summary>GroupInServiceInstances: instances InService (not Pending, not terminating).</summary>
+    private int InServiceCount => S.Instances.Values.Count(i => i.State == LifecycleState.InService);
+
     private void Publish()
     {
-        _rt.Metrics.RecordAsg(Name, S.Desired, S.Instances.Values.Count(i => i.State == LifecycleState.InService));
+        _rt.Metrics.RecordAsg(Name, S.Desired, InServiceCount);
         _rt.Metrics.RecordCost("AutoScalingGroupName", Name, Spec.ClusterName, AccruedCost());
         PublishGroupMetrics();
     }
@@ -246,7 +249,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         }
 
         _nextGroupMetricsAt = now + _rt.Options.Timings.MetricPeriod;
-        var inService = S.Instances.Values.Count(i => i.State == LifecycleState.InService);
+        var inService = InServiceCount;
         GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.AutoScaling).Put([
             MetricNamespaces.Datum("GroupDesiredCapacity", now, S.Desired, "None", ("AutoScalingGroupName", Name)),
             MetricNamespaces.Datum("GroupInServiceInstances", now, inService, "None", ("AutoScalingGroupName", Name))]).Ignore();
