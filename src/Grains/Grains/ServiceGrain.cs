@@ -389,8 +389,8 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
 
     private void PlacementEvent(string message, DateTimeOffset now)
     {
-        // AWS repeats a placement failure event, but not on every reconcile.
-        if (message != _lastPlacementEvent || now - _lastPlacementEventAt >= TimeSpan.FromMinutes(5))
+        // AWS repeats a placement failure event, but not on every reconcile (B-PL-5).
+        if (message != _lastPlacementEvent || now - _lastPlacementEventAt >= _rt.Options.Timings.PlacementFailureEventRepeat)
         {
             AddEvent(message, now);
             _lastPlacementEvent = message;
@@ -516,7 +516,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
 
     private int LaunchesInLastMinute(DateTimeOffset now)
     {
-        var cutoff = now - TimeSpan.FromMinutes(1);
+        var cutoff = now - _rt.Options.Timings.ServiceLaunchWindow; // B-SV-3
         S.Launches = S.Launches.RemoveAll(l => l.At < cutoff);
         return S.Launches.Sum(l => l.Count);
     }

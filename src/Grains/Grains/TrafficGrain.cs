@@ -260,7 +260,7 @@ public sealed class TrafficGrain(
     {
         if (_timer is null)
         {
-            var period = runtime.WallPeriod(TimeSpan.FromSeconds(5));
+            var period = runtime.WallPeriod(runtime.Options.Timings.TrafficStep);
             if (period < TimeSpan.FromMilliseconds(20))
             {
                 period = TimeSpan.FromMilliseconds(20);
