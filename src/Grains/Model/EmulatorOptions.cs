@@ -196,6 +196,12 @@ public sealed class EmulatorTimings
     /// <summary>How often a service reconciles even without a change (B-SV-3).</summary>
     public TimeSpan ServiceReconcilePeriod { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// B-CW-1 (Model choice): an alarm evaluates the periods that ended at a grid point this long after it, so the
+    /// datapoints of the period just closed (published at its end by the emulator's own metrics) have arrived.
+    /// </summary>
+    public TimeSpan AlarmEvaluationDelay { get; set; } = TimeSpan.FromSeconds(15);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -206,7 +212,7 @@ public sealed class EmulatorTimings
                      (nameof(ContainerExit), ContainerExit), (nameof(StopTimeout), StopTimeout),
                      (nameof(Deprovisioning), Deprovisioning), (nameof(StoppedRetention), StoppedRetention),
                      (nameof(SpotNotice), SpotNotice), (nameof(HealthGracePeriod), HealthGracePeriod),
-                     (nameof(DrainingHookTimeout), DrainingHookTimeout),
+                     (nameof(DrainingHookTimeout), DrainingHookTimeout), (nameof(AlarmEvaluationDelay), AlarmEvaluationDelay),
                  })
         {
             if (value < TimeSpan.Zero)
