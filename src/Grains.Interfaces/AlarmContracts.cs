@@ -30,7 +30,8 @@ public sealed record MetricQuerySpec(
     [property: Id(3)] string? Label,
     [property: Id(4)] bool ReturnData,
     [property: Id(5)] int? PeriodSeconds,
-    [property: Id(6)] string? AccountId);
+    [property: Id(6)] string? AccountId,
+    [property: Id(7)] bool ReturnDataGiven = true);
 
 /// <summary>
 /// A CloudWatch metric alarm as PutMetricAlarm defines it (B-CW-1): either one metric (Namespace, MetricName,

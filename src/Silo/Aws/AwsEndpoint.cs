@@ -24,7 +24,7 @@ public static partial class AwsEndpoint
     {
         var requestId = Guid.NewGuid().ToString();
         http.Response.Headers["x-amzn-RequestId"] = requestId;
-        var context = new AwsContext(grains, runtime, requestId);
+        var context = new AwsContext(grains, runtime, requestId) { ContentLength = http.Request.ContentLength };
         var log = logs.CreateLogger("Emulator.Silo.Aws");
         var target = http.Request.Headers["X-Amz-Target"].ToString();
         if (target.Length > 0)

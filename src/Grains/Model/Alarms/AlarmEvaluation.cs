@@ -382,7 +382,10 @@ public static class AlarmRules
         : string.Create(CultureInfo.InvariantCulture, $"The parameter Period must be 10, 30 or a multiple of 60 (got {period}).");
 
     /// <summary>Metrics[] checks shared by alarms and target tracking policies: ids, one result, MetricStat or Expression, expressions that parse.</summary>
-    public static string? QueriesError(ImmutableArray<MetricQuerySpec> queries, bool forAlarm)
+    /// <summary>GetMetricData's checks: as <see cref="QueriesError"/> but any number of queries may return data.</summary>
+    public static string? QueriesErrorForData(IReadOnlyList<MetricQuerySpec> queries) => QueriesError([.. queries], forAlarm: false, singleResult: false);
+
+    public static string? QueriesError(ImmutableArray<MetricQuerySpec> queries, bool forAlarm, bool singleResult = true)
     {
         if (queries.Length > 10 && forAlarm)
         {
@@ -426,7 +429,7 @@ public static class AlarmRules
             }
         }
 
-        if (queries.Count(q => q.ReturnData) != 1)
+        if (singleResult && queries.Count(q => q.ReturnData) != 1)
         {
             return "Exactly one element of the metrics list should return data.";
         }

@@ -12,6 +12,8 @@ public abstract class CloudWatchInput
 
     public abstract int? Int(string name);
 
+    public abstract double? Double(string name);
+
     public abstract DateTimeOffset? Timestamp(string name);
 
     public abstract bool? Bool(string name);
@@ -34,6 +36,8 @@ public abstract class CloudWatchInput
 
         public override int? Int(string name) => Wrap(() => q.Int(name));
 
+        public override double? Double(string name) => Wrap(() => q.Double(name));
+
         public override DateTimeOffset? Timestamp(string name) => Wrap(() => q.Timestamp(name));
 
         public override bool? Bool(string name) => Wrap(() => q.Bool(name));
@@ -50,6 +54,8 @@ public abstract class CloudWatchInput
         public override string? String(string name) => j.String(name);
 
         public override int? Int(string name) => j.Int(name);
+
+        public override double? Double(string name) => j.Double(name);
 
         public override DateTimeOffset? Timestamp(string name) => j.Timestamp(name);
 
