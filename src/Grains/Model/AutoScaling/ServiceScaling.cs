@@ -166,11 +166,13 @@ public static class StepScaling
     public static StepAdjustmentSpec? Select(ImmutableArray<StepAdjustmentSpec> steps, double value, double threshold)
     {
         var diff = value - threshold;
-        var above = diff >= 0;
         foreach (var s in steps)
         {
             var lower = s.MetricIntervalLowerBound ?? double.NegativeInfinity;
             var upper = s.MetricIntervalUpperBound ?? double.PositiveInfinity;
+
+            // A step above the threshold (lower >= 0) has its lower bound inclusive; one below it (upper <= 0) its upper.
+            var above = lower >= 0 || (upper > 0 && diff >= 0);
             var inside = above ? diff >= lower && diff < upper : diff > lower && diff <= upper;
             if (inside)
             {
