@@ -21,6 +21,13 @@ public sealed record StatisticsBucket(DateTimeOffset Timestamp, double SampleCou
         _ when MetricStatistics.Percentile(statistic) is { } p => MetricStatistics.PercentileOf(Values, p),
         _ => throw new ArgumentOutOfRangeException(nameof(statistic), statistic, "Unknown statistic."),
     };
+
+    /// <summary>Buckets are equal by their statistics (the samples kept for percentiles do not take part).</summary>
+    public bool Equals(StatisticsBucket? other) =>
+        other is not null && Timestamp == other.Timestamp && SampleCount.Equals(other.SampleCount) && Sum.Equals(other.Sum)
+        && Minimum.Equals(other.Minimum) && Maximum.Equals(other.Maximum);
+
+    public override int GetHashCode() => HashCode.Combine(Timestamp, SampleCount, Sum, Minimum, Maximum);
 }
 
 /// <summary>

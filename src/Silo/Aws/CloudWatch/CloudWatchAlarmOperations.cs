@@ -101,7 +101,7 @@ public static class CloudWatchAlarmOperations
 
         if ((context.ContentLength ?? size) > MaxPayload)
         {
-            throw new EcsException("RequestEntityTooLarge", $"Request size {context.ContentLength ?? size} exceeded 1048576 bytes.");
+            throw new EcsException(CloudWatchOperations.InvalidParameterValue, $"Request size {context.ContentLength ?? size} exceeded 1048576 bytes.");
         }
 
         var items = input.Members("MetricData");

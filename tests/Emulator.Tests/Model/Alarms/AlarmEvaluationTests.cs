@@ -43,7 +43,7 @@ public sealed class AlarmEvaluationTests
         // 3 real datapoints exist in the range: TreatMissingData plays no part (AWS: "most recent real data points").
         var outcome = Run(Spec(treat: "breaching"), "60 70 80 - -");
         Assert.Equal(AlarmStateValue.ALARM, outcome.State);
-        Assert.Equal([60, 70, 80], outcome.Evaluated);
+        Assert.Equal<double>([60, 70, 80], outcome.Evaluated);
         Assert.Equal(AlarmStateValue.OK, Run(Spec(treat: "breaching"), "10 20 30 - -").State);
     }
 

@@ -181,7 +181,7 @@ public sealed class ServiceScalingTests
         Assert.Equal(("TargetTracking-service/c/s-AlarmHigh-u", 3, 3, 50.0, "GreaterThanThreshold"), (high.Name, high.EvaluationPeriods, high.Required, high.Threshold!.Value, high.ComparisonOperator));
         Assert.Equal(("TargetTracking-service/c/s-AlarmLow-u", 15, 15, 45.0, "LessThanThreshold"), (low.Name, low.EvaluationPeriods, low.Required, low.Threshold!.Value, low.ComparisonOperator));
         Assert.Equal(("AWS/ECS", "CPUUtilization", "Average"), (high.Namespace, high.MetricName, high.Statistic));
-        Assert.Equal(["arn:p"], high.AlarmActions);
+        Assert.Equal<string>(["arn:p"], high.AlarmActions);
         Assert.Null(AlarmRules.Validate(high));
     }
 
