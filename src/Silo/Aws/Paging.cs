@@ -71,9 +71,9 @@ public static class PageSizes
     // Elastic Load Balancing v2: PageSize 1..400 with Marker / NextMarker.
     public static readonly PageSpec Elbv2DescribeTargetGroups = new(AwsServices.Elbv2, "DescribeTargetGroups", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
 
-    // Application Auto Scaling: MaxResults 1..50, default 50.
+    // Application Auto Scaling: MaxResults 1..50, default 50; DescribeScalingPolicies 1..10, default 10.
     public static readonly PageSpec AasDescribeScalableTargets = Aas("DescribeScalableTargets");
-    public static readonly PageSpec AasDescribeScalingPolicies = Aas("DescribeScalingPolicies");
+    public static readonly PageSpec AasDescribeScalingPolicies = Aas("DescribeScalingPolicies", 10);
     public static readonly PageSpec AasDescribeScheduledActions = Aas("DescribeScheduledActions");
     public static readonly PageSpec AasDescribeScalingActivities = Aas("DescribeScalingActivities");
 
@@ -93,8 +93,8 @@ public static class PageSizes
         CwDescribeAlarmHistory,
     ];
 
-    private static PageSpec Aas(string operation) =>
-        new(AwsServices.ApplicationAutoScaling, operation, 50, 1, 50, "MaxResults", "NextToken", PagingErrors.AppAutoScaling);
+    private static PageSpec Aas(string operation, int size = 50) =>
+        new(AwsServices.ApplicationAutoScaling, operation, size, 1, size, "MaxResults", "NextToken", PagingErrors.AppAutoScaling);
 
     private static PageSpec Ecs(string operation, int defaultSize, int maxSize) =>
         new(AwsServices.Ecs, operation, defaultSize, 1, maxSize, "maxResults", "nextToken", PagingErrors.Ecs);
@@ -157,14 +157,14 @@ public static class Paging
     };
 
     public static string Encode(PageSpec spec, string anchor, int position) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"v1|{spec.Operation}|{position}|{anchor}")));
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"v1|{spec.Service}:{spec.Operation}|{position}|{anchor}")));
 
     public static (string Anchor, int Position) Decode(PageSpec spec, string token)
     {
         try
         {
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(token)).Split('|', 4);
-            if (parts.Length == 4 && parts[0] == "v1" && parts[1] == spec.Operation
+            if (parts.Length == 4 && parts[0] == "v1" && parts[1] == spec.Service + ":" + spec.Operation
                 && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var position))
             {
                 return (parts[3], position);
