@@ -6,6 +6,11 @@ if (args is ["--lb-model", ..])
     return TrafficBenchmark.Run(args[1..], Console.Out);
 }
 
+if (args is ["--service-auto-scaling", ..])
+{
+    return await ServiceAutoScalingBenchmark.Run(args[1..], Console.Out);
+}
+
 if (args is ["--history", ..])
 {
     return await HistoryBenchmark.Run(args[1..], Console.Out);

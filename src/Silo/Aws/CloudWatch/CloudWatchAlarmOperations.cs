@@ -157,7 +157,7 @@ public static class CloudWatchAlarmOperations
 
         var value = d.Double("Value");
         var set = d.Structure("StatisticValues");
-        var values = d.Strings("Values");
+        var values = d.Doubles("Values");
         var given = (value is not null ? 1 : 0) + (set is not null ? 1 : 0) + (values.IsEmpty ? 0 : 1);
         if (given != 1)
         {
@@ -187,7 +187,7 @@ public static class CloudWatchAlarmOperations
                 throw new EcsException(CloudWatchOperations.InvalidParameterValue, $"The collection {Where("Values")} must not have a size greater than 150.");
             }
 
-            var counts = d.Strings("Counts");
+            var counts = d.Doubles("Counts");
             if (!counts.IsEmpty && counts.Length != values.Length)
             {
                 throw new EcsException(CloudWatchOperations.InvalidParameterValue, $"The parameters {Where("Values")} and {Where("Counts")} must have the same length.");
@@ -195,8 +195,8 @@ public static class CloudWatchAlarmOperations
 
             for (var i = 0; i < values.Length; i++)
             {
-                var x = Parse(values[i], Where("Values"));
-                var count = counts.IsEmpty ? 1 : Parse(counts[i], Where("Counts"));
+                var x = CheckNumber(values[i], Where("Values"));
+                var count = counts.IsEmpty ? 1 : CheckNumber(counts[i], Where("Counts"));
                 yield return new MetricDatum(name, dims, at, x, unit, new MetricStatisticSet(count, x * count, x, x));
             }
         }
@@ -204,10 +204,6 @@ public static class CloudWatchAlarmOperations
 
     private static double Required(CloudWatchInput set, string member, string where) =>
         set.Double(member) is { } v ? CheckNumber(v, where) : throw CloudWatchOperations.MissingParameter(where);
-
-    private static double Parse(string s, string where) =>
-        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? CheckNumber(v, where)
-            : throw new EcsException(CloudWatchOperations.InvalidParameterValue, $"The parameter {where} must be a number.");
 
     private static double CheckNumber(double v, string where) =>
         double.IsNaN(v) || double.IsInfinity(v) || Math.Abs(v) > 1e108 || (v != 0 && Math.Abs(v) < 1e-130)

@@ -20,6 +20,9 @@ public abstract class CloudWatchInput
 
     public abstract ImmutableArray<string> Strings(string name);
 
+    /// <summary>A list of numbers (PutMetricData Values / Counts): query strings parsed, JSON numbers.</summary>
+    public abstract ImmutableArray<double> Doubles(string name);
+
     public abstract IReadOnlyList<CloudWatchInput> Members(string name);
 
     public abstract CloudWatchInput? Structure(string name);
@@ -44,6 +47,11 @@ public abstract class CloudWatchInput
 
         public override ImmutableArray<string> Strings(string name) => q.Strings(name);
 
+        public override ImmutableArray<double> Doubles(string name) =>
+            [.. q.Strings(name).Select(v => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
+                ? d
+                : throw new Contracts.EcsException(CloudWatchOperations.InvalidParameterValue, $"The parameter {name} must be a list of numbers ('{v}' is not)."))];
+
         public override IReadOnlyList<CloudWatchInput> Members(string name) => [.. q.Members(name).Select(m => new Query(m))];
 
         public override CloudWatchInput? Structure(string name) => q.Structure(name) is { } s ? new Query(s) : null;
@@ -62,6 +70,12 @@ public abstract class CloudWatchInput
         public override bool? Bool(string name) => j.Bool(name);
 
         public override ImmutableArray<string> Strings(string name) => j.Strings(name) ?? [];
+
+        public override ImmutableArray<double> Doubles(string name) =>
+            j.Element.TryGetProperty(name, out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array
+                ? [.. list.EnumerateArray().Select(e => e.ValueKind == System.Text.Json.JsonValueKind.Number ? e.GetDouble()
+                    : throw new Contracts.EcsException(JsonInput.SerializationException, $"'{name}' must be a list of numbers."))]
+                : j.Has(name) ? throw new Contracts.EcsException(JsonInput.SerializationException, $"'{name}' must be a list of numbers.") : [];
 
         public override IReadOnlyList<CloudWatchInput> Members(string name) => [.. j.Objects(name).Select(m => new Json(m))];
 
