@@ -55,7 +55,7 @@ public static class LoadProfile
     }
 
     public static async Task<ImmutableArray<LoadStepResult>> RunAsync(
-        IGrainFactory grains, string cluster, int services, ImmutableArray<LoadStep> steps, int timeoutSeconds, IAnsiConsole console, CancellationToken ct)
+        IGrainFactory grains, string cluster, int services, ImmutableArray<LoadStep> steps, int timeoutSeconds, IAnsiConsole console, CancellationToken ct, Pause? pause = null)
     {
         var control = grains.GetGrain<IEcsControlGrain>(0);
         var clusterGrain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster));
@@ -67,7 +67,7 @@ public static class LoadProfile
             var due = start + step.At;
             while (await control.Now() is var now && now < due)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp((due - now).TotalMilliseconds / 60, 5, 250)), ct);
+                await (pause ?? Pauses.Wall)(TimeSpan.FromMilliseconds(Math.Clamp((due - now).TotalMilliseconds / 60, 5, 250)), ct);
             }
 
             await diagnostics.Read(collect: false, resetLag: true);
@@ -86,7 +86,7 @@ public static class LoadProfile
                     break;
                 }
 
-                await Task.Delay(100, ct);
+                await (pause ?? Pauses.Wall)(TimeSpan.FromMilliseconds(100), ct);
             }
 
             var emulated = (await control.Now() - emulatedFrom).TotalSeconds;

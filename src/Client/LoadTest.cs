@@ -18,8 +18,9 @@ public sealed record LoadTestOptions(int Services, int TasksPerService, int Inst
 /// </summary>
 public static class LoadTest
 {
-    public static async Task<int> RunAsync(IGrainFactory grains, LoadTestOptions o, IAnsiConsole console, CancellationToken ct)
+    public static async Task<int> RunAsync(IGrainFactory grains, LoadTestOptions o, IAnsiConsole console, CancellationToken ct, Pause? pause = null)
     {
+        pause ??= Pauses.Wall;
         var control = grains.GetGrain<IEcsControlGrain>(0);
         var diagnostics = grains.GetGrain<IDiagnosticsGrain>(0);
         var cluster = "load-" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
@@ -116,7 +117,7 @@ public static class LoadTest
                         break;
                     }
 
-                    await Task.Delay(250, ct);
+                    await pause(TimeSpan.FromMilliseconds(250), ct);
                 }
 
                 await createAll;
@@ -131,11 +132,11 @@ public static class LoadTest
         // A profile over time (--profile): each step's desired count, and how long the cluster took to follow it.
         var steps = o.Profile.IsDefaultOrEmpty || timedOut
             ? []
-            : await LoadProfile.RunAsync(grains, cluster, o.Services, o.Profile, o.TimeoutSeconds, console, ct);
+            : await LoadProfile.RunAsync(grains, cluster, o.Services, o.Profile, o.TimeoutSeconds, console, ct, pause);
 
         // Steady state held (with traffic flowing when --rps is given): timer lag and idle CPU.
         console.MarkupLineInterpolated($"holding the steady state {o.HoldSeconds} s to read timer lag...");
-        await Task.Delay(TimeSpan.FromSeconds(o.HoldSeconds), ct);
+        await pause(TimeSpan.FromSeconds(o.HoldSeconds), ct);
         var held = await diagnostics.Read(collect: false, resetLag: false);
 
         // Raw Orleans on the same silo, same run: activations of an empty grain with 256 calls in flight from this client.

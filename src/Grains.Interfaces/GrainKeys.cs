@@ -5,6 +5,7 @@ public static class GrainKeys
 {
     public const string Account = "account";
     public const string TaskDefinitions = "task-definitions";
+    public const string Tags = "tags";
 
     public static string Cluster(string name) => name;
 

@@ -15,11 +15,12 @@ namespace Emulator.Client.Chaos;
 /// Nothing is injected when setup fails, a target's cluster or group does not exist, or the hypothesis does not
 /// hold before.
 /// </summary>
-public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
+public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console, Pause? pause = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private readonly Pause _pause = pause ?? Pauses.Wall;
 
-    private readonly ScenarioRunner _scenario = new(grains, console);
+    private readonly ScenarioRunner _scenario = new(grains, console, pause);
     private readonly Dictionary<string, long> _eventCursor = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _stoppedByCode = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _offDesiredSince = new(StringComparer.Ordinal);
@@ -67,7 +68,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
         var baselineEnd = await Control.Now() + x.SampleEvery;
         while (await Control.Now() < baselineEnd)
         {
-            await Task.Delay(PollInterval, ct);
+            await _pause(PollInterval, ct);
         }
 
         var before = await Check(x, "before");
@@ -121,7 +122,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
                 stoppedBy ??= await During(x, now);
             }
 
-            await Task.Delay(PollInterval, ct);
+            await _pause(PollInterval, ct);
         }
 
         var lastEnd = stoppedBy is null ? ends.Values.DefaultIfEmpty(_t0).Max() : await Control.Now();
@@ -156,7 +157,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
                 break;
             }
 
-            await Task.Delay(PollInterval, ct);
+            await _pause(PollInterval, ct);
         }
 
         await Sample(clusters, x);

@@ -11,9 +11,10 @@ namespace Emulator.Client.Scenarios;
 /// emulator did: instances launched and terminated, CapacityProviderReservation, tasks placed, the PROVISIONING
 /// queue, service events. Returns 0 when every wait and assertion held, 1 otherwise.
 /// </summary>
-public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
+public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, Pause? pause = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private readonly Pause _pause = pause ?? Pauses.Wall;
 
     private readonly HashSet<string> _clusters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _eventCursor = new(StringComparer.Ordinal);
@@ -175,7 +176,7 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                 while (await Control.Now() < until)
                 {
                     await Observe();
-                    await Task.Delay(PollInterval, ct);
+                    await _pause(PollInterval, ct);
                 }
 
                 return null;
@@ -196,7 +197,7 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                         return $"{s.Where}: timed out after {s.Duration("timeout", TimeSpan.FromMinutes(30))} (emulated) waiting for {Describe(s)}; last value {actual}";
                     }
 
-                    await Task.Delay(PollInterval, ct);
+                    await _pause(PollInterval, ct);
                 }
 
             case "assert":

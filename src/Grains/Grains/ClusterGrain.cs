@@ -106,7 +106,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             return;
         }
 
-        if (Stopwatch.GetElapsedTime(_servicesWokenTicks) >= Durability.ServicesWakePeriod(_rt))
+        if (_rt.Wall.GetElapsedTime(_servicesWokenTicks) >= Durability.ServicesWakePeriod(_rt))
         {
             WakeServices();
         }
@@ -126,14 +126,14 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         if (_dirty && _rt.Options.WriteThrough && S.Exists)
         {
             _dirty = false;
-            _lastPersistTicks = Stopwatch.GetTimestamp();
+            _lastPersistTicks = _rt.Wall.GetTimestamp();
             await _store.WriteStateAsync();
         }
     }
 
     private void WakeServices()
     {
-        _servicesWokenTicks = Stopwatch.GetTimestamp();
+        _servicesWokenTicks = _rt.Wall.GetTimestamp();
         foreach (var service in S.Services)
         {
             GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(Name, service)).Describe().Ignore();
@@ -1053,10 +1053,10 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
 
         FlushPokes();
         PublishFigures();
-        if (_dirty && Stopwatch.GetElapsedTime(_lastPersistTicks) >= PersistInterval)
+        if (_dirty && _rt.Wall.GetElapsedTime(_lastPersistTicks) >= PersistInterval)
         {
             _dirty = false;
-            _lastPersistTicks = Stopwatch.GetTimestamp();
+            _lastPersistTicks = _rt.Wall.GetTimestamp();
             await PersistEventLogAsync();
             await _store.WriteStateAsync(cancellationToken);
         }
@@ -1530,12 +1530,12 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     private void PublishFigures()
     {
         // The gauges are read every few seconds at most: a pass over every task each tick would cost a core at 6000x.
-        if (Stopwatch.GetElapsedTime(_lastFiguresTicks) < TimeSpan.FromMilliseconds(250))
+        if (_rt.Wall.GetElapsedTime(_lastFiguresTicks) < TimeSpan.FromMilliseconds(250))
         {
             return;
         }
 
-        _lastFiguresTicks = Stopwatch.GetTimestamp();
+        _lastFiguresTicks = _rt.Wall.GetTimestamp();
         var byState = _taskCounts.ToDictionary(kv => (kv.Key.Status.ToString(), kv.Key.Provider), kv => kv.Value);
 
         var registered = ResourceSet.Zero;

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using Emulator.Contracts;
 using Emulator.Model.LoadBalancing;
 using Emulator.Runtime;
@@ -154,10 +153,10 @@ public sealed class TrafficGrain(
     private async Task Tick(CancellationToken cancellationToken)
     {
         await Advance();
-        if (_dirty && Stopwatch.GetElapsedTime(_lastPersistTicks) >= TimeSpan.FromMilliseconds(500))
+        if (_dirty && runtime.Wall.GetElapsedTime(_lastPersistTicks) >= TimeSpan.FromMilliseconds(500))
         {
             _dirty = false;
-            _lastPersistTicks = Stopwatch.GetTimestamp();
+            _lastPersistTicks = runtime.Wall.GetTimestamp();
             await store.WriteStateAsync(cancellationToken);
         }
     }

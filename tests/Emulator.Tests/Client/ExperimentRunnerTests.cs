@@ -26,7 +26,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         var console = new TestConsole();
         console.Profile.Width = 220;
         var clusters = new[] { x.Cluster }.Concat(x.Targets.Values.Select(t => t.Cluster)).OfType<string>().Distinct().ToList();
-        var run = new ExperimentRunner(fixture.Grains, console).RunAsync(x, CancellationToken.None);
+        var run = new ExperimentRunner(fixture.Grains, console, EmulatorClusterFixture.Pause).RunAsync(x, CancellationToken.None);
 
         // The invariant checker holds throughout: it polls every cluster the experiment touches while it runs.
         var tracked = false;
@@ -134,7 +134,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
               - createService: { cluster: fis-demo, name: web, taskDefinition: fis-web, desiredCount: 4 }
               - waitFor: { serviceSteady: web, cluster: fis-demo, timeout: 30m }
             """, suffix);
-        Assert.Equal(0, await new ScenarioRunner(fixture.Grains, new TestConsole()).RunAsync(setup, CancellationToken.None));
+        Assert.Equal(0, await new ScenarioRunner(fixture.Grains, new TestConsole(), EmulatorClusterFixture.Pause).RunAsync(setup, CancellationToken.None));
         var x = ExperimentParser.Parse(File.ReadAllText(Path.Combine(ScenarioParserTests.RepoRoot(), "experiments", "fis-spot-then-stop-tasks.json")), "fis-demo" + suffix, "fis", suffix);
         Assert.Equal("fis-demo" + suffix, x.Targets["WebTasks"].Cluster);
 

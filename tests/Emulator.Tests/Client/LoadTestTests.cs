@@ -33,7 +33,7 @@ public sealed class LoadTestTests(EmulatorClusterFixture fixture)
         console.Profile.Width = 200;
         var options = new LoadTestOptions(2, 10, 8, "m5.large", 200, 512, HoldSeconds: 1, BaselineActivations: 200, TimeoutSeconds: 120,
             Profile: LoadProfile.Parse("30@0,4@600", out _));
-        var exit = await LoadTest.RunAsync(fixture.Grains, options, console, CancellationToken.None);
+        var exit = await LoadTest.RunAsync(fixture.Grains, options, console, CancellationToken.None, EmulatorClusterFixture.Pause);
 
         var output = console.Output;
         Assert.True(exit == 0, output);

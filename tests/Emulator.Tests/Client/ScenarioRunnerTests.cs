@@ -15,7 +15,7 @@ public sealed class ScenarioRunnerTests(EmulatorClusterFixture fixture)
         var scenario = file.Contains('\n', StringComparison.Ordinal)
             ? ScenarioParser.Parse(file, EmulatorClusterFixture.Unique("-s"))
             : ScenarioParser.Parse(await File.ReadAllTextAsync(Path.Combine(ScenarioParserTests.RepoRoot(), "scenarios", file)), EmulatorClusterFixture.Unique("-s"));
-        var exit = await new ScenarioRunner(fixture.Grains, console).RunAsync(scenario, CancellationToken.None);
+        var exit = await new ScenarioRunner(fixture.Grains, console, EmulatorClusterFixture.Pause).RunAsync(scenario, CancellationToken.None);
         return (exit, console.Output);
     }
 
