@@ -26,7 +26,12 @@ public sealed class ServiceAutoScalingTests(EmulatorClusterFixture fixture) : IA
             await _d.CheckInvariants();
             return await condition();
         }, timeout, TimeSpan.FromSeconds(stepSeconds));
-        Assert.True(held, $"timed out waiting for {what}");
+        if (!held)
+        {
+            var alarms = await Alarms(fixture.Grains).Describe(new AlarmQuery([], "TargetTracking-", null, null));
+            Assert.Fail($"timed out waiting for {what} at {await _d.Control.Now():O}:{Environment.NewLine}"
+                + string.Join(Environment.NewLine, alarms.Select(a => $"{a.Spec.Name}: {a.State} {a.LatestValue} {a.StateReason}")));
+        }
     }
 
     [Fact]
@@ -111,7 +116,10 @@ public sealed class ServiceAutoScalingTests(EmulatorClusterFixture fixture) : IA
 
         // B-DP-3's question: which alarms entered ALARM since T.
         var entered = await Alarms(g).EnteredAlarmSince([high, low], trafficStart);
-        Assert.Equal<string>([high, low], entered.Select(t => t.AlarmName));
+        Assert.True(entered.Select(t => t.AlarmName).SequenceEqual([high, low]),
+            string.Join(Environment.NewLine, entered.Select(t => $"{t.At:HH:mm:ss} {t.AlarmName} {t.From}->{t.To}: {t.Reason}"))
+            + Environment.NewLine + string.Join(Environment.NewLine, (await target.Activities(true)).Select(a => $"{a.StartTime:HH:mm:ss} {a.Description} {a.StatusCode} {a.Cause}"))
+            + Environment.NewLine + $"traffic from {trafficStart:HH:mm:ss}");
         Assert.Empty(await Alarms(g).EnteredAlarmSince([high], alarmedAt + TimeSpan.FromSeconds(1)));
 
         // Traffic failed while under-scaled (overloaded tasks shed the excess as target 5xx), and not once scaled.

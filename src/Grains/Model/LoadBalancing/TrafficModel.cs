@@ -184,7 +184,9 @@ public static class TrafficModel
             return 0;
         }
 
-        return Math.Min(100, 100 * requestsPerSecond / healthyTasks / perTaskCapacity);
+        // Rounded to 1e-6 %: rates integrated over many slices carry float noise (300 requests/s over 6 tasks must read
+        // 50 %, not 50.0000000001 %, or a target tracking alarm at 50 would never leave ALARM).
+        return Math.Round(Math.Min(100, 100 * requestsPerSecond / healthyTasks / perTaskCapacity), 6);
     }
 
     /// <summary>Validates a profile: at least one step, non-negative rates and offsets, a positive request duration and capacity.</summary>
