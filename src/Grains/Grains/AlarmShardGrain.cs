@@ -201,7 +201,14 @@ public sealed partial class AlarmShardGrain(
             }
 
             var started = Stopwatch.GetTimestamp();
-            await Evaluate([.. due.Select(d => d.Key)], now);
+
+            // Each alarm is evaluated as of its scheduled instant (not the late wake): timer lag never shifts the periods
+            // it reads (STYLE: stamped with the scheduled instant).
+            foreach (var batch in due.GroupBy(d => d.Value))
+            {
+                await Evaluate([.. batch.Select(d => d.Key)], batch.Key);
+            }
+
             runtime.Metrics.RecordTurn("alarm-shard", "Evaluate", Stopwatch.GetElapsedTime(started));
         }
         catch (Exception e)
