@@ -33,6 +33,16 @@ public static class GrainKeys
         var i = key.IndexOf('/', StringComparison.Ordinal);
         return i < 0 ? key : key[..i];
     }
+
+    /// <summary>An Application Auto Scaling scalable target: "NAMESPACE|RESOURCE_ID|DIMENSION" (B-AS-1).</summary>
+    public static string ScalableTarget(string serviceNamespace, string resourceId, string scalableDimension) =>
+        $"{serviceNamespace}|{resourceId}|{scalableDimension}";
+
+    public static (string ServiceNamespace, string ResourceId, string ScalableDimension) ParseScalableTarget(string key)
+    {
+        var parts = key.Split('|');
+        return (parts[0], parts[1], parts[2]);
+    }
 }
 
 /// <summary>Kinds of named resources the account registry lists.</summary>
@@ -42,4 +52,10 @@ public enum ResourceKind
     CapacityProvider = 1,
     AutoScalingGroup = 2,
     TargetGroup = 3,
+
+    /// <summary>Application Auto Scaling scalable targets, by <see cref="GrainKeys.ScalableTarget"/> key.</summary>
+    ScalableTarget = 4,
+
+    /// <summary>CloudWatch namespaces that received custom metrics (PutMetricData).</summary>
+    MetricNamespace = 5,
 }

@@ -11,6 +11,11 @@ if (args is ["--ui", ..])
     return await DashboardBenchmark.Run(args[1..], Console.Out);
 }
 
+if (args is ["--service-auto-scaling", ..])
+{
+    return await ServiceAutoScalingBenchmark.Run(args[1..], Console.Out);
+}
+
 if (args is ["--history", ..])
 {
     return await HistoryBenchmark.Run(args[1..], Console.Out);

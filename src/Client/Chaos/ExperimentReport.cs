@@ -78,12 +78,16 @@ public sealed record RequestFigures
 
     public double Failed502TargetDied { get; init; }
 
+    /// <summary>Target 5xx of overloaded tasks (B-LB-4 Model choice: an under-scaled service sheds its excess).</summary>
+    public double Failed5xxOverloaded { get; init; }
+
     public double FailedPercent => Total <= 0 ? 0 : Failed / Total * 100;
 
     public List<ServiceRequests> ByService { get; init; } = [];
 }
 
-public sealed record ServiceRequests(string Cluster, string Service, double Total, double Failed503NoHealthyTarget, double Failed502TargetDied, int HealthyHostsAtEnd);
+public sealed record ServiceRequests(string Cluster, string Service, double Total, double Failed503NoHealthyTarget, double Failed502TargetDied, int HealthyHostsAtEnd,
+    double Failed5xxOverloaded = 0);
 
 public sealed record TaskFigures
 {

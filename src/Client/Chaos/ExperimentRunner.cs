@@ -490,7 +490,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
 
                 var b = baseline.FirstOrDefault(x => x.Service == f.Service);
                 by.Add(new ServiceRequests(c, f.Service, f.Requests - (b?.Requests ?? 0), f.Failed503NoHealthyTarget - (b?.Failed503NoHealthyTarget ?? 0),
-                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts));
+                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts, f.Failed5xxOverloaded - (b?.Failed5xxOverloaded ?? 0)));
             }
         }
 
@@ -499,7 +499,8 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             Total = by.Sum(s => s.Total),
             Failed503NoHealthyTarget = by.Sum(s => s.Failed503NoHealthyTarget),
             Failed502TargetDied = by.Sum(s => s.Failed502TargetDied),
-            Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied),
+            Failed5xxOverloaded = by.Sum(s => s.Failed5xxOverloaded),
+            Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied + s.Failed5xxOverloaded),
             ByService = by,
         };
     }
@@ -585,7 +586,16 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         var table = new Table().AddColumn("figure").AddColumn("value");
         table.AddRow("emulated time", Markup.Escape($"{r.StartedAt:HH:mm:ss} -> {r.EndedAt:HH:mm:ss} ({Seconds(r.EndedAt - r.StartedAt)}), wall {r.WallSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"));
         table.AddRow("injections", Markup.Escape(r.Injections.Count == 0 ? "none" : string.Join("\n", r.Injections.Select(i => $"{i.At:HH:mm:ss} {i.Action} ({i.ActionId}): {i.Targets.Count} target(s)"))));
-        table.AddRow("requests", Markup.Escape($"{r.Requests.Total:0} served, {r.Requests.Failed:0} failed ({r.Requests.FailedPercent:0.###} %): 503 no healthy target {r.Requests.Failed503NoHealthyTarget:0}, 502 target died {r.Requests.Failed502TargetDied:0}"));
+        table.AddRow("requests", Markup.Escape($"{r.Requests.Total:0} served, {r.Requests.Failed:0} failed ({r.Requests.FailedPercent:0.###} %): 503 no healthy target {r.Requests.Failed503NoHealthyTarget:0}, 502 target died {r.Requests.Failed502TargetDied:0}, 5xx overloaded tasks {r.Requests.Failed5xxOverloaded:0}"));
+        if (r.Requests.ByService.Count > 1)
+        {
+            // Several services (e.g. variants of one story side by side): each one's figures.
+            foreach (var v in r.Requests.ByService.OrderBy(v => v.Service, StringComparer.Ordinal))
+            {
+                var failed = v.Failed503NoHealthyTarget + v.Failed502TargetDied + v.Failed5xxOverloaded;
+                table.AddRow("  " + Markup.Escape(v.Service), Markup.Escape($"{v.Total:0} served, {failed:0} failed ({(v.Total <= 0 ? 0 : failed / v.Total * 100):0.###} %): 503 {v.Failed503NoHealthyTarget:0}, 502 {v.Failed502TargetDied:0}, 5xx overloaded {v.Failed5xxOverloaded:0}"));
+            }
+        }
         table.AddRow("tasks", Markup.Escape($"{r.Tasks.Stopped} stopped ({string.Join(", ", r.Tasks.StoppedByCode.Select(kv => $"{kv.Key} {kv.Value}"))}), {r.Tasks.ReplacementsStarted} service task(s) started"));
         table.AddRow("back to steady state", r.SecondsBackToSteadyState is { } s ? $"{s:0} s after the last action" : "never");
         table.AddRow("cost accrued", Markup.Escape($"{r.CostAccruedUsd:0.######} USD"));

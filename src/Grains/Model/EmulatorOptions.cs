@@ -227,6 +227,12 @@ public sealed class EmulatorTimings
     /// <summary>B-LB-3: synthetic traffic is computed in steps of this length.</summary>
     public TimeSpan TrafficStep { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// B-CW-1 (Model choice): an alarm evaluates the periods that ended at a grid point this long after it, so the
+    /// datapoints of the period just closed (published at its end by the emulator's own metrics) have arrived.
+    /// </summary>
+    public TimeSpan AlarmEvaluationDelay { get; set; } = TimeSpan.FromSeconds(15);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -238,6 +244,7 @@ public sealed class EmulatorTimings
                      (nameof(Deprovisioning), Deprovisioning), (nameof(StoppedRetention), StoppedRetention),
                      (nameof(SpotNotice), SpotNotice), (nameof(HealthGracePeriod), HealthGracePeriod),
                      (nameof(DrainingHookTimeout), DrainingHookTimeout), (nameof(LaunchRetry), LaunchRetry),
+                     (nameof(AlarmEvaluationDelay), AlarmEvaluationDelay),
                      (nameof(TerminatedInstanceRetention), TerminatedInstanceRetention),
                      (nameof(PlacementFailureEventRepeat), PlacementFailureEventRepeat),
                  })

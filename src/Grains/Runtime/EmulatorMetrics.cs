@@ -221,6 +221,12 @@ public static class LagSources
 
     /// <summary>A chaos action's scheduled end (undrain, restore).</summary>
     public const string Chaos = "chaos";
+
+    /// <summary>A CloudWatch alarm shard's evaluation, once per alarm period (B-CW-1).</summary>
+    public const string AlarmEvaluation = "alarm-evaluation";
+
+    /// <summary>A scheduled action of a scalable target (B-AS-4).</summary>
+    public const string ScheduledAction = "scheduled-action";
 }
 
 /// <summary>One cluster's latest figures for the gauges.</summary>

@@ -24,6 +24,7 @@ public sealed class ScenarioRunnerTests(EmulatorClusterFixture fixture)
     [InlineData("fargate-split.yaml")]
     [InlineData("seed-talk-walkthrough.yaml")]
     [InlineData("workshop-capacity-providers.yaml")]
+    [InlineData("service-auto-scaling.yaml")]
     public async Task Shipped_scenario_passes(string file)
     {
         var (exit, output) = await Run(file);
