@@ -131,7 +131,7 @@ public static class LoadTest
             console.MarkupLineInterpolated($"[bold]run {run.Run} of {run.Runs}[/] (cluster {cluster})");
         }
 
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var total = o.Services * o.TasksPerService;
         var clusterGrain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster));
         var multi = probe.Silos.Length > 1;
@@ -436,7 +436,7 @@ public static class LoadTest
     private static async Task TearDownAsync(IGrainFactory grains, string cluster, LoadTestOptions o, IAnsiConsole console, CancellationToken ct, Pause pause)
     {
         console.MarkupLineInterpolated($"deleting cluster {cluster} before the next run (services, tasks, instances)...");
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var sw = Stopwatch.StartNew();
         var limit = TimeSpan.FromSeconds(Math.Max(120, o.TimeoutSeconds));
         foreach (var name in o.WarmUpTasks > 0 ? new[] { cluster, cluster + "-warm" } : [cluster])
@@ -489,7 +489,7 @@ public static class LoadTest
         var perService = Math.Max(1, o.WarmUpTasks / Services);
         var instances = Math.Max(200, Services * perService / 5);
         console.MarkupLineInterpolated($"warm-up: {Services * perService:N0} tasks on {instances:N0} instances of cluster {cluster}...");
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var clusterGrain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster));
         await control.CreateCluster(new CreateClusterRequest(cluster, [], [], ImmutableDictionary<string, string>.Empty));
         await Fan(instances, 64, i => clusterGrain.RegisterInstance(new InstanceRegistration($"i-warm{i:x13}", o.InstanceType, "us-east-1" + (char)('a' + i % 3), null, false, false,

@@ -7,7 +7,7 @@ namespace Emulator.Client;
 /// <summary>Status as tables: clusters; or one cluster's providers (N, M, CPR), groups, instances, tasks and services.</summary>
 public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
 {
-    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(0);
+    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     public async Task ShowAsync(string? cluster)
     {

@@ -7,6 +7,15 @@ public static class GrainKeys
     public const string TaskDefinitions = "task-definitions";
     public const string Tags = "tags";
 
+    /// <summary>The Spot market (one per emulated region).</summary>
+    public const string SpotMarket = "default";
+
+    /// <summary>Launch templates and launch configurations.</summary>
+    public const string LaunchTemplates = "launch";
+
+    /// <summary>The ECS control plane's front door (an integer-keyed stateless worker).</summary>
+    public const long Control = 0;
+
     public static string Cluster(string name) => name;
 
     public static string Service(string cluster, string service) => $"{cluster}/{service}";

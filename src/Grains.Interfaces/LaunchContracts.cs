@@ -38,7 +38,7 @@ public sealed record LaunchConfigurationRecord(
 [Alias("ILaunchTemplateRegistryGrain")]
 public interface ILaunchTemplateRegistryGrain : IGrainWithStringKey
 {
-    public const string Key = "launch";
+    public const string Key = GrainKeys.LaunchTemplates;
 
     [Alias("CreateTemplate")]
     Task<LaunchTemplateRecord> CreateTemplate(string name, LaunchData data, ImmutableDictionary<string, string> tags);

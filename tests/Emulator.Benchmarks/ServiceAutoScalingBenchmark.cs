@@ -63,7 +63,7 @@ public static class ServiceAutoScalingBenchmark
             log.WriteLine($"  grain -> grain calls: {baseline.GrainCallsPerSecond:N0}/s");
         }
 
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var cluster = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(ClusterName));
         var zones = runtime.Options.AvailabilityZones;
         var registered = runtime.Catalog.Registered(InstanceType);

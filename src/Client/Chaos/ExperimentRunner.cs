@@ -34,7 +34,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
     private int _replacements;
     private DateTimeOffset _t0;
 
-    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(0);
+    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     private IChaosGrain Chaos => grains.GetGrain<IChaosGrain>(0);
 

@@ -24,7 +24,7 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
     private readonly Dictionary<(string Cluster, string Type), int> _maxPerInstance = [];
     private readonly Dictionary<string, int> _serviceEventsSeen = new(StringComparer.Ordinal);
 
-    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(0);
+    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     public async Task<int> RunAsync(ScenarioFile scenario, CancellationToken ct)
     {

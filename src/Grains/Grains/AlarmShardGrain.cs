@@ -235,7 +235,7 @@ public sealed partial class AlarmShardGrain(
             var spec = a.Info.Spec;
             var starts = AlarmSeries.PeriodStarts(now - delay, spec.EvaluationPeriodSeconds, AlarmEvaluator.EvaluationRange(spec));
             work.Add((name, spec, starts, AlarmSeries.Reads(spec)));
-            Schedule(name);
+            Schedule(name, now);
         }
 
         // One read per namespace for the whole batch.
@@ -375,19 +375,27 @@ public sealed partial class AlarmShardGrain(
         S.Alarms[info.Spec.Name] = a with { History = history };
     }
 
-    private void Schedule(string name)
+    /// <summary>
+    /// The alarm's next evaluation: the period after <paramref name="evaluatedAt"/> (the instant just evaluated), so a
+    /// late wake catches up period by period and no period's datapoints are skipped; from now when there is no such
+    /// instant (a new alarm) or when the shard is more than <see cref="MaxCatchUpPeriods"/> periods behind.
+    /// </summary>
+    private void Schedule(string name, DateTimeOffset? evaluatedAt = null)
     {
         var spec = S.Alarms[name].Info.Spec;
         var period = TimeSpan.FromSeconds(spec.EvaluationPeriodSeconds);
         var delay = runtime.Options.Timings.AlarmEvaluationDelay;
         var now = Now;
-        var grid = DateTimeOffset.UnixEpoch + TimeSpan.FromTicks((now - delay - DateTimeOffset.UnixEpoch).Ticks / period.Ticks * period.Ticks);
+        var basis = evaluatedAt is { } at && now - at <= period * MaxCatchUpPeriods ? at : now;
+        var grid = DateTimeOffset.UnixEpoch + TimeSpan.FromTicks((basis - delay - DateTimeOffset.UnixEpoch).Ticks / period.Ticks * period.Ticks);
         _due[name] = grid + period + delay;
         if (_timer is not null && _timer.ArmedFor != DateTimeOffset.MinValue)
         {
             _timer.ArmNoLaterThan(_due[name]);
         }
     }
+
+    private const int MaxCatchUpPeriods = 10;
 
     private void Rearm()
     {

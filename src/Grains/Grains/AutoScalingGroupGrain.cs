@@ -195,7 +195,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
         EnsureExists();
         if (!S.Instances.TryGetValue(instanceId, out var instance) || !InstanceLifecycle.IsPresent(instance))
         {
-            throw new EcsException(ErrorCodes.ValidationError, $"Instance Id not found - No managed instance found for instance ID: {instanceId}");
+            throw Errors.InstanceNotManaged(instanceId);
         }
 
         var change = InstanceGroup.TerminateOnRequest(instanceId, decrementDesired, S.Desired, Spec.MinSize, Now);
@@ -285,7 +285,7 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
     {
         if (!S.Exists)
         {
-            throw new EcsException(ErrorCodes.ValidationError, $"AutoScalingGroup name not found - AutoScalingGroup {Name} not found");
+            throw Errors.AutoScalingGroupNotFound(Name);
         }
     }
 

@@ -48,7 +48,7 @@ public sealed class ChaosGrain(
 
     private DateTimeOffset Now => runtime.Clock.Now;
 
-    private IEcsControlGrain Control => GrainFactory.GetGrain<IEcsControlGrain>(0);
+    private IEcsControlGrain Control => GrainFactory.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     private ISpotMarketGrain Market => GrainFactory.GetGrain<ISpotMarketGrain>(ISpotMarketGrain.Key);
 
@@ -276,7 +276,7 @@ public sealed class ChaosGrain(
         string? serviceName = service is null ? null : Arns.ShortName(service);
         if (serviceName is not null && !view.Status.Services.Any(s => s.Spec.Name == serviceName))
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, $"Service {serviceName} not found in cluster {view.Name}.");
+            throw Errors.ServiceNotFoundIn(serviceName, view.Name);
         }
 
         var until = _at + duration;

@@ -283,7 +283,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     {
         if (!S.Exists)
         {
-            throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+            throw Errors.ClusterNotFound();
         }
     }
 

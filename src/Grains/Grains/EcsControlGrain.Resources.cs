@@ -20,7 +20,7 @@ public sealed partial class EcsControlGrain
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         if (!td.Active)
         {
-            throw ErrorCodes.Client($"TaskDefinition is inactive: {td.Arn}");
+            throw Errors.TaskDefinitionInactive(td.Arn);
         }
 
         // B-PL-1: one task on each named instance; EC2 only, no capacity provider, no strategy.
@@ -76,7 +76,7 @@ public sealed partial class EcsControlGrain
         var parts = resourceArn.Split(':', 6);
         if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "ecs")
         {
-            throw ErrorCodes.Invalid($"Invalid resource ARN: {resourceArn}");
+            throw Errors.InvalidResourceArn(resourceArn);
         }
 
         var resource = parts[5];
@@ -91,14 +91,14 @@ public sealed partial class EcsControlGrain
             "container-instance" when path.Length == 2 => (await Cluster(path[0]).GetInstances()).Any(i => i.ContainerInstanceId == path[1]),
             "task-definition" when path.Length == 1 => await TaskDefinitions.Get(path[0]) is not null,
             "capacity-provider" when path.Length == 1 => (await DescribeCapacityProviders([path[0]])).Length > 0,
-            _ => throw ErrorCodes.Invalid($"Invalid resource ARN: {resourceArn}"),
+            _ => throw Errors.InvalidResourceArn(resourceArn),
         };
 
         // The model declares no ResourceNotFoundException for ListTagsForResource: a missing cluster is
         // ClusterNotFoundException, any other missing resource InvalidParameterException.
         return exists ? resourceArn
             : !listing ? throw new EcsException(ErrorCodes.ResourceNotFound, "The specified resource could not be found.")
-            : kind == "cluster" ? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.")
+            : kind == "cluster" ? throw Errors.ClusterNotFound()
             : throw ErrorCodes.Invalid("The specified resource could not be found.");
     }
 

@@ -39,7 +39,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     public async Task<ClusterInfo> DeleteCluster(string cluster)
     {
         var name = Arns.ClusterName(cluster);
-        var before = await Cluster(name).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var before = await Cluster(name).Describe() ?? throw Errors.ClusterNotFound();
         var info = await Cluster(name).Delete();
         foreach (var p in before.CapacityProviders.Where(p => p is not (Fargate or FargateSpot)))
         {
@@ -53,7 +53,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     public async Task<ClusterInfo> PutClusterCapacityProviders(string cluster, ImmutableArray<string> providers, ImmutableArray<CapacityProviderStrategyItem> defaultStrategy)
     {
         var name = Arns.ClusterName(cluster);
-        var before = await Cluster(name).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var before = await Cluster(name).Describe() ?? throw Errors.ClusterNotFound();
         var names = (providers.IsDefault ? [] : providers).Select(Arns.ShortName).Distinct(StringComparer.Ordinal).ToImmutableArray();
         var resolved = ImmutableArray.CreateBuilder<ClusterProvider>();
         foreach (var p in names)
@@ -161,7 +161,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         if (!td.Active)
         {
-            throw ErrorCodes.Client($"TaskDefinition is inactive: {td.Arn}");
+            throw Errors.TaskDefinitionInactive(td.Arn);
         }
 
         var strategies = request.PlacementStrategies.IsDefaultOrEmpty ? PlacementDefaults.ForRunTask : request.PlacementStrategies;
@@ -195,13 +195,13 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     public async Task<ServiceInfo> CreateService(CreateServiceRequest request)
     {
         var clusterName = Arns.ClusterName(request.Cluster);
-        var cluster = await Cluster(clusterName).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var cluster = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
         ValidateName(request.ServiceName, "Service name");
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         var daemon = request.SchedulingStrategy == SchedulingStrategy.DAEMON;
         if (daemon && request.DesiredCount is not null)
         {
-            throw ErrorCodes.Invalid("The daemon scheduling strategy does not support a desired count for services.");
+            throw Errors.DaemonDesiredCount();
         }
 
         if (daemon && (request.LaunchType == LaunchType.FARGATE || request.CapacityProviderStrategy is { IsDefaultOrEmpty: false }))
@@ -216,7 +216,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
 
         if (request.DesiredCount is < 0)
         {
-            throw ErrorCodes.Invalid("desiredCount must be at least 0.");
+            throw Errors.NegativeDesiredCount();
         }
 
         // B-SV-2 defaults; B-SV-1: daemons run with maximumPercent 100 and minimumHealthyPercent 0.
@@ -238,22 +238,22 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     public async Task<ServiceInfo> UpdateService(UpdateServiceRequest request)
     {
         var clusterName = Arns.ClusterName(request.Cluster);
-        var cluster = await Cluster(clusterName).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var cluster = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
         var service = Service(clusterName, Arns.ShortName(request.Service));
         var current = await service.Describe();
         if (current is null || current.Status == ServiceStatus.INACTIVE)
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+            throw Errors.ServiceNotFound();
         }
 
         if (request.DesiredCount is < 0)
         {
-            throw ErrorCodes.Invalid("desiredCount must be at least 0.");
+            throw Errors.NegativeDesiredCount();
         }
 
         if (request.DesiredCount is not null && current.Spec.SchedulingStrategy == SchedulingStrategy.DAEMON)
         {
-            throw ErrorCodes.Invalid("The daemon scheduling strategy does not support a desired count for services.");
+            throw Errors.DaemonDesiredCount();
         }
 
         ValidatePercents(request.MinimumHealthyPercent ?? current.Spec.MinimumHealthyPercent, request.MaximumPercent ?? current.Spec.MaximumPercent);
@@ -275,7 +275,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     public async Task<ServiceInfo> DeleteService(string? cluster, string service, bool force)
     {
         var clusterName = Arns.ClusterName(cluster);
-        _ = await Cluster(clusterName).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        _ = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
         return await Service(clusterName, Arns.ShortName(service)).Delete(force);
     }
 
@@ -286,7 +286,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     {
         var name = Arns.ClusterName(cluster);
         var grain = Cluster(name);
-        var info = await grain.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var info = await grain.Describe() ?? throw Errors.ClusterNotFound();
         // An empty list means "every provider" to DescribeCapacityProviders; a cluster without providers has none.
         var providers = info.CapacityProviders.IsDefaultOrEmpty
             ? ImmutableArray<CapacityProviderInfo>.Empty
@@ -353,7 +353,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             throw ErrorCodes.Invalid("taskDefinition can not be blank.");
         }
 
-        return await TaskDefinitions.Get(reference) ?? throw ErrorCodes.Client("Unable to describe task definition.");
+        return await TaskDefinitions.Get(reference) ?? throw Errors.TaskDefinitionUnknown();
     }
 
     /// <summary>B-CP-1, B-CP-2: launch type and strategy are exclusive; the strategy's providers must be the cluster's.</summary>

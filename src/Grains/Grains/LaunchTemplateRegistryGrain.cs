@@ -73,7 +73,7 @@ public sealed class LaunchTemplateRegistryGrain : Grain, ILaunchTemplateRegistry
     public async Task<LaunchConfigurationRecord> DeleteConfiguration(string name)
     {
         var record = S.Configurations.GetValueOrDefault(name)
-            ?? throw new EcsException(ErrorCodes.ValidationError, $"Launch configuration name not found - Launch configuration {name} not found");
+            ?? throw Errors.LaunchConfigurationNotFound(name);
         S.Configurations = S.Configurations.Remove(name);
         await _store.WriteStateAsync();
         return record;

@@ -604,12 +604,12 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     {
         if (!S.Exists || S.Status == ServiceStatus.INACTIVE)
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+            throw Errors.ServiceNotFound();
         }
 
         if (S.Status == ServiceStatus.DRAINING)
         {
-            throw new EcsException(ErrorCodes.ServiceNotActive, "Service was not ACTIVE.");
+            throw Errors.ServiceNotActive();
         }
     }
 

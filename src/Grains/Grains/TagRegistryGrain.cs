@@ -12,8 +12,6 @@ public sealed class TagRegistryState
 /// <summary>Tags by resource ARN. Limits as ECS: 50 tags, keys 1..128, values up to 256, no "aws:" keys.</summary>
 public sealed class TagRegistryGrain([PersistentState("tags", "emulator")] IPersistentState<TagRegistryState> store) : Grain, ITagRegistryGrain
 {
-    public const string Key = "tags";
-
     public async Task<ImmutableDictionary<string, string>> Tag(string arn, ImmutableDictionary<string, string> tags)
     {
         foreach (var (k, v) in tags)

@@ -108,7 +108,7 @@ public sealed class TrafficGrain(
         var info = await GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(ClusterName, service)).Describe();
         if (info is null || info.Status == ServiceStatus.INACTIVE)
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+            throw Errors.ServiceNotFound();
         }
 
         if (info.Spec.LoadBalancers.IsDefaultOrEmpty)

@@ -184,7 +184,7 @@ public static class AutoScalingOperations
         var id = input.RequiredString("InstanceId");
         var decrement = input.Bool("ShouldDecrementDesiredCapacity") ?? throw Missing("ShouldDecrementDesiredCapacity");
         var group = (await Groups(context)).FirstOrDefault(g => g.Instances.Any(i => i.InstanceId == id))
-            ?? throw QueryInput.Validation($"Instance Id not found - No managed instance found for instance ID: {id}");
+            ?? throw Errors.InstanceNotManaged(id);
         var activity = await Group(context, group.Spec.Name).TerminateInstance(id, decrement);
         return E("TerminateInstanceInAutoScalingGroupResult", AutoScalingShapes.Activity(activity, group.Arn, "Activity"));
     }
@@ -462,5 +462,5 @@ public static class AutoScalingOperations
     private static EcsException Missing(string name) =>
         QueryInput.Validation($"1 validation error detected: Value null at '{char.ToLowerInvariant(name[0]) + name[1..]}' failed to satisfy constraint: Member must not be null");
 
-    private static EcsException GroupNotFound(string name) => QueryInput.Validation($"AutoScalingGroup name not found - AutoScalingGroup {name} not found");
+    private static EcsException GroupNotFound(string name) => Errors.AutoScalingGroupNotFound(name);
 }

@@ -66,7 +66,7 @@ public static class EcsClusterOperations
     public static async Task<JsonObject> UpdateCluster(JsonInput input, AwsContext context)
     {
         var info = await context.Cluster(input.RequiredString("cluster")).Describe()
-            ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+            ?? throw Errors.ClusterNotFound();
         foreach (var s in input.Objects("settings"))
         {
             if (s.String("name") is not "containerInsights" || s.String("value") is not ("enabled" or "disabled" or "enhanced"))

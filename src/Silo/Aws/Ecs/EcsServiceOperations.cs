@@ -43,7 +43,7 @@ public static class EcsServiceOperations
             throw ErrorCodes.Invalid("services can have at most 10 items.");
         }
 
-        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw Errors.ClusterNotFound();
         var services = new JsonArray();
         var failures = new JsonArray();
         foreach (var n in names)
@@ -67,7 +67,7 @@ public static class EcsServiceOperations
     {
         var launchType = input.Enum<LaunchType>("launchType");
         var scheduling = input.Enum<SchedulingStrategy>("schedulingStrategy");
-        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw Errors.ClusterNotFound();
         var arns = new List<string>();
         foreach (var s in cluster.Services)
         {

@@ -42,7 +42,7 @@ public static class EcsTaskDefinitionOperations
     public static async Task<JsonObject> DescribeTaskDefinition(JsonInput input, AwsContext context)
     {
         var record = await Registry(context).Get(input.RequiredString("taskDefinition"))
-            ?? throw ErrorCodes.Client("Unable to describe task definition.");
+            ?? throw Errors.TaskDefinitionUnknown();
         var result = new JsonObject { ["taskDefinition"] = TaskDefinition(record, null) };
         if ((input.Strings("include") ?? []).Contains("TAGS"))
         {

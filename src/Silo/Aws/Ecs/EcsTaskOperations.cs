@@ -51,7 +51,7 @@ public static class EcsTaskOperations
         var found = await cluster.GetTasks(ids);
         if (found.Length < ids.Length && await cluster.Describe() is null)
         {
-            throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+            throw Errors.ClusterNotFound();
         }
 
         var tasks = new JsonArray();
@@ -79,7 +79,7 @@ public static class EcsTaskOperations
         };
         var pendingOnly = input.String("desiredStatus") == "PENDING";
         var cluster = context.Cluster(input.String("cluster"));
-        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var info = await cluster.Describe() ?? throw Errors.ClusterNotFound();
         var tasks = await cluster.ListTasks(new TaskFilter(input.String("serviceName") is { } s ? Arns.ShortName(s) : null, input.String("family"),
             input.String("startedBy"), input.String("containerInstance"), desired, launchType));
         var arns = tasks.Where(t => !pendingOnly || t.LastStatus < TaskStatus.RUNNING)

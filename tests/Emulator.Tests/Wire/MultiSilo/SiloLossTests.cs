@@ -34,7 +34,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
         await silos.StartRedisAsync();
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => silos.StartSiloAsync(TimeScale, SiloArgs)));
         await using var connection = await EmulatorConnection.ConnectAsync(0, silos.Redis, silos.ClusterId, CancellationToken.None);
-        var control = connection.Grains.GetGrain<IEcsControlGrain>(0);
+        var control = connection.Grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
         // The cluster: two ASG-backed capacity providers at fixed size (min = max = desired), 10 services x 200 tasks.
         const string cluster = "durable";
