@@ -11,7 +11,7 @@ namespace Emulator.Tests.Wire.MultiSilo;
 /// A redis-server in a temp directory on a free port, and real silo processes (the built Emulator.Silo.dll) started
 /// against it. Every process it starts is killed (by its own id) at the end.
 /// </summary>
-public sealed class SiloProcesses : IAsyncDisposable
+public sealed class SiloProcesses(string? clusterId = null) : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly string _dir = Directory.CreateTempSubdirectory("emulator-multisilo-").FullName;
@@ -19,9 +19,12 @@ public sealed class SiloProcesses : IAsyncDisposable
 
     public string Redis { get; private set; } = "";
 
-    public string ClusterId { get; } = "ms-" + Guid.NewGuid().ToString("N")[..8];
+    public string ClusterId { get; } = clusterId ?? "ms-" + Guid.NewGuid().ToString("N")[..8];
 
     public Dictionary<int, StringBuilder> Logs { get; } = [];
+
+    /// <summary>The HTTP endpoint (AWS API, /emulator/*) of each silo started here, by process id.</summary>
+    public Dictionary<int, string> Endpoints { get; } = [];
 
     public static string SiloDll()
     {
@@ -35,12 +38,18 @@ public sealed class SiloProcesses : IAsyncDisposable
         return dll;
     }
 
-    public async Task StartRedisAsync()
+    /// <summary>Starts redis-server; with <paramref name="rdb"/>, on a copy of that dump (never written back: no saving).</summary>
+    public async Task StartRedisAsync(string? rdb = null)
     {
+        if (rdb is not null)
+        {
+            File.Copy(rdb, Path.Combine(_dir, "dump.rdb"));
+        }
+
         var port = FreePort();
         var info = new ProcessStartInfo("redis-server")
         {
-            ArgumentList = { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _dir, "--save", "", "--appendonly", "no" },
+            ArgumentList = { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _dir, "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -100,6 +109,7 @@ public sealed class SiloProcesses : IAsyncDisposable
 
         var process = Process.Start(info)!;
         _processes.Add(process);
+        Endpoints[process.Id] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         var log = new StringBuilder();
         Logs[process.Id] = log;
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
