@@ -47,7 +47,11 @@ public static class GoldenComparison
                 var match = unused.FindIndex(candidate => Contains(element, candidate));
                 if (match < 0)
                 {
-                    differences.Add($"{at}: golden element missing from the restored history ({r.Count} elements): {Show(element)}");
+                    // Say what differs from the closest restored element (the same event or datapoint, read back differently).
+                    var closest = unused.Select(candidate => Compare(element, candidate, [], [])).MinBy(d => d.Count);
+                    differences.Add(closest is null || closest.Count > 5
+                        ? $"{at}: golden element missing from the restored history ({r.Count} elements): {Show(element)}"
+                        : $"{at}: golden element {Identity(element)} differs from its closest restored element: {string.Join("; ", closest)}");
                 }
                 else
                 {
@@ -95,6 +99,11 @@ public static class GoldenComparison
                 break;
         }
     }
+
+    private static string Identity(JsonNode? element) =>
+        element is JsonObject o && new[] { "id", "ActivityId", "Timestamp", "MetricName" }.FirstOrDefault(o.ContainsKey) is { } key
+            ? $"{key} {Show(o[key])}"
+            : Show(element);
 
     private static string Show(JsonNode? node)
     {

@@ -122,6 +122,7 @@ public sealed class GoldenDatasetTests(ITestOutputHelper output)
         // Emulated time resumes at the instant the golden silo stopped (GoldenDataset.ContinueClockAsync says why).
         var rewrittenAt = DateTimeOffset.UtcNow;
         var resumeAt = await GoldenDataset.ContinueClockAsync(processes.Redis, golden.ClusterId, golden.StoppedAt, rewrittenAt);
+        var phase = Stopwatch.StartNew();
         var silo = await processes.StartSiloAsync(golden.TimeScale, ["--seed", golden.Seed.ToString(CultureInfo.InvariantCulture), .. golden.SiloArgs]);
         var endpoint = processes.Endpoints[silo.Id];
         using var http = new HttpClient();
@@ -129,7 +130,8 @@ public sealed class GoldenDatasetTests(ITestOutputHelper output)
         var bound = (DateTimeOffset.UtcNow - rewrittenAt) * golden.TimeScale + TimeSpan.FromMinutes(1);
         Assert.True(now >= resumeAt && now - resumeAt <= bound,
             $"emulated time should continue at {resumeAt:O} (the golden run's last instant), not jump: it is {now:O}, at most {bound} later was expected");
-        output.WriteLine($"golden build {golden.Manifest["build"]}: emulated time resumed at {resumeAt:O}, now {now:O}");
+        output.WriteLine($"golden build {golden.Manifest["build"]}: emulated time resumed at {resumeAt:O}, now {now:O} (silo started in {phase.Elapsed.TotalSeconds:0} s)");
+        phase.Restart();
 
         // 1. Everything the golden run created is there: same ids, ARNs, counts, statuses, versions, tags, revisions,
         // events and datapoints (history only grows).
@@ -168,10 +170,12 @@ public sealed class GoldenDatasetTests(ITestOutputHelper output)
         Assert.True(differences.Count == 0,
             $"the current build restored the golden dataset of build {golden.Manifest["build"]} with {differences.Count} difference(s) from what that build answered " +
             "(stored members keep their [Id] and type; README.md in Wire/Compatibility):\n" + string.Join("\n", differences.Take(40)));
-        output.WriteLine($"{captures.Count} captures identical");
+        output.WriteLine($"{captures.Count} captures identical ({phase.Elapsed.TotalSeconds:0} s)");
 
         // 2. It keeps working on the restored state.
+        phase.Restart();
         await KeepsWorking(cli, http, endpoint, golden, resumeAt);
+        output.WriteLine($"kept working ({phase.Elapsed.TotalSeconds:0} s)");
     }
 
     /// <summary>

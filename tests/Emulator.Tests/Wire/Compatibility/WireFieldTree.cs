@@ -150,19 +150,29 @@ public sealed class WireFieldTree
         }
 
         var unused = current.Children.ToList();
-        // A type's own fields come after its base types' fields (the highest section); only those are named.
+
+        // Naming (for the message only): a type's own fields come after its base types' fields (the highest section).
+        // A collection's codec has fields of its own and may nest its items a level down: the items' type is the
+        // collection's one [GenerateSerializer] type argument, recognised by its ids and wire types.
         var own = stored.Children.Count == 0 ? 0 : stored.Children.Max(c => c.Section);
+        var named = Fits(type, stored) ? type : null;
         foreach (var child in stored.Children)
         {
-            var member = child.Section == own ? Member(type, child) : null;
-            var childType = member is null ? ElementType(type) : MemberType(member);
-            var shown = member is not null ? null : child.Resolved.Type ?? (child.Resolved.WireType == WireType.TagDelimited ? childType?.Name : null);
+            var member = named is not null && child.Section == own ? Member(named, child) : null;
+            var childType = member is not null ? MemberType(member)
+                : named is not null ? null
+                : Serializable(type) ? type
+                : ElementType(type);
+            var shown = member is null && named is null
+                ? child.Resolved.Type ?? (Fits(childType, child.Resolved) ? childType!.Name : null)
+                : null;
             var childPath = $"{path} > {(member is null ? "" : member.Name + " ")}[Id({child.Id}){(child.Section == own ? "" : " of a base type")}]" +
                 (shown is null ? "" : " " + shown);
+            var unknown = named is not null && member is null && child.Section == own ? $"; {named.Name} has no member [Id({child.Id})] now" : "";
             var candidates = unused.Where(c => c.Id == child.Id && c.Section == child.Section).ToList();
             if (candidates.Count == 0)
             {
-                return $"{childPath} = {child.Show()}: stored, but the current build does not write this field back (renumbered or removed [Id]?)";
+                return $"{childPath} = {child.Show()}: stored, but the current build does not write this field back (renumbered or removed [Id]?{unknown})";
             }
 
             var match = candidates.FirstOrDefault(c => Missing(child, c, childType, childPath, depth + 1) is null);
@@ -202,24 +212,46 @@ public sealed class WireFieldTree
         };
     }
 
+    private static bool Serializable(Type? type) => type?.GetCustomAttribute<GenerateSerializerAttribute>() is not null;
+
+    /// <summary>
+    /// Whether a tag-delimited field looks like an instance of the [GenerateSerializer] <paramref name="type"/>: most of
+    /// its own fields have a member with that id, and none of those has an impossible wire type (a string member
+    /// holding an object, an object or collection member holding a scalar).
+    /// </summary>
+    private static bool Fits(Type? type, WireFieldTree node)
+    {
+        if (!Serializable(type) || node.WireType != WireType.TagDelimited || node.Children.Count == 0)
+        {
+            return false;
+        }
+
+        var own = node.Children.Max(c => c.Section);
+        var fields = node.Children.Where(c => c.Section == own).ToList();
+        var members = fields.Select(f => (Field: f.Resolved, Type: MemberType(Member(type, f)))).Where(m => m.Type is not null).ToList();
+        return members.Count * 2 >= fields.Count && members.All(m => m.Field.IsNull ||
+            (m.Type == typeof(string) ? m.Field.WireType == WireType.LengthPrefixed
+                : Serializable(m.Type) || (m.Type!.IsGenericType && typeof(System.Collections.IEnumerable).IsAssignableFrom(m.Type)) ? m.Field.WireType == WireType.TagDelimited
+                : true));
+    }
+
     /// <summary>The member of a [GenerateSerializer] type that has this field's id.</summary>
     private static MemberInfo? Member(Type? type, WireFieldTree field)
     {
-        if (type is null || type.GetCustomAttribute<GenerateSerializerAttribute>() is null)
+        if (!Serializable(type))
         {
             return null;
         }
 
         const BindingFlags all = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
-        return type.GetProperties(all).Cast<MemberInfo>().Concat(type.GetFields(all))
+        return type!.GetProperties(all).Cast<MemberInfo>().Concat(type.GetFields(all))
             .FirstOrDefault(m => m.GetCustomAttribute<IdAttribute>()?.Id == field.Id);
     }
 
     /// <summary>For a collection (its codec's own fields are not members), the one [GenerateSerializer] type among its
     /// type arguments, e.g. TaskRecord for Dictionary&lt;string, TaskRecord&gt;: the items' fields can then be named.</summary>
     private static Type? ElementType(Type? type) =>
-        type is { IsGenericType: true } && type.GetCustomAttribute<GenerateSerializerAttribute>() is null &&
-        type.GetGenericArguments().Where(a => a.GetCustomAttribute<GenerateSerializerAttribute>() is not null).ToList() is [var element]
+        type is { IsGenericType: true } && !Serializable(type) && type.GetGenericArguments().Where(Serializable).ToList() is [var element]
             ? element
             : null;
 
