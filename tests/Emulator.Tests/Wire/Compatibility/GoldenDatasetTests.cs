@@ -280,7 +280,7 @@ public sealed class GoldenDatasetTests(ITestOutputHelper output)
         while (!await condition())
         {
             Assert.True(sw.Elapsed < TimeSpan.FromMinutes(5), "timed out waiting for " + what);
-            await Task.Delay(1000);
+            await Task.Delay(2000);
         }
     }
 
