@@ -63,8 +63,9 @@ public sealed class SiloProcesses(string? clusterId = null) : IAsyncDisposable
             Assert.Fail("redis-server is needed for the multi-silo test (apt-get install redis-server): " + e.Message);
         }
 
-        _redis.OutputDataReceived += (_, _) => { };
-        _redis.ErrorDataReceived += (_, _) => { };
+        var log = new StringBuilder();
+        _redis.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        _redis.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         _redis.BeginOutputReadLine();
         _redis.BeginErrorReadLine();
         Redis = "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
@@ -73,17 +74,30 @@ public sealed class SiloProcesses(string? clusterId = null) : IAsyncDisposable
         {
             try
             {
+                // Redis listens before it has loaded its dump: ready is when PING answers PONG (not -LOADING).
                 using var tcp = new TcpClient();
                 await tcp.ConnectAsync(IPAddress.Loopback, port);
-                return;
+                var stream = tcp.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray());
+                var reply = new byte[64];
+                var n = await stream.ReadAsync(reply);
+                if (Encoding.ASCII.GetString(reply, 0, n).StartsWith("+PONG", StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                Assert.False(_redis.HasExited, "redis-server exited: " + log);
+                await Task.Delay(100);
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or IOException)
             {
+                // e.g. a dump.rdb of a newer Redis: redis-server says so and exits
+                Assert.False(_redis.HasExited, "redis-server exited: " + log);
                 await Task.Delay(100);
             }
         }
 
-        Assert.Fail("redis-server did not listen within 20 s");
+        Assert.Fail("redis-server did not listen within 20 s: " + log);
     }
 
     /// <summary>Starts a silo process; returns it once its HTTP endpoint answers.</summary>
