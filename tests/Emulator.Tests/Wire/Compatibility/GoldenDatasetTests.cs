@@ -19,6 +19,9 @@ namespace Emulator.Tests.Wire.Compatibility;
 /// differently; the other starts a real silo of the current build on the dataset and checks with the real AWS CLI
 /// that everything the golden run created is there as it was, then that the emulator keeps working on it.
 /// </summary>
+/// <remarks>Runs alone, after the parallel collections: its silo and some 60 AWS CLI processes would otherwise load the
+/// machine under the timing bounds of <see cref="SiloLossTests"/>.</remarks>
+[Collection(GoldenDatasetCollection.Name)]
 public sealed class GoldenDatasetTests(ITestOutputHelper output)
 {
     /// <summary>Chunked history (<c>ChunkStorage</c>) is stored under a grain type of its own, the kind, as its state name.</summary>
@@ -181,8 +184,8 @@ public sealed class GoldenDatasetTests(ITestOutputHelper output)
     /// <summary>
     /// The restored emulator runs on: the service scales out (CAS buys an instance, the new tasks run behind the target
     /// group), the queued PROVISIONING task is placed once its group may grow (B-PQ-2), a task stops, a task definition
-    /// gets its next revision, a Fargate task starts with an id never handed out before, and the event log continues
-    /// after the golden sequence numbers.
+    /// gets its next revision, a Fargate task starts with an id never handed out before, no instance is over-committed,
+    /// and the event log continues after the golden events.
     /// </summary>
     private async Task KeepsWorking(AwsCli cli, HttpClient http, string endpoint, GoldenDataset golden, DateTimeOffset resumeAt)
     {
@@ -360,4 +363,10 @@ public sealed class GoldenDatasetTests(ITestOutputHelper output)
     private static MethodInfo Generic(string name, Type? parameter, Type type) =>
         typeof(Serializer).GetMethods().Single(m => m.Name == name && m.IsGenericMethodDefinition && m.GetGenericArguments().Length == 1 &&
             m.GetParameters().Length == 1 && (parameter is null || m.GetParameters()[0].ParameterType == parameter)).MakeGenericMethod(type);
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GoldenDatasetCollection
+{
+    public const string Name = "golden datasets";
 }
