@@ -154,7 +154,7 @@ public sealed partial class ClusterGrain
             died = stoppedAt;
         }
 
-        return new TargetFacts(t.TaskId, started, t.DeregisteredAt, died);
+        return new TargetFacts(t.TaskId, started, t.DeregisteredAt, died, Emulator.Model.Lifecycle.TaskHealth.TargetChecksFailFrom(t));
     }
 
     private void PublishCostMetrics(DateTimeOffset now)

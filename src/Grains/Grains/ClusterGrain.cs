@@ -648,12 +648,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         var balanced = S.TargetGroups.ContainsKey(serviceName);
         foreach (var id in ids ?? [])
         {
-            var t = S.Tasks[id];
-            views.Add(new ServiceTaskView(
-                t.TaskId, t.DeploymentId, t.CapacityProvider, t.LastStatus, t.DesiredStatus,
-                TaskLifecycle.IsHealthy(t, _rt.Options.Timings, now) && (!balanced || TargetHealthy(t, now)),
-                t.ContainerInstanceId is { } ci && S.Instances.TryGetValue(ci, out var inst) && inst.Status != ContainerInstanceStatus.ACTIVE,
-                t.ContainerInstanceId, t.StopCode, t.StoppedAt, t.StoppedReason));
+            views.Add(ServiceTaskViewOf(S.Tasks[id], balanced, now)); // deployments hook (ClusterGrain.Deployments.cs)
         }
 
         var tasks = views.MoveToImmutable();
@@ -670,7 +665,8 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
                 .ToImmutableArray();
         }
 
-        return Task.FromResult(new ServiceTasksSnapshot(tasks, instances, _placementMessages.GetValueOrDefault(serviceName), S.Providers, S.DefaultStrategy));
+        return Task.FromResult(new ServiceTasksSnapshot(tasks, instances, _placementMessages.GetValueOrDefault(serviceName), S.Providers, S.DefaultStrategy,
+            ZonesInService(now), InstanceZones())); // deployments hook (ClusterGrain.Deployments.cs): B-AZ-1 usable zones
     }
 
     public Task<ProviderSnapshot> GetProviderSnapshot(string capacityProvider)
@@ -1220,6 +1216,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             UnusedId(), Name, request.TaskDefinition.Arn, request.TaskDefinition.Requirements, request.Group,
             request.StartedBy, request.ServiceName, request.DeploymentId, provider, launchType, request.IsDaemon,
             request.TaskDefinition.StopTimeoutSeconds, now);
+        t = t with { Faults = FaultsForNewTask(request, now) }; // deployments hook (ClusterGrain.Deployments.cs): B-DP-8 faults
         if (S.Faults is { } f && (f.Until is null || f.Until > now) && (f.ServiceName is null || f.ServiceName == request.ServiceName)
             && _random.NextDouble() < f.Probability)
         {

@@ -1,0 +1,128 @@
+using System.Collections.Immutable;
+using Emulator.Contracts;
+using Emulator.Model.Deployments;
+using Emulator.Model.Lifecycle;
+using Emulator.Model.Scheduling;
+
+namespace Emulator.Grains;
+
+/// <summary>
+/// B-AZ-1: Availability Zone rebalancing of a steady service: the step comes from <see cref="AzRebalancing"/>; tasks
+/// started to rebalance are placed with a memberOf constraint on their zone (so a zone without room queues them in
+/// PROVISIONING and Cluster Auto Scaling launches capacity there), tasks stopped to rebalance leave the fullest zones,
+/// and AWS's events say so (SERVICE_REBALANCING_STARTED, TASKS_STARTED, TASKS_STOPPED, SERVICE_REBALANCING_COMPLETED).
+/// </summary>
+public sealed partial class ServiceGrain
+{
+    private readonly Dictionary<string, (DateTimeOffset At, ImmutableArray<string> Zones)> _groupZones = new(StringComparer.Ordinal);
+
+    /// <summary>One rebalancing step; true when it started or stopped tasks.</summary>
+    private async Task<bool> Rebalance(ServiceTasksSnapshot snapshot, DeploymentState primary, DateTimeOffset now)
+    {
+        var spec = Spec;
+        if (!spec.EffectiveOptions.Rebalancing || spec.SchedulingStrategy == SchedulingStrategy.DAEMON)
+        {
+            if (S.Rebalancing)
+            {
+                S.Rebalancing = false;
+                _dirty = true;
+            }
+
+            return false;
+        }
+
+        var zones = await UsableZones(snapshot, now);
+        var current = CurrentTasks(snapshot, primary.Id);
+        var (maxTasks, minHealthy) = ServiceScheduler.Bounds(spec.DesiredCount, spec.MinimumHealthyPercent, spec.MaximumPercent);
+        var step = AzRebalancing.Plan(zones, current, spec.DesiredCount, maxTasks, minHealthy);
+        if (step.Launch.IsEmpty && step.Stop.IsEmpty)
+        {
+            if (step.Balanced && S.Rebalancing && !step.Waiting && current.Count == spec.DesiredCount)
+            {
+                S.Rebalancing = false;
+                _dirty = true;
+                AddEvent(ServiceEvents.RebalancingCompleted(Name, AzRebalancing.Describe(step.Counts)), now);
+                ServiceAction("SERVICE_REBALANCING_COMPLETED", now);
+            }
+
+            return false;
+        }
+
+        if (!S.Rebalancing)
+        {
+            S.Rebalancing = true;
+            _dirty = true;
+            AddEvent(ServiceEvents.RebalancingStarted(Name, AzRebalancing.Describe(step.Counts)), now);
+            ServiceAction("SERVICE_REBALANCING_STARTED", now);
+        }
+
+        var provider = Targets(spec, snapshot).Where(p => p.Count > 0).Select(p => p.CapacityProvider).FirstOrDefault();
+        foreach (var (zone, count) in step.Launch)
+        {
+            var ids = await Launch(primary, provider, count, [], now,
+                [new PlacementConstraint(PlacementConstraintType.memberOf, $"attribute:ecs.availability-zone == {zone}")]);
+            if (!ids.IsEmpty)
+            {
+                AddEvent(ServiceEvents.RebalancingStartedTasks(Name, ids.Length, zone, ids.Take(10).ToList()), now);
+                ServiceAction("TASKS_STARTED", now);
+            }
+        }
+
+        foreach (var group in step.Stop.GroupBy(s => s.Zone, StringComparer.Ordinal))
+        {
+            var ids = group.Select(s => s.TaskId).ToImmutableArray();
+            var stopped = await Cluster.StopTasks(ids, StopReasons.ServiceSchedulerInitiated, StopReasons.ScalingActivity(primary.Id));
+            AddEvent(ServiceEvents.RebalancingStoppedTasks(Name, stopped.Length, group.Key, ids.Take(10).ToList()), now);
+            ServiceAction("TASKS_STOPPED", now);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The zones the service can use now: out of service zones never; Fargate every other zone; an Auto Scaling group
+    /// provider the zones of its group (capacity can be launched there); the EC2 launch type the zones of ACTIVE instances.
+    /// </summary>
+    private async Task<IReadOnlyCollection<string>> UsableZones(ServiceTasksSnapshot snapshot, DateTimeOffset now)
+    {
+        var available = (snapshot.Zones.IsDefault ? [] : snapshot.Zones).ToHashSet(StringComparer.Ordinal);
+        var instanceZones = snapshot.InstanceZones.IsDefault ? [] : snapshot.InstanceZones;
+        var providers = Targets(Spec, snapshot).Select(p => p.CapacityProvider).Distinct().ToList();
+        var usable = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in providers)
+        {
+            if (p is null)
+            {
+                usable.UnionWith(Spec.LaunchType == LaunchType.FARGATE ? available : instanceZones);
+            }
+            else if (snapshot.Providers.GetValueOrDefault(p) is { } cp)
+            {
+                if (cp.Type is ProviderType.Fargate or ProviderType.FargateSpot)
+                {
+                    usable.UnionWith(available);
+                }
+                else if (cp.AutoScalingGroup is { } asg)
+                {
+                    usable.UnionWith(await GroupZones(asg, now));
+                }
+            }
+        }
+
+        usable.IntersectWith(available);
+        return usable;
+    }
+
+    /// <summary>An Auto Scaling group's zones (read at most once a minute of emulated time).</summary>
+    private async Task<ImmutableArray<string>> GroupZones(string asg, DateTimeOffset now)
+    {
+        if (_groupZones.TryGetValue(asg, out var known) && now - known.At < TimeSpan.FromMinutes(1))
+        {
+            return known.Zones;
+        }
+
+        var info = await GrainFactory.GetGrain<IAutoScalingGroupGrain>(GrainKeys.AutoScalingGroup(asg)).Describe();
+        var zones = info?.Spec.AvailabilityZones is { IsDefaultOrEmpty: false } z ? z : [.. _rt.Options.AvailabilityZones];
+        _groupZones[asg] = (now, zones);
+        return zones;
+    }
+}
