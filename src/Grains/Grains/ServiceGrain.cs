@@ -466,6 +466,11 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             return false;
         }
 
+        // The cluster names the target group; the stoppedReason names its ARN, as AWS's does.
+        var groupArn = Spec.LoadBalancers.IsDefaultOrEmpty ? null : Spec.LoadBalancers[0].TargetGroupArn;
+        victims = [.. victims.Select(v => groupArn is not null && StopReasons.IsHealthCheckFailure(v.Reason) && v.Reason != StopReasons.FailedContainerHealthChecks
+            ? (v.TaskId, StopReasons.FailedElbHealthChecks(groupArn))
+            : v)];
         foreach (var group in victims.GroupBy(v => v.Reason, StringComparer.Ordinal))
         {
             var ids = group.Select(v => v.TaskId).ToImmutableArray();

@@ -3,34 +3,6 @@ using Emulator.Contracts;
 
 namespace Emulator.Model.Deployments;
 
-/// <summary>ServiceDeployment statuses (B-DP-5), as AWS spells them.</summary>
-public static class ServiceDeploymentStatuses
-{
-    public const string Pending = "PENDING";
-    public const string InProgress = "IN_PROGRESS";
-    public const string StopRequested = "STOP_REQUESTED";
-    public const string RollbackRequested = "ROLLBACK_REQUESTED";
-    public const string RollbackInProgress = "ROLLBACK_IN_PROGRESS";
-    public const string Successful = "SUCCESSFUL";
-    public const string Stopped = "STOPPED";
-    public const string RollbackSuccessful = "ROLLBACK_SUCCESSFUL";
-    public const string RollbackFailed = "ROLLBACK_FAILED";
-
-    public static readonly string[] All = [Pending, InProgress, StopRequested, RollbackRequested, RollbackInProgress, Successful, Stopped, RollbackSuccessful, RollbackFailed];
-
-    /// <summary>Statuses from which the deployment still moves (it can be stopped).</summary>
-    public static bool IsActive(string status) => status is Pending or InProgress or StopRequested or RollbackRequested or RollbackInProgress;
-}
-
-/// <summary>Monitor statuses of a service deployment's circuit breaker and alarms (ServiceDeploymentRollbackMonitorsStatus).</summary>
-public static class MonitorStatuses
-{
-    public const string Triggered = "TRIGGERED";
-    public const string Monitoring = "MONITORING";
-    public const string MonitoringComplete = "MONITORING_COMPLETE";
-    public const string Disabled = "DISABLED";
-}
-
 /// <summary>
 /// The rules of a service's deployment history (B-DP-1, B-DP-2, B-DP-4, B-DP-5): which revision a rollback goes back
 /// to, what each outcome does to the service deployment's status, the texts AWS writes, and how long history is kept.

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Emulator.Contracts;
-using Emulator.Model.Deployments;
 
 namespace Emulator.Silo.Aws.Ecs;
 

@@ -1,5 +1,6 @@
 using Emulator.Contracts;
 using Emulator.Model.Deployments;
+using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
 
 namespace Emulator.Tests.Model.Deployments;
 
