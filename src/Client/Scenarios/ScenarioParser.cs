@@ -15,7 +15,7 @@ public static class ScenarioParser
     [
         "runningTasks", "provisioningTasks", "registeredInstances", "inServiceInstances", "desiredCapacity",
         "capacityProviderReservation", "cprSeen", "maxTasksPerInstance", "serviceSteady", "noTasksKilledByScaleIn",
-        "failedRequests", "healthyTargets", "deploymentState", "serviceDeploymentStatus",
+        "failedRequests", "healthyTargets", "deploymentState", "serviceDeploymentStatus", "azBalanced",
     ];
 
     internal static readonly string[] ConditionArgs =
@@ -46,7 +46,7 @@ public static class ScenarioParser
     };
 
     /// <summary>Arguments that name resources (the --suffix is appended to them).</summary>
-    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired"];
+    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired", "azBalanced"];
 
     /// <summary>Values of the deployment conditions (B-DP-1 rolloutState, B-DP-5 service deployment status).</summary>
     internal static readonly string[] RolloutStates = ["IN_PROGRESS", "COMPLETED", "FAILED"];

@@ -279,6 +279,21 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                     primary is null ? "no deployment" : $"{state} ({primary.Id}, {Arns.ShortName(primary.TaskDefinitionArn)}: {primary.RolloutStateReason})");
             }
 
+            case "azBalanced":
+            {
+                // B-AZ-1: the service's running tasks per zone differ by at most one, over the zones with ACTIVE instances
+                // (or holding its tasks).
+                var status = await Control.GetClusterStatus(s.Str("cluster"), false);
+                var service = s.Str(condition);
+                var counts = status.Instances.Where(i => i.Status == ContainerInstanceStatus.ACTIVE).Select(i => i.AvailabilityZone)
+                    .Concat(status.Tasks.Select(t => t.AvailabilityZone).OfType<string>())
+                    .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                    .ToDictionary(z => z, z => status.Tasks.Count(t => t.ServiceName == service && t.AvailabilityZone == z
+                                                                     && t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING));
+                var balanced = counts.Count <= 1 || counts.Values.Max() - counts.Values.Min() <= 1;
+                return (balanced, string.Join(", ", counts.Select(kv => $"{kv.Value} in {kv.Key}")));
+            }
+
             case "serviceDeploymentStatus":
             {
                 // B-DP-5: the status of the service's latest service deployment.

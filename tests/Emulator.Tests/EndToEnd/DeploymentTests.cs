@@ -186,7 +186,7 @@ public sealed class DeploymentTests(EmulatorClusterFixture fixture) : IAsyncLife
         Assert.NotNull(sd.Record.Rollback);
         Assert.Equal(original.RevisionId, sd.Record.Rollback!.RevisionId);
         Assert.Equal(MonitorStatuses.Triggered, sd.Record.CircuitBreakerStatus);
-        Assert.Equal([deploying.Id, original.Id], sd.Record.DeploymentIds);
+        Assert.Equal([deploying.Id, original.Id], sd.Record.DeploymentIds.ToArray());
 
         var events = await DeploymentEvents(s);
         var tail = events.SkipWhile(e => e.Deployment != deploying.Id).ToList();

@@ -39,7 +39,7 @@ public sealed class AzRebalancingTests
     {
         // 0/3/3 at desired 6, maximumPercent 200: two moves needed, both start in us-east-1a.
         var step = AzRebalancing.Plan(Zones, Tasks(("us-east-1b", 3), ("us-east-1c", 3)), 6, 12, 6);
-        Assert.Equal([("us-east-1a", 2)], step.Launch);
+        Assert.Equal([("us-east-1a", 2)], step.Launch.ToArray());
         Assert.Empty(step.Stop);
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Emulator.Contracts;
 using Emulator.Model.Deployments;
 using Emulator.Model.Lifecycle;
@@ -167,6 +166,6 @@ public sealed class CircuitBreakerTests
         var stopping = new ServiceTaskView("s", "ecs-svc/2", null, TaskStatus.DEACTIVATING, DesiredStatus.STOPPED, false, false, "ci",
             StopReasons.ServiceSchedulerInitiated, null, StopReasons.FailedElbHealthChecks("tg"), T0);
         var state = CircuitBreaker.Observe(CircuitBreakerState.Empty, [stopping], T0.AddMinutes(2));
-        Assert.Equal(ImmutableArray.Create(T0.AddMinutes(2)), state.FailureTimes);
+        Assert.Equal([T0.AddMinutes(2)], state.FailureTimes.ToArray());
     }
 }
