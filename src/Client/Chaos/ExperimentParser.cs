@@ -561,7 +561,7 @@ public static class ExperimentParser
                         throw new ExperimentException($"{probe.Where}: a percentage is between 0 and 100.");
                     }
                 }
-                else if (kind != "serviceAtDesired" && kind != "serviceSteady" && kind != "noTasksKilledByScaleIn")
+                else if (kind is not ("serviceAtDesired" or "serviceSteady" or "noTasksKilledByScaleIn" or "deploymentState" or "serviceDeploymentStatus" or "azBalanced"))
                 {
                     step.Double(kind);
                 }

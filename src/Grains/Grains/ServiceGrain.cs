@@ -77,6 +77,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private string? _lastPlacementEvent;
     private DateTimeOffset _lastPlacementEventAt;
     private string? _lastNote;
+    private readonly List<EmulatorEvent> _eventsToSend = [];
 
     public ServiceGrain([PersistentState("service", "emulator")] IPersistentState<ServiceState> store, EmulatorRuntime runtime, ILogger<ServiceGrain> log)
     {
@@ -383,6 +384,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         }
 
         await Settle(steady && !changed, snapshot, now);
+        FlushEvents();
         _timer?.Arm(NextReconcileAt);
     }
 
@@ -645,16 +647,26 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     }
 
     private void ServiceAction(string eventName, DateTimeOffset now, string eventType = "INFO", ImmutableDictionary<string, string>? extra = null) =>
-        Cluster.AppendEvents([new EmulatorEvent(0, RandomIds.Uuid(_random), EventTypes.ServiceAction, EventTypes.SourceEcs, now,
+        _eventsToSend.Add(new EmulatorEvent(0, RandomIds.Uuid(_random), EventTypes.ServiceAction, EventTypes.SourceEcs, now,
             [Arn], (extra ?? ImmutableDictionary<string, string>.Empty).SetItem("eventType", eventType).SetItem("eventName", eventName)
-                .SetItem("clusterArn", Arns.Cluster(_rt.Region, _rt.Account, ClusterName)), null, null)]).Ignore();
+                .SetItem("clusterArn", Arns.Cluster(_rt.Region, _rt.Account, ClusterName)), null, null));
 
     /// <summary>B-DP-4: "ECS Deployment State Change" with the deployment id, the instant and the reason.</summary>
     private void DeploymentEvent(string eventName, string deploymentId, string reason, DateTimeOffset now) =>
-        Cluster.AppendEvents([new EmulatorEvent(0, RandomIds.Uuid(_random), EventTypes.DeploymentStateChange, EventTypes.SourceEcs, now,
+        _eventsToSend.Add(new EmulatorEvent(0, RandomIds.Uuid(_random), EventTypes.DeploymentStateChange, EventTypes.SourceEcs, now,
             [Arn], ImmutableDictionary<string, string>.Empty.Add("eventType", eventName.EndsWith("FAILED", StringComparison.Ordinal) ? "ERROR" : "INFO")
                 .Add("eventName", eventName).Add("deploymentId", deploymentId).Add("updatedAt", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture))
-                .Add("reason", reason), null, null)]).Ignore();
+                .Add("reason", reason), null, null));
+
+    /// <summary>B-EV-3: the events of one turn go to the cluster's log in one message, so they keep their order.</summary>
+    private void FlushEvents()
+    {
+        if (_eventsToSend.Count > 0)
+        {
+            Cluster.AppendEvents([.. _eventsToSend]).Ignore();
+            _eventsToSend.Clear();
+        }
+    }
 
     private string Arn => Arns.Service(_rt.Region, _rt.Account, ClusterName, Name);
 

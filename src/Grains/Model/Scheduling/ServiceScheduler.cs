@@ -110,7 +110,10 @@ public static class ServiceScheduler
 
         var toLaunch = Math.Min(need, Math.Min(room, Math.Max(0, launchBudget)));
         string? note = null;
-        if (need > 0 && toLaunch == 0 && room == 0)
+
+        // Blocked only when nothing is on its way: current tasks still starting or not yet healthy will make room.
+        var inFlight = current.Any(t => !t.Healthy);
+        if (need > 0 && toLaunch == 0 && room == 0 && !inFlight)
         {
             note = $"maximumPercent {maximumPercent} allows at most {maxTasks} tasks; {active.Count} are running or pending";
         }
@@ -163,7 +166,7 @@ public static class ServiceScheduler
             }
         }
 
-        if (old.Count > 0 && stop.Count == 0 && toLaunch == 0)
+        if (old.Count > 0 && stop.Count == 0 && toLaunch == 0 && !inFlight)
         {
             note = $"minimumHealthyPercent {minimumHealthyPercent} needs {minHealthy} healthy tasks and maximumPercent {maximumPercent} allows {maxTasks}: replacement cannot progress";
         }
