@@ -6,6 +6,11 @@ if (args is ["--lb-model", ..])
     return TrafficBenchmark.Run(args[1..], Console.Out);
 }
 
+if (args is ["--deployment", ..])
+{
+    return await DeploymentBenchmark.Run(args[1..], Console.Out);
+}
+
 if (args is ["--history", ..])
 {
     return await HistoryBenchmark.Run(args[1..], Console.Out);
