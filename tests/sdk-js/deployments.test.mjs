@@ -10,7 +10,7 @@ import {
   ServiceDeploymentStatus, ServiceDeploymentRollbackMonitorsStatus, DeploymentRolloutState, ThresholdType, AvailabilityZoneRebalancing,
   CreateClusterCommand, PutClusterCapacityProvidersCommand, RegisterTaskDefinitionCommand, CreateServiceCommand, UpdateServiceCommand,
   DescribeServicesCommand, ListServiceDeploymentsCommand, DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand,
-  StopServiceDeploymentCommand, waitUntilServicesStable, paginateListServiceDeployments,
+  StopServiceDeploymentCommand, waitUntilServicesStable,
 } from "@aws-sdk/client-ecs";
 import { ecs, unique, waiter } from "./clients.mjs";
 
@@ -87,9 +87,13 @@ test("a deployment that cannot pull its image rolls back; the waiter returns onc
   const onlySuccessful = (await ecs.send(new ListServiceDeploymentsCommand({ cluster, service: "web", status: ["SUCCESSFUL"] }))).serviceDeployments;
   assert.deepEqual(onlySuccessful.map((d) => d.serviceDeploymentArn), [list[1].serviceDeploymentArn]);
   const pages = [];
-  for await (const page of paginateListServiceDeployments({ client: ecs, pageSize: 1 }, { cluster, service: "web" })) {
+  let nextToken;
+  do {
+    const page = await ecs.send(new ListServiceDeploymentsCommand({ cluster, service: "web", maxResults: 1, nextToken }));
+    assert.ok(page.serviceDeployments.length <= 1);
     pages.push(...page.serviceDeployments.map((d) => d.serviceDeploymentArn));
-  }
+    nextToken = page.nextToken;
+  } while (nextToken);
   assert.deepEqual(pages, list.map((d) => d.serviceDeploymentArn));
 
   const described = await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [list[0].serviceDeploymentArn, list[0].serviceDeploymentArn.replace(/[^/]+$/, "nope")] }));

@@ -168,8 +168,9 @@ public sealed partial class ServiceGrain
                 continue;
             }
 
+            // The service deployment shows its forward deployment's breaker (a rollback keeps the figures that triggered it).
             var verdict = CircuitBreaker.Evaluate(after, cb, Spec.DesiredCount);
-            if (cb.Enable && S.ServiceDeployments.FirstOrDefault(x => x.Id == sdId) is { } sd
+            if (cb.Enable && S.ServiceDeployments.FirstOrDefault(x => x.Id == sdId) is { Rollback: null } sd
                 && (sd.FailureCount != verdict.FailureCount || sd.Threshold != verdict.Threshold))
             {
                 ReplaceServiceDeployment(sdId, x => x with { FailureCount = verdict.FailureCount, Threshold = verdict.Threshold, UpdatedAt = now });

@@ -186,6 +186,7 @@ public sealed class DeploymentTests(EmulatorClusterFixture fixture) : IAsyncLife
         Assert.NotNull(sd.Record.Rollback);
         Assert.Equal(original.RevisionId, sd.Record.Rollback!.RevisionId);
         Assert.Equal(MonitorStatuses.Triggered, sd.Record.CircuitBreakerStatus);
+        Assert.True(sd.Record.FailureCount >= 3, $"failureCount {sd.Record.FailureCount}"); // the figures that triggered it, kept through the rollback
         Assert.Equal([deploying.Id, original.Id], sd.Record.DeploymentIds.ToArray());
 
         var events = await DeploymentEvents(s);

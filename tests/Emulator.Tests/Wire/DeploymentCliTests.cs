@@ -59,10 +59,8 @@ public sealed class DeploymentCliTests(SiloProcessFixture silo)
         Assert.Equal("COMPLETED", deployments[0].GetProperty("rolloutState").GetString());
         Assert.Contains(service.GetProperty("events").EnumerateArray(), e =>
             e.GetProperty("message").GetString()!.Contains("deployment failed: ECS deployment circuit breaker: task failed to start.", StringComparison.Ordinal));
-        var stopped = await _aws.Json("ecs", "list-tasks", "--cluster", cluster, "--desired-status", "STOPPED");
-        var failed = await _aws.Json(["ecs", "describe-tasks", "--cluster", cluster, "--tasks", .. stopped.GetProperty("taskArns").EnumerateArray().Select(e => e.GetString()!)]);
-        Assert.True(failed.GetProperty("tasks").EnumerateArray().Count(t => t.GetProperty("stopCode").GetString() == "TaskFailedToStart"
-            && t.GetProperty("stoppedReason").GetString()!.StartsWith("CannotPullContainerError:", StringComparison.Ordinal)) >= 3);
+        Assert.Contains(service.GetProperty("events").EnumerateArray(), e =>
+            e.GetProperty("message").GetString()!.Contains("rolling back to deploymentId", StringComparison.Ordinal));
 
         // The docker labels read back as written (B-DP-8 faults are a real field).
         var td = await _aws.Json("ecs", "describe-task-definition", "--task-definition", bad);

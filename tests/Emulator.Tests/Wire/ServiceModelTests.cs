@@ -161,15 +161,19 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         });
         await api.Ecs("ListServices", new JsonObject { ["cluster"] = cluster });
 
-        // ---- Deployments (B-DP-1..5): the deployment configuration as written, service deployments and revisions.
+        // ---- Deployments (B-DP-1..5): the deployment configuration as written, service deployments and revisions. The new
+        // revision cannot pull its image (B-DP-8) and the breaker is off: the deployment stays IN_PROGRESS to be stopped.
+        var broken = td.DeepClone().AsObject();
+        broken["containerDefinitions"]![0]!["dockerLabels"] = new JsonObject { ["emulator.pull"] = "fail" };
+        await api.Ecs("RegisterTaskDefinition", broken);
         await api.Ecs("UpdateService", new JsonObject
         {
-            ["cluster"] = cluster, ["service"] = "web", ["forceNewDeployment"] = true, ["availabilityZoneRebalancing"] = "ENABLED",
+            ["cluster"] = cluster, ["service"] = "web", ["taskDefinition"] = family + ":2", ["availabilityZoneRebalancing"] = "ENABLED",
             ["deploymentConfiguration"] = new JsonObject
             {
                 ["deploymentCircuitBreaker"] = new JsonObject
                 {
-                    ["enable"] = true, ["rollback"] = true, ["resetOnHealthyTask"] = true,
+                    ["enable"] = false, ["rollback"] = false, ["resetOnHealthyTask"] = true,
                     ["thresholdConfiguration"] = new JsonObject { ["type"] = "BOUNDED_PERCENT", ["value"] = 50 },
                 },
                 ["alarms"] = new JsonObject { ["alarmNames"] = new JsonArray("web-5xx"), ["enable"] = false, ["rollback"] = false },
