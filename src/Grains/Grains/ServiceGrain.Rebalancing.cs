@@ -11,6 +11,10 @@ namespace Emulator.Grains;
 /// started to rebalance are placed with a memberOf constraint on their zone (so a zone without room queues them in
 /// PROVISIONING and Cluster Auto Scaling launches capacity there), tasks stopped to rebalance leave the fullest zones,
 /// and AWS's events say so (SERVICE_REBALANCING_STARTED, TASKS_STARTED, TASKS_STOPPED, SERVICE_REBALANCING_COMPLETED).
+/// Model choice: the tasks of each capacity provider (or launch type) are balanced over the zones that provider can
+/// use, each within its share of minimumHealthyPercent / maximumPercent, since the scheduler places them per provider
+/// (B-CP-3). Services whose placement constraints name a zone are left alone. Known gap: a zone the service may use but
+/// where no capacity can ever come keeps its rebalancing tasks in PROVISIONING until they time out (B-PQ-3).
 /// </summary>
 public sealed partial class ServiceGrain
 {
@@ -31,17 +35,29 @@ public sealed partial class ServiceGrain
             return false;
         }
 
-        var zones = await UsableZones(snapshot, now);
-        var current = CurrentTasks(snapshot, primary.Id);
-        var (maxTasks, minHealthy) = ServiceScheduler.Bounds(spec.DesiredCount, spec.MinimumHealthyPercent, spec.MaximumPercent);
-        var step = AzRebalancing.Plan(zones, current, spec.DesiredCount, maxTasks, minHealthy);
-        if (step.Launch.IsEmpty && step.Stop.IsEmpty)
+        if (!spec.PlacementConstraints.IsDefaultOrEmpty && spec.PlacementConstraints.Any(c => c.Expression?.Contains("availability-zone", StringComparison.Ordinal) == true))
         {
-            if (step.Balanced && S.Rebalancing && !step.Waiting && current.Count == spec.DesiredCount)
+            return false;
+        }
+
+        var current = CurrentTasks(snapshot, primary.Id);
+        var steps = new List<(string? Provider, RebalanceStep Step)>();
+        foreach (var share in Targets(spec, snapshot).Where(p => p.Count > 0))
+        {
+            var zones = await UsableZones(snapshot, share.CapacityProvider, now);
+            var (maxTasks, minHealthy) = ServiceScheduler.Bounds(share.Count, spec.MinimumHealthyPercent, spec.MaximumPercent);
+            steps.Add((share.CapacityProvider, AzRebalancing.Plan(zones, current.Where(t => t.CapacityProvider == share.CapacityProvider).ToList(), share.Count, maxTasks, minHealthy)));
+        }
+
+        var counts = steps.SelectMany(s => s.Step.Counts).GroupBy(kv => kv.Key, StringComparer.Ordinal)
+            .ToImmutableSortedDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
+        if (steps.All(s => s.Step.Launch.IsEmpty && s.Step.Stop.IsEmpty))
+        {
+            if (steps.All(s => s.Step.Balanced && !s.Step.Waiting) && S.Rebalancing && current.Count == spec.DesiredCount)
             {
                 S.Rebalancing = false;
                 _dirty = true;
-                AddEvent(ServiceEvents.RebalancingCompleted(Name, AzRebalancing.Describe(step.Counts)), now);
+                AddEvent(ServiceEvents.RebalancingCompleted(Name, AzRebalancing.Describe(counts)), now);
                 ServiceAction("SERVICE_REBALANCING_COMPLETED", now);
             }
 
@@ -52,12 +68,11 @@ public sealed partial class ServiceGrain
         {
             S.Rebalancing = true;
             _dirty = true;
-            AddEvent(ServiceEvents.RebalancingStarted(Name, AzRebalancing.Describe(step.Counts)), now);
+            AddEvent(ServiceEvents.RebalancingStarted(Name, AzRebalancing.Describe(counts)), now);
             ServiceAction("SERVICE_REBALANCING_STARTED", now);
         }
 
-        var provider = Targets(spec, snapshot).Where(p => p.Count > 0).Select(p => p.CapacityProvider).FirstOrDefault();
-        foreach (var (zone, count) in step.Launch)
+        foreach (var (provider, zone, count) in steps.SelectMany(s => s.Step.Launch.Select(l => (s.Provider, l.Zone, l.Count))))
         {
             var ids = await Launch(primary, provider, count, [], now,
                 [new PlacementConstraint(PlacementConstraintType.memberOf, $"attribute:ecs.availability-zone == {zone}")]);
@@ -68,7 +83,7 @@ public sealed partial class ServiceGrain
             }
         }
 
-        foreach (var group in step.Stop.GroupBy(s => s.Zone, StringComparer.Ordinal))
+        foreach (var group in steps.SelectMany(s => s.Step.Stop).GroupBy(s => s.Zone, StringComparer.Ordinal))
         {
             var ids = group.Select(s => s.TaskId).ToImmutableArray();
             var stopped = await Cluster.StopTasks(ids, StopReasons.ServiceSchedulerInitiated, StopReasons.ScalingActivity(primary.Id));
@@ -83,28 +98,24 @@ public sealed partial class ServiceGrain
     /// The zones the service can use now: out of service zones never; Fargate every other zone; an Auto Scaling group
     /// provider the zones of its group (capacity can be launched there); the EC2 launch type the zones of ACTIVE instances.
     /// </summary>
-    private async Task<IReadOnlyCollection<string>> UsableZones(ServiceTasksSnapshot snapshot, DateTimeOffset now)
+    private async Task<IReadOnlyCollection<string>> UsableZones(ServiceTasksSnapshot snapshot, string? provider, DateTimeOffset now)
     {
         var available = (snapshot.Zones.IsDefault ? [] : snapshot.Zones).ToHashSet(StringComparer.Ordinal);
         var instanceZones = snapshot.InstanceZones.IsDefault ? [] : snapshot.InstanceZones;
-        var providers = Targets(Spec, snapshot).Select(p => p.CapacityProvider).Distinct().ToList();
         var usable = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in providers)
+        if (provider is null)
         {
-            if (p is null)
+            usable.UnionWith(Spec.LaunchType == LaunchType.FARGATE ? available : instanceZones);
+        }
+        else if (snapshot.Providers.GetValueOrDefault(provider) is { } cp)
+        {
+            if (cp.Type is ProviderType.Fargate or ProviderType.FargateSpot)
             {
-                usable.UnionWith(Spec.LaunchType == LaunchType.FARGATE ? available : instanceZones);
+                usable.UnionWith(available);
             }
-            else if (snapshot.Providers.GetValueOrDefault(p) is { } cp)
+            else if (cp.AutoScalingGroup is { } asg)
             {
-                if (cp.Type is ProviderType.Fargate or ProviderType.FargateSpot)
-                {
-                    usable.UnionWith(available);
-                }
-                else if (cp.AutoScalingGroup is { } asg)
-                {
-                    usable.UnionWith(await GroupZones(asg, now));
-                }
+                usable.UnionWith(await GroupZones(asg, now));
             }
         }
 
