@@ -505,7 +505,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
 
                 var b = baseline.FirstOrDefault(x => x.Service == f.Service);
                 by.Add(new ServiceRequests(c, f.Service, f.Requests - (b?.Requests ?? 0), f.Failed503NoHealthyTarget - (b?.Failed503NoHealthyTarget ?? 0),
-                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts));
+                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts, f.Failed5xxOverloaded - (b?.Failed5xxOverloaded ?? 0)));
             }
         }
 
@@ -514,7 +514,8 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             Total = by.Sum(s => s.Total),
             Failed503NoHealthyTarget = by.Sum(s => s.Failed503NoHealthyTarget),
             Failed502TargetDied = by.Sum(s => s.Failed502TargetDied),
-            Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied),
+            Failed5xxOverloaded = by.Sum(s => s.Failed5xxOverloaded),
+            Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied + s.Failed5xxOverloaded),
             ByService = by,
         };
     }
@@ -579,12 +580,24 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             }
         }
 
+        // The outcome stands only on a consistent final state: a violated invariant of the emulator fails the run,
+        // whatever the hypothesis said.
+        var invariants = await InvariantCheck.RunAsync(grains, exists.Concat(_scenario.Clusters));
+        if (!invariants.Holds)
+        {
+            reason = string.Join("; ", invariants.Violations.Take(5)) + (invariants.Violations.Count > 5 ? $"; ... {invariants.Violations.Count - 5} more" : "")
+                     + (reason is null ? "" : $" (and: {outcome}: {reason})");
+            outcome = "invariants-violated";
+            exit = exit == 0 ? 1 : exit;
+        }
+
         var report = new ExperimentReport
         {
             Name = x.Name,
             Outcome = outcome,
             Reason = reason,
             ExitCode = exit,
+            InvariantViolations = [.. invariants.Violations],
             StartedAt = _t0 == default ? end : _t0,
             EndedAt = end,
             WallSeconds = Math.Round(wall.Elapsed.TotalSeconds, 2),
@@ -599,6 +612,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             Deployments = _t0 == default ? [] : await DeploymentOutcomes(grains, exists, _t0),
         };
         Print(report);
+        InvariantCheck.Print(console, invariants);
         return report;
     }
 
@@ -610,7 +624,16 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         var table = new Table().AddColumn("figure").AddColumn("value");
         table.AddRow("emulated time", Markup.Escape($"{r.StartedAt:HH:mm:ss} -> {r.EndedAt:HH:mm:ss} ({Seconds(r.EndedAt - r.StartedAt)}), wall {r.WallSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"));
         table.AddRow("injections", Markup.Escape(r.Injections.Count == 0 ? "none" : string.Join("\n", r.Injections.Select(i => $"{i.At:HH:mm:ss} {i.Action} ({i.ActionId}): {i.Targets.Count} target(s)"))));
-        table.AddRow("requests", Markup.Escape($"{r.Requests.Total:0} served, {r.Requests.Failed:0} failed ({r.Requests.FailedPercent:0.###} %): 503 no healthy target {r.Requests.Failed503NoHealthyTarget:0}, 502 target died {r.Requests.Failed502TargetDied:0}"));
+        table.AddRow("requests", Markup.Escape($"{r.Requests.Total:0} served, {r.Requests.Failed:0} failed ({r.Requests.FailedPercent:0.###} %): 503 no healthy target {r.Requests.Failed503NoHealthyTarget:0}, 502 target died {r.Requests.Failed502TargetDied:0}, 5xx overloaded tasks {r.Requests.Failed5xxOverloaded:0}"));
+        if (r.Requests.ByService.Count > 1)
+        {
+            // Several services (e.g. variants of one story side by side): each one's figures.
+            foreach (var v in r.Requests.ByService.OrderBy(v => v.Service, StringComparer.Ordinal))
+            {
+                var failed = v.Failed503NoHealthyTarget + v.Failed502TargetDied + v.Failed5xxOverloaded;
+                table.AddRow("  " + Markup.Escape(v.Service), Markup.Escape($"{v.Total:0} served, {failed:0} failed ({(v.Total <= 0 ? 0 : failed / v.Total * 100):0.###} %): 503 {v.Failed503NoHealthyTarget:0}, 502 {v.Failed502TargetDied:0}, 5xx overloaded {v.Failed5xxOverloaded:0}"));
+            }
+        }
         table.AddRow("tasks", Markup.Escape($"{r.Tasks.Stopped} stopped ({string.Join(", ", r.Tasks.StoppedByCode.Select(kv => $"{kv.Key} {kv.Value}"))}), {r.Tasks.ReplacementsStarted} service task(s) started"));
         table.AddRow("back to steady state", r.SecondsBackToSteadyState is { } s ? $"{s:0} s after the last action" : "never");
         table.AddRow("cost accrued", Markup.Escape($"{r.CostAccruedUsd:0.######} USD"));

@@ -16,6 +16,7 @@ public static class AwsErrors
     public static int StatusOf(string code) => code switch
     {
         ErrorCodes.ServerException or InternalFailure => 500,
+        "ResourceNotFound" => 404, // CloudWatch DeleteAlarms / SetAlarmState
         _ => 400,
     };
 

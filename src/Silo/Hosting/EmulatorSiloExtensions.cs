@@ -43,6 +43,9 @@ public static class EmulatorSiloExtensions
 
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromMilliseconds(1));
         silo.Services.AddEmulatorRuntime(options, wall);
+
+        // Per-silo load-test figures and baselines: grains placed on the silo their key names.
+        silo.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         return silo;
     }
 

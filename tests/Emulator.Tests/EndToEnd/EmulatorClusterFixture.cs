@@ -38,11 +38,8 @@ public sealed class EmulatorClusterFixture : IAsyncLifetime
 
     public static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}";
 
-    /// <summary>
-    /// The client runners' pause on virtual time: a poll interval of wall time becomes the emulated time a live silo at
-    /// <see cref="TimeScale"/> would have moved on by, advanced by hand.
-    /// </summary>
-    public static Pause Pause { get; } = (wall, _) => Time.Advance(wall * TimeScale);
+    /// <summary>The client runners' pause on the fixture's virtual clock (<see cref="VirtualTimeHost.Pause"/>).</summary>
+    public static Pause Pause => Time.Pause;
 
     /// <summary>Moves emulated time forward (see <see cref="VirtualTimeHost.Advance"/>).</summary>
     public Task Advance(TimeSpan emulated) => Time.Advance(emulated);

@@ -1,3 +1,5 @@
+using Emulator.Client;
+
 namespace Emulator.Tests.VirtualTime;
 
 /// <summary>
@@ -30,6 +32,12 @@ public sealed class VirtualTimeHost
     public double TimeScale { get; }
 
     public DateTimeOffset WallStart { get; }
+
+    /// <summary>
+    /// The client runners' pause on this clock: a poll interval of wall time becomes the emulated time a live silo at
+    /// <see cref="TimeScale"/> would have moved on by, advanced by hand.
+    /// </summary>
+    public Pause Pause => (wall, _) => Advance(wall * TimeScale);
 
     /// <summary>How far emulated time has moved since the start.</summary>
     public TimeSpan Elapsed => TimeSpan.FromTicks((long)((Clock.GetUtcNow() - WallStart).Ticks * TimeScale));

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Emulator.Contracts;
 
@@ -10,62 +9,37 @@ public static class EcsTagOperations
     [AwsOperation(AwsServices.Ecs, "TagResource")]
     public static async Task<JsonObject> TagResource(JsonInput input, AwsContext context)
     {
-        var arn = await ExistingArn(input.RequiredString("resourceArn"), context);
+        var arn = input.RequiredString("resourceArn");
         if (!input.Has("tags"))
         {
+            await context.Control.ExistingResourceArn(arn, listing: false);
             throw input.Missing("tags");
         }
 
-        await Registry(context).Tag(arn, input.Tags());
+        await context.Control.TagResource(arn, input.Tags());
         return [];
     }
 
     [AwsOperation(AwsServices.Ecs, "UntagResource")]
     public static async Task<JsonObject> UntagResource(JsonInput input, AwsContext context)
     {
-        var arn = await ExistingArn(input.RequiredString("resourceArn"), context);
-        var keys = input.Strings("tagKeys") ?? throw input.Missing("tagKeys");
-        await Registry(context).Untag(arn, keys);
+        var arn = input.RequiredString("resourceArn");
+        if (input.Strings("tagKeys") is not { } keys)
+        {
+            await context.Control.ExistingResourceArn(arn, listing: false);
+            throw input.Missing("tagKeys");
+        }
+
+        await context.Control.UntagResource(arn, keys);
         return [];
     }
 
     [AwsOperation(AwsServices.Ecs, "ListTagsForResource")]
     public static async Task<JsonObject> ListTagsForResource(JsonInput input, AwsContext context)
     {
-        // The model declares no ResourceNotFoundException for ListTagsForResource: a missing cluster is
-        // ClusterNotFoundException, any other missing resource InvalidParameterException.
-        var arn = await ExistingArn(input.RequiredString("resourceArn"), context, listing: true);
+        var arn = await context.Control.ExistingResourceArn(input.RequiredString("resourceArn"), listing: true);
         return new JsonObject { ["tags"] = WireJson.Tags(await Registry(context).Get(arn)) };
     }
 
-    private static ITagRegistryGrain Registry(AwsContext context) => context.Grains.GetGrain<ITagRegistryGrain>("tags");
-
-    /// <summary>The ARN if it names an existing ECS resource, else the errors the operation declares.</summary>
-    private static async Task<string> ExistingArn(string arn, AwsContext context, bool listing = false)
-    {
-        var parts = arn.Split(':', 6);
-        if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "ecs")
-        {
-            throw ErrorCodes.Invalid($"Invalid resource ARN: {arn}");
-        }
-
-        var resource = parts[5];
-        var slash = resource.IndexOf('/', StringComparison.Ordinal);
-        var kind = slash < 0 ? resource : resource[..slash];
-        var path = slash < 0 ? [] : resource[(slash + 1)..].Split('/');
-        var exists = kind switch
-        {
-            "cluster" when path.Length == 1 => await context.Cluster(path[0]).Describe() is not null,
-            "service" when path.Length == 2 => await context.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(path[0], path[1])).Describe() is { Status: not ServiceStatus.INACTIVE },
-            "task" when path.Length == 2 => !(await context.Cluster(path[0]).GetTasks([path[1]])).IsEmpty,
-            "container-instance" when path.Length == 2 => (await context.Cluster(path[0]).GetInstances()).Any(i => i.ContainerInstanceId == path[1]),
-            "task-definition" when path.Length == 1 => await context.Grains.GetGrain<ITaskDefinitionRegistryGrain>(GrainKeys.TaskDefinitions).Get(path[0]) is not null,
-            "capacity-provider" when path.Length == 1 => (await context.Control.DescribeCapacityProviders(ImmutableArray.Create(path[0]))).Length > 0,
-            _ => throw ErrorCodes.Invalid($"Invalid resource ARN: {arn}"),
-        };
-        return exists ? arn
-            : !listing ? throw new EcsException(ErrorCodes.ResourceNotFound, "The specified resource could not be found.")
-            : kind == "cluster" ? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.")
-            : throw ErrorCodes.Invalid("The specified resource could not be found.");
-    }
+    private static ITagRegistryGrain Registry(AwsContext context) => context.Grains.GetGrain<ITagRegistryGrain>(GrainKeys.Tags);
 }
