@@ -146,7 +146,8 @@ public sealed record DeploymentInfo(
     [property: Id(14)] int FailureCount = 0,
     [property: Id(15)] int? FailureThreshold = null,
     [property: Id(16)] string? RevisionId = null,
-    [property: Id(17)] string? ServiceDeploymentId = null);
+    [property: Id(17)] string? ServiceDeploymentId = null,
+    [property: Id(18)] DateTimeOffset? BakeUntil = null);
 
 [GenerateSerializer, Immutable, Alias("ServiceEventRecord")]
 public sealed record ServiceEventRecord(

@@ -534,6 +534,16 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         S.Deployments = S.Deployments.Where(d => d.Status == PrimaryStatus || active.Contains(d.Id)).ToImmutableList();
         var dirty = before != S.Deployments.Count;
 
+        // B-DP-3: with deployment alarms the PRIMARY deployment stays IN_PROGRESS for its bake time once its tasks are steady.
+        if (steady && !S.Steady && Primary.Rollout == DeploymentRolloutState.IN_PROGRESS && !await BakeOver(now))
+        {
+            steady = false;
+        }
+        else if (!steady)
+        {
+            BakeInterrupted();
+        }
+
         if (steady && !S.Steady)
         {
             S.Steady = true;
@@ -713,7 +723,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
                 d.FailedTasks, d.Rollout, d.Reason, d.CreatedAt, d.UpdatedAt, d.LaunchType, d.Strategy, d.TaskDefinition,
                 breaker?.FailureCount ?? 0,
                 Spec.EffectiveOptions.CircuitBreaker.Enable ? CircuitBreaker.Threshold(Spec.EffectiveOptions.CircuitBreaker.EffectiveThreshold, Spec.DesiredCount) : null,
-                d.RevisionId, d.ServiceDeploymentId);
+                d.RevisionId, d.ServiceDeploymentId, d.BakeUntil);
         }).ToImmutableArray();
         return new ServiceInfo(Spec, Arn, S.Status, _running, _pending, deployments, S.Events.ToImmutableArray(), S.CreatedAt, S.Steady, _runningByProvider,
             S.ServiceDeployments.FirstOrDefault()?.Id, CurrentRevisions());

@@ -427,4 +427,189 @@ public sealed class DeploymentTests(EmulatorClusterFixture fixture) : IAsyncLife
         Assert.Equal(before.Deployments.Select(d => d.Id), after.Deployments.Select(d => d.Id));
         Assert.Single(await Service(s).ListServiceDeployments());
     }
+
+    // ------------------------------------------------------------------ B-DP-3: alarm-based failure detection
+
+    private ICloudWatchAlarmsGrain Alarms => _ecs.Grains.GetGrain<ICloudWatchAlarmsGrain>(0);
+
+    private const string AppNamespace = "App/Deployments";
+
+    /// <summary>A user alarm on a custom metric of its own (Sum per minute above <paramref name="threshold"/>; missing data not breaching).</summary>
+    private async Task<string> PutAlarm(int evaluationPeriods = 1, double threshold = 5, string comparison = "GreaterThanThreshold", ImmutableArray<string> actions = default)
+    {
+        var name = EmulatorClusterFixture.Unique("deploy-alarm");
+        await Alarms.Put(new AlarmSpec(name, "B-DP-3", true, [], actions.IsDefault ? [] : actions, [], AppNamespace, "Errors", [new MetricDimension("Alarm", name)], "Sum", null, 60, "Count",
+            evaluationPeriods, null, threshold, comparison, "notBreaching", null, [], null, ImmutableDictionary<string, string>.Empty, null));
+        return name;
+    }
+
+    /// <summary>Records <paramref name="value"/> on the alarm's metric now.</summary>
+    private async Task PutErrors(string alarm, double value) =>
+        await _ecs.Grains.GetGrain<IMetricStoreGrain>(AppNamespace).Put([MetricNamespaces.Datum("Errors", await _ecs.Control.Now(), value, "Count", ("Alarm", alarm))]);
+
+    private async Task<AlarmStateValue> AlarmState(string alarm) => (await Alarms.Describe(AlarmQuery.Named(alarm))).Single().State;
+
+    private static ServiceOptionsPatch WithAlarms(string alarm, bool enable, bool rollback) =>
+        ServiceOptionsPatch.None with { Alarms = new DeploymentAlarmsSpec([alarm], enable, rollback) };
+
+    [Fact]
+    public async Task B_DP_3_an_alarm_driven_by_metrics_fails_the_deployment_and_rolls_back()
+    {
+        var s = await Start(desired: 4, minHealthy: 100, maxPercent: 200, breaker: null);
+        var alarm = await PutAlarm();
+        await _ecs.WaitUntil("alarm OK", async () => await AlarmState(alarm) == AlarmStateValue.OK, TimeSpan.FromMinutes(3));
+        var original = (await Info(s)).Deployments[0];
+        var v2 = await Register(s.TaskDefinition.Family, null, "public.ecr.aws/nginx/nginx:1.28");
+        var started = await _ecs.Control.Now();
+        var deploying = (await Deploy(s, v2, WithAlarms(alarm, enable: true, rollback: true))).Deployments[0];
+
+        // The new revision errs (one error a second on the alarm's metric) while its deployment is under way.
+        var erring = true;
+        await _ecs.WaitUntil("rolled back", async () =>
+        {
+            erring = (await Latest(s)).Record.Status == ServiceDeploymentStatuses.InProgress;
+            return (await Latest(s)).Record.Status == ServiceDeploymentStatuses.RollbackSuccessful;
+        }, TimeSpan.FromMinutes(20), onEachPoll: async () =>
+        {
+            if (erring)
+            {
+                await PutErrors(alarm, 1);
+            }
+        });
+
+        var entered = Assert.Single(await Alarms.EnteredAlarmSince([alarm], started));
+        var sd = await Latest(s);
+        Assert.Equal(MonitorStatuses.Triggered, sd.Record.AlarmsStatus);
+        Assert.Equal([alarm], sd.Record.TriggeredAlarms.ToArray());
+        Assert.Equal(MonitorStatuses.Disabled, sd.Record.CircuitBreakerStatus);
+        Assert.Equal(original.RevisionId, sd.Record.Rollback!.RevisionId);
+        Assert.True(sd.Record.Rollback.StartedAt >= entered.At, $"rollback at {sd.Record.Rollback.StartedAt:O}, alarm at {entered.At:O}");
+        Assert.Equal([deploying.Id, original.Id], sd.Record.DeploymentIds.ToArray());
+
+        await WaitSteady(s, TimeSpan.FromMinutes(10));
+        var info = await Info(s);
+        Assert.Equal(s.TaskDefinition.Arn, info.Spec.TaskDefinition.Arn);
+        Assert.Equal((original.Id, DeploymentRolloutState.COMPLETED), (Assert.Single(info.Deployments).Id, info.Deployments[0].RolloutState));
+        Assert.All((await Tasks(s)).Where(t => t.DesiredStatus == DesiredStatus.RUNNING), t => Assert.Equal(s.TaskDefinition.Arn, t.TaskDefinitionArn));
+        Assert.Equal(0, (await Figures(s)).Failed); // minimumHealthyPercent 100: the old revision served throughout
+
+        var tail = (await DeploymentEvents(s)).SkipWhile(e => e.Deployment != deploying.Id).ToList();
+        Assert.Equal(
+            [("SERVICE_DEPLOYMENT_IN_PROGRESS", deploying.Id), ("SERVICE_DEPLOYMENT_FAILED", deploying.Id), ("SERVICE_DEPLOYMENT_IN_PROGRESS", original.Id), ("SERVICE_DEPLOYMENT_COMPLETED", original.Id)],
+            tail.Select(e => (e.Name, e.Deployment)));
+        Assert.Equal(ServiceDeployments.AlarmFailureReason([alarm]), tail[1].Reason);
+        Assert.Equal($"ECS deployment alarms: rolling back to deploymentId {original.Id}.", tail[2].Reason);
+        Assert.Contains(info.Events, e => e.Message.Contains("deployment failed: " + ServiceDeployments.AlarmFailureReason([alarm]), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task B_DP_3_set_alarm_state_during_the_bake_time_fails_the_deployment_without_rollback()
+    {
+        var s = await Start(desired: 2, minHealthy: 100, maxPercent: 200, breaker: null, traffic: false);
+        var alarm = await PutAlarm(evaluationPeriods: 5); // bake time 5 x 60 s
+        await _ecs.WaitUntil("alarm OK", async () => await AlarmState(alarm) == AlarmStateValue.OK, TimeSpan.FromMinutes(3));
+        var v2 = await Register(s.TaskDefinition.Family, null, "public.ecr.aws/nginx/nginx:1.28");
+        var deploying = (await Deploy(s, v2, WithAlarms(alarm, enable: true, rollback: false))).Deployments[0];
+
+        // The old tasks are gone and the new ones healthy, yet the deployment stays IN_PROGRESS while its alarms bake.
+        await _ecs.WaitUntil("new tasks steady", async () => (await Info(s)) is { Deployments.Length: 1, RunningCount: 2 } i
+            && (await Tasks(s)).Count(t => t.TaskDefinitionArn == v2.Arn && t.LastStatus == TaskStatus.RUNNING) == 2
+            && i.Deployments[0].BakeUntil is not null, TimeSpan.FromMinutes(10));
+        var baking = await Info(s);
+        Assert.Equal((deploying.Id, DeploymentRolloutState.IN_PROGRESS), (baking.Deployments[0].Id, baking.Deployments[0].RolloutState));
+        Assert.False(baking.SteadyState);
+        await _ecs.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(DeploymentRolloutState.IN_PROGRESS, (await Info(s)).Deployments[0].RolloutState);
+
+        await Alarms.SetState(alarm, AlarmStateValue.ALARM, "operator says the new revision is broken", null);
+        await _ecs.WaitUntil("deployment failed", async () => (await Info(s)).Deployments[0].RolloutState == DeploymentRolloutState.FAILED, TimeSpan.FromMinutes(1));
+        var info = await Info(s);
+        var failed = Assert.Single(info.Deployments);
+        Assert.Equal((deploying.Id, "PRIMARY", ServiceDeployments.AlarmFailureReason([alarm])), (failed.Id, failed.Status, failed.RolloutStateReason));
+        var sd = await Latest(s);
+        Assert.Equal((ServiceDeploymentStatuses.Stopped, MonitorStatuses.Triggered), (sd.Record.Status, sd.Record.AlarmsStatus));
+        Assert.Equal([alarm], sd.Record.TriggeredAlarms.ToArray());
+        Assert.Null(sd.Record.Rollback);
+
+        // No rollback: the new revision keeps running and nothing more is launched.
+        await _ecs.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(v2.Arn, (await Info(s)).Spec.TaskDefinition.Arn);
+        Assert.All((await Tasks(s)).Where(t => t.DesiredStatus == DesiredStatus.RUNNING), t => Assert.Equal(v2.Arn, t.TaskDefinitionArn));
+        Assert.Equal(DeploymentRolloutState.FAILED, (await Info(s)).Deployments[0].RolloutState);
+    }
+
+    [Fact]
+    public async Task B_DP_3_disabled_alarms_and_an_alarm_already_in_ALARM_at_the_start_do_not_fail_a_deployment()
+    {
+        var s = await Start(desired: 2, minHealthy: 100, maxPercent: 200, breaker: null, traffic: false);
+        var alarm = await PutAlarm(evaluationPeriods: 2);
+        await _ecs.WaitUntil("alarm OK", async () => await AlarmState(alarm) == AlarmStateValue.OK, TimeSpan.FromMinutes(3));
+
+        // enable = false: an alarm entering ALARM mid-deployment is not watched, and there is no bake time.
+        var v2 = await Register(s.TaskDefinition.Family, null, "public.ecr.aws/nginx/nginx:1.28");
+        await Deploy(s, v2, WithAlarms(alarm, enable: false, rollback: true));
+        await Alarms.SetState(alarm, AlarmStateValue.ALARM, "not watched", null);
+        await _ecs.WaitUntil("completed", async () => (await Info(s)) is { Deployments: [{ RolloutState: DeploymentRolloutState.COMPLETED }], SteadyState: true }, TimeSpan.FromMinutes(10));
+        var sd = await Latest(s);
+        Assert.Equal((ServiceDeploymentStatuses.Successful, MonitorStatuses.Disabled), (sd.Record.Status, sd.Record.AlarmsStatus));
+        Assert.Empty(sd.Record.TriggeredAlarms);
+        Assert.Null((await Info(s)).Deployments[0].BakeUntil);
+
+        // enable = true, but the alarm is in ALARM before the deployment starts and stays there: not monitored (no
+        // transition after the start); the deployment completes once its bake time (2 x 60 s) is over.
+        async Task Erring() => await PutErrors(alarm, 1);
+        await _ecs.WaitUntil("alarm in ALARM from metrics", async () => await AlarmState(alarm) == AlarmStateValue.ALARM
+            && (await Alarms.Describe(AlarmQuery.Named(alarm))).Single().StateReason != "not watched", TimeSpan.FromMinutes(5), Erring);
+        var v3 = await Register(s.TaskDefinition.Family, null, "public.ecr.aws/nginx/nginx:1.29");
+        var started = await _ecs.Control.Now();
+        var third = (await Deploy(s, v3, WithAlarms(alarm, enable: true, rollback: true))).Deployments[0];
+        await _ecs.WaitUntil("completed after its bake time", async () => (await Info(s)) is { Deployments: [{ RolloutState: DeploymentRolloutState.COMPLETED }] },
+            TimeSpan.FromMinutes(15), Erring);
+        var done = await Info(s);
+        Assert.Equal(third.Id, done.Deployments[0].Id);
+        Assert.Equal(AlarmStateValue.ALARM, await AlarmState(alarm));
+        Assert.Empty(await Alarms.EnteredAlarmSince([alarm], started));
+        var bakeStart = done.Deployments[0].BakeUntil!.Value - TimeSpan.FromMinutes(2);
+        Assert.True(done.Deployments[0].UpdatedAt >= bakeStart + TimeSpan.FromMinutes(2), $"completed {done.Deployments[0].UpdatedAt:O}, bake until {done.Deployments[0].BakeUntil:O}");
+        sd = await Latest(s);
+        Assert.Equal((ServiceDeploymentStatuses.Successful, MonitorStatuses.MonitoringComplete), (sd.Record.Status, sd.Record.AlarmsStatus));
+    }
+
+    [Fact]
+    public async Task B_AS_5_scale_in_waits_for_the_deployment_and_its_alarm_bake_time()
+    {
+        var s = await Start(desired: 4, minHealthy: 100, maxPercent: 200, breaker: null, traffic: false);
+        var guard = await PutAlarm(evaluationPeriods: 8); // the deployment's alarm: bake time 8 minutes
+        await _ecs.WaitUntil("alarm OK", async () => await AlarmState(guard) == AlarmStateValue.OK, TimeSpan.FromMinutes(3));
+
+        // Service auto scaling with a step scale-in policy driven by a low-load alarm that stays in ALARM.
+        var resourceId = AppAutoScaling.ResourceId(s.Cluster, s.Service);
+        var target = _ecs.Grains.GetGrain<IScalableTargetGrain>(GrainKeys.ScalableTarget("ecs", resourceId, AppAutoScaling.EcsDesiredCount));
+        await target.Register(new ScalableTargetSpec("ecs", resourceId, AppAutoScaling.EcsDesiredCount, 1, 8, null, null, null));
+        var policy = await target.PutPolicy(new ScalingPolicySpec("in", "StepScaling", null,
+            new StepScalingSpec("ChangeInCapacity", [new StepAdjustmentSpec(null, 0, -1)], null, 60, "Average")));
+        var low = await PutAlarm(threshold: 10, comparison: "LessThanThreshold", actions: [policy.Arn]);
+        async Task Load() => await PutErrors(low, 0); // Sum 0 a minute: below the threshold
+
+        var v2 = await Register(s.TaskDefinition.Family, null, "public.ecr.aws/nginx/nginx:1.28");
+        await Deploy(s, v2, WithAlarms(guard, enable: true, rollback: true));
+        await _ecs.WaitUntil("low alarm in ALARM", async () => await AlarmState(low) == AlarmStateValue.ALARM, TimeSpan.FromMinutes(3), Load);
+
+        // While the deployment (and then its bake time) is IN_PROGRESS the scale-in waits.
+        var sawBake = false;
+        await _ecs.WaitUntil("deployment completed", async () =>
+        {
+            var i = await Info(s);
+            Assert.True(i.Spec.DesiredCount == 4 || i.Deployments[0].RolloutState == DeploymentRolloutState.COMPLETED,
+                $"desired {i.Spec.DesiredCount} while the deployment is {i.Deployments[0].RolloutState}");
+            sawBake |= i.Deployments is [{ BakeUntil: not null, RolloutState: DeploymentRolloutState.IN_PROGRESS }];
+            return i.Deployments[0].RolloutState == DeploymentRolloutState.COMPLETED;
+        }, TimeSpan.FromMinutes(20), Load);
+        Assert.True(sawBake);
+        var completedAt = (await Info(s)).Deployments[0].UpdatedAt;
+        Assert.DoesNotContain(await target.Activities(false), a => a.StatusCode == "Successful" && a.StartTime < completedAt);
+
+        // Then it goes ahead.
+        await _ecs.WaitUntil("scaled in", async () => (await Info(s)).Spec.DesiredCount < 4, TimeSpan.FromMinutes(5), Load);
+    }
 }
