@@ -68,6 +68,50 @@ public sealed class DeploymentCliTests(SiloProcessFixture silo)
     }
 
     [Fact]
+    public async Task B_DP_3_an_alarm_set_to_ALARM_with_the_cli_rolls_the_deployment_back()
+    {
+        var cluster = EmulatorClusterFixture.Unique("cli-alarm");
+        var alarm = EmulatorClusterFixture.Unique("cli-web-5xx");
+        var put = await _aws.Run("cloudwatch", "put-metric-alarm", "--alarm-name", alarm, "--namespace", "App/CliDeploy", "--metric-name", "Errors",
+            "--statistic", "Sum", "--period", "60", "--evaluation-periods", "120", "--threshold", "5", "--comparison-operator", "GreaterThanThreshold",
+            "--treat-missing-data", "notBreaching");
+        Assert.True(put.ExitCode == 0, put.Stderr);
+        await _aws.Json("ecs", "create-cluster", "--cluster-name", cluster);
+        await _aws.Json("ecs", "put-cluster-capacity-providers", "--cluster", cluster, "--capacity-providers", "FARGATE",
+            "--default-capacity-provider-strategy", "capacityProvider=FARGATE,weight=1");
+        var family = EmulatorClusterFixture.Unique("cli-alarm-web");
+        var good = await TaskDefinition(family, """{"team":"web"}""");
+        var created = await _aws.Json("ecs", "create-service", "--cluster", cluster, "--service-name", "web", "--task-definition", good, "--desired-count", "2",
+            "--network-configuration", "awsvpcConfiguration={subnets=[subnet-0emulator000001],assignPublicIp=DISABLED}",
+            "--deployment-configuration", $"maximumPercent=200,minimumHealthyPercent=100,alarms={{alarmNames=[{alarm}],enable=false,rollback=false}}");
+        var alarms = created.GetProperty("service").GetProperty("deploymentConfiguration").GetProperty("alarms");
+        Assert.Equal((alarm, false, false), (alarms.GetProperty("alarmNames")[0].GetString(), alarms.GetProperty("enable").GetBoolean(), alarms.GetProperty("rollback").GetBoolean()));
+        Assert.True((await _aws.Run("ecs", "wait", "services-stable", "--cluster", cluster, "--services", "web")).ExitCode == 0);
+
+        // A new revision with the alarms enabled (bake time 120 x 60 s); while it rolls out the alarm goes to ALARM: the
+        // deployment fails and rolls back, and the waiter returns then.
+        var v2 = await TaskDefinition(family, """{"team":"web","version":"2"}""");
+        var updated = await _aws.Json("ecs", "update-service", "--cluster", cluster, "--service", "web", "--task-definition", v2,
+            "--deployment-configuration", $"maximumPercent=200,minimumHealthyPercent=100,alarms={{alarmNames=[{alarm}],enable=true,rollback=true}}");
+        Assert.True(updated.GetProperty("service").GetProperty("deploymentConfiguration").GetProperty("alarms").GetProperty("enable").GetBoolean());
+        var deploymentId = updated.GetProperty("service").GetProperty("deployments")[0].GetProperty("id").GetString()!;
+        var set = await _aws.Run("cloudwatch", "set-alarm-state", "--alarm-name", alarm, "--state-value", "ALARM", "--state-reason", "5xx from the new revision");
+        Assert.True(set.ExitCode == 0, set.Stderr);
+        var wait = await _aws.Run("ecs", "wait", "services-stable", "--cluster", cluster, "--services", "web");
+        Assert.True(wait.ExitCode == 0, wait.Stderr);
+
+        var service = (await _aws.Json("ecs", "describe-services", "--cluster", cluster, "--services", "web")).GetProperty("services")[0];
+        Assert.Equal(good, service.GetProperty("taskDefinition").GetString());
+        var deployments = service.GetProperty("deployments");
+        Assert.Equal(1, deployments.GetArrayLength());
+        Assert.NotEqual(deploymentId, deployments[0].GetProperty("id").GetString());
+        var messages = service.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("message").GetString()!).ToList();
+        Assert.Contains(messages, m => m.Contains($"(deployment {deploymentId}) deployment failed: ECS deployment alarms: alarm(s) {alarm} in ALARM state.", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("ECS deployment alarms: rolling back to deploymentId", StringComparison.Ordinal));
+        await _aws.Run("cloudwatch", "delete-alarms", "--alarm-names", alarm);
+    }
+
+    [Fact]
     public async Task Bad_deployment_configurations_are_InvalidParameterException_and_change_nothing()
     {
         var cluster = EmulatorClusterFixture.Unique("cli-dep-bad");
