@@ -3,6 +3,8 @@ using Emulator.Contracts;
 using Emulator.Model.Deployments;
 using Emulator.Model.Lifecycle;
 using Emulator.Model.Scheduling;
+using Microsoft.Extensions.Logging;
+using TaskStatus = Emulator.Contracts.TaskStatus;
 
 namespace Emulator.Grains;
 
@@ -14,11 +16,19 @@ namespace Emulator.Grains;
 /// Model choice: the tasks of each capacity provider (or launch type) are balanced over the zones that provider can
 /// use, each within its share of minimumHealthyPercent / maximumPercent, since the scheduler places them per provider
 /// (B-CP-3). Services whose placement constraints name a zone are left alone. Known gap: a zone the service may use but
-/// where no capacity can ever come keeps its rebalancing tasks in PROVISIONING until they time out (B-PQ-3).
+/// where no capacity comes: tasks started to rebalance that are still waiting in PROVISIONING for a container instance
+/// after <see cref="RebalanceQueueGrace"/> (Cluster Auto Scaling had time to launch one) are stopped, and the service
+/// does not try to rebalance again for <see cref="RebalanceBackoff"/> (Model choice: AWS documents that rebalancing
+/// stops when a zone lacks capacity, not for how long).
 /// </summary>
 public sealed partial class ServiceGrain
 {
+    private static readonly TimeSpan RebalanceQueueGrace = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan RebalanceBackoff = TimeSpan.FromMinutes(30);
+
     private readonly Dictionary<string, (DateTimeOffset At, ImmutableArray<string> Zones)> _groupZones = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _rebalanceLaunched = new(StringComparer.Ordinal);
+    private DateTimeOffset _rebalanceBlockedUntil = DateTimeOffset.MinValue;
 
     /// <summary>One rebalancing step; true when it started or stopped tasks.</summary>
     private async Task<bool> Rebalance(ServiceTasksSnapshot snapshot, DeploymentState primary, DateTimeOffset now)
@@ -38,6 +48,16 @@ public sealed partial class ServiceGrain
         if (!spec.PlacementConstraints.IsDefaultOrEmpty && spec.PlacementConstraints.Any(c => c.Expression?.Contains("availability-zone", StringComparison.Ordinal) == true))
         {
             return false;
+        }
+
+        if (now < _rebalanceBlockedUntil)
+        {
+            return false;
+        }
+
+        if (await GiveUpOnQueuedRebalancing(snapshot, now))
+        {
+            return true;
         }
 
         var current = CurrentTasks(snapshot, primary.Id);
@@ -76,6 +96,11 @@ public sealed partial class ServiceGrain
         {
             var ids = await Launch(primary, provider, count, [], now,
                 [new PlacementConstraint(PlacementConstraintType.memberOf, $"attribute:ecs.availability-zone == {zone}")]);
+            foreach (var id in ids)
+            {
+                _rebalanceLaunched[id] = now;
+            }
+
             if (!ids.IsEmpty)
             {
                 AddEvent(ServiceEvents.RebalancingStartedTasks(Name, ids.Length, zone, ids.Take(10).ToList()), now);
@@ -93,6 +118,45 @@ public sealed partial class ServiceGrain
 
         return true;
     }
+
+    /// <summary>
+    /// Tasks started to rebalance that still wait for a container instance after <see cref="RebalanceQueueGrace"/>:
+    /// stopped, rebalancing ends and pauses for <see cref="RebalanceBackoff"/>. True when it stopped some.
+    /// </summary>
+    private async Task<bool> GiveUpOnQueuedRebalancing(ServiceTasksSnapshot snapshot, DateTimeOffset now)
+    {
+        if (_rebalanceLaunched.Count == 0)
+        {
+            return false;
+        }
+
+        var queued = snapshot.Tasks
+            .Where(t => _rebalanceLaunched.ContainsKey(t.TaskId) && t.DesiredStatus == DesiredStatus.RUNNING
+                        && t.LastStatus == TaskStatus.PROVISIONING && t.ContainerInstanceId is null)
+            .Select(t => t.TaskId)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var id in _rebalanceLaunched.Keys.Where(id => !queued.Contains(id)).ToList())
+        {
+            _rebalanceLaunched.Remove(id); // placed, or gone
+        }
+
+        var stuck = _rebalanceLaunched.Where(kv => now - kv.Value >= RebalanceQueueGrace).Select(kv => kv.Key).ToImmutableArray();
+        if (stuck.IsEmpty)
+        {
+            return false;
+        }
+
+        await Cluster.StopTasks(stuck, StopReasons.ServiceSchedulerInitiated, StopReasons.ScalingActivity(Primary.Id));
+        _rebalanceLaunched.Clear();
+        _rebalanceBlockedUntil = now + RebalanceBackoff;
+        S.Rebalancing = false;
+        _dirty = true;
+        LogRebalancingPaused(ClusterName, Name, stuck.Length);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Cluster}/{Service}: {Count} task(s) started to rebalance found no container instance; AZ rebalancing paused (B-AZ-1)")]
+    private partial void LogRebalancingPaused(string cluster, string service, int count);
 
     /// <summary>
     /// The zones the service can use now: out of service zones never; Fargate every other zone; an Auto Scaling group

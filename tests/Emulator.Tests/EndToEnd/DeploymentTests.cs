@@ -391,6 +391,33 @@ public sealed class DeploymentTests(EmulatorClusterFixture fixture) : IAsyncLife
         Assert.True(started >= 0 && started < launched && launched < stopped && stopped < completed, string.Join(Environment.NewLine, messages));
     }
 
+    [Fact]
+    public async Task B_AZ_1_rebalancing_that_finds_no_capacity_in_a_zone_stops_its_waiting_tasks_and_pauses()
+    {
+        // Two m5.large instances (in two of the group's three zones), the group at its maximum: four 1 vCPU tasks fill
+        // both, so the third zone's rebalancing task waits in PROVISIONING for capacity that cannot come.
+        var cluster = await _ecs.CreateCluster("dep-az-full");
+        var (_, provider) = await _ecs.CreateAsgProvider(cluster, "m5.large", min: 2, max: 2, desired: 2, managedTerminationProtection: false);
+        await _ecs.Control.PutClusterCapacityProviders(cluster, [provider], [new CapacityProviderStrategyItem(provider, 1, 0)]);
+        await _ecs.WaitUntil("instances registered", async () => (await _ecs.Status(cluster)).Instances.Length == 2, TimeSpan.FromMinutes(5));
+        var td = await _ecs.RegisterTaskDefinition(cpu: 1024, memory: 512);
+        await _ecs.CreateService(cluster, "web", td, 4);
+        var s = new Setup(cluster, "web", "", td);
+        await _ecs.WaitUntil("rebalancing task waiting", async () => (await Tasks(s)).Any(t => t.LastStatus == TaskStatus.PROVISIONING && t.ContainerInstanceId is null),
+            TimeSpan.FromMinutes(10));
+        var waiting = (await Tasks(s)).Single(t => t.LastStatus == TaskStatus.PROVISIONING && t.ContainerInstanceId is null);
+
+        // Past the grace period it is stopped, the service is steady again, and it does not try again meanwhile.
+        await _ecs.WaitUntil("waiting task stopped", async () => (await Tasks(s)).Single(t => t.TaskId == waiting.TaskId).LastStatus == TaskStatus.STOPPED,
+            TimeSpan.FromMinutes(15));
+        await WaitSteady(s, TimeSpan.FromMinutes(5));
+        await _ecs.Advance(TimeSpan.FromMinutes(20));
+        var tasks = await Tasks(s);
+        Assert.Equal(5, tasks.Length); // the four and the one rebalancing task
+        Assert.Equal(4, tasks.Count(t => t.LastStatus == TaskStatus.RUNNING));
+        Assert.True((await Info(s)).SteadyState);
+    }
+
     private static Dictionary<string, int> ZoneCounts(IEnumerable<TaskRecord> tasks) =>
         tasks.Where(t => t.DesiredStatus == DesiredStatus.RUNNING && t.LastStatus != TaskStatus.STOPPED)
             .GroupBy(t => t.AvailabilityZone!).ToDictionary(g => g.Key, g => g.Count());
