@@ -127,7 +127,27 @@ public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
         }
 
         console.Write(services);
+
+        // B-DP-1, B-DP-2: every deployment with its progress: tasks of the new and the old revisions, failures against the threshold.
+        var deployments = new Table().Title("Deployments")
+            .AddColumns("service", "deployment", "status", "rollout", "task definition", "desired", "running", "pending", "failed", "reason");
+        foreach (var v in s.Services)
+        {
+            foreach (var d in v.Deployments)
+            {
+                deployments.AddRow(v.Spec.Name, d.Id, d.Status, d.RolloutState.ToString(), Markup.Escape(Arns.ShortName(d.TaskDefinitionArn)),
+                    N(d.DesiredCount), N(d.RunningCount), N(d.PendingCount), Failed(d), Markup.Escape(d.RolloutStateReason));
+            }
+        }
+
+        console.Write(deployments);
     }
+
+    /// <summary>"1/3 (breaker)": the circuit breaker's count against its threshold; failed tasks without a breaker.</summary>
+    internal static string Failed(DeploymentInfo d) =>
+        d.FailureThreshold is { } threshold
+            ? $"{d.FailureCount}/{threshold}" + (d.FailedTasks != d.FailureCount ? $" ({d.FailedTasks} in all)" : "")
+            : N(d.FailedTasks);
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
 

@@ -120,7 +120,13 @@ public sealed record ServiceTaskView(
     [property: Id(7)] string? ContainerInstanceId,
     [property: Id(8)] string? StopCode,
     [property: Id(9)] DateTimeOffset? StoppedAt,
-    [property: Id(10)] string? StoppedReason);
+    [property: Id(10)] string? StoppedReason,
+    [property: Id(11)] DateTimeOffset? StartedAt = null,
+    [property: Id(12)] DateTimeOffset? HealthyAt = null,
+    [property: Id(13)] DateTimeOffset? UnhealthyAt = null,
+    [property: Id(14)] string? UnhealthyReason = null,
+    [property: Id(15)] string? AvailabilityZone = null,
+    [property: Id(16)] string? TaskDefinitionArn = null);
 
 [GenerateSerializer, Immutable, Alias("DaemonInstanceView")]
 public sealed record DaemonInstanceView(
@@ -135,7 +141,9 @@ public sealed record ServiceTasksSnapshot(
     [property: Id(1)] ImmutableArray<DaemonInstanceView> Instances,
     [property: Id(2)] string? LastPlacementMessage,
     [property: Id(3)] ImmutableDictionary<string, ClusterProvider> Providers,
-    [property: Id(4)] ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy);
+    [property: Id(4)] ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy,
+    [property: Id(5)] ImmutableArray<string> Zones = default,
+    [property: Id(6)] ImmutableArray<string> InstanceZones = default);
 
 /// <summary>What CAS needs from the cluster about one capacity provider (B-CAS-1, B-CAS-2).</summary>
 [GenerateSerializer, Immutable, Alias("ProviderSnapshot")]
@@ -261,6 +269,12 @@ public interface IClusterGrain : IGrainWithStringKey
     /// lost through their Auto Scaling groups. Returns the ids of the tasks lost.
     /// </summary>
     [Alias("SetZoneOutage")] Task<ImmutableArray<string>> SetZoneOutage(string availabilityZone, bool @out, DateTimeOffset? until);
+
+    /// <summary>
+    /// B-DP-8 (chaos): a task failure fault on a service: applied to its live tasks now (a pull failure only to tasks not
+    /// yet started) and to every task it starts until the fault ends. Returns the ids of the live tasks it reached.
+    /// </summary>
+    [Alias("SetServiceTaskFault")] Task<ImmutableArray<string>> SetServiceTaskFault(string serviceName, ServiceTaskFault fault);
 
     /// <summary>B-LB-1/2: the service's tasks register with this target group (null: none); its delay drives DEACTIVATING.</summary>
     [Alias("SetServiceTargetGroup")] Task SetServiceTargetGroup(string serviceName, TargetGroupSpec? spec);

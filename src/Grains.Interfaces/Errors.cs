@@ -61,6 +61,10 @@ public static class ErrorCodes
     public const string AlreadyExists = "AlreadyExists";
     public const string ValidationError = "ValidationError";
 
+    /// <summary>B-DP-5: a service deployment ARN that names no service deployment.</summary>
+    public const string ServiceDeploymentNotFound = "ServiceDeploymentNotFoundException";
+    public const string UnsupportedFeature = "UnsupportedFeatureException";
+
     public static EcsException Invalid(string message) => new(InvalidParameter, message);
 
     public static EcsException Client(string message) => new(ClientException, message);

@@ -18,7 +18,9 @@ public sealed record ContainerDefinition(
     [property: Id(5)] bool Essential,
     [property: Id(6)] ImmutableArray<PortMapping> PortMappings,
     [property: Id(7)] int? StopTimeout,
-    [property: Id(8)] int Gpu);
+    [property: Id(8)] int Gpu,
+    [property: Id(9)] System.Collections.Immutable.ImmutableDictionary<string, string>? DockerLabels = null,
+    [property: Id(10)] ContainerHealthCheck? HealthCheck = null);
 
 /// <summary>What RegisterTaskDefinition carries that the engine uses.</summary>
 [GenerateSerializer, Immutable, Alias("TaskDefinitionSpec")]
@@ -43,4 +45,5 @@ public sealed record TaskDefinitionRecord(
     [property: Id(5)] DateTimeOffset RegisteredAt,
     [property: Id(6)] DateTimeOffset? DeregisteredAt,
     [property: Id(7)] TaskRequirements Requirements,
-    [property: Id(8)] int StopTimeoutSeconds);
+    [property: Id(8)] int StopTimeoutSeconds,
+    [property: Id(9)] TaskFaults? Faults = null);

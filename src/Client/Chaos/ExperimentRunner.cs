@@ -259,6 +259,21 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
                 lasts = p.ContainsKey("duration") ? D("duration") : TimeSpan.Zero;
                 injection = await Chaos.ZoneOutage(p["availabilityZone"], p.ContainsKey("duration") ? lasts : null);
                 break;
+            case "emulator:deploy":
+                var deployCluster = p.GetValueOrDefault("cluster") ?? x.Cluster!;
+                var updated = await Control.UpdateService(new UpdateServiceRequest(deployCluster, p["service"], null, p["taskDefinition"], null, null, null, null, null,
+                    p.GetValueOrDefault("forceNewDeployment") == "true"));
+                var primary = updated.Deployments[0];
+                injection = new ChaosInjection(0, a.ActionId, now, deployCluster, [updated.Arn],
+                    $"service {p["service"]}: deployment {primary.Id} of {Arns.ShortName(primary.TaskDefinitionArn)} started", null);
+                lasts = TimeSpan.Zero;
+                break;
+            case "emulator:task-fault":
+                lasts = D("duration");
+                var kind = TaskFaultNames.Parse(p["fault"])!.Value;
+                injection = await Chaos.TaskFault(p.GetValueOrDefault("cluster") ?? x.Cluster!, p["service"], kind,
+                    p.TryGetValue("value", out var faultValue) ? TaskFaultNames.ParseValue(kind, faultValue)!.Value : 0, lasts);
+                break;
             case "emulator:fail-task-launches":
                 lasts = D("duration");
                 injection = await Chaos.FailTaskLaunches(p.GetValueOrDefault("cluster") ?? x.Cluster!, p.GetValueOrDefault("service"),
@@ -519,6 +534,28 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         return [.. lines.OrderBy(l => l.At).Select(l => l.Text)];
     }
 
+    /// <summary>B-DP-5: the service deployments of the clusters' services created since <paramref name="since"/>, oldest first.</summary>
+    internal static async Task<List<DeploymentOutcome>> DeploymentOutcomes(IGrainFactory grains, IEnumerable<string> clusters, DateTimeOffset since)
+    {
+        var outcomes = new List<DeploymentOutcome>();
+        foreach (var c in clusters)
+        {
+            var info = await grains.GetGrain<IClusterGrain>(c).Describe();
+            foreach (var name in info?.Services ?? [])
+            {
+                var service = grains.GetGrain<IServiceGrain>(GrainKeys.Service(c, name));
+                var views = (await service.ListServiceDeployments()).Where(v => v.Record.CreatedAt >= since).ToList();
+                var revisionIds = views.SelectMany(v => new[] { v.Record.TargetRevisionId, v.Record.Rollback?.RevisionId }).OfType<string>().Distinct().ToImmutableArray();
+                var revisions = (await service.GetServiceRevisions(revisionIds)).ToDictionary(r => r.Id, r => Arns.ShortName(r.TaskDefinitionArn), StringComparer.Ordinal);
+                outcomes.AddRange(views.Select(v => new DeploymentOutcome(c, name, v.Record.Id, v.Record.Status, v.Record.StatusReason,
+                    revisions.GetValueOrDefault(v.Record.TargetRevisionId, v.Record.TargetRevisionId), v.Record.CircuitBreakerStatus, v.Record.FailureCount,
+                    v.Record.Threshold, v.Record.Rollback is { } r ? revisions.GetValueOrDefault(r.RevisionId, r.RevisionId) : null, v.Record.CreatedAt, v.Record.FinishedAt)));
+            }
+        }
+
+        return [.. outcomes.OrderBy(o => o.CreatedAt)];
+    }
+
     private async Task<decimal> Cost(List<string> clusters)
     {
         var total = 0m;
@@ -572,6 +609,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             Samples = _samples,
             CostAccruedUsd = costAtStart is { } start ? Math.Round(await Cost(exists) - start, 6) : 0,
             ServiceEvents = _t0 == default ? [] : await ServiceEvents(exists),
+            Deployments = _t0 == default ? [] : await DeploymentOutcomes(grains, exists, _t0),
         };
         Print(report);
         InvariantCheck.Print(console, invariants);
@@ -607,6 +645,15 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             var cpr = r.Samples.SelectMany(x => x.CapacityProviderReservation).GroupBy(kv => kv.Key).Select(g => $"{g.Key} {first.CapacityProviderReservation.GetValueOrDefault(g.Key):0.#} -> max {g.Max(kv => kv.Value):0.#} -> {last.CapacityProviderReservation.GetValueOrDefault(g.Key):0.#}");
             table.AddRow("instances in service", Markup.Escape(string.Join("\n", low)));
             table.AddRow("CPR", Markup.Escape(string.Join("\n", cpr)));
+        }
+
+        if (r.Deployments.Count > 0)
+        {
+            table.AddRow("deployments", Markup.Escape(string.Join("\n", r.Deployments.Select(d =>
+                $"{d.CreatedAt:HH:mm:ss} {d.Service} -> {d.TaskDefinition}: {d.Status}" + (d.StatusReason is { } why ? $" ({why})" : "")
+                + (d.CircuitBreaker != "DISABLED" ? $", circuit breaker {d.CircuitBreaker} {d.FailureCount}/{d.Threshold}" : "")
+                + (d.RolledBackTo is { } back ? $", rolled back to {back}" : "")
+                + (d.FinishedAt is { } f ? $", finished {f:HH:mm:ss}" : "")))));
         }
 
         if (r.ServiceEvents.Count > 0)

@@ -1,3 +1,4 @@
+using Emulator.Contracts;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -14,12 +15,12 @@ public static class ScenarioParser
     [
         "runningTasks", "provisioningTasks", "registeredInstances", "inServiceInstances", "desiredCapacity",
         "capacityProviderReservation", "cprSeen", "maxTasksPerInstance", "serviceSteady", "noTasksKilledByScaleIn",
-        "failedRequests", "healthyTargets",
+        "failedRequests", "healthyTargets", "deploymentState", "serviceDeploymentStatus", "azBalanced",
         "desiredCount", "alarmState", "scalingActivities",
     ];
 
     internal static readonly string[] ConditionArgs =
-        [.. Conditions, "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "op", "tolerance", "alarm"];
+        [.. Conditions, "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "taskDefinition", "op", "tolerance", "alarm"];
 
     /// <summary>Step kinds with their required and optional arguments.</summary>
     public static readonly IReadOnlyDictionary<string, (string[] Required, string[] Optional)> Kinds = new Dictionary<string, (string[], string[])>
@@ -30,10 +31,11 @@ public static class ScenarioParser
         ["createCapacityProvider"] = (["name", "autoScalingGroup"],
             ["targetCapacity", "managedScaling", "managedTerminationProtection", "managedDraining", "minimumScalingStepSize", "maximumScalingStepSize", "instanceWarmupPeriod"]),
         ["putClusterCapacityProviders"] = (["cluster", "providers"], ["defaultStrategy"]),
-        ["registerTaskDefinition"] = (["family", "cpu", "memory"], ["networkMode", "fargate", "hostPort", "containerPort"]),
+        ["registerTaskDefinition"] = (["family", "cpu", "memory"], ["networkMode", "fargate", "hostPort", "containerPort", "image", "dockerLabels", "healthCheck"]),
         ["createService"] = (["cluster", "name", "taskDefinition"],
-            ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon", "targetGroup", "containerPort"]),
-        ["updateService"] = (["cluster", "name"], ["desiredCount", "taskDefinition", "minimumHealthyPercent", "maximumPercent"]),
+            ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon", "targetGroup", "containerPort",
+             "circuitBreaker", "alarms", "healthCheckGracePeriod", "availabilityZoneRebalancing"]),
+        ["updateService"] = (["cluster", "name"], ["desiredCount", "taskDefinition", "minimumHealthyPercent", "maximumPercent", "forceNewDeployment", "circuitBreaker", "alarms"]),
         ["deleteService"] = (["cluster", "name"], ["force"]),
         ["runTask"] = (["cluster", "taskDefinition"], ["count", "strategy", "launchType", "placementStrategy"]),
         ["drainInstances"] = (["cluster"], ["count", "instanceType"]),
@@ -49,7 +51,10 @@ public static class ScenarioParser
     };
 
     /// <summary>Arguments that name resources (the --suffix is appended to them).</summary>
-    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired"];
+    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired", "azBalanced"];
+
+    /// <summary>Values of the deployment conditions (B-DP-1 rolloutState, B-DP-5 service deployment status).</summary>
+    internal static readonly string[] RolloutStates = ["IN_PROGRESS", "COMPLETED", "FAILED"];
 
     public static ScenarioFile Parse(string yaml, string? suffix)
     {
@@ -143,6 +148,21 @@ public static class ScenarioParser
                     throw new ScenarioException($"{step.Where}: op must be one of == != >= <= > <.");
                 }
 
+                if (step.Opt("deploymentState") is { } state && !RolloutStates.Contains(state))
+                {
+                    throw new ScenarioException($"{step.Where}: deploymentState must be one of {string.Join(", ", RolloutStates)}.");
+                }
+
+                if (step.Opt("serviceDeploymentStatus") is { } sds && !ServiceDeploymentStatuses.All.Contains(sds))
+                {
+                    throw new ScenarioException($"{step.Where}: serviceDeploymentStatus must be one of {string.Join(", ", ServiceDeploymentStatuses.All)}.");
+                }
+
+                if ((step.Has("deploymentState") || step.Has("serviceDeploymentStatus")) && (!step.Has("service") || !step.Has("cluster")))
+                {
+                    throw new ScenarioException($"{step.Where}: deploymentState and serviceDeploymentStatus need 'service' and 'cluster'.");
+                }
+
                 if (step.Kind == "waitFor")
                 {
                     step.Duration("timeout", TimeSpan.FromMinutes(30));
@@ -160,6 +180,44 @@ public static class ScenarioParser
             case "registerTaskDefinition":
                 step.Int("cpu");
                 step.Int("memory");
+                step.StringMap("dockerLabels");
+                if (step.Has("healthCheck"))
+                {
+                    var hc = step.Map("healthCheck");
+                    hc.Duration("interval", TimeSpan.FromSeconds(30));
+                    hc.Duration("startPeriod", TimeSpan.Zero);
+                    hc.Int("retries", 3);
+                }
+
+                break;
+            case "createService" or "updateService":
+                if (step.Has("circuitBreaker"))
+                {
+                    var cb = step.Map("circuitBreaker");
+                    cb.Bool("enable", true);
+                    cb.Bool("rollback", false);
+                    cb.OptInt("thresholdValue");
+                    if (cb.Opt("thresholdType") is { } type && type is not ("COUNT" or "BOUNDED_PERCENT" or "UNBOUNDED_PERCENT"))
+                    {
+                        throw new ScenarioException($"{step.Where}: circuitBreaker.thresholdType must be COUNT, BOUNDED_PERCENT or UNBOUNDED_PERCENT.");
+                    }
+                }
+
+                if (step.Has("alarms"))
+                {
+                    var alarms = step.Map("alarms");
+                    if (alarms.Strings("names").Count == 0)
+                    {
+                        throw new ScenarioException($"{step.Where}: alarms.names must name at least one alarm.");
+                    }
+                }
+
+                if (step.Has("healthCheckGracePeriod"))
+                {
+                    step.Duration("healthCheckGracePeriod");
+                }
+
+                step.Bool("forceNewDeployment", false);
                 break;
             case "createTargetGroup":
                 step.OptInt("port");

@@ -35,6 +35,7 @@ public sealed partial class AlarmShardGrain(
 {
     private readonly Dictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
     private DueTimer? _timer;
+    private bool _ticking;
     private Random _random = new(0);
 
     private AlarmShardState S => store.State;
@@ -186,6 +187,7 @@ public sealed partial class AlarmShardGrain(
     private async Task Tick(CancellationToken cancellationToken)
     {
         _timer?.Fired();
+        _ticking = true;
         try
         {
             var now = Now;
@@ -217,6 +219,7 @@ public sealed partial class AlarmShardGrain(
         }
         finally
         {
+            _ticking = false;
             Rearm();
         }
     }
@@ -389,7 +392,17 @@ public sealed partial class AlarmShardGrain(
         var basis = evaluatedAt is { } at && now - at <= period * MaxCatchUpPeriods ? at : now;
         var grid = DateTimeOffset.UnixEpoch + TimeSpan.FromTicks((basis - delay - DateTimeOffset.UnixEpoch).Ticks / period.Ticks * period.Ticks);
         _due[name] = grid + period + delay;
-        if (_timer is not null && _timer.ArmedFor != DateTimeOffset.MinValue)
+        if (_timer is null || _ticking)
+        {
+            return; // the tick re-arms for the earliest due when it ends
+        }
+
+        // After a tick that left nothing due (the shard's last alarm deleted) the timer is disarmed: arm it afresh.
+        if (_timer.ArmedFor == DateTimeOffset.MinValue)
+        {
+            _timer.Arm(_due[name]);
+        }
+        else
         {
             _timer.ArmNoLaterThan(_due[name]);
         }

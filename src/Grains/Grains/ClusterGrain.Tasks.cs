@@ -25,7 +25,7 @@ public sealed partial class ClusterGrain
             return Task.FromResult(new LaunchResult(plan.ReplayTaskIds.Where(_book.Tasks.ContainsKey).Select(id => _book.Tasks[id]).ToImmutableArray(), [], null));
         }
 
-        var created = plan.ApplyTo(_book, request, Name, S.Faults, _rt.Options.Timings, now, _random);
+        var created = plan.ApplyTo(_book, request, Name, S.Faults, _rt.Options.Timings, now, _random, FaultsForNewTask(request, now));
         if (request.ServiceName is { } service)
         {
             if (plan.PlacementMessage is { } message)
@@ -99,7 +99,9 @@ public sealed partial class ClusterGrain
         // Called on every reconciliation of every service: one pass over the service's tasks.
         var views = ClusterTargets.ServiceTaskViews(_book, serviceName, _rt.Options.Timings, Now, S.TargetGroups, S.TargetGroupsSince);
         var instances = daemonConstraints.IsDefault ? [] : ClusterRules.DaemonInstances(_book, daemonConstraints);
-        return Task.FromResult(new ServiceTasksSnapshot(views, instances, _placementMessages.GetValueOrDefault(serviceName), S.Providers, S.DefaultStrategy));
+        var now = Now;
+        return Task.FromResult(new ServiceTasksSnapshot(views, instances, _placementMessages.GetValueOrDefault(serviceName), S.Providers, S.DefaultStrategy,
+            ZonesInService(now), InstanceZones())); // B-AZ-1 usable zones (ClusterGrain.Deployments.cs)
     }
 
     public Task<ProviderSnapshot> GetProviderSnapshot(string capacityProvider)

@@ -58,6 +58,9 @@ public sealed class ClusterState : IClusterRecords
     /// <summary>How many times this cluster's grain was activated on its persisted state (seeds a fresh id stream).</summary>
     [Id(50)] public int Incarnation { get; set; }
 
+    /// <summary>B-DP-8: chaos task faults set on running services (newest last); new tasks of the service get the active ones.</summary>
+    [Id(60)] public Dictionary<string, ImmutableList<ServiceTaskFault>> ServiceFaults { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>B-LB-1: the target group each load-balanced service's tasks register with.</summary>
     [Id(18)] public Dictionary<string, TargetGroupSpec> TargetGroups { get; set; } = new(StringComparer.Ordinal);
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using Emulator.Model.Deployments;
 using Emulator.Model.Placement;
 using Emulator.Model.Scaling;
 using Emulator.Runtime;
@@ -228,10 +229,18 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         var placementStrategies = request.PlacementStrategies.IsDefault ? [] : request.PlacementStrategies;
         var constraints = request.PlacementConstraints.IsDefault ? [] : request.PlacementConstraints;
         ValidatePlacement(placementStrategies, constraints);
+
+        // B-AZ-1: availabilityZoneRebalancing defaults to ENABLED on create, DISABLED for services it cannot serve.
+        var patch = request.Options ?? ServiceOptionsPatch.None;
+        var options = ServiceOptions.Default.With(patch with
+        {
+            AvailabilityZoneRebalancing = patch.AvailabilityZoneRebalancing ?? DeploymentRules.DefaultAzRebalancing(request.SchedulingStrategy, placementStrategies),
+        });
+        Check(DeploymentRules.Validate(options));
         var spec = new ServiceSpec(clusterName, request.ServiceName, td, request.DesiredCount ?? 0, request.LaunchType, strategy,
             placementStrategies, constraints, request.SchedulingStrategy, min, max,
             request.Tags ?? ImmutableDictionary<string, string>.Empty, request.ClientToken, request.RequestFingerprint,
-            request.LoadBalancers.IsDefault ? [] : request.LoadBalancers);
+            request.LoadBalancers.IsDefault ? [] : request.LoadBalancers, options);
         return await Service(clusterName, request.ServiceName).Create(spec);
     }
 
@@ -257,6 +266,12 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         }
 
         ValidatePercents(request.MinimumHealthyPercent ?? current.Spec.MinimumHealthyPercent, request.MaximumPercent ?? current.Spec.MaximumPercent);
+        if (request.Options is { } patch)
+        {
+            // B-DP-2, B-DP-3: the options the service would have after the update must be valid; nothing changes otherwise.
+            Check(DeploymentRules.Validate(current.Spec.EffectiveOptions.With(patch)));
+        }
+
         if (request.CapacityProviderStrategy is { } strategy)
         {
             ValidateStrategy(null, strategy, cluster);
@@ -269,7 +284,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
 
         var td = request.TaskDefinition is { } reference ? await ResolveTaskDefinition(reference) : null;
         return await service.Update(new ServiceUpdate(request.DesiredCount, td, request.CapacityProviderStrategy, request.PlacementStrategies,
-            request.PlacementConstraints, request.MinimumHealthyPercent, request.MaximumPercent, request.ForceNewDeployment, request.LoadBalancers));
+            request.PlacementConstraints, request.MinimumHealthyPercent, request.MaximumPercent, request.ForceNewDeployment, request.LoadBalancers, request.Options));
     }
 
     public async Task<ServiceInfo> DeleteService(string? cluster, string service, bool force)
@@ -388,16 +403,13 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         }
     }
 
-    private static void ValidatePercents(int min, int max)
-    {
-        if (min is < 0 or > 100)
-        {
-            throw ErrorCodes.Invalid("minimumHealthyPercent must be between 0 and 100.");
-        }
+    private static void ValidatePercents(int min, int max) => Check(DeploymentRules.ValidatePercents(min, max));
 
-        if (max < 1 || max > 2000 || max < min)
+    private static void Check(string? error)
+    {
+        if (error is not null)
         {
-            throw ErrorCodes.Invalid("maximumPercent must be between 1 and 2000 and not below minimumHealthyPercent.");
+            throw ErrorCodes.Invalid(error);
         }
     }
 

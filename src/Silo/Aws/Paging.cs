@@ -47,6 +47,9 @@ public static class PageSizes
     public static readonly PageSpec EcsListAttributes = Ecs("ListAttributes", 100, 100);
     public static readonly PageSpec EcsDescribeCapacityProviders = Ecs("DescribeCapacityProviders", 10, 10);
 
+    // ListServiceDeployments (B-DP-5): maxResults 1..100, default 20.
+    public static readonly PageSpec EcsListServiceDeployments = Ecs("ListServiceDeployments", 20, 100);
+
     // EC2 Auto Scaling: MaxRecords default 50 max 100; DescribeAutoScalingInstances max 50; DescribeScalingActivities default 100.
     public static readonly PageSpec AsgDescribeAutoScalingGroups = Asg("DescribeAutoScalingGroups", 50, 100);
     public static readonly PageSpec AsgDescribeAutoScalingInstances = Asg("DescribeAutoScalingInstances", 50, 50);
@@ -83,7 +86,7 @@ public static class PageSizes
     public static IReadOnlyList<PageSpec> All { get; } =
     [
         EcsListClusters, EcsListServices, EcsListTasks, EcsListContainerInstances, EcsListTaskDefinitions, EcsListTaskDefinitionFamilies,
-        EcsListAttributes, EcsDescribeCapacityProviders,
+        EcsListAttributes, EcsDescribeCapacityProviders, EcsListServiceDeployments,
         AsgDescribeAutoScalingGroups, AsgDescribeAutoScalingInstances, AsgDescribeLaunchConfigurations, AsgDescribeScalingActivities,
         AsgDescribePolicies, AsgDescribeTags,
         Ec2DescribeInstances, Ec2DescribeLaunchTemplates, Ec2DescribeSpotPriceHistory,

@@ -155,7 +155,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
               - createCapacityProvider: { name: fis-cp, autoScalingGroup: fis-asg }
               - putClusterCapacityProviders: { cluster: fis-demo, providers: [fis-cp], defaultStrategy: [{ capacityProvider: fis-cp, weight: 1 }] }
               - registerTaskDefinition: { family: fis-web, cpu: 512, memory: 1024 }
-              - createService: { cluster: fis-demo, name: web, taskDefinition: fis-web, desiredCount: 4 }
+              - createService: { cluster: fis-demo, name: web, taskDefinition: fis-web, desiredCount: 4, availabilityZoneRebalancing: DISABLED }
               - waitFor: { serviceSteady: web, cluster: fis-demo, timeout: 30m }
             """, suffix);
         Assert.Equal(0, await new ScenarioRunner(fixture.Grains, new TestConsole(), EmulatorClusterFixture.Pause).RunAsync(setup, CancellationToken.None));
@@ -194,5 +194,24 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         Assert.True(r.ExitCode == 0, Describe(r, output));
         Assert.Equal("emulator:az-outage", Assert.Single(r.Injections).ActionId);
         Assert.True(r.Tasks.Stopped > 0, Describe(r, output));
+        Assert.Contains(r.ServiceEvents, e => e.Contains("AZ Rebalancing in progress", StringComparison.Ordinal));
+        Assert.Contains(r.Hypothesis, h => h.Phase == "after" && h.Check.StartsWith("azBalanced", StringComparison.Ordinal) && h.Holds);
+    }
+
+    [Fact]
+    public async Task B_DP_2_bad_deploy_is_rolled_back_by_the_circuit_breaker_with_zero_failed_requests()
+    {
+        var (r, output) = await Run(Shipped("bad-deploy-circuit-breaker.yaml"));
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        Assert.Equal("emulator:deploy", Assert.Single(r.Injections).ActionId);
+        Assert.Equal(0, r.Requests.Failed);
+        Assert.True(r.Requests.Total > 0);
+        var deployment = Assert.Single(r.Deployments);
+        Assert.Equal(ServiceDeploymentStatuses.RollbackSuccessful, deployment.Status);
+        Assert.Equal("TRIGGERED", deployment.CircuitBreaker);
+        Assert.Equal(3, deployment.Threshold);
+        Assert.StartsWith("badcb-web", deployment.RolledBackTo, StringComparison.Ordinal);
+        Assert.True(r.Tasks.StoppedByCode.GetValueOrDefault("TaskFailedToStart") >= 3, Describe(r, output));
+        Assert.Contains("deployments", output, StringComparison.Ordinal);
     }
 }

@@ -176,4 +176,22 @@ public sealed class ServiceAutoScalingTests(EmulatorClusterFixture fixture) : IA
         await alarms.Delete([name]);
         Assert.Empty(await alarms.Describe(AlarmQuery.Named(name)));
     }
+
+    [Fact]
+    public async Task B_CW_1_an_alarm_put_after_its_shard_lost_its_last_alarm_is_still_evaluated()
+    {
+        // Two names in one shard: the first is deleted, the shard's timer fires with nothing due, then the second is put.
+        var alarms = Alarms(fixture.Grains);
+        var first = EmulatorClusterFixture.Unique("cw-shard");
+        var second = Enumerable.Range(0, 10_000).Select(i => $"{first}-{i}").First(n => AlarmShards.Of(n) == AlarmShards.Of(first));
+        AlarmSpec Spec(string name) => new(name, "test", true, [], [], [], "Emulator/Test", "Load", [], "Average", null, 60, null, 1, null, 10,
+            "GreaterThanThreshold", "notBreaching", null, [], null, ImmutableDictionary<string, string>.Empty, null);
+        await alarms.Put(Spec(first));
+        await alarms.Delete([first]);
+        await _d.Advance(TimeSpan.FromMinutes(2));
+        await alarms.Put(Spec(second));
+        await _d.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(AlarmStateValue.OK, (await alarms.Describe(AlarmQuery.Named(second))).Single().State); // missing data not breaching: OK
+        await alarms.Delete([second]);
+    }
 }

@@ -160,6 +160,34 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
             return d.GetProperty("services")[0].GetProperty("runningCount").GetInt32() == 2 ? "yes" : null;
         });
         await api.Ecs("ListServices", new JsonObject { ["cluster"] = cluster });
+
+        // ---- Deployments (B-DP-1..5): the deployment configuration as written, service deployments and revisions. The new
+        // revision cannot pull its image (B-DP-8) and the breaker is off: the deployment stays IN_PROGRESS to be stopped.
+        var broken = td.DeepClone().AsObject();
+        broken["containerDefinitions"]![0]!["dockerLabels"] = new JsonObject { ["emulator.pull"] = "fail" };
+        await api.Ecs("RegisterTaskDefinition", broken);
+        await api.Ecs("UpdateService", new JsonObject
+        {
+            ["cluster"] = cluster, ["service"] = "web", ["taskDefinition"] = family + ":2", ["availabilityZoneRebalancing"] = "ENABLED",
+            ["deploymentConfiguration"] = new JsonObject
+            {
+                ["deploymentCircuitBreaker"] = new JsonObject
+                {
+                    ["enable"] = false, ["rollback"] = false, ["resetOnHealthyTask"] = true,
+                    ["thresholdConfiguration"] = new JsonObject { ["type"] = "BOUNDED_PERCENT", ["value"] = 50 },
+                },
+                ["alarms"] = new JsonObject { ["alarmNames"] = new JsonArray("web-5xx"), ["enable"] = false, ["rollback"] = false },
+            },
+        });
+        var deploymentsListed = await api.Ecs("ListServiceDeployments", new JsonObject { ["cluster"] = cluster, ["service"] = "web", ["maxResults"] = 5 });
+        var sdArn = deploymentsListed.GetProperty("serviceDeployments")[0].GetProperty("serviceDeploymentArn").GetString()!;
+        var sdDescribed = await api.Ecs("DescribeServiceDeployments", new JsonObject { ["serviceDeploymentArns"] = new JsonArray(sdArn, sdArn + "x") });
+        var revisionArn = sdDescribed.GetProperty("serviceDeployments")[0].GetProperty("targetServiceRevision").GetProperty("arn").GetString()!;
+        await api.Ecs("DescribeServiceRevisions", new JsonObject { ["serviceRevisionArns"] = new JsonArray(revisionArn, revisionArn[..^3] + "000") });
+        await api.Ecs("StopServiceDeployment", new JsonObject { ["serviceDeploymentArn"] = sdArn, ["stopType"] = "ABORT" });
+        await api.Ecs("StopServiceDeployment", new JsonObject { ["serviceDeploymentArn"] = sdArn, ["stopType"] = "ABORT" }, "ConflictException");
+        await api.Ecs("StopServiceDeployment", new JsonObject { ["serviceDeploymentArn"] = sdArn + "x" }, "ServiceDeploymentNotFoundException");
+        await api.Ecs("ListServiceDeployments", new JsonObject { ["cluster"] = cluster, ["service"] = "ghost" }, "ServiceNotFoundException");
         await api.Ecs("StopTask", new JsonObject { ["cluster"] = cluster, ["task"] = taskArn, ["reason"] = "model test" });
         await api.Ecs("DescribeClusters", new JsonObject
         {

@@ -148,9 +148,28 @@ public static partial class ServiceModelValidator
 
     private static readonly ConcurrentDictionary<string, JsonElement> Models = new(StringComparer.Ordinal);
 
-    /// <summary>The botocore model of one service, e.g. "ecs"; fails clearly when Debian's awscli is not installed.</summary>
+    /// <summary>
+    /// The newest ECS model the registries offer: the one embedded in tests/sdk-js's @aws-sdk/client-ecs (lockfile
+    /// committed), written as botocore JSON by tests/sdk-js/export-ecs-model.mjs. Service deployments and revisions,
+    /// thresholdConfiguration, currentServiceDeployment and the other fields of 2024-2025 are declared only there.
+    /// </summary>
+    public const string EcsNewest = "ecs-newest";
+
+    private static readonly Lazy<JsonObject> NewestEcs = new(ExportNewestEcs);
+
+    /// <summary>
+    /// The model of one service: "ecs" is Debian's botocore model with what the newest ECS model adds merged in
+    /// (operations, shapes, members, enum values), so ECS responses are checked against both; "ecs-newest" is the newest
+    /// model alone. Fails clearly when Debian's awscli or the SDK packages are not installed.
+    /// </summary>
     public static JsonElement Model(string service) => Models.GetOrAdd(service, s =>
     {
+        if (s == EcsNewest)
+        {
+            using var newest = JsonDocument.Parse(NewestEcs.Value.ToJsonString());
+            return newest.RootElement.Clone();
+        }
+
         var dir = Path.Combine(DebianModels, Directories[s]);
         Assert.True(Directory.Exists(dir), $"the AWS service models are missing: {dir} (apt-get install -y awscli; test.sh installs it)");
         var version = Directory.GetDirectories(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).Last()!;
@@ -192,17 +211,169 @@ public static partial class ServiceModelValidator
             }
         }
 
+        if (s == "ecs")
+        {
+            MergeNewer(model, NewestEcs.Value);
+        }
+
         using var doc = JsonDocument.Parse(model.ToJsonString());
         return doc.RootElement.Clone();
     });
+
+    /// <summary>
+    /// Adds to a Debian model what a newer model of the same service declares beyond it: operations (with their
+    /// shapes), members of existing structures (with the shapes they name), enum values of members typed by an enum in
+    /// both. Nothing Debian declares is removed or narrowed.
+    /// </summary>
+    private static void MergeNewer(JsonObject model, JsonObject newer)
+    {
+        var shapes = model["shapes"]!.AsObject();
+        var newShapes = newer["shapes"]!.AsObject();
+
+        string Import(string name)
+        {
+            if (shapes.ContainsKey(name))
+            {
+                return name;
+            }
+
+            var copy = newShapes[name]!.DeepClone().AsObject();
+            shapes[name] = copy;
+            foreach (var reference in References(copy))
+            {
+                Import(reference);
+            }
+
+            return name;
+        }
+
+        void MergeStructure(string name, string newerName, HashSet<string> seen)
+        {
+            if (!seen.Add(name) || shapes[name] is not JsonObject old || newShapes[newerName] is not JsonObject fresh)
+            {
+                return;
+            }
+
+            if (old["type"]?.GetValue<string>() == "string" && old["enum"] is JsonArray values && fresh["enum"] is JsonArray newValues)
+            {
+                foreach (var v in newValues.Select(v => v!.GetValue<string>()).Where(v => values.All(e => e!.GetValue<string>() != v)).ToList())
+                {
+                    values.Add(v);
+                }
+
+                return;
+            }
+
+            if (old["type"]?.GetValue<string>() == "list" && fresh["type"]?.GetValue<string>() == "list")
+            {
+                MergeStructure(old["member"]!["shape"]!.GetValue<string>(), fresh["member"]!["shape"]!.GetValue<string>(), seen);
+                return;
+            }
+
+            if (old["type"]?.GetValue<string>() != "structure" || fresh["type"]?.GetValue<string>() != "structure")
+            {
+                return;
+            }
+
+            var members = old["members"]!.AsObject();
+            foreach (var (member, node) in fresh["members"]!.AsObject())
+            {
+                var freshShape = node!["shape"]!.GetValue<string>();
+                if (members[member] is JsonObject existing)
+                {
+                    MergeStructure(existing["shape"]!.GetValue<string>(), freshShape, seen);
+                }
+                else
+                {
+                    var copy = node.DeepClone().AsObject();
+                    copy["shape"] = Import(freshShape);
+                    members[member] = copy;
+                }
+            }
+        }
+
+        var operations = model["operations"]!.AsObject();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, node) in newer["operations"]!.AsObject())
+        {
+            if (operations[name] is JsonObject op)
+            {
+                MergeStructure(op["input"]!["shape"]!.GetValue<string>(), node!["input"]!["shape"]!.GetValue<string>(), seen);
+                MergeStructure(op["output"]!["shape"]!.GetValue<string>(), node["output"]!["shape"]!.GetValue<string>(), seen);
+                continue;
+            }
+
+            var copy = node!.DeepClone().AsObject();
+            Import(copy["input"]!["shape"]!.GetValue<string>());
+            Import(copy["output"]!["shape"]!.GetValue<string>());
+            foreach (var e in copy["errors"]!.AsArray())
+            {
+                Import(e!["shape"]!.GetValue<string>());
+            }
+
+            operations[name] = copy;
+        }
+    }
+
+    private static IEnumerable<string> References(JsonObject shape)
+    {
+        if (shape["members"] is JsonObject members)
+        {
+            foreach (var (_, m) in members)
+            {
+                yield return m!["shape"]!.GetValue<string>();
+            }
+        }
+
+        foreach (var key in new[] { "member", "key", "value" })
+        {
+            if (shape[key] is JsonObject r)
+            {
+                yield return r["shape"]!.GetValue<string>();
+            }
+        }
+    }
+
+    /// <summary>Runs tests/sdk-js/export-ecs-model.mjs once per test process.</summary>
+    private static JsonObject ExportNewestEcs()
+    {
+        var dir = Path.Combine(Emulator.Tests.Client.ScenarioParserTests.RepoRoot(), "tests", "sdk-js");
+        Assert.True(Directory.Exists(Path.Combine(dir, "node_modules", "@aws-sdk", "client-ecs")),
+            $"the newest ECS model comes from @aws-sdk/client-ecs: run `npm ci` in {dir} (test.sh does this)");
+        var output = Path.Combine(Path.GetTempPath(), $"ecs-newest-{Environment.ProcessId}.json");
+        var info = new System.Diagnostics.ProcessStartInfo("node") { WorkingDirectory = dir, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("export-ecs-model.mjs");
+        info.ArgumentList.Add(output);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var errors = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, "export-ecs-model.mjs failed: " + errors);
+        var model = JsonNode.Parse(File.ReadAllText(output))!.AsObject();
+        File.Delete(output);
+        return model;
+    }
 
     /// <summary>Every operation the model of a service declares.</summary>
     public static bool Declares(string service, string operation) => Model(service).GetProperty("operations").TryGetProperty(operation, out _);
 
     // ------------------------------------------------------------------ JSON protocols (ECS JSON 1.1, CloudWatch JSON 1.0)
 
-    /// <summary>A JSON protocol response: a 200 body against the output shape, or an error body against the declared errors.</summary>
+    /// <summary>
+    /// A JSON protocol response: a 200 body against the output shape, or an error body against the declared errors. ECS
+    /// responses are checked against Debian's model (merged with the newest) and against the newest ECS model alone.
+    /// </summary>
     public static List<string> ValidateJson(string service, string operation, int status, string body, string? errorTypeHeader)
+    {
+        var problems = ValidateJsonAgainst(service, operation, status, body, errorTypeHeader);
+        if (service == "ecs")
+        {
+            problems.AddRange(ValidateJsonAgainst(EcsNewest, operation, status, body, errorTypeHeader).Select(p => "(newest ECS model) " + p));
+        }
+
+        return problems;
+    }
+
+    private static List<string> ValidateJsonAgainst(string service, string operation, int status, string body, string? errorTypeHeader)
     {
         var problems = new List<string>();
         var model = Model(service);
@@ -383,6 +554,8 @@ public static partial class ServiceModelValidator
                 }
 
                 CheckRange(shape, value.GetDouble(), path, shapeName, problems);
+                break;
+            case "document":
                 break;
             case "timestamp":
                 // awsJson: epoch seconds as a number unless the shape says otherwise.

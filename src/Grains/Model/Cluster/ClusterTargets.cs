@@ -44,7 +44,7 @@ public static class ClusterTargets
             died = stoppedAt;
         }
 
-        return new TargetFacts(t.TaskId, started, t.DeregisteredAt, died);
+        return new TargetFacts(t.TaskId, started, t.DeregisteredAt, died, TaskHealth.TargetChecksFailFrom(t));
     }
 
     /// <summary>B-LB-2: the deregistration delay of a RUNNING target (null: no load balancer, or not RUNNING).</summary>
@@ -76,15 +76,44 @@ public static class ClusterTargets
         var balanced = groups.ContainsKey(serviceName);
         foreach (var id in ids)
         {
-            var t = book.Tasks[id];
-            views.Add(new ServiceTaskView(
-                t.TaskId, t.DeploymentId, t.CapacityProvider, t.LastStatus, t.DesiredStatus,
-                TaskLifecycle.IsHealthy(t, timings, now) && (!balanced || TargetHealthy(t, groups, since, now)),
-                t.ContainerInstanceId is { } ci && book.Instances.TryGetValue(ci, out var inst) && inst.Status != ContainerInstanceStatus.ACTIVE,
-                t.ContainerInstanceId, t.StopCode, t.StoppedAt, t.StoppedReason));
+            views.Add(ServiceTaskViewOf(book, book.Tasks[id], balanced, timings, now, groups, since));
         }
 
         return views.MoveToImmutable();
+    }
+
+    /// <summary>
+    /// A service task as its scheduler and circuit breaker see it (B-TL-5, B-LB-1, B-DP-2, B-DP-8): healthy (container,
+    /// and target when the service has a target group), since when, and when and why its health checks failed.
+    /// </summary>
+    public static ServiceTaskView ServiceTaskViewOf(ClusterBook book, TaskRecord t, bool balanced, EmulatorTimings timings, DateTimeOffset now,
+        IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since)
+    {
+        ArgumentNullException.ThrowIfNull(book);
+        ArgumentNullException.ThrowIfNull(t);
+        var container = t.StartedAt is null ? default : TaskHealth.Container(t, timings);
+        DateTimeOffset? healthyAt = container.HealthyAt;
+        DateTimeOffset? unhealthyAt = container.UnhealthyAt;
+        string? reason = unhealthyAt is null ? null : StopReasons.FailedContainerHealthChecks;
+        if (balanced && t.StartedAt is not null && TargetGroupOf(t, groups, since) is { } spec && Facts(t, spec) is { } facts)
+        {
+            var settings = HealthCheckSettings.From(spec);
+            var targetHealthyAt = TargetHealthModel.HealthyAtOrNull(facts, settings);
+            healthyAt = healthyAt is { } c && targetHealthyAt is { } h ? (c > h ? c : h) : null;
+            if (TargetHealthModel.UnhealthyWhileAlive(facts, settings) is { } targetUnhealthy && (unhealthyAt is null || targetUnhealthy < unhealthyAt))
+            {
+                unhealthyAt = targetUnhealthy;
+                reason = StopReasons.FailedElbHealthChecks(spec.Name);
+            }
+        }
+
+        var healthy = t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING
+                      && healthyAt is { } at && at <= now && !(unhealthyAt is { } u && u <= now);
+        return new ServiceTaskView(
+            t.TaskId, t.DeploymentId, t.CapacityProvider, t.LastStatus, t.DesiredStatus, healthy,
+            t.ContainerInstanceId is { } ci && book.Instances.TryGetValue(ci, out var inst) && inst.Status != ContainerInstanceStatus.ACTIVE,
+            t.ContainerInstanceId, t.StopCode, t.StoppedAt, t.StoppedReason, t.StartedAt, healthy ? healthyAt : null, unhealthyAt, reason,
+            t.AvailabilityZone, t.TaskDefinitionArn);
     }
 
     /// <summary>B-LB-1: the targets of one service among the cluster's tasks, with their facts.</summary>

@@ -72,10 +72,11 @@ public sealed record LaunchPlan(
     /// Creates the plan's tasks in the book, in the plan's order: each draws its id and injected fault
     /// (<see cref="LaunchPlanner.NewTask"/>) from <paramref name="random"/>, then is placed (B-PL-*), queued with the
     /// plan's placement (B-PQ-1) or accepted by Fargate in its zone. The book's observer hears of every change in
-    /// between, so the stream's draws interleave the same way on every run (B-ID-4). Returns the tasks as created.
+    /// between, so the stream's draws interleave the same way on every run (B-ID-4). Every task carries <paramref name="taskFaults"/>
+    /// (B-DP-8: its task definition's and its service's chaos faults). Returns the tasks as created.
     /// </summary>
     public ImmutableArray<TaskRecord> ApplyTo(ClusterBook book, LaunchRequest request, string cluster, LaunchFaults? faults,
-        EmulatorTimings timings, DateTimeOffset now, Random random)
+        EmulatorTimings timings, DateTimeOffset now, Random random, TaskFaults? taskFaults = null)
     {
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(request);
@@ -115,7 +116,7 @@ public sealed record LaunchPlan(
         return created.MoveToImmutable();
 
         TaskRecord New(LaunchBatch batch) =>
-            LaunchPlanner.NewTask(request, book.UnusedId(random), cluster, batch.CapacityProvider, batch.LaunchType, faults, now, random);
+            LaunchPlanner.NewTask(request, book.UnusedId(random), cluster, batch.CapacityProvider, batch.LaunchType, faults, now, random, taskFaults);
     }
 
     public static LaunchPlan Rejected(Rejection rejection) => new(rejection, default, [], [], null, QueuedPlacement.None, false);

@@ -253,16 +253,16 @@ public static class LaunchPlanner
 
     /// <summary>
     /// A new task of the request: PROVISIONING, desired RUNNING (B-TL-1), with an injected start failure when the
-    /// cluster's launch faults draw one (<see cref="InjectedFailure"/>).
+    /// cluster's launch faults draw one (<see cref="InjectedFailure"/>), carrying its task faults (B-DP-8).
     /// </summary>
     public static TaskRecord NewTask(LaunchRequest request, string taskId, string cluster, string? capacityProvider, LaunchType launchType,
-        LaunchFaults? faults, DateTimeOffset now, Random random)
+        LaunchFaults? faults, DateTimeOffset now, Random random, TaskFaults? taskFaults = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var t = TaskLifecycle.New(
             taskId, cluster, request.TaskDefinition.Arn, request.TaskDefinition.Requirements, request.Group,
             request.StartedBy, request.ServiceName, request.DeploymentId, capacityProvider, launchType, request.IsDaemon,
-            request.TaskDefinition.StopTimeoutSeconds, now);
+            request.TaskDefinition.StopTimeoutSeconds, now) with { Faults = taskFaults }; // B-DP-8
         return InjectedFailure(faults, request.ServiceName, now, random) is { } reason ? t with { FailureInjected = reason } : t;
     }
 

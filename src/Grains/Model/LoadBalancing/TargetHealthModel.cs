@@ -16,7 +16,8 @@ public sealed record HealthCheckSettings(TimeSpan Interval, int HealthyThreshold
 /// was stopped through the load balancer (DEACTIVATING, B-LB-2), died when its task or host went away without a
 /// deregistration (host terminated, instance force-deregistered).
 /// </summary>
-public sealed record TargetFacts(string TaskId, DateTimeOffset RegisteredAt, DateTimeOffset? DeregisteredAt, DateTimeOffset? DiedAt);
+/// <remarks><see cref="FailsFrom"/>: from when the target's health checks fail while its task lives (B-DP-8 <c>emulator.targetHealth=fail</c>).</remarks>
+public sealed record TargetFacts(string TaskId, DateTimeOffset RegisteredAt, DateTimeOffset? DeregisteredAt, DateTimeOffset? DiedAt, DateTimeOffset? FailsFrom = null);
 
 public enum TargetPhase
 {
@@ -43,7 +44,42 @@ public readonly record struct TargetView(TargetPhase Phase, bool Routable, bool 
 /// </summary>
 public static class TargetHealthModel
 {
-    public static DateTimeOffset HealthyAt(TargetFacts f, HealthCheckSettings s) => f.RegisteredAt + s.Interval * Math.Max(1, s.HealthyThreshold);
+    /// <summary>The most change times one target has (<see cref="ChangeTimes"/>).</summary>
+    public const int MaxChangeTimes = 8;
+
+    public static DateTimeOffset HealthyAt(TargetFacts f, HealthCheckSettings s) => HealthyAtOrNull(f, s) ?? DateTimeOffset.MaxValue;
+
+    /// <summary>
+    /// When the target turns healthy: after <c>healthyThreshold</c> passing checks, unless its checks fail first (B-DP-8):
+    /// then never (null).
+    /// </summary>
+    public static DateTimeOffset? HealthyAtOrNull(TargetFacts f, HealthCheckSettings s)
+    {
+        var at = f.RegisteredAt + s.Interval * Math.Max(1, s.HealthyThreshold);
+        return f.FailsFrom is { } fails && FirstCheckAtOrAfter(f, s, fails) <= at ? null : at;
+    }
+
+    /// <summary>
+    /// B-DP-8: when a live target whose checks fail from <see cref="TargetFacts.FailsFrom"/> is found unhealthy: after
+    /// <c>unhealthyThreshold</c> failing checks from the first check at or after that instant; null when its checks pass.
+    /// </summary>
+    public static DateTimeOffset? UnhealthyWhileAlive(TargetFacts f, HealthCheckSettings s)
+    {
+        if (f.FailsFrom is not { } fails)
+        {
+            return null;
+        }
+
+        var interval = s.Interval > TimeSpan.Zero ? s.Interval : TimeSpan.FromSeconds(1);
+        return FirstCheckAtOrAfter(f, s, fails) + interval * (Math.Max(1, s.UnhealthyThreshold) - 1);
+    }
+
+    private static DateTimeOffset FirstCheckAtOrAfter(TargetFacts f, HealthCheckSettings s, DateTimeOffset at)
+    {
+        var interval = s.Interval > TimeSpan.Zero ? s.Interval : TimeSpan.FromSeconds(1);
+        var k = at <= f.RegisteredAt ? 1 : Math.Max(1, (long)Math.Ceiling((at - f.RegisteredAt) / interval));
+        return f.RegisteredAt + interval * k;
+    }
 
     /// <summary>The first check after death plus (unhealthyThreshold - 1) intervals; null while the task lives.</summary>
     public static DateTimeOffset? UnhealthyAt(TargetFacts f, HealthCheckSettings s)
@@ -74,9 +110,16 @@ public static class TargetHealthModel
         }
 
         var healthyAt = HealthyAt(f, s);
+        var aliveUnhealthy = UnhealthyWhileAlive(f, s);
         if (f.DiedAt is { } died && t >= died)
         {
             var unhealthyAt = UnhealthyAt(f, s)!.Value;
+            if (aliveUnhealthy is { } au && au <= died)
+            {
+                // Already out of rotation when it died: no request reached it.
+                return t < unhealthyAt + s.Interval ? new TargetView(TargetPhase.Unhealthy, false, true) : default;
+            }
+
             if (t >= unhealthyAt)
             {
                 return t < unhealthyAt + s.Interval ? new TargetView(TargetPhase.Unhealthy, false, true) : default;
@@ -85,15 +128,29 @@ public static class TargetHealthModel
             return healthyAt <= died ? new TargetView(TargetPhase.Healthy, true, true) : new TargetView(TargetPhase.Initial, false, true);
         }
 
+        if (aliveUnhealthy is { } unhealthy && t >= unhealthy)
+        {
+            return new TargetView(TargetPhase.Unhealthy, false, false);
+        }
+
         return t >= healthyAt ? new TargetView(TargetPhase.Healthy, true, false) : new TargetView(TargetPhase.Initial, false, false);
     }
 
-    /// <summary>Every moment at which the target's view may change (at most 7), written into <paramref name="into"/>.</summary>
+    /// <summary>Every moment at which the target's view may change (at most <see cref="MaxChangeTimes"/>), written into <paramref name="into"/>.</summary>
     public static int ChangeTimes(TargetFacts f, HealthCheckSettings s, Span<DateTimeOffset> into)
     {
         var n = 0;
         into[n++] = f.RegisteredAt;
-        into[n++] = HealthyAt(f, s);
+        if (HealthyAtOrNull(f, s) is { } healthy)
+        {
+            into[n++] = healthy;
+        }
+
+        if (UnhealthyWhileAlive(f, s) is { } unhealthy)
+        {
+            into[n++] = unhealthy;
+        }
+
         if (f.DiedAt is { } died)
         {
             into[n++] = died;
@@ -136,7 +193,7 @@ public static class TargetHealthModel
         int routable = 0, dead = 0, healthy = 0, unhealthy = 0, initial = 0, draining = 0;
         var changes = new SortedDictionary<DateTimeOffset, (int Routable, int Dead)>();
         var deaths = ImmutableArray.CreateBuilder<TargetDeath>();
-        Span<DateTimeOffset> times = stackalloc DateTimeOffset[7];
+        Span<DateTimeOffset> times = stackalloc DateTimeOffset[MaxChangeTimes];
         foreach (var f in targets)
         {
             var start = At(f, s, from);
@@ -206,7 +263,7 @@ public static class TargetHealthModel
     {
         var quietFrom = DateTimeOffset.MinValue;
         var facts = targets as IReadOnlyCollection<TargetFacts> ?? targets.ToList();
-        Span<DateTimeOffset> times = stackalloc DateTimeOffset[7];
+        Span<DateTimeOffset> times = stackalloc DateTimeOffset[MaxChangeTimes];
         foreach (var f in facts)
         {
             var count = ChangeTimes(f, s, times);

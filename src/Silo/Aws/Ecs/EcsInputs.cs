@@ -31,6 +31,59 @@ public static class EcsInputs
             .Select(i => new PlacementConstraint(i.Enum<PlacementConstraintType>("type") ?? throw i.Missing("type"), i.String("expression")))
             .ToImmutableArray();
 
+    /// <summary>
+    /// The service settings a CreateService / UpdateService names (null members: not named): networkConfiguration,
+    /// deploymentConfiguration's deploymentCircuitBreaker (B-DP-2), alarms (B-DP-3), strategy and bakeTimeInMinutes,
+    /// deploymentController, healthCheckGracePeriodSeconds, availabilityZoneRebalancing (B-AZ-1), the tag and exec flags
+    /// and platformVersion.
+    /// </summary>
+    public static ServiceOptionsPatch ServiceOptionsPatch(JsonInput input)
+    {
+        var deployment = input.Object("deploymentConfiguration");
+        DeploymentCircuitBreakerSpec? breaker = null;
+        if (deployment?.Object("deploymentCircuitBreaker") is { } cb)
+        {
+            ThresholdConfigurationSpec? threshold = null;
+            if (cb.Object("thresholdConfiguration") is { } tc)
+            {
+                threshold = new ThresholdConfigurationSpec(tc.String("type") ?? throw tc.Missing("type"), tc.Int("value") ?? throw tc.Missing("value"));
+            }
+
+            breaker = new DeploymentCircuitBreakerSpec(cb.Bool("enable") ?? throw cb.Missing("enable"), cb.Bool("rollback") ?? throw cb.Missing("rollback"),
+                cb.Bool("resetOnHealthyTask"), threshold);
+        }
+
+        DeploymentAlarmsSpec? alarms = null;
+        if (deployment?.Object("alarms") is { } a)
+        {
+            alarms = new DeploymentAlarmsSpec(a.Strings("alarmNames") ?? throw a.Missing("alarmNames"), a.Bool("enable") ?? throw a.Missing("enable"),
+                a.Bool("rollback") ?? throw a.Missing("rollback"));
+        }
+
+        AwsVpcConfiguration? network = null;
+        if (input.Object("networkConfiguration")?.Object("awsvpcConfiguration") is { } vpc)
+        {
+            var publicIp = vpc.String("assignPublicIp") switch
+            {
+                null or "DISABLED" => false,
+                "ENABLED" => true,
+                var v => throw ErrorCodes.Invalid($"Invalid assignPublicIp '{v}': valid values are ENABLED, DISABLED."),
+            };
+            network = new AwsVpcConfiguration(vpc.Strings("subnets") ?? throw vpc.Missing("subnets"), vpc.Strings("securityGroups") ?? [], publicIp, []);
+        }
+
+        var propagate = input.String("propagateTags");
+        if (propagate is not (null or "TASK_DEFINITION" or "SERVICE" or "NONE"))
+        {
+            throw ErrorCodes.Invalid($"Invalid propagateTags '{propagate}': valid values are TASK_DEFINITION, SERVICE, NONE.");
+        }
+
+        return new ServiceOptionsPatch(
+            network, breaker, alarms, input.Int("healthCheckGracePeriodSeconds"), input.Bool("enableECSManagedTags"), propagate,
+            input.Bool("enableExecuteCommand"), input.String("platformVersion"), input.String("availabilityZoneRebalancing"),
+            input.Object("deploymentController")?.String("type"), deployment?.String("strategy"), deployment?.Int("bakeTimeInMinutes"));
+    }
+
     /// <summary>The request's clientToken, checked like ECS does (length and ASCII 33..126), or null when absent.</summary>
     public static string? ClientToken(JsonInput input, int maxLength)
     {

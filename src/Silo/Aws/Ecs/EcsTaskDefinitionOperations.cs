@@ -30,7 +30,11 @@ public static class EcsTaskDefinitionOperations
             c.Objects("portMappings").Select(p => new PortMapping(p.Int("containerPort") ?? 0, p.Int("hostPort"), p.String("protocol") ?? "tcp")).ToImmutableArray(),
             c.Int("stopTimeout"),
             c.Objects("resourceRequirements").Where(r => r.String("type") == "GPU")
-                .Sum(r => int.TryParse(r.String("value"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0))).ToImmutableArray();
+                .Sum(r => int.TryParse(r.String("value"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0),
+            c.Map("dockerLabels"),
+            c.Object("healthCheck") is { } hc
+                ? new ContainerHealthCheck(hc.Strings("command") ?? throw hc.Missing("command"), hc.Int("interval") ?? 30, hc.Int("timeout") ?? 5, hc.Int("retries") ?? 3, hc.Int("startPeriod") ?? 0)
+                : null)).ToImmutableArray();
         var spec = new TaskDefinitionSpec(family, defs, input.String("cpu"), input.String("memory"),
             input.Enum<NetworkMode>("networkMode") ?? NetworkMode.bridge, input.Strings("requiresCompatibilities") ?? [],
             EcsInputs.PlacementConstraints(input), input.Tags());
@@ -187,6 +191,29 @@ public static class EcsTaskDefinitionOperations
             o.With("memory", c.Memory is { } m ? JsonValue.Create(m) : null)
              .With("memoryReservation", c.MemoryReservation is { } mr ? JsonValue.Create(mr) : null)
              .With("stopTimeout", c.StopTimeout is { } st ? JsonValue.Create(st) : null);
+            if (c.DockerLabels is { Count: > 0 } labels)
+            {
+                var l = new JsonObject();
+                foreach (var (k, v) in labels.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    l[k] = v;
+                }
+
+                o["dockerLabels"] = l;
+            }
+
+            if (c.HealthCheck is { } check)
+            {
+                o["healthCheck"] = new JsonObject
+                {
+                    ["command"] = WireJson.Strings(check.Command.IsDefault ? [] : check.Command),
+                    ["interval"] = check.IntervalSeconds,
+                    ["timeout"] = check.TimeoutSeconds,
+                    ["retries"] = check.Retries,
+                    ["startPeriod"] = check.StartPeriodSeconds,
+                };
+            }
+
             return (JsonNode?)o;
         });
         var compat = spec.RequiresCompatibilities.IsDefaultOrEmpty ? ["EC2"] : spec.RequiresCompatibilities.ToList();
