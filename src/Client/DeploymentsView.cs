@@ -98,7 +98,7 @@ public sealed class DeploymentsView(IGrainFactory grains, IAnsiConsole console, 
             if (progress != _lastProgress)
             {
                 _lastProgress = progress;
-                ScenarioRunner.WriteLine(console, await grains.GetGrain<IEcsControlGrain>(0).Now(), "progress", progress);
+                ScenarioRunner.WriteLine(console, await grains.GetGrain<IEcsControlGrain>(GrainKeys.Control).Now(), "progress", progress);
             }
         }
     }

@@ -67,7 +67,7 @@ public static class DeploymentBenchmark
         var registered = runtime.Catalog.Registered(runtime.Catalog.Get(InstanceType));
         var perInstance = Math.Min(registered.Cpu / TaskCpu, registered.Memory / TaskMemory);
         var instances = (int)Math.Ceiling(services * (double)tasks * Math.Max(100, maxPercent) / 100 / perInstance * 1.1);
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var cluster = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(ClusterName));
         var zones = runtime.Options.AvailabilityZones;
         await control.CreateCluster(new CreateClusterRequest(ClusterName, [], [], ImmutableDictionary<string, string>.Empty));

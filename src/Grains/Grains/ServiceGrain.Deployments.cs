@@ -365,7 +365,7 @@ public sealed partial class ServiceGrain
     {
         if (!S.Exists)
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+            throw Errors.ServiceNotFound();
         }
     }
 }

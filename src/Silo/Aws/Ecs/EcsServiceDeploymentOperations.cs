@@ -17,11 +17,11 @@ public static class EcsServiceDeploymentOperations
     public static async Task<JsonObject> ListServiceDeployments(JsonInput input, AwsContext context)
     {
         var service = input.RequiredString("service");
-        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw Errors.ClusterNotFound();
         var grain = context.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster.Name, Arns.ShortName(service)));
         if (await grain.Describe() is not { } info || info.Status == ServiceStatus.INACTIVE)
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+            throw Errors.ServiceNotFound();
         }
 
         var statuses = input.Strings("status") ?? [];
