@@ -3,6 +3,69 @@ using System.Collections.Immutable;
 
 namespace Emulator.Contracts;
 
+/// <summary>
+/// A service's awsvpc network configuration. <see cref="Zones"/> are the subnets' availability zones, resolved when the
+/// configuration is set (empty: subnets the emulator does not know, no zone rule): awsvpc tasks land in them.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("AwsVpcConfiguration")]
+public sealed record AwsVpcConfiguration(
+    [property: Id(0)] ImmutableArray<string> Subnets,
+    [property: Id(1)] ImmutableArray<string> SecurityGroups,
+    [property: Id(2)] bool AssignPublicIp,
+    [property: Id(3)] ImmutableArray<string> Zones);
+
+/// <summary>B-DP-2's deploymentCircuitBreaker as written (stored and returned; the deployments work gives it behaviour).</summary>
+[GenerateSerializer, Immutable, Alias("DeploymentCircuitBreakerSpec")]
+public sealed record DeploymentCircuitBreakerSpec(
+    [property: Id(0)] bool Enable,
+    [property: Id(1)] bool Rollback);
+
+/// <summary>B-DP-3's deploymentConfiguration.alarms as written (stored and returned).</summary>
+[GenerateSerializer, Immutable, Alias("DeploymentAlarmsSpec")]
+public sealed record DeploymentAlarmsSpec(
+    [property: Id(0)] ImmutableArray<string> AlarmNames,
+    [property: Id(1)] bool Enable,
+    [property: Id(2)] bool Rollback);
+
+/// <summary>
+/// A service's settings beyond what the scheduler needs: stored as written so DescribeServices returns them (a second
+/// Terraform plan shows no drift). The network configuration's zones drive placement (awsvpc tasks land in their
+/// subnets' zones); the rest has no behaviour in the emulator yet (documented in the README).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ServiceOptions")]
+public sealed record ServiceOptions(
+    [property: Id(0)] AwsVpcConfiguration? Network,
+    [property: Id(1)] DeploymentCircuitBreakerSpec CircuitBreaker,
+    [property: Id(2)] DeploymentAlarmsSpec? Alarms,
+    [property: Id(3)] int? HealthCheckGracePeriodSeconds,
+    [property: Id(4)] bool EnableEcsManagedTags,
+    [property: Id(5)] string PropagateTags,
+    [property: Id(6)] bool EnableExecuteCommand,
+    [property: Id(7)] string? PlatformVersion,
+    [property: Id(8)] string AvailabilityZoneRebalancing)
+{
+    public static ServiceOptions Default { get; } = new(null, new DeploymentCircuitBreakerSpec(false, false), null, null, false, "NONE", false, null, "DISABLED");
+
+    /// <summary>UpdateService: the members the request names replace the current ones.</summary>
+    public ServiceOptions With(ServiceOptionsPatch p) => new(
+        p.Network ?? Network, p.CircuitBreaker ?? CircuitBreaker, p.Alarms ?? Alarms, p.HealthCheckGracePeriodSeconds ?? HealthCheckGracePeriodSeconds,
+        p.EnableEcsManagedTags ?? EnableEcsManagedTags, p.PropagateTags ?? PropagateTags, p.EnableExecuteCommand ?? EnableExecuteCommand,
+        p.PlatformVersion ?? PlatformVersion, p.AvailabilityZoneRebalancing ?? AvailabilityZoneRebalancing);
+}
+
+/// <summary>The <see cref="ServiceOptions"/> members an UpdateService names (null: unchanged).</summary>
+[GenerateSerializer, Immutable, Alias("ServiceOptionsPatch")]
+public sealed record ServiceOptionsPatch(
+    [property: Id(0)] AwsVpcConfiguration? Network,
+    [property: Id(1)] DeploymentCircuitBreakerSpec? CircuitBreaker,
+    [property: Id(2)] DeploymentAlarmsSpec? Alarms,
+    [property: Id(3)] int? HealthCheckGracePeriodSeconds,
+    [property: Id(4)] bool? EnableEcsManagedTags,
+    [property: Id(5)] string? PropagateTags,
+    [property: Id(6)] bool? EnableExecuteCommand,
+    [property: Id(7)] string? PlatformVersion,
+    [property: Id(8)] string? AvailabilityZoneRebalancing);
+
 [GenerateSerializer, Immutable, Alias("ServiceSpec")]
 public sealed record ServiceSpec(
     [property: Id(0)] string Cluster,
@@ -19,7 +82,8 @@ public sealed record ServiceSpec(
     [property: Id(11)] ImmutableDictionary<string, string> Tags,
     [property: Id(12)] string? ClientToken,
     [property: Id(13)] string? RequestFingerprint = null,
-    [property: Id(14)] ImmutableArray<ServiceLoadBalancer> LoadBalancers = default);
+    [property: Id(14)] ImmutableArray<ServiceLoadBalancer> LoadBalancers = default,
+    [property: Id(15)] ServiceOptions? Options = null);
 
 [GenerateSerializer, Immutable, Alias("ServiceUpdate")]
 public sealed record ServiceUpdate(
@@ -31,7 +95,8 @@ public sealed record ServiceUpdate(
     [property: Id(5)] int? MinimumHealthyPercent,
     [property: Id(6)] int? MaximumPercent,
     [property: Id(7)] bool ForceNewDeployment,
-    [property: Id(8)] ImmutableArray<ServiceLoadBalancer>? LoadBalancers = null)
+    [property: Id(8)] ImmutableArray<ServiceLoadBalancer>? LoadBalancers = null,
+    [property: Id(9)] ServiceOptionsPatch? Options = null)
 {
     public static ServiceUpdate Desired(int count) => new(count, null, null, null, null, null, null, false);
 }

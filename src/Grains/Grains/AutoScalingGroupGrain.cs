@@ -225,13 +225,14 @@ public sealed partial class AutoScalingGroupGrain : Grain, IAutoScalingGroupGrai
             throw new EcsException(ErrorCodes.ValidationError, error);
         }
 
-        S.Spec = Spec with
+        var baseSpec = update.Spec ?? Spec; // issue 14: UpdateAutoScalingGroup's launch, zones, settings and tags, resolved at the edge
+        S.Spec = baseSpec with
         {
             MinSize = min,
             MaxSize = max,
-            NewInstancesProtectedFromScaleIn = update.NewInstancesProtectedFromScaleIn ?? Spec.NewInstancesProtectedFromScaleIn,
-            CapacityRebalance = update.CapacityRebalance ?? Spec.CapacityRebalance,
-            Tags = update.Tags is { } tags ? Spec.Tags.SetItems(tags) : Spec.Tags,
+            NewInstancesProtectedFromScaleIn = update.NewInstancesProtectedFromScaleIn ?? baseSpec.NewInstancesProtectedFromScaleIn,
+            CapacityRebalance = update.CapacityRebalance ?? baseSpec.CapacityRebalance,
+            Tags = update.Tags is { } tags ? baseSpec.Tags.SetItems(tags) : baseSpec.Tags,
         };
         if (desired != S.Desired)
         {

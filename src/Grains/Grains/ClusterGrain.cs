@@ -500,7 +500,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
                 for (var i = 0; i < alloc.Count; i++)
                 {
                     var t = NewTask(request, alloc.CapacityProvider, LaunchType.FARGATE, now);
-                    t = TaskLifecycle.FargateAccepted(t, NextFargateZone(), _rt.Options.Timings, now, _random);
+                    t = TaskLifecycle.FargateAccepted(t, NextFargateZone(request.SubnetZones), _rt.Options.Timings, now, _random);
                     Add(t);
                     created.Add(t);
                 }
@@ -1229,22 +1229,21 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         return t;
     }
 
-    private string NextFargateZone()
+    private string NextFargateZone(ImmutableArray<string> subnetZones)
     {
-        // Chaos AZ outage: Fargate places nothing in a zone that is out (unless every zone is).
+        // Chaos AZ outage: Fargate places nothing in a zone that is out (unless every zone is). awsvpc: the subnets' zones.
         var now = Now;
-        var zones = _rt.Options.AvailabilityZones.Where(z => !(S.ZoneOutages.TryGetValue(z, out var until) && (until is null || until > now))).ToList();
-        zones = zones.Count == 0 ? _rt.Options.AvailabilityZones : zones;
-        var counts = zones.ToDictionary(z => z, _ => 0, StringComparer.Ordinal);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var t in S.Tasks.Values)
         {
-            if (t.LaunchType == LaunchType.FARGATE && t.LastStatus != TaskStatus.STOPPED && t.AvailabilityZone is { } z && counts.ContainsKey(z))
+            if (t.LaunchType == LaunchType.FARGATE && t.LastStatus != TaskStatus.STOPPED && t.AvailabilityZone is { } z)
             {
-                counts[z]++;
+                counts[z] = counts.GetValueOrDefault(z) + 1;
             }
         }
 
-        return zones.OrderBy(z => counts[z]).First();
+        return SubnetPlacement.FargateZone(_rt.Options.AvailabilityZones, subnetZones,
+            z => S.ZoneOutages.TryGetValue(z, out var until) && (until is null || until > now), counts);
     }
 
     private TaskRecord StopOne(TaskRecord t, string stopCode, string reason)

@@ -198,8 +198,17 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             spec = spec with { TaskDefinition = update.TaskDefinition! };
         }
 
-        // B-DP-1: a new task definition, strategy or a forced deployment starts a new PRIMARY deployment.
-        if (newTaskDef || update.ForceNewDeployment || update.CapacityProviderStrategy is not null || newLoadBalancers)
+        // Settings stored as written (ServiceOptions); a changed network configuration deploys (B-DP-1).
+        var newNetwork = false;
+        if (update.Options is { } patch)
+        {
+            var options = (spec.Options ?? ServiceOptions.Default).With(patch);
+            newNetwork = patch.Network is { } network && !SameNetwork(network, spec.Options?.Network);
+            spec = spec with { Options = options };
+        }
+
+        // B-DP-1: a new task definition, strategy, network configuration or a forced deployment starts a new PRIMARY deployment.
+        if (newTaskDef || update.ForceNewDeployment || update.CapacityProviderStrategy is not null || newLoadBalancers || newNetwork)
         {
             S.Deployments = S.Deployments
                 .Select(d => d.Status == "PRIMARY" ? d with { Status = "ACTIVE", UpdatedAt = now } : d)
@@ -361,7 +370,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             deployment.TaskDefinition, count, "service:" + Name, deployment.Id, Name, deployment.Id,
             deployment.LaunchType ?? (provider is null ? spec.LaunchType ?? LaunchType.EC2 : null), [],
             [new ProviderAllocation(provider, count)], PlacementFor(spec), Constraints(spec), targets,
-            spec.SchedulingStrategy == SchedulingStrategy.DAEMON, null);
+            spec.SchedulingStrategy == SchedulingStrategy.DAEMON, null, null, SubnetZones(spec));
         try
         {
             var result = await Cluster.LaunchTasks(request);
@@ -511,8 +520,14 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private static ImmutableArray<PlacementStrategy> PlacementFor(ServiceSpec spec) =>
         spec.PlacementStrategies.IsDefaultOrEmpty ? PlacementDefaults.ForService : spec.PlacementStrategies;
 
+    /// <summary>The service's own constraints, plus the zones of its awsvpc subnets (tasks land in their subnets' zones).</summary>
     private static ImmutableArray<PlacementConstraint> Constraints(ServiceSpec spec) =>
-        spec.PlacementConstraints.IsDefault ? [] : spec.PlacementConstraints;
+        (spec.PlacementConstraints.IsDefault ? [] : spec.PlacementConstraints).AddRange(SubnetPlacement.ZoneConstraints(SubnetZones(spec)));
+
+    private static ImmutableArray<string> SubnetZones(ServiceSpec spec) => spec.Options?.Network?.Zones ?? default;
+
+    private static bool SameNetwork(AwsVpcConfiguration a, AwsVpcConfiguration? b) =>
+        b is not null && a.Subnets.SequenceEqual(b.Subnets) && a.SecurityGroups.SequenceEqual(b.SecurityGroups) && a.AssignPublicIp == b.AssignPublicIp;
 
     private int LaunchesInLastMinute(DateTimeOffset now)
     {

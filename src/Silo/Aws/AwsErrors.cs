@@ -15,7 +15,9 @@ public static class AwsErrors
 
     public static int StatusOf(string code) => code switch
     {
-        ErrorCodes.ServerException or InternalFailure => 500,
+        ErrorCodes.ServerException or InternalFailure or "ServiceFailure" => 500,
+        "NoSuchEntity" => 404, // IAM
+        "EntityAlreadyExists" or "DeleteConflict" or "LimitExceeded" => 409, // IAM
         _ => 400,
     };
 

@@ -15,6 +15,9 @@ public enum PagingErrors
 
     /// <summary>EC2: InvalidParameterValue for the size, InvalidPaginationToken for the token.</summary>
     Ec2,
+
+    /// <summary>IAM (query, MaxItems / Marker): ValidationError for both.</summary>
+    Iam,
 }
 
 /// <summary>
@@ -56,6 +59,10 @@ public static class PageSizes
     public static readonly PageSpec Ec2DescribeInstances = new(AwsServices.Ec2, "DescribeInstances", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeLaunchTemplates = new(AwsServices.Ec2, "DescribeLaunchTemplates", null, 1, 200, "MaxResults", "NextToken", PagingErrors.Ec2);
 
+    public static readonly PageSpec Ec2DescribeLaunchTemplateVersions = new(AwsServices.Ec2, "DescribeLaunchTemplateVersions", null, 1, 200, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeSecurityGroupRules = new(AwsServices.Ec2, "DescribeSecurityGroupRules", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeTags = new(AwsServices.Ec2, "DescribeTags", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+
     // DescribeSpotPriceHistory: MaxResults 1..1000, default 1000.
     public static readonly PageSpec Ec2DescribeSpotPriceHistory = new(AwsServices.Ec2, "DescribeSpotPriceHistory", 1000, 1, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
 
@@ -68,6 +75,20 @@ public static class PageSizes
     // Elastic Load Balancing v2: PageSize 1..400 with Marker / NextMarker.
     public static readonly PageSpec Elbv2DescribeTargetGroups = new(AwsServices.Elbv2, "DescribeTargetGroups", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
 
+    // IAM: MaxItems 1..1000 (default 100) with Marker; IsTruncated tells whether more follow.
+    public static readonly PageSpec IamListRoles = Iam("ListRoles");
+    public static readonly PageSpec IamListRolePolicies = Iam("ListRolePolicies");
+    public static readonly PageSpec IamListAttachedRolePolicies = Iam("ListAttachedRolePolicies");
+    public static readonly PageSpec IamListInstanceProfiles = Iam("ListInstanceProfiles");
+    public static readonly PageSpec IamListInstanceProfilesForRole = Iam("ListInstanceProfilesForRole");
+    public static readonly PageSpec IamListPolicies = Iam("ListPolicies");
+    public static readonly PageSpec IamListPolicyVersions = Iam("ListPolicyVersions");
+    public static readonly PageSpec IamListEntitiesForPolicy = Iam("ListEntitiesForPolicy");
+    public static readonly PageSpec IamListRoleTags = Iam("ListRoleTags");
+
+    // CloudWatch Logs: limit 1..50 (default 50) with nextToken; bad values are InvalidParameterException.
+    public static readonly PageSpec LogsDescribeLogGroups = new(AwsServices.Logs, "DescribeLogGroups", 50, 1, 50, "limit", "nextToken", PagingErrors.Ecs);
+
     public static IReadOnlyList<PageSpec> All { get; } =
     [
         EcsListClusters, EcsListServices, EcsListTasks, EcsListContainerInstances, EcsListTaskDefinitions, EcsListTaskDefinitionFamilies,
@@ -75,12 +96,18 @@ public static class PageSizes
         AsgDescribeAutoScalingGroups, AsgDescribeAutoScalingInstances, AsgDescribeLaunchConfigurations, AsgDescribeScalingActivities,
         AsgDescribePolicies, AsgDescribeTags,
         Ec2DescribeInstances, Ec2DescribeLaunchTemplates, Ec2DescribeSpotPriceHistory,
+        Ec2DescribeLaunchTemplateVersions, Ec2DescribeSecurityGroupRules, Ec2DescribeTags,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
         Elbv2DescribeTargetGroups,
+        IamListRoles, IamListRolePolicies, IamListAttachedRolePolicies, IamListInstanceProfiles, IamListInstanceProfilesForRole,
+        IamListPolicies, IamListPolicyVersions, IamListEntitiesForPolicy, IamListRoleTags,
+        LogsDescribeLogGroups,
     ];
 
     private static PageSpec Ecs(string operation, int defaultSize, int maxSize) =>
         new(AwsServices.Ecs, operation, defaultSize, 1, maxSize, "maxResults", "nextToken", PagingErrors.Ecs);
+
+    private static PageSpec Iam(string operation) => new(AwsServices.Iam, operation, 100, 1, 1000, "MaxItems", "Marker", PagingErrors.Iam);
 
     private static PageSpec Asg(string operation, int defaultSize, int maxSize) =>
         new(AwsServices.AutoScaling, operation, defaultSize, 1, maxSize, "MaxRecords", "NextToken", PagingErrors.Query);
@@ -133,6 +160,7 @@ public static class Paging
     {
         PagingErrors.Ecs => ErrorCodes.Invalid($"The nextToken is not valid for {spec.Operation}: pass the nextToken of a previous {spec.Operation} response unchanged."),
         PagingErrors.Ec2 => new EcsException("InvalidPaginationToken", "The pagination token is not valid or has expired."),
+        PagingErrors.Iam => QueryInput.Validation("Invalid Marker: pass the Marker of a previous response unchanged."),
         _ => new EcsException("InvalidNextToken", "The token passed in NextToken is invalid."),
     };
 

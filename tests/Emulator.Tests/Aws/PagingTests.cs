@@ -31,6 +31,7 @@ public sealed partial class PagingTests
     {
         PagingErrors.Ecs => ErrorCodes.InvalidParameter,
         PagingErrors.Ec2 => "InvalidPaginationToken",
+        PagingErrors.Iam => ErrorCodes.ValidationError,
         _ => "InvalidNextToken",
     };
 
@@ -45,7 +46,7 @@ public sealed partial class PagingTests
     public void B_W_4_page_size_table_matches_the_aws_service_model(string operation)
     {
         var spec = Spec(operation);
-        var service = spec.Service switch { AwsServices.Ecs => "ecs", AwsServices.AutoScaling => "autoscaling", AwsServices.Ec2 => "ec2", AwsServices.Elbv2 => "elbv2", _ => "cloudwatch" };
+        var service = spec.Service switch { AwsServices.Ecs => "ecs", AwsServices.AutoScaling => "autoscaling", AwsServices.Ec2 => "ec2", AwsServices.Elbv2 => "elbv2", AwsServices.Iam => "iam", AwsServices.Logs => "logs", _ => "cloudwatch" };
         var file = Directory.GetFiles(Path.Combine(Models, service), "service-2.json", SearchOption.AllDirectories).Order().Last();
         using var model = JsonDocument.Parse(File.ReadAllText(file));
         var shapes = model.RootElement.GetProperty("shapes");

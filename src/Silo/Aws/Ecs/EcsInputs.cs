@@ -26,6 +26,94 @@ public static class EcsInputs
                     : "targetGroupArn must be specified for a load balancer."))
             .ToImmutableArray();
 
+    /// <summary>
+    /// <c>networkConfiguration.awsvpcConfiguration</c> (zones are resolved by the control plane), or null when absent.
+    /// </summary>
+    public static AwsVpcConfiguration? Network(JsonInput input)
+    {
+        if (input.Object("networkConfiguration") is not { } network)
+        {
+            return null;
+        }
+
+        var vpc = network.Object("awsvpcConfiguration") ?? throw network.Missing("awsvpcConfiguration");
+        var assign = vpc.String("assignPublicIp") ?? "DISABLED";
+        if (assign is not ("ENABLED" or "DISABLED"))
+        {
+            throw ErrorCodes.Invalid($"1 validation error detected: Value '{assign}' at 'networkConfiguration.awsvpcConfiguration.assignPublicIp' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]");
+        }
+
+        return new AwsVpcConfiguration(vpc.Strings("subnets") ?? throw vpc.Missing("subnets"), vpc.Strings("securityGroups") ?? [], assign == "ENABLED", []);
+    }
+
+    /// <summary>The service settings of a CreateService (defaults where absent; B-AZ-1: rebalancing ENABLED unless binpack).</summary>
+    public static ServiceOptions ServiceOptions(JsonInput input)
+    {
+        var p = ServiceOptionsPatch(input);
+        var binpack = input.Objects("placementStrategy").Any(s => s.String("type") == "binpack");
+        var defaults = Contracts.ServiceOptions.Default with { AvailabilityZoneRebalancing = binpack ? "DISABLED" : "ENABLED" };
+        return defaults.With(p);
+    }
+
+    /// <summary>
+    /// The service settings a request names (null members: not named). Features the emulator does not model (service
+    /// discovery, Service Connect, volume configurations, VPC Lattice, CODE_DEPLOY / EXTERNAL controllers) are refused
+    /// with a clear error rather than stored and silently ignored.
+    /// </summary>
+    public static ServiceOptionsPatch ServiceOptionsPatch(JsonInput input)
+    {
+        var deployment = input.Object("deploymentConfiguration");
+        var breaker = deployment?.Object("deploymentCircuitBreaker");
+        var alarms = deployment?.Object("alarms");
+        var propagate = input.String("propagateTags");
+        if (propagate is not (null or "TASK_DEFINITION" or "SERVICE" or "NONE"))
+        {
+            throw ErrorCodes.Invalid($"1 validation error detected: Value '{propagate}' at 'propagateTags' failed to satisfy constraint: Member must satisfy enum value set: [TASK_DEFINITION, SERVICE, NONE]");
+        }
+
+        var rebalancing = input.String("availabilityZoneRebalancing");
+        if (rebalancing is not (null or "ENABLED" or "DISABLED"))
+        {
+            throw ErrorCodes.Invalid($"1 validation error detected: Value '{rebalancing}' at 'availabilityZoneRebalancing' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]");
+        }
+
+        if (input.Int("healthCheckGracePeriodSeconds") is < 0 or > 2147483647)
+        {
+            throw ErrorCodes.Invalid("healthCheckGracePeriodSeconds must be at least 0.");
+        }
+
+        if (input.Object("deploymentController")?.String("type") is { } controller && controller != "ECS")
+        {
+            throw ErrorCodes.Invalid(controller is "CODE_DEPLOY" or "EXTERNAL"
+                ? $"The emulator runs the ECS deployment controller only, not {controller}."
+                : $"1 validation error detected: Value '{controller}' at 'deploymentController.type' failed to satisfy constraint: Member must satisfy enum value set: [ECS, CODE_DEPLOY, EXTERNAL]");
+        }
+
+        foreach (var unsupported in new[] { "serviceRegistries", "volumeConfigurations", "vpcLatticeConfigurations" })
+        {
+            if (input.Objects(unsupported).Count > 0)
+            {
+                throw ErrorCodes.Invalid($"{unsupported} is not supported by the emulator (no Cloud Map, EBS volumes or VPC Lattice here).");
+            }
+        }
+
+        if (input.Object("serviceConnectConfiguration")?.Bool("enabled") == true)
+        {
+            throw ErrorCodes.Invalid("Service Connect is not supported by the emulator.");
+        }
+
+        return new Contracts.ServiceOptionsPatch(
+            Network(input),
+            breaker is null ? null : new DeploymentCircuitBreakerSpec(breaker.Bool("enable") ?? throw breaker.Missing("enable"), breaker.Bool("rollback") ?? throw breaker.Missing("rollback")),
+            alarms is null ? null : new DeploymentAlarmsSpec(alarms.Strings("alarmNames") ?? throw alarms.Missing("alarmNames"), alarms.Bool("enable") ?? false, alarms.Bool("rollback") ?? false),
+            input.Int("healthCheckGracePeriodSeconds"),
+            input.Bool("enableECSManagedTags"),
+            propagate,
+            input.Bool("enableExecuteCommand"),
+            input.String("platformVersion"),
+            rebalancing);
+    }
+
     public static ImmutableArray<PlacementConstraint> PlacementConstraints(JsonInput input, string name = "placementConstraints") =>
         input.Objects(name)
             .Select(i => new PlacementConstraint(i.Enum<PlacementConstraintType>("type") ?? throw i.Missing("type"), i.String("expression")))

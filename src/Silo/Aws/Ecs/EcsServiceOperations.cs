@@ -16,7 +16,7 @@ public static class EcsServiceOperations
             input.Enum<SchedulingStrategy>("schedulingStrategy") ?? SchedulingStrategy.REPLICA,
             deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Tags(),
             EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.CreateServiceMaxLength), EcsInputs.Fingerprint(input),
-            EcsInputs.LoadBalancers(input)));
+            EcsInputs.LoadBalancers(input), EcsInputs.ServiceOptions(input)));
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
@@ -30,7 +30,7 @@ public static class EcsServiceOperations
             input.Has("placementStrategy") ? EcsInputs.PlacementStrategies(input) : null,
             input.Has("placementConstraints") ? EcsInputs.PlacementConstraints(input) : null,
             deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Bool("forceNewDeployment") ?? false,
-            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null));
+            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null, EcsInputs.ServiceOptionsPatch(input)));
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
@@ -55,7 +55,9 @@ public static class EcsServiceOperations
             }
             else
             {
-                services.Add(Shape(info, context));
+                var shape = Shape(info, context);
+                shape["tags"] = WireJson.Tags(await EcsTagOperations.Effective(context, info.Arn, info.Spec.Tags));
+                services.Add(shape);
             }
         }
 
@@ -86,12 +88,14 @@ public static class EcsServiceOperations
     public static async Task<JsonObject> DeleteService(JsonInput input, AwsContext context)
     {
         var info = await context.Control.DeleteService(input.String("cluster"), input.RequiredString("service"), input.Bool("force") ?? false);
+        await EcsTagOperations.Deleted(context, info.Arn);
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
     public static JsonObject Shape(ServiceInfo s, AwsContext context)
     {
         var spec = s.Spec;
+        var options = spec.Options ?? ServiceOptions.Default;
         var o = new JsonObject
         {
             ["serviceArn"] = s.Arn,
@@ -111,10 +115,12 @@ public static class EcsServiceOperations
             ["taskDefinition"] = spec.TaskDefinition.Arn,
             ["deploymentConfiguration"] = new JsonObject
             {
-                ["deploymentCircuitBreaker"] = new JsonObject { ["enable"] = false, ["rollback"] = false },
+                ["deploymentCircuitBreaker"] = new JsonObject { ["enable"] = options.CircuitBreaker.Enable, ["rollback"] = options.CircuitBreaker.Rollback },
                 ["maximumPercent"] = spec.MaximumPercent,
                 ["minimumHealthyPercent"] = spec.MinimumHealthyPercent,
-            },
+            }.With("alarms", options.Alarms is { } alarms
+                ? new JsonObject { ["alarmNames"] = WireJson.Strings(alarms.AlarmNames), ["enable"] = alarms.Enable, ["rollback"] = alarms.Rollback }
+                : null),
             ["deployments"] = WireJson.Array(s.Deployments.Select(d => (JsonNode?)Deployment(d))),
             ["events"] = WireJson.Array(s.Events.Select(e => (JsonNode?)new JsonObject
             {
@@ -128,11 +134,31 @@ public static class EcsServiceOperations
             ["placementStrategy"] = WireJson.Array((spec.PlacementStrategies.IsDefault ? [] : spec.PlacementStrategies)
                 .Select(p => (JsonNode?)new JsonObject { ["type"] = p.Type.ToString() }.With("field", p.Field))),
             ["schedulingStrategy"] = spec.SchedulingStrategy.ToString(),
-            ["enableECSManagedTags"] = false,
-            ["propagateTags"] = "NONE",
-            ["enableExecuteCommand"] = false,
+            ["enableECSManagedTags"] = options.EnableEcsManagedTags,
+            ["propagateTags"] = options.PropagateTags,
+            ["enableExecuteCommand"] = options.EnableExecuteCommand,
+            ["availabilityZoneRebalancing"] = options.AvailabilityZoneRebalancing,
             ["tags"] = WireJson.Tags(spec.Tags),
         };
+        if (options.Network is { } network)
+        {
+            o["networkConfiguration"] = NetworkConfiguration(network);
+        }
+
+        if (options.HealthCheckGracePeriodSeconds is { } grace)
+        {
+            o["healthCheckGracePeriodSeconds"] = grace;
+        }
+
+        if (spec.LaunchType == LaunchType.FARGATE || spec.CapacityProviderStrategy.Any(i => i.CapacityProvider is "FARGATE" or "FARGATE_SPOT"))
+        {
+            o["platformVersion"] = options.PlatformVersion ?? "LATEST";
+            o["platformFamily"] = "Linux";
+        }
+        else if (options.PlatformVersion is { } platform)
+        {
+            o["platformVersion"] = platform;
+        }
         if (spec.LaunchType is { } lt)
         {
             o["launchType"] = lt.ToString();
@@ -144,6 +170,16 @@ public static class EcsServiceOperations
 
         return o;
     }
+
+    public static JsonObject NetworkConfiguration(AwsVpcConfiguration n) => new()
+    {
+        ["awsvpcConfiguration"] = new JsonObject
+        {
+            ["subnets"] = WireJson.Strings(n.Subnets),
+            ["securityGroups"] = WireJson.Strings(n.SecurityGroups),
+            ["assignPublicIp"] = n.AssignPublicIp ? "ENABLED" : "DISABLED",
+        },
+    };
 
     private static JsonObject Deployment(DeploymentInfo d)
     {
