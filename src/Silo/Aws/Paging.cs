@@ -61,6 +61,7 @@ public static class PageSizes
 
     public static readonly PageSpec Ec2DescribeLaunchTemplateVersions = new(AwsServices.Ec2, "DescribeLaunchTemplateVersions", null, 1, 200, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeSecurityGroupRules = new(AwsServices.Ec2, "DescribeSecurityGroupRules", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeNetworkInterfaces = new(AwsServices.Ec2, "DescribeNetworkInterfaces", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeTags = new(AwsServices.Ec2, "DescribeTags", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
 
     // DescribeSpotPriceHistory: MaxResults 1..1000, default 1000.
@@ -96,7 +97,7 @@ public static class PageSizes
         AsgDescribeAutoScalingGroups, AsgDescribeAutoScalingInstances, AsgDescribeLaunchConfigurations, AsgDescribeScalingActivities,
         AsgDescribePolicies, AsgDescribeTags,
         Ec2DescribeInstances, Ec2DescribeLaunchTemplates, Ec2DescribeSpotPriceHistory,
-        Ec2DescribeLaunchTemplateVersions, Ec2DescribeSecurityGroupRules, Ec2DescribeTags,
+        Ec2DescribeLaunchTemplateVersions, Ec2DescribeSecurityGroupRules, Ec2DescribeTags, Ec2DescribeNetworkInterfaces,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
         Elbv2DescribeTargetGroups,
         IamListRoles, IamListRolePolicies, IamListAttachedRolePolicies, IamListInstanceProfiles, IamListInstanceProfilesForRole,

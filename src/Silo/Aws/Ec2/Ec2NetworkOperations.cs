@@ -413,6 +413,38 @@ public static class Ec2NetworkOperations
             V("ownerId", context.Account)))));
     }
 
+    // ------------------------------------------------------------------ network interfaces
+
+    private static readonly HashSet<string> InterfaceFilters = new(StringComparer.Ordinal)
+    {
+        "network-interface-id", "subnet-id", "vpc-id", "group-id", "group-name", "description", "status", "availability-zone", "interface-type",
+        "attachment.instance-id", "attachment.attachment-id", "attachment.status", "private-ip-address", "addresses.private-ip-address",
+        "requester-id", "requester-managed", "owner-id", "mac-address", "source-dest-check",
+    };
+
+    /// <summary>
+    /// The account's network interfaces. Known gap: the emulator models no ENIs as EC2 resources (awsvpc tasks get their
+    /// zone from their subnets, not an interface), so the set is empty; ids asked for do not exist. Terraform lists the
+    /// interfaces left in a subnet or group before deleting it.
+    /// </summary>
+    [AwsOperation(AwsServices.Ec2, "DescribeNetworkInterfaces")]
+    public static Task<XElement> DescribeNetworkInterfaces(QueryInput input, AwsContext context)
+    {
+        foreach (var f in Filters(input).Where(f => !InterfaceFilters.Contains(f.Name) && f.MatchesTags(ImmutableDictionary<string, string>.Empty) is null))
+        {
+            throw UnknownFilter(f);
+        }
+
+        if (input.Numbered("NetworkInterfaceId").FirstOrDefault() is { } id)
+        {
+            throw new EcsException("InvalidNetworkInterfaceID.NotFound", $"The networkInterface ID '{id}' does not exist");
+        }
+
+        _ = Page(Array.Empty<string>(), input, PageSizes.Ec2DescribeNetworkInterfaces, i => i);
+        _ = context;
+        return Task.FromResult(E("DescribeNetworkInterfacesResult", Items("networkInterfaceSet", [])));
+    }
+
     // ------------------------------------------------------------------ tags
 
     [AwsOperation(AwsServices.Ec2, "CreateTags")]
