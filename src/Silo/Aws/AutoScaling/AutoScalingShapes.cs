@@ -161,7 +161,7 @@ public static class AutoScalingShapes
             V("AutoScalingGroupName", groupName),
             V("AvailabilityZone", i.AvailabilityZone),
             V("LifecycleState", LifecycleState(i.State)),
-            V("HealthStatus", "HEALTHY"),
+            V("HealthStatus", groupName is null ? "Healthy" : "HEALTHY"), // AWS: "Healthy" in a group's instances, "HEALTHY" in DescribeAutoScalingInstances
             V("LaunchConfigurationName", spec.LaunchConfigurationName),
             spec.LaunchTemplateName is null ? null : E("LaunchTemplate",
                 V("LaunchTemplateId", template?.Id), V("LaunchTemplateName", spec.LaunchTemplateName), V("Version", i.LaunchTemplateVersion)),

@@ -41,6 +41,12 @@ public static class LaunchTemplateDataXml
         [("InstanceRequirements", "AllowedInstanceType")] = "allowedInstanceTypeSet",
     }.ToImmutableDictionary();
 
+    /// <summary>Lists whose entries are not <c>item</c> elements: (enclosing request list, request list member) -> entry element.</summary>
+    public static readonly ImmutableDictionary<(string Parent, string Name), string> ItemNames = new Dictionary<(string, string), string>
+    {
+        [("NetworkInterface", "SecurityGroupId")] = "groupId",
+    }.ToImmutableDictionary();
+
     public const string Prefix = "LaunchTemplateData.";
 
     /// <summary>The LaunchTemplateData.* members of a request, without the prefix.</summary>
@@ -107,9 +113,10 @@ public static class LaunchTemplateDataXml
             if (IsList(child))
             {
                 var element = ListNames.GetValueOrDefault((listName, name)) ?? Lower(name) + "Set";
+                var item = ItemNames.GetValueOrDefault((listName, name)) ?? "item";
                 yield return new XElement(element, child.Children
                     .OrderBy(c => int.Parse(c.Key, CultureInfo.InvariantCulture))
-                    .Select(c => c.Value.Value is { } leaf && c.Value.Children.Count == 0 ? new XElement("item", leaf) : new XElement("item", Members(c.Value, name))));
+                    .Select(c => c.Value.Value is { } leaf && c.Value.Children.Count == 0 ? new XElement(item, leaf) : new XElement(item, Members(c.Value, name))));
             }
             else if (child.Children.Count == 0)
             {
