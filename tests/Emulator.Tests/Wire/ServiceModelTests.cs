@@ -335,6 +335,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         var empty = EmulatorClusterFixture.Unique("model-empty");
         await api.Ecs("CreateCluster", new JsonObject { ["clusterName"] = empty });
         await api.Ecs("DeleteCluster", new JsonObject { ["cluster"] = empty });
+        await ServiceModelSideServices.Exercise(api, cluster);
 
         Assert.True(api.Problems.Count == 0, "responses that do not fit the AWS model:" + Environment.NewLine + string.Join(Environment.NewLine, api.Problems));
 
@@ -412,11 +413,28 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     public Task<JsonElement> CloudWatchJson(string operation, JsonObject body, string? expectedError = null) =>
         Json("cloudwatch", "GraniteServiceVersion20100801", "application/x-amz-json-1.0", operation, body, expectedError);
 
+    public Task<JsonElement> Logs(string operation, JsonObject body, string? expectedError = null) =>
+        Json("logs", "Logs_20140328", "application/x-amz-json-1.1", operation, body, expectedError);
+
+    public Task<JsonElement> Ssm(string operation, JsonObject body, string? expectedError = null) =>
+        Json("ssm", "AmazonSSM", "application/x-amz-json-1.1", operation, body, expectedError);
+
     public Task<XElement> Query(string service, string action, params (string Key, string Value)[] parameters) => Query(service, action, parameters, null);
+
+    private static string Version(string service) => service switch
+    {
+        "autoscaling" => "2011-01-01",
+        "ec2" => "2016-11-15",
+        "cloudwatch" => "2010-08-01",
+        "elasticloadbalancing" => "2015-12-01",
+        "iam" => "2010-05-08",
+        "sts" => "2011-06-15",
+        _ => throw new ArgumentException(service),
+    };
 
     public async Task<XElement> Query(string service, string action, (string Key, string Value)[] parameters, string? expectedError)
     {
-        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", "cloudwatch" => "2010-08-01", "elasticloadbalancing" => "2015-12-01", _ => throw new ArgumentException(service) };
+        var version = Version(service);
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", version) };
         form.AddRange(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value)));
         using var response = await _http.PostAsync("/", new FormUrlEncodedContent(form));
@@ -430,7 +448,13 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     /// <summary>Sends a JSON body and validates whatever comes back (success or error).</summary>
     public async Task AnyJson(string service, string operation, string body)
     {
-        var (prefix, contentType) = service == "ecs" ? ("AmazonEC2ContainerServiceV20141113", "application/x-amz-json-1.1") : ("GraniteServiceVersion20100801", "application/x-amz-json-1.0");
+        var (prefix, contentType) = service switch
+        {
+            "ecs" => ("AmazonEC2ContainerServiceV20141113", "application/x-amz-json-1.1"),
+            "logs" => ("Logs_20140328", "application/x-amz-json-1.1"),
+            "ssm" => ("AmazonSSM", "application/x-amz-json-1.1"),
+            _ => ("GraniteServiceVersion20100801", "application/x-amz-json-1.0"),
+        };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/");
         request.Headers.TryAddWithoutValidation("X-Amz-Target", $"{prefix}.{operation}");
         request.Content = new StringContent(body, Encoding.UTF8);
@@ -444,7 +468,7 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     /// <summary>Sends a query request and validates whatever comes back (success or error).</summary>
     public async Task AnyQuery(string service, string action, params (string Key, string Value)[] parameters)
     {
-        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", "elasticloadbalancing" => "2015-12-01", _ => "2010-08-01" };
+        var version = Version(service);
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", version) };
         form.AddRange(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value)));
         using var response = await _http.PostAsync("/", new FormUrlEncodedContent(form));

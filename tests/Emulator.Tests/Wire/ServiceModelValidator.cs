@@ -27,6 +27,10 @@ public static partial class ServiceModelValidator
         ["ec2"] = "ec2",
         ["cloudwatch"] = "cloudwatch",
         ["elasticloadbalancing"] = "elbv2",
+        ["iam"] = "iam",
+        ["sts"] = "sts",
+        ["logs"] = "logs",
+        ["ssm"] = "ssm",
     };
 
     /// <summary>Errors any operation of a JSON protocol service may answer (AWS's common errors).</summary>
@@ -55,6 +59,12 @@ public static partial class ServiceModelValidator
         "InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed",
         "InvalidLaunchTemplateId.VersionNotFound", "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed",
         "InvalidParameter", "UnknownParameter", "InvalidRequest", "OperationNotPermitted", "UnsupportedOperation",
+        // The network (issue 14), from the EC2 API reference's error code list.
+        "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound", "InvalidGroup.NotFound", "InvalidGroup.Duplicate", "InvalidGroup.Reserved",
+        "CannotDelete", "DependencyViolation", "InvalidPermission.Duplicate", "InvalidPermission.NotFound", "InvalidSecurityGroupRuleId.NotFound",
+        "RulesPerSecurityGroupLimitExceeded", "InvalidVpc.Range", "InvalidSubnet.Range", "InvalidSubnet.Conflict", "InvalidID", "VPCIdNotSpecified",
+        "TagLimitExceeded", "InvalidRouteTableID.NotFound", "InvalidNetworkAclID.NotFound", "InvalidNetworkInterfaceID.NotFound",
+        "InvalidUserData.Malformed", "VersionLimitExceeded",
     };
 
     /// <summary>

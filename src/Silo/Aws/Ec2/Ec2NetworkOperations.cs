@@ -127,7 +127,7 @@ public static class Ec2NetworkOperations
     public static async Task<XElement> DeleteVpc(QueryInput input, AwsContext context)
     {
         await Network(context).Apply(new NetworkDeleteVpc(input.String("VpcId") ?? throw Missing("VpcId")));
-        return E("DeleteVpcResult", V("return", true));
+        return QueryXml.NoOutput(); // the model declares no output (AWS sends <return>true</return>, which SDKs ignore)
     }
 
     [AwsOperation(AwsServices.Ec2, "ModifyVpcAttribute")]
@@ -142,7 +142,7 @@ public static class Ec2NetworkOperations
         }
 
         await Network(context).Apply(new NetworkModifyVpc(vpcId, char.ToLowerInvariant(set[0][0]) + set[0][1..], input.Bool(set[0] + ".Value")!.Value));
-        return E("ModifyVpcAttributeResult", V("return", true));
+        return QueryXml.NoOutput(); // the model declares no output (AWS sends <return>true</return>, which SDKs ignore)
     }
 
     [AwsOperation(AwsServices.Ec2, "DescribeVpcAttribute")]
@@ -207,7 +207,7 @@ public static class Ec2NetworkOperations
     public static async Task<XElement> DeleteSubnet(QueryInput input, AwsContext context)
     {
         await Network(context).Apply(new NetworkDeleteSubnet(input.String("SubnetId") ?? throw Missing("SubnetId")));
-        return E("DeleteSubnetResult", V("return", true));
+        return QueryXml.NoOutput(); // the model declares no output (AWS sends <return>true</return>, which SDKs ignore)
     }
 
     [AwsOperation(AwsServices.Ec2, "ModifySubnetAttribute")]
@@ -242,7 +242,7 @@ public static class Ec2NetworkOperations
         var change = await Network(context).Apply(new NetworkCreateSecurityGroup(input.String("GroupName") ?? "", input.String("GroupDescription") ?? "",
             input.String("VpcId"), TagSpecifications(input, "security-group")));
         var group = change.State.SecurityGroups[change.CreatedId!];
-        return E("CreateSecurityGroupResult", V("groupId", group.GroupId), TagSet(group.Tags), V("securityGroupArn", GroupArn(group, context)));
+        return E("CreateSecurityGroupResult", V("groupId", group.GroupId), TagSet(group.Tags));
     }
 
     [AwsOperation(AwsServices.Ec2, "DescribeSecurityGroups")]
@@ -282,7 +282,6 @@ public static class Ec2NetworkOperations
             Permissions("ipPermissions", g.Rules.Where(r => !r.IsEgress), context),
             Permissions("ipPermissionsEgress", g.Rules.Where(r => r.IsEgress), context),
             V("vpcId", g.VpcId),
-            V("securityGroupArn", GroupArn(g, context)),
             TagSet(g.Tags)))));
     }
 
@@ -296,10 +295,8 @@ public static class Ec2NetworkOperations
             throw Missing("GroupId");
         }
 
-        var state = await Network(context).Read();
-        var groupId = id ?? state.SecurityGroups.Values.FirstOrDefault(g => g.GroupName == name && g.VpcId == NetworkModel.DefaultVpc(state)?.VpcId)?.GroupId;
         await Network(context).Apply(new NetworkDeleteSecurityGroup(id, name));
-        return E("DeleteSecurityGroupResult", V("return", true), V("groupId", groupId));
+        return QueryXml.NoOutput(); // the model declares no output
     }
 
     [AwsOperation(AwsServices.Ec2, "AuthorizeSecurityGroupIngress")]
@@ -463,7 +460,7 @@ public static class Ec2NetworkOperations
         }
 
         await Tag(context, ids, tags.ToImmutable(), ImmutableDictionary<string, string?>.Empty);
-        return E("CreateTagsResult", V("return", true));
+        return QueryXml.NoOutput(); // the model declares no output (AWS sends <return>true</return>, which SDKs ignore)
     }
 
     [AwsOperation(AwsServices.Ec2, "DeleteTags")]
@@ -482,7 +479,7 @@ public static class Ec2NetworkOperations
         }
 
         await Tag(context, ids, ImmutableDictionary<string, string>.Empty, remove.ToImmutable());
-        return E("DeleteTagsResult", V("return", true));
+        return QueryXml.NoOutput(); // the model declares no output (AWS sends <return>true</return>, which SDKs ignore)
     }
 
     [AwsOperation(AwsServices.Ec2, "DescribeTags")]
@@ -648,8 +645,7 @@ public static class Ec2NetworkOperations
             V("prefixListId", r.PrefixListId),
             r.ReferencedGroupId is { } other ? E("referencedGroupInfo", V("groupId", other), V("userId", context.Account)) : null,
             V("description", r.Description),
-            TagSet(r.Tags) ?? Items("tagSet", []),
-            V("securityGroupRuleArn", $"arn:aws:ec2:{context.Region}:{context.Account}:security-group-rule/{r.RuleId}"));
+            TagSet(r.Tags) ?? Items("tagSet", []));
 
     private static XElement Vpc(VpcRecord v, AwsContext context, string name) =>
         E(name,
@@ -689,8 +685,6 @@ public static class Ec2NetworkOperations
             TagSet(n.Tags));
 
     private static string SubnetArn(SubnetRecord n, AwsContext context) => $"arn:aws:ec2:{context.Region}:{context.Account}:subnet/{n.SubnetId}";
-
-    private static string GroupArn(SecurityGroupRecord g, AwsContext context) => $"arn:aws:ec2:{context.Region}:{context.Account}:security-group/{g.GroupId}";
 
     internal static INetworkGrain Network(AwsContext context) => context.Grains.GetGrain<INetworkGrain>(INetworkGrain.Key);
 }
