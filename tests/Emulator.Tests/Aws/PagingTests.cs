@@ -14,9 +14,10 @@ public sealed partial class PagingTests
 {
     private const string Models = "/usr/lib/python3/dist-packages/awscli/botocore/data";
 
-    public static TheoryData<string> Specs() => [.. PageSizes.All.Select(s => s.Operation)];
+    /// <summary>"service:Operation" (DescribeTags is both Auto Scaling's and EC2's).</summary>
+    public static TheoryData<string> Specs() => [.. PageSizes.All.Select(s => $"{s.Service}:{s.Operation}")];
 
-    private static PageSpec Spec(string operation) => PageSizes.All.Single(s => s.Operation == operation);
+    private static PageSpec Spec(string operation) => PageSizes.All.Single(s => $"{s.Service}:{s.Operation}" == operation);
 
     private static List<string> Items(int n) => [.. Enumerable.Range(0, n).Select(i => $"item-{i:D5}")];
 
@@ -50,7 +51,7 @@ public sealed partial class PagingTests
         var file = Directory.GetFiles(Path.Combine(Models, service), "service-2.json", SearchOption.AllDirectories).Order().Last();
         using var model = JsonDocument.Parse(File.ReadAllText(file));
         var shapes = model.RootElement.GetProperty("shapes");
-        var input = shapes.GetProperty(model.RootElement.GetProperty("operations").GetProperty(operation).GetProperty("input").GetProperty("shape").GetString()!);
+        var input = shapes.GetProperty(model.RootElement.GetProperty("operations").GetProperty(spec.Operation).GetProperty("input").GetProperty("shape").GetString()!);
         var members = input.GetProperty("members");
         Assert.True(members.TryGetProperty(spec.TokenMember, out _), $"{operation} has no {spec.TokenMember} in the model");
         if (spec.FixedSize)

@@ -162,9 +162,6 @@ internal static class ServiceModelSideServices
         await api.Query("ec2", "DeleteVpc", ("VpcId", vpc));
         await api.Query("ec2", "DescribeVpcs", [("VpcId.1", vpc)], "InvalidVpcID.NotFound");
 
-        // Auto Scaling and ELB v2 tag removal on what the main test created.
-        var group2 = cluster + "-asg";
-        await api.Query("autoscaling", "DeleteTags", ("Tags.member.1.ResourceId", group2), ("Tags.member.1.ResourceType", "auto-scaling-group"), ("Tags.member.1.Key", "team"));
     }
 
     private static async Task LaunchTemplateVersions(ModelCheckedApi api, string cluster)
@@ -186,6 +183,17 @@ internal static class ServiceModelSideServices
         await api.Query("ec2", "DescribeLaunchTemplateVersions", ("LaunchTemplateName", name), ("LaunchTemplateVersion.1", "$Latest"), ("LaunchTemplateVersion.2", "1"));
         await api.Query("ec2", "DescribeLaunchTemplateVersions", [("LaunchTemplateId", id), ("LaunchTemplateVersion.1", "9")], "InvalidLaunchTemplateId.VersionNotFound");
         await api.Query("ec2", "CreateLaunchTemplateVersion", [("LaunchTemplateId", id), ("LaunchTemplateData.UserData", "***")], "InvalidUserData.Malformed");
+
+        // An empty group on the template's latest version: tags with and without propagation, then removed.
+        var group = cluster + "-tags-asg";
+        await api.Query("autoscaling", "CreateAutoScalingGroup", ("AutoScalingGroupName", group), ("LaunchTemplate.LaunchTemplateId", id), ("LaunchTemplate.Version", "$Latest"),
+            ("MinSize", "0"), ("MaxSize", "0"), ("AvailabilityZones.member.1", "us-east-1a"), ("HealthCheckGracePeriod", "300"), ("TerminationPolicies.member.1", "OldestInstance"),
+            ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "platform"), ("Tags.member.1.PropagateAtLaunch", "false"));
+        await api.Query("autoscaling", "CreateOrUpdateTags", ("Tags.member.1.ResourceId", group), ("Tags.member.1.ResourceType", "auto-scaling-group"),
+            ("Tags.member.1.Key", "env"), ("Tags.member.1.Value", "test"), ("Tags.member.1.PropagateAtLaunch", "true"));
+        await api.Query("autoscaling", "DeleteTags", ("Tags.member.1.ResourceId", group), ("Tags.member.1.ResourceType", "auto-scaling-group"), ("Tags.member.1.Key", "team"));
+        await api.Query("autoscaling", "DescribeAutoScalingGroups", ("AutoScalingGroupNames.member.1", group));
+        await api.Query("autoscaling", "DeleteAutoScalingGroup", ("AutoScalingGroupName", group), ("ForceDelete", "true"));
         await api.Query("ec2", "DeleteLaunchTemplate", ("LaunchTemplateId", id));
 
         // ELB v2 tags on a target group of its own.

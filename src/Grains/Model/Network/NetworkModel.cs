@@ -121,15 +121,15 @@ public static class NetworkModel
 
         ValidateTags(c.Tags);
         var r = ctx.Random;
-        var vpcId = "vpc-" + RandomIds.HexString(r, 17);
-        var groupId = "sg-" + RandomIds.HexString(r, 17);
+        var vpcId = NewId(s, ctx, "vpc-");
+        var groupId = NewId(s, ctx, "sg-");
         var vpc = new VpcRecord(vpcId, cidr.ToString(), "vpc-cidr-assoc-" + RandomIds.HexString(r, 17), isDefault, tenancy, true, isDefault, false,
             DhcpOptionsId(ctx.Account), "rtb-" + RandomIds.HexString(r, 17), "rtbassoc-" + RandomIds.HexString(r, 17), "acl-" + RandomIds.HexString(r, 17),
             groupId, c.Tags, ctx.Now);
         var defaultGroup = new SecurityGroupRecord(groupId, "default", "default VPC security group", vpcId,
         [
-            new SecurityGroupRuleRecord("sgr-" + RandomIds.HexString(r, 17), false, "-1", null, null, null, null, null, groupId, null, ImmutableDictionary<string, string>.Empty),
-            new SecurityGroupRuleRecord("sgr-" + RandomIds.HexString(r, 17), true, "-1", null, null, "0.0.0.0/0", null, null, null, null, ImmutableDictionary<string, string>.Empty),
+            new SecurityGroupRuleRecord(NewId(s, ctx, "sgr-"), false, "-1", null, null, null, null, null, groupId, null, ImmutableDictionary<string, string>.Empty),
+            new SecurityGroupRuleRecord(NewId(s, ctx, "sgr-"), true, "-1", null, null, "0.0.0.0/0", null, null, null, null, ImmutableDictionary<string, string>.Empty),
         ], ImmutableDictionary<string, string>.Empty, true);
         return (s with { Vpcs = s.Vpcs.Add(vpcId, vpc), SecurityGroups = s.SecurityGroups.Add(groupId, defaultGroup) }, vpcId);
     }
@@ -190,7 +190,7 @@ public static class NetworkModel
         }
 
         ValidateTags(c.Tags);
-        var id = "subnet-" + RandomIds.HexString(ctx.Random, 17);
+        var id = NewId(s, ctx, "subnet-");
         var subnet = new SubnetRecord(id, vpc.VpcId, cidr.ToString(), zone.Name, zone.ZoneId, defaultForAz, defaultForAz, "ip-name", false, c.Tags, ctx.Now);
         return (s with { Subnets = s.Subnets.Add(id, subnet) }, id);
     }
@@ -247,9 +247,9 @@ public static class NetworkModel
         }
 
         ValidateTags(c.Tags);
-        var id = "sg-" + RandomIds.HexString(ctx.Random, 17);
+        var id = NewId(s, ctx, "sg-");
         var group = new SecurityGroupRecord(id, c.GroupName, c.Description, vpc.VpcId,
-            [new SecurityGroupRuleRecord("sgr-" + RandomIds.HexString(ctx.Random, 17), true, "-1", null, null, "0.0.0.0/0", null, null, null, null, ImmutableDictionary<string, string>.Empty)],
+            [new SecurityGroupRuleRecord(NewId(s, ctx, "sgr-"), true, "-1", null, null, "0.0.0.0/0", null, null, null, null, ImmutableDictionary<string, string>.Empty)],
             c.Tags, false);
         return (s with { SecurityGroups = s.SecurityGroups.Add(id, group) }, id);
     }
@@ -354,7 +354,7 @@ public static class NetworkModel
                 throw new EcsException(NetworkErrors.PermissionDuplicate, $"the specified rule \"peer: {r.CidrIpv4 ?? r.CidrIpv6 ?? r.PrefixListId ?? r.ReferencedGroupId}, {Describe(r)}, ALLOW\" already exists");
             }
 
-            rules = rules.Add(new SecurityGroupRuleRecord("sgr-" + RandomIds.HexString(ctx.Random, 17), c.Egress, r.Protocol, r.FromPort, r.ToPort,
+            rules = rules.Add(new SecurityGroupRuleRecord(NewId(s, ctx, "sgr-"), c.Egress, r.Protocol, r.FromPort, r.ToPort,
                 r.CidrIpv4, r.CidrIpv6, r.PrefixListId, r.ReferencedGroupId, r.Description, c.Tags));
         }
 
@@ -477,6 +477,20 @@ public static class NetworkModel
             if (k.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
             {
                 throw new EcsException(NetworkErrors.InvalidParameterValue, "Tag keys starting with 'aws:' are reserved for internal use");
+            }
+        }
+    }
+
+    /// <summary>A fresh id of the seeded stream (B-ID-4) that no resource of the state has.</summary>
+    private static string NewId(NetworkState s, NetworkContext ctx, string prefix)
+    {
+        while (true)
+        {
+            var id = prefix + RandomIds.HexString(ctx.Random, 17);
+            if (!s.Vpcs.ContainsKey(id) && !s.Subnets.ContainsKey(id) && !s.SecurityGroups.ContainsKey(id)
+                && !s.SecurityGroups.Values.Any(g => g.Rules.Any(r => r.RuleId == id)))
+            {
+                return id;
             }
         }
     }

@@ -80,7 +80,7 @@ public sealed class NetworkModelTests
         (s, var c) = Create(s, new NetworkCreateSubnet(vpc, "10.0.1.0/24", "us-east-1c", null, NoTags));
         (s, var a) = Create(s, new NetworkCreateSubnet(vpc, "10.0.2.0/24", "us-east-1a", null, NoTags));
         (s, var c2) = Create(s, new NetworkCreateSubnet(vpc, "10.0.3.0/24", "us-east-1c", null, NoTags));
-        Assert.Equal(["us-east-1c", "us-east-1a"], NetworkModel.ZonesOf(s, [c, a, c2, "subnet-private-b"]));
+        Assert.Equal(["us-east-1c", "us-east-1a"], NetworkModel.ZonesOf(s, [c, a, c2, "subnet-private-b"]).ToArray());
     }
 
     [Theory]
