@@ -123,7 +123,7 @@ internal static class ServiceModelSideServices
         await api.Query("ec2", "DescribeAccountAttributes", ("AttributeName.1", "supported-platforms"), ("AttributeName.2", "default-vpc"));
         var vpc = Value(await api.Query("ec2", "CreateVpc", ("CidrBlock", "10.20.0.0/16"), ("TagSpecification.1.ResourceType", "vpc"),
             ("TagSpecification.1.Tag.1.Key", "Name"), ("TagSpecification.1.Tag.1.Value", cluster)), "vpcId");
-        await api.Query("ec2", "CreateVpc", [("CidrBlock", "10.20.0.0/8")], "InvalidVpc.Range");
+        await api.Query("ec2", "CreateVpc", [("CidrBlock", "10.0.0.0/8")], "InvalidVpc.Range");
         await api.Query("ec2", "DescribeVpcs", ("VpcId.1", vpc));
         await api.Query("ec2", "DescribeVpcs", ("Filter.1.Name", "is-default"), ("Filter.1.Value.1", "true"));
         await api.Query("ec2", "ModifyVpcAttribute", ("VpcId", vpc), ("EnableDnsHostnames.Value", "true"));

@@ -179,7 +179,9 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Query("ec2", "DescribeInstances", ("Filter.1.Name", "instance-state-name"), ("Filter.1.Value.1", "running"));
         await api.Query("ec2", "DescribeSpotPriceHistory", ("InstanceType.1", "m5.large"), ("MaxResults", "2"));
         await api.Query("autoscaling", "SetInstanceProtection", ("AutoScalingGroupName", group), ("InstanceIds.member.1", ec2InstanceId), ("ProtectedFromScaleIn", "true"));
-        await api.Query("autoscaling", "UpdateAutoScalingGroup", ("AutoScalingGroupName", group), ("MaxSize", "5"));
+        // MinSize 2: CAS cannot scale the group in once the service is gone, so the instances the teardown below
+        // terminates by hand are still there when it does (a race at 600x on a loaded machine otherwise).
+        await api.Query("autoscaling", "UpdateAutoScalingGroup", ("AutoScalingGroupName", group), ("MinSize", "2"), ("MaxSize", "5"));
         await api.Query("autoscaling", "SetDesiredCapacity", ("AutoScalingGroupName", group), ("DesiredCapacity", "2"));
 
         // ---- CloudWatch over both protocols

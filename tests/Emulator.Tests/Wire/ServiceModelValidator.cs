@@ -76,6 +76,13 @@ public static partial class ServiceModelValidator
     {
         // ECS managed instance draining (2023-11): AutoScalingGroupProvider.managedDraining, enum ManagedDraining.
         [("ecs", "AutoScalingGroupProvider")] = new(StringComparer.Ordinal) { ["managedDraining"] = "ManagedDrainingNewer" },
+
+        // ECS AZ rebalancing (2024-11, B-AZ-1): Service.availabilityZoneRebalancing, enum AvailabilityZoneRebalancing.
+        [("ecs", "Service")] = new(StringComparer.Ordinal) { ["availabilityZoneRebalancing"] = "AvailabilityZoneRebalancingNewer" },
+
+        // CloudWatch Logs log group classes (2023-11) and log group ARNs without ':*', as in the aws-sdk v2 2.1693.0 model
+        // (apis/logs-2014-03-28): LogGroup.logGroupClass, LogGroup.logGroupArn.
+        [("logs", "LogGroup")] = new(StringComparer.Ordinal) { ["logGroupClass"] = "LogGroupClassNewer", ["logGroupArn"] = "Arn" },
     };
 
     /// <summary>Enum values added after the Debian model, from the same newer model: (service, shape) -> values.</summary>
@@ -83,6 +90,8 @@ public static partial class ServiceModelValidator
     {
         [("ecs", "CapacityProviderUpdateStatus")] = ["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED"],
         [("ecs", "ManagedDrainingNewer")] = ["ENABLED", "DISABLED"],
+        [("ecs", "AvailabilityZoneRebalancingNewer")] = ["ENABLED", "DISABLED"],
+        [("logs", "LogGroupClassNewer")] = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"],
     };
 
     private static readonly ConcurrentDictionary<string, JsonElement> Models = new(StringComparer.Ordinal);

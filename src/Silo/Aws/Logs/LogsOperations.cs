@@ -100,7 +100,7 @@ public static class LogsOperations
     [AwsOperation(AwsServices.Logs, "ListTagsLogGroup")]
     public static async Task<JsonObject> ListTagsLogGroup(JsonInput input, AwsContext context)
     {
-        var group = LogGroups.Group(await context.Grains.GetGrain<ILogsGrain>(ILogsGrain.Key).Read(), Name(input));
+        var group = LogGroups.Group(await context.Grains.GetGrain<ILogsGrain>(ILogsGrain.Key).Read(), Name(input, validation: true));
         return new JsonObject { ["tags"] = Map(group.Tags) };
     }
 
@@ -114,7 +114,8 @@ public static class LogsOperations
     [AwsOperation(AwsServices.Logs, "UntagLogGroup")]
     public static async Task<JsonObject> UntagLogGroup(JsonInput input, AwsContext context)
     {
-        await Apply(context, new LogsTag(Name(input), ImmutableDictionary<string, string>.Empty, input.Strings("tags") ?? throw input.Missing("tags")));
+        await Apply(context, new LogsTag(Name(input, validation: true), ImmutableDictionary<string, string>.Empty,
+            input.Strings("tags") ?? throw new EcsException("ValidationException", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")));
         return [];
     }
 
@@ -150,10 +151,22 @@ public static class LogsOperations
         return o;
     }
 
-    private static string Name(JsonInput input)
+    /// <summary>
+    /// The request's logGroupName, validated. The deprecated tag operations declare no InvalidParameterException: their
+    /// bad names are the common ValidationException.
+    /// </summary>
+    private static string Name(JsonInput input, bool validation = false)
     {
         var name = input.String("logGroupName");
-        LogGroups.ValidateName(name);
+        try
+        {
+            LogGroups.ValidateName(name);
+        }
+        catch (EcsException e) when (validation)
+        {
+            throw new EcsException("ValidationException", e.Message);
+        }
+
         return name!;
     }
 
