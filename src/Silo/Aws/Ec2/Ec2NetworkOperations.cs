@@ -120,7 +120,8 @@ public static class Ec2NetworkOperations
             "owner-id" => f.Matches(context.Account),
             _ => throw UnknownFilter(f),
         })).ToList();
-        return E("DescribeVpcsResult", Items("vpcSet", selected.Select(v => Vpc(v, context, "item"))));
+        var (page, next) = Page(selected, input, PageSizes.Ec2DescribeVpcs, v => v.VpcId);
+        return E("DescribeVpcsResult", Items("vpcSet", page.Select(v => Vpc(v, context, "item"))), V("nextToken", next));
     }
 
     [AwsOperation(AwsServices.Ec2, "DeleteVpc")]
@@ -200,7 +201,8 @@ public static class Ec2NetworkOperations
             "subnet-arn" => f.Matches(SubnetArn(n, context)),
             _ => throw UnknownFilter(f),
         })).ToList();
-        return E("DescribeSubnetsResult", Items("subnetSet", selected.Select(n => Subnet(n, context, "item"))));
+        var (page, next) = Page(selected, input, PageSizes.Ec2DescribeSubnets, n => n.SubnetId);
+        return E("DescribeSubnetsResult", Items("subnetSet", page.Select(n => Subnet(n, context, "item"))), V("nextToken", next));
     }
 
     [AwsOperation(AwsServices.Ec2, "DeleteSubnet")]
@@ -274,7 +276,13 @@ public static class Ec2NetworkOperations
                 "owner-id" => f.Matches(context.Account),
                 _ => throw UnknownFilter(f),
             })).ToList();
-        return E("DescribeSecurityGroupsResult", Items("securityGroupInfo", selected.Select(g => E("item",
+        if (!ids.IsEmpty && input.String(PageSizes.Ec2DescribeSecurityGroups.SizeMember) is not null)
+        {
+            throw new EcsException("InvalidParameterCombination", "The parameter groupIdSet cannot be used with the parameter maxResults");
+        }
+
+        var (page, next) = Page(selected, input, PageSizes.Ec2DescribeSecurityGroups, g => g.GroupId);
+        return E("DescribeSecurityGroupsResult", V("nextToken", next), Items("securityGroupInfo", page.Select(g => E("item",
             V("ownerId", context.Account),
             V("groupId", g.GroupId),
             V("groupName", g.GroupName),
@@ -365,7 +373,8 @@ public static class Ec2NetworkOperations
             "owner-id" => f.Matches(context.Account),
             _ => throw UnknownFilter(f),
         })).ToList();
-        return E("DescribeRouteTablesResult", Items("routeTableSet", selected.Select(v => E("item",
+        var (page, next) = Page(selected, input, PageSizes.Ec2DescribeRouteTables, v => v.MainRouteTableId);
+        return E("DescribeRouteTablesResult", V("nextToken", next), Items("routeTableSet", page.Select(v => E("item",
             V("routeTableId", v.MainRouteTableId),
             V("vpcId", v.VpcId),
             V("ownerId", context.Account),
@@ -399,7 +408,8 @@ public static class Ec2NetworkOperations
         })).ToList();
         XElement Entry(int rule, bool egress, string action) => E("item",
             V("ruleNumber", rule), V("protocol", "-1"), V("ruleAction", action), V("egress", egress), V("cidrBlock", "0.0.0.0/0"));
-        return E("DescribeNetworkAclsResult", Items("networkAclSet", selected.Select(v => E("item",
+        var (page, next) = Page(selected, input, PageSizes.Ec2DescribeNetworkAcls, v => v.DefaultNetworkAclId);
+        return E("DescribeNetworkAclsResult", V("nextToken", next), Items("networkAclSet", page.Select(v => E("item",
             V("networkAclId", v.DefaultNetworkAclId),
             V("vpcId", v.VpcId),
             V("default", true),

@@ -31,9 +31,15 @@ public sealed class ProtectedCapacityTerraformTests(SiloProcessFixture silo, ITe
         Assert.All(tasks, t => Assert.Contains((string)t["availabilityZone"]!, zones));
         Assert.Equal(2, tasks.Select(t => (string)t["containerInstanceArn"]!).Distinct().Count());
 
+        // B-CAS-7: managed termination protection keeps instances running tasks protected and unprotects the empty one,
+        // which is the instance in the zone without a task subnet.
         var group = await read.Http.AutoScaling("DescribeAutoScalingGroups", ("AutoScalingGroupNames.member.1", name + "-asg"));
-        Assert.All(group.All("ProtectedFromScaleIn"), p => Assert.Equal("true", p.Value));
-        Assert.Equal(3, group.All("ProtectedFromScaleIn").Count());
+        var instances = group.All("Instances").SelectMany(i => i.Elements())
+            .Select(i => (Zone: i.Elements().First(e => e.Name.LocalName == "AvailabilityZone").Value,
+                          Protected: i.Elements().First(e => e.Name.LocalName == "ProtectedFromScaleIn").Value == "true"))
+            .ToList();
+        Assert.Equal(3, instances.Count);
+        Assert.All(instances, i => Assert.Equal(zones.Contains(i.Zone), i.Protected));
         Assert.Contains(group.All("Tags").SelectMany(t => t.Elements()), t => t.Elements().Any(e => e.Name.LocalName == "Key" && e.Value == "CostCenter")
             && t.Elements().Any(e => e.Name.LocalName == "PropagateAtLaunch" && e.Value == "false"));
         var cluster = (await read.Http.Ok("DescribeClusters", new JsonObject { ["clusters"] = new JsonArray(name), ["include"] = new JsonArray("CONFIGURATIONS", "SETTINGS") }))["clusters"]![0]!;

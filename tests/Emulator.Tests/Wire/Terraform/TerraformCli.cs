@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Xunit.Abstractions;
 
@@ -221,8 +220,9 @@ public sealed class TerraformWorkspace : IDisposable
 
         var result = new Result(p.ExitCode, await stdout, await stderr, sw.Elapsed);
         Timings.Add((args[0], result.Elapsed));
-        var log = new StringBuilder().Append(CultureInfo($"$ terraform {string.Join(' ', args.Where(a => !a.StartsWith("emulator_endpoint=", StringComparison.Ordinal)))}  ({result.Elapsed.TotalSeconds:F1} s, exit {result.ExitCode})"));
-        _output.WriteLine(log.ToString());
+        var shown = args.Where((a, i) => !a.StartsWith("emulator_endpoint=", StringComparison.Ordinal)
+            && !(a == "-var" && i + 1 < args.Length && args[i + 1].StartsWith("emulator_endpoint=", StringComparison.Ordinal)));
+        _output.WriteLine(CultureInfo($"$ terraform {string.Join(' ', shown)}  ({result.Elapsed.TotalSeconds:F1} s, exit {result.ExitCode})"));
         _output.WriteLine(Tail(result, 4_000));
         return result;
     }
