@@ -14,7 +14,7 @@ namespace Emulator.Tests.Wire;
 /// reaches the group; destroy leaves nothing behind.
 /// </summary>
 [Collection(TerraformCollection.Name)]
-public sealed class ProtectedCapacityTerraformTests(SiloProcessFixture silo, ITestOutputHelper output) : IClassFixture<SiloProcessFixture>
+public sealed class ProtectedCapacityTerraformTests(TerraformSiloFixture silo, ITestOutputHelper output) : IClassFixture<TerraformSiloFixture>
 {
     [TerraformFact]
     public async Task Protected_capacity_with_awsvpc_tasks_on_ec2_applies_without_drift_and_destroys_cleanly()

@@ -55,6 +55,18 @@ public sealed class TerraformFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A silo of its own for one Terraform test class, started only where the Terraform tests can run.</summary>
+public sealed class TerraformSiloFixture : IAsyncLifetime
+{
+    private readonly SiloProcessFixture _silo = new();
+
+    public string Endpoint => _silo.Endpoint;
+
+    public Task InitializeAsync() => TerraformCli.Unavailable is null ? _silo.InitializeAsync() : Task.CompletedTask;
+
+    public Task DisposeAsync() => _silo.DisposeAsync();
+}
+
 [CollectionDefinition(Name)]
 public sealed class TerraformCollection
 {

@@ -13,7 +13,7 @@ namespace Emulator.Tests.Wire;
 /// apply after destroy works.
 /// </summary>
 [Collection(TerraformCollection.Name)]
-public sealed class WorkshopEc2TerraformTests(SiloProcessFixture silo, ITestOutputHelper output) : IClassFixture<SiloProcessFixture>
+public sealed class WorkshopEc2TerraformTests(TerraformSiloFixture silo, ITestOutputHelper output) : IClassFixture<TerraformSiloFixture>
 {
     [TerraformFact]
     public async Task Workshop_ec2_chapter_applies_without_drift_acts_on_changes_and_destroys_cleanly()

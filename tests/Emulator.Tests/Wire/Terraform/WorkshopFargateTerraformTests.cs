@@ -10,7 +10,7 @@ namespace Emulator.Tests.Wire;
 /// nothing behind; a second apply works.
 /// </summary>
 [Collection(TerraformCollection.Name)]
-public sealed class WorkshopFargateTerraformTests(SiloProcessFixture silo, ITestOutputHelper output) : IClassFixture<SiloProcessFixture>
+public sealed class WorkshopFargateTerraformTests(TerraformSiloFixture silo, ITestOutputHelper output) : IClassFixture<TerraformSiloFixture>
 {
     [TerraformFact]
     public async Task Workshop_fargate_chapter_applies_in_its_subnets_zones_without_drift_and_destroys_cleanly()
