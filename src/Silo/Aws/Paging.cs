@@ -65,7 +65,7 @@ public static class PageSizes
     public static readonly PageSpec Ec2DescribeSubnets = new(AwsServices.Ec2, "DescribeSubnets", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeSecurityGroups = new(AwsServices.Ec2, "DescribeSecurityGroups", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeRouteTables = new(AwsServices.Ec2, "DescribeRouteTables", null, 5, 100, "MaxResults", "NextToken", PagingErrors.Ec2);
-    public static readonly PageSpec Ec2DescribeNetworkAcls = new(AwsServices.Ec2, "DescribeNetworkAcls", null, 5, 100, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeNetworkAcls = new(AwsServices.Ec2, "DescribeNetworkAcls", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeNetworkInterfaces = new(AwsServices.Ec2, "DescribeNetworkInterfaces", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeTags = new(AwsServices.Ec2, "DescribeTags", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
 
