@@ -89,7 +89,7 @@ public static class IamOperations
     {
         var role = Model.Identity.Iam.Role(await Read(context), RequiredName(input, "RoleName"));
         var (page, next) = Page(role.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).ToList(), input, PageSizes.IamListRoleTags, t => t.Key);
-        return E("ListRoleTagsResult", Members("Tags", page.Select(t => E("member", V("Key", t.Key), V("Value", t.Value)))), Truncation(next));
+        return E("ListRoleTagsResult", TagMembers(page) ?? Members("Tags", []), Truncation(next));
     }
 
     // ------------------------------------------------------------------ inline and attached role policies
@@ -331,7 +331,7 @@ public static class IamOperations
             V("Description", r.Description),
             V("MaxSessionDuration", r.MaxSessionDuration),
             r.PermissionsBoundary is { } b ? E("PermissionsBoundary", V("PermissionsBoundaryType", "Policy"), V("PermissionsBoundaryArn", b)) : null,
-            r.Tags.IsEmpty ? null : Members("Tags", r.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => E("member", V("Key", t.Key), V("Value", t.Value)))),
+            TagMembers(r.Tags),
             E("RoleLastUsed"));
 
     private static XElement InstanceProfile(IamState state, IamInstanceProfile p, string name = "InstanceProfile") =>
@@ -342,7 +342,7 @@ public static class IamOperations
             V("Arn", p.Arn),
             V("CreateDate", p.CreatedAt),
             Members("Roles", p.Roles.Select(r => state.Roles.GetValueOrDefault(Model.Identity.Iam.Key(r))).OfType<IamRole>().Select(r => Role(r, "member"))),
-            p.Tags.IsEmpty ? null : Members("Tags", p.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => E("member", V("Key", t.Key), V("Value", t.Value)))));
+            TagMembers(p.Tags));
 
     private static XElement Policy(IamState state, IamManagedPolicy p, string name) =>
         E(name,
@@ -357,7 +357,7 @@ public static class IamOperations
             V("Description", p.Description),
             V("CreateDate", p.CreatedAt),
             V("UpdateDate", p.UpdatedAt),
-            p.Tags.IsEmpty ? null : Members("Tags", p.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => E("member", V("Key", t.Key), V("Value", t.Value)))));
+            TagMembers(p.Tags));
 
     private static XElement Version(IamManagedPolicy p, IamPolicyVersion v, string name) =>
         E(name,
@@ -377,6 +377,13 @@ public static class IamOperations
         var at = arn.IndexOf(":policy/", StringComparison.Ordinal);
         var rest = at < 0 ? "/" : arn[(at + ":policy".Length)..];
         return rest[..(rest.LastIndexOf('/') + 1)];
+    }
+
+    /// <summary>IAM's Tags list (left out when there are none, as IAM does).</summary>
+    private static XElement? TagMembers(IEnumerable<KeyValuePair<string, string>> tags)
+    {
+        var sorted = tags.OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
+        return sorted.Count == 0 ? null : Members("Tags", sorted.Select(t => E("member", V("Key", t.Key), V("Value", t.Value))));
     }
 
     /// <summary>IAM's IsTruncated / Marker pair.</summary>
