@@ -280,12 +280,16 @@ public sealed class AutoScalingCloudWatchTests(EmulatorClusterFixture fixture) :
             ("AutoScalingGroupName", asg), ("MinSize", "x"), ("MaxSize", "1"), ("LaunchConfigurationName", lc))).Code);
         Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "CreateLaunchConfiguration",
             ("LaunchConfigurationName", EmulatorClusterFixture.Unique("lc")), ("ImageId", "ami-1"), ("InstanceType", "z9.huge"))).Code);
+        Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "CreateAutoScalingGroup",
+            ("AutoScalingGroupName", asg), ("MinSize", "0"), ("MaxSize", "1"), ("LaunchConfigurationName", lc))).Code); // no zone or subnet
+        Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "CreateAutoScalingGroup", ("AutoScalingGroupName", asg), ("MinSize", "0"),
+            ("MaxSize", "1"), ("LaunchConfigurationName", lc), ("VPCZoneIdentifier", "subnet-0123456789abcdef0"))).Code); // no such subnet
         Assert.Empty((await Query(AwsServices.AutoScaling, "DescribeAutoScalingGroups", ("AutoScalingGroupNames.member.1", asg))).Element("AutoScalingGroups")!.Elements());
 
         await Query(AwsServices.AutoScaling, "CreateAutoScalingGroup", ("AutoScalingGroupName", asg), ("MinSize", "0"), ("MaxSize", "2"),
-            ("DesiredCapacity", "0"), ("LaunchConfigurationName", lc));
+            ("DesiredCapacity", "0"), ("LaunchConfigurationName", lc), ("AvailabilityZones.member.1", "us-east-1a"));
         Assert.Equal("AlreadyExists", (await Fails(AwsServices.AutoScaling, "CreateAutoScalingGroup", ("AutoScalingGroupName", asg), ("MinSize", "0"),
-            ("MaxSize", "2"), ("LaunchConfigurationName", lc))).Code);
+            ("MaxSize", "2"), ("LaunchConfigurationName", lc), ("AvailabilityZones.member.1", "us-east-1a"))).Code);
         Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "SetDesiredCapacity", ("AutoScalingGroupName", asg), ("DesiredCapacity", "5"))).Code);
         Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "UpdateAutoScalingGroup", ("AutoScalingGroupName", asg), ("MinSize", "3"))).Code);
         var info = (await fixture.Grains.GetGrain<IAutoScalingGroupGrain>(asg).Describe())!;
