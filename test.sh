@@ -11,12 +11,14 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # Debian packages the tests need, installed when missing:
-# awscli (/usr/bin/aws) for the wire tests, nodejs + npm for the AWS SDK for JavaScript tests,
+# awscli (/usr/bin/aws) for the wire tests, nodejs + npm for the AWS SDK for JavaScript tests and the dashboard's
+# browser tests, chromium (/usr/bin/chromium, driven headless by playwright-core from tests/ui) for those,
 # redis-server for the multi-silo (durable mode) tests.
 need=()
 [ -x /usr/bin/aws ] || need+=(awscli)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -24,7 +26,8 @@ if [ "${#need[@]}" -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# npm packages of the SDK tests, exactly as the committed lockfile pins them.
+# npm packages of the SDK tests and the browser tests (tests/sdk-js, tests/ui), exactly as the committed lockfiles pin
+# them. The dashboard itself needs no build: the silo embeds its plain ES modules (src/Silo/Dashboard/wwwroot).
 for dir in tests/*/; do
   if [ -f "$dir/package-lock.json" ]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

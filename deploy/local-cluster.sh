@@ -3,19 +3,22 @@
 # clock), each serving the AWS API on its own HTTP port. Starts a private redis-server in the state directory unless
 # --redis is given.
 #
-#   deploy/local-cluster.sh start [--silos N] [--redis host:port] [--time-scale X] [--seed N] [--base-port P] [--dir D]
+#   deploy/local-cluster.sh start [--silos N] [--redis host:port] [--time-scale X] [--seed N] [--base-port P] [--dir D] [-- SILO-OPTION...]
 #   deploy/local-cluster.sh status [--dir D]
 #   deploy/local-cluster.sh stop   [--dir D]
 #
 # Ports of silo i (0-based): HTTP P+i (default 4577, 4578, ...), Orleans silo 11111+i, gateway 30000+i.
 # State directory (default .emulator-cluster/ in the current directory): silo-i.log, redis.log, pids, ports.
+# Options after "--" go to every silo as they are (e.g. -- --Emulator:ServiceLaunchesPerMinute=100000 for a load test).
 set -euo pipefail
 
 cmd=${1:-}
 shift || true
 silos=3 redis="" scale=60 seed=1 base=4577 dir=".emulator-cluster" cluster_id="ecs-emulator"
+extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --) shift; extra=("$@"); break ;;
     --silos) silos=$2; shift 2 ;;
     --redis) redis=$2; shift 2 ;;
     --time-scale) scale=$2; shift 2 ;;
@@ -61,7 +64,7 @@ start() {
   for ((i = 0; i < silos; i++)); do
     local http=$((base + i))
     dotnet "$dll" --redis "$redis" --cluster-id "$cluster_id" --time-scale "$scale" --seed "$seed" \
-      --port "$http" --silo-port $((11111 + i)) --gateway-port $((30000 + i)) > "$dir/silo-$i.log" 2>&1 &
+      --port "$http" --silo-port $((11111 + i)) --gateway-port $((30000 + i)) ${extra[@]+"${extra[@]}"} > "$dir/silo-$i.log" 2>&1 &
     echo "silo-$i $! $http" >> "$pids"
   done
   for ((i = 0; i < silos; i++)); do

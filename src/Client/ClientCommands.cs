@@ -46,7 +46,7 @@ public static class ClientCommands
         var file = new Argument<FileInfo>("file") { Description = "Scenario file (YAML)" };
         var suffix = new Option<string?>("--suffix") { Description = "Appended to every resource name the scenario creates" };
         var scenario = new Command("scenario", "Run or validate a YAML scenario.");
-        var run = new Command("run", "Run a scenario, print a timeline; exit 1 if an assertion or wait fails.");
+        var run = new Command("run", "Run a scenario, print a timeline, check the emulator's invariants; exit 1 if an assertion or wait fails or an invariant is violated.");
         run.Arguments.Add(file);
         run.Options.Add(suffix);
         run.SetAction(async (result, ct) =>
@@ -107,7 +107,7 @@ public static class ClientCommands
         var lHold = new Option<int>("--hold-seconds") { Description = "Wall seconds the steady state is held to read timer lag", DefaultValueFactory = _ => 10 };
         var lBaseline = new Option<int>("--baseline-activations") { Description = "Empty grains activated for the raw Orleans baseline", DefaultValueFactory = _ => 50_000 };
         var lTimeout = new Option<int>("--timeout-seconds") { Description = "Give up waiting for RUNNING after this many wall seconds", DefaultValueFactory = _ => 600 };
-        var loadTest = new Command("load-test", "N services x M tasks on registered instances: progress bars, then a report (placement rate, steady state, memory, timer lag, CPU, raw Orleans baseline).");
+        var loadTest = new Command("load-test", "N services x M tasks on registered instances: progress bars, then a report from every silo (placement rate, steady state, memory, timer lag, CPU, raw Orleans baseline) and the invariant checker; exit 1 if a run timed out or an invariant is violated.");
         var lRps = new Option<double>("--rps") { Description = "Put every service behind its own target group with this many requests/s of synthetic traffic (0: no load balancers)", DefaultValueFactory = _ => 0 };
         var lWarmUp = new Option<int>("--warm-up-tasks")
         {
@@ -115,7 +115,14 @@ public static class ClientCommands
             DefaultValueFactory = _ => 0,
         };
         var lProfile = new Option<string?>("--profile") { Description = "Load over time after the first scale-up: TASKS@SECONDS,... sets every service's desired count at that emulated offset (e.g. 2000@0,500@600)" };
-        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout, lRps, lProfile, lWarmUp })
+        var lRepeat = new Option<int>("--repeat") { Description = "Measured runs (each on a cluster of its own); with more than one, the median and range of every figure", DefaultValueFactory = _ => 1 };
+        var lCluster = new Option<string?>("--cluster") { Description = "Name of the run's cluster (default load-HHMMSS; with --repeat, -r1, -r2, ... appended)" };
+        var lFresh = new Option<bool>("--fresh-silo") { Description = "Start the built embedded silo for each run on --gateway-port and kill it after (every run cold, nothing left from the run before)" };
+        var lScale = new Option<double>("--time-scale") { Description = "With --fresh-silo: the silo's time scale", DefaultValueFactory = _ => 100 };
+        var lLaunches = new Option<int>("--launches-per-minute") { Description = "With --fresh-silo: Emulator:ServiceLaunchesPerMinute of the silo (AWS: 500)", DefaultValueFactory = _ => 100_000 };
+        var lSiloDll = new Option<string?>("--silo-dll") { Description = "With --fresh-silo: the silo to start (default: the one built next to this client)" };
+        var lLogs = new Option<string?>("--silo-logs") { Description = "With --fresh-silo: directory for each silo's log (default: a new temporary directory)" };
+        foreach (var option in new Option[] { lServices, lTasks, lInstances, lType, lHold, lBaseline, lTimeout, lRps, lProfile, lWarmUp, lRepeat, lCluster, lFresh, lScale, lLaunches, lSiloDll, lLogs })
         {
             loadTest.Options.Add(option);
         }
@@ -125,9 +132,28 @@ public static class ClientCommands
             var services = result.GetValue(lServices);
             var tasks = result.GetValue(lTasks);
             var instances = result.GetValue(lInstances) is > 0 and var n ? n : Math.Max(1, (int)Math.Ceiling(services * (double)tasks / 10));
-            if (services < 1 || tasks < 1 || result.GetValue(lHold) < 1 || result.GetValue(lBaseline) < 1)
+            if (services < 1 || tasks < 1 || result.GetValue(lHold) < 1 || result.GetValue(lBaseline) < 1 || result.GetValue(lRepeat) < 1)
             {
-                AnsiConsole.MarkupLine("[red]--services, --tasks, --hold-seconds and --baseline-activations must be at least 1[/]");
+                AnsiConsole.MarkupLine("[red]--services, --tasks, --hold-seconds, --baseline-activations and --repeat must be at least 1[/]");
+                return Task.FromResult(2);
+            }
+
+            var fresh = result.GetValue(lFresh);
+            if (!fresh && new Option[] { lScale, lLaunches, lSiloDll, lLogs }.FirstOrDefault(x => result.GetResult(x) is { Implicit: false }) is { } siloOnly)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]{siloOnly.Name} configures the silo that --fresh-silo starts; without --fresh-silo the load test uses the running silo as it is[/]");
+                return Task.FromResult(2);
+            }
+
+            if (fresh && result.GetValue(redis) is not null)
+            {
+                AnsiConsole.MarkupLine("[red]--fresh-silo starts an embedded single silo; for the durable mode restart the cluster (deploy/local-cluster.sh) between runs[/]");
+                return Task.FromResult(2);
+            }
+
+            if (fresh && (result.GetValue(lScale) is <= 0 or double.NaN || result.GetValue(lLaunches) < 1))
+            {
+                AnsiConsole.MarkupLine("[red]--time-scale and --launches-per-minute must be positive[/]");
                 return Task.FromResult(2);
             }
 
@@ -144,14 +170,33 @@ public static class ClientCommands
 
             // 10 tasks of 200 CPU units / 512 MiB fit an m5.large (2,048 units, 8 GiB).
             var options = new LoadTestOptions(services, tasks, instances, result.GetValue(lType)!, 200, 512, result.GetValue(lHold), result.GetValue(lBaseline), result.GetValue(lTimeout),
-                Math.Max(0, result.GetValue(lRps)), profile, Math.Max(0, result.GetValue(lWarmUp)));
-            return WithConnection(target(result), ct, connection => LoadTest.RunAsync(connection.Grains, options, AnsiConsole.Console, ct));
+                Math.Max(0, result.GetValue(lRps)), profile, Math.Max(0, result.GetValue(lWarmUp)), result.GetValue(lRepeat), result.GetValue(lCluster));
+            if (fresh)
+            {
+                var logs = result.GetValue(lLogs) ?? Directory.CreateTempSubdirectory("load-test-silos-").FullName;
+                return RunFresh(new FreshSiloOptions(result.GetValue(gateway), result.GetValue(lScale), result.GetValue(lLaunches), result.GetValue(lSiloDll), logs), options, ct);
+            }
+
+            return WithConnection(target(result), ct, connection => LoadTest.RunAsync(connection.Grains, options, AnsiConsole.Console, ct, connection.Redis));
         });
         root.Subcommands.Add(loadTest);
         return root;
     }
 
     private sealed record Target(int GatewayPort, string? Redis, string ClusterId);
+
+    private static async Task<int> RunFresh(FreshSiloOptions silo, LoadTestOptions options, CancellationToken ct)
+    {
+        try
+        {
+            return await LoadTest.RunOnFreshSilosAsync(silo, options, AnsiConsole.Console, ct);
+        }
+        catch (FreshSiloException e)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]--fresh-silo:[/] {e.Message}");
+            return 2;
+        }
+    }
 
     private static async Task<int> WithConnection(Target target, CancellationToken ct, Func<EmulatorConnection, Task<int>> action)
     {

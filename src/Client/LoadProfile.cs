@@ -55,11 +55,10 @@ public static class LoadProfile
     }
 
     public static async Task<ImmutableArray<LoadStepResult>> RunAsync(
-        IGrainFactory grains, string cluster, int services, ImmutableArray<LoadStep> steps, int timeoutSeconds, IAnsiConsole console, CancellationToken ct)
+        IGrainFactory grains, SiloProbe silos, string cluster, int services, ImmutableArray<LoadStep> steps, int timeoutSeconds, IAnsiConsole console, CancellationToken ct, Pause? pause = null)
     {
         var control = grains.GetGrain<IEcsControlGrain>(0);
         var clusterGrain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster));
-        var diagnostics = grains.GetGrain<IDiagnosticsGrain>(0);
         var start = await control.Now();
         var results = ImmutableArray.CreateBuilder<LoadStepResult>();
         foreach (var step in steps)
@@ -67,10 +66,10 @@ public static class LoadProfile
             var due = start + step.At;
             while (await control.Now() is var now && now < due)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp((due - now).TotalMilliseconds / 60, 5, 250)), ct);
+                await (pause ?? Pauses.Wall)(TimeSpan.FromMilliseconds(Math.Clamp((due - now).TotalMilliseconds / 60, 5, 250)), ct);
             }
 
-            await diagnostics.Read(collect: false, resetLag: true);
+            await silos.ReadAsync(collect: false, resetLag: true);
             var target = services * step.TasksPerService;
             var wall = Stopwatch.StartNew();
             var emulatedFrom = await control.Now();
@@ -86,15 +85,15 @@ public static class LoadProfile
                     break;
                 }
 
-                await Task.Delay(100, ct);
+                await (pause ?? Pauses.Wall)(TimeSpan.FromMilliseconds(100), ct);
             }
 
             var emulated = (await control.Now() - emulatedFrom).TotalSeconds;
-            var lag = await diagnostics.Read(collect: false, resetLag: true);
-            var result = new LoadStepResult(step, target, wall.Elapsed.TotalSeconds, emulated, lag.LagP99, lag.LagCount, reached);
+            var lag = (await silos.ReadAsync(collect: false, resetLag: true)).Lag; // every silo's timers, merged
+            var result = new LoadStepResult(step, target, wall.Elapsed.TotalSeconds, emulated, lag.P99, lag.Count, reached);
             results.Add(result);
             console.MarkupLineInterpolated(
-                $"step {results.Count}/{steps.Length} at +{step.At.TotalSeconds:0} s emulated: {services} x {step.TasksPerService} = {target:N0} tasks {(reached ? "RUNNING" : "[red]not reached[/]")} after {result.WallSeconds:0.0} s wall, {emulated:0} s emulated; timer lag p99 {lag.LagP99:0.###} s over {lag.LagCount:N0}");
+                $"step {results.Count}/{steps.Length} at +{step.At.TotalSeconds:0} s emulated: {services} x {step.TasksPerService} = {target:N0} tasks {(reached ? "RUNNING" : "[red]not reached[/]")} after {result.WallSeconds:0.0} s wall, {emulated:0} s emulated; timer lag p99 {lag.P99:0.###} s over {lag.Count:N0}");
         }
 
         return results.ToImmutable();

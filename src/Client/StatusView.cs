@@ -17,9 +17,54 @@ public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
         }
         else
         {
-            Show(await Control.GetClusterStatus(cluster, false));
+            var status = await Control.GetClusterStatus(cluster, false);
+            Show(status);
+            await ShowAutoScaling(status);
         }
     }
+
+    /// <summary>
+    /// B-AS-*: the scalable targets of the cluster's services: bounds, policies with their alarms' states, the last
+    /// scaling activity and the next scheduled action.
+    /// </summary>
+    public async Task ShowAutoScaling(ClusterStatus s)
+    {
+        var rows = new List<ScalableTargetStatus>();
+        foreach (var v in s.Services)
+        {
+            var key = GrainKeys.ScalableTarget(AppAutoScaling.EcsNamespace, AppAutoScaling.ResourceId(s.Cluster.Name, v.Spec.Name), AppAutoScaling.EcsDesiredCount);
+            if (await grains.GetGrain<IScalableTargetGrain>(key).Status() is { } status)
+            {
+                rows.Add(status);
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Title("Service auto scaling")
+            .AddColumns("resource", "min", "max", "desired", "policies (alarms)", "last activity", "next scheduled action");
+        foreach (var r in rows)
+        {
+            var policies = string.Join("\n", r.Policies.Select(p => $"{p.Spec.PolicyName} {Describe(p)}: " + string.Join(", ",
+                p.Alarms.Select(a => r.Alarms.FirstOrDefault(x => x.AlarmName == a.AlarmName) is { } st
+                    ? $"{(a.AlarmName.Contains("-AlarmHigh-", StringComparison.Ordinal) ? "high" : a.AlarmName.Contains("-AlarmLow-", StringComparison.Ordinal) ? "low" : a.AlarmName)} {st.State}"
+                      + (st.LatestValue is { } lv ? $" ({lv.ToString("0.##", CultureInfo.InvariantCulture)})" : "")
+                    : a.AlarmName))));
+            var last = r.LastActivity is { } act ? $"{act.StartTime:HH:mm:ss} {act.StatusCode}: {act.Description}" : "-";
+            var next = r.NextScheduledAction is { NextRunAt: { } at } sa ? $"{sa.Spec.Name} at {at:u}" : "-";
+            table.AddRow(Markup.Escape(r.Target.ResourceId), N(r.Target.MinCapacity), N(r.Target.MaxCapacity), r.CurrentCapacity is { } c ? N(c) : "-",
+                Markup.Escape(policies), Markup.Escape(last), Markup.Escape(next));
+        }
+
+        console.Write(table);
+    }
+
+    private static string Describe(ScalingPolicyInfo p) => p.Spec.TargetTracking is { } tt
+        ? $"(target {tt.TargetValue.ToString("0.##", CultureInfo.InvariantCulture)} {tt.PredefinedMetricType ?? "custom"})"
+        : "(step)";
 
     private async Task ShowClusters()
     {

@@ -140,6 +140,24 @@ public sealed record AsgInstance(
     [property: Id(11)] decimal PricePerHour,
     [property: Id(12)] DateTimeOffset? TerminatedAt);
 
+/// <summary>
+/// One EC2 Spot interruption in progress (B-SP-1..3, B-ASG-5): when the rebalance recommendation, the warning and
+/// the termination happen, what has been done, and (with capacity rebalancing) the at-risk flag and the replacement
+/// (null: none asked for yet; "": none needed or the launch failed). Stored in the group's state; the sequence is
+/// the pure model's <c>SpotInterruptions</c>. Moved here from the group grain's file with its alias and ids, so a
+/// stored group still loads.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("SpotInterruptionPlan")]
+public sealed record SpotInterruptionPlan(
+    [property: Id(0)] string InstanceId,
+    [property: Id(1)] DateTimeOffset? RebalanceAt,
+    [property: Id(2)] DateTimeOffset WarningAt,
+    [property: Id(3)] DateTimeOffset TerminateAt,
+    [property: Id(4)] bool RebalanceSent,
+    [property: Id(5)] bool WarningSent,
+    [property: Id(6)] bool AtRisk,
+    [property: Id(7)] string? ReplacementId);
+
 [GenerateSerializer, Immutable, Alias("ScalingActivity")]
 public sealed record ScalingActivity(
     [property: Id(0)] string ActivityId,

@@ -107,4 +107,52 @@ public interface IEcsControlGrain : IGrainWithIntegerKey
 
     /// <summary>B-PL-6: how a RunTask with these parameters would be placed, and why instances were left out.</summary>
     [Alias("ExplainRunTask")] Task<ImmutableArray<PlacementExplanationInfo>> ExplainRunTask(RunTaskRequest request);
+
+    [Alias("StartTask")] Task<LaunchResult> StartTask(StartTaskRequest request);
+
+    /// <summary>B-CI-5: deregistering an instance with running tasks needs <paramref name="force"/>.</summary>
+    [Alias("DeregisterContainerInstance")] Task<ContainerInstanceRecord> DeregisterContainerInstance(string? cluster, string containerInstance, bool force);
+
+    /// <summary>B-CI-6: custom attributes on container instances (all validated before any is applied).</summary>
+    [Alias("PutAttributes")] Task<ImmutableArray<InstanceAttribute>> PutAttributes(string? cluster, ImmutableArray<InstanceAttribute> attributes);
+
+    [Alias("DeleteAttributes")] Task<ImmutableArray<InstanceAttribute>> DeleteAttributes(string? cluster, ImmutableArray<InstanceAttribute> attributes);
+
+    [Alias("UpdateCapacityProvider")] Task<CapacityProviderInfo> UpdateCapacityProvider(CapacityProviderUpdate update);
+
+    [Alias("DeregisterTaskDefinition")] Task<TaskDefinitionRecord> DeregisterTaskDefinition(string taskDefinition);
+
+    /// <summary>TagResource on any existing ECS resource ARN (a missing one is ResourceNotFoundException).</summary>
+    [Alias("TagResource")] Task<ImmutableDictionary<string, string>> TagResource(string resourceArn, ImmutableDictionary<string, string> tags);
+
+    [Alias("UntagResource")] Task<ImmutableDictionary<string, string>> UntagResource(string resourceArn, ImmutableArray<string> tagKeys);
+
+    /// <summary>
+    /// The ARN if it names an existing ECS resource; else InvalidParameterException for a malformed ARN and, for a
+    /// missing resource, ResourceNotFoundException (or, when <paramref name="listing"/>, the ListTagsForResource codes).
+    /// </summary>
+    [Alias("ExistingResourceArn")] Task<string> ExistingResourceArn(string resourceArn, bool listing);
+
+    /// <summary>
+    /// ListTagsForResource: the tags the resource was created with, then every TagResource / UntagResource (errors as
+    /// <see cref="ExistingResourceArn"/> with listing).
+    /// </summary>
+    [Alias("ListTagsForResource")] Task<ImmutableDictionary<string, string>> ListTagsForResource(string resourceArn);
 }
+
+/// <summary>StartTask: a task definition started on named container instances (B-PL-1 with the instances as targets).</summary>
+[GenerateSerializer, Immutable, Alias("StartTaskRequest")]
+public sealed record StartTaskRequest(
+    [property: Id(0)] string? Cluster,
+    [property: Id(1)] string TaskDefinition,
+    [property: Id(2)] ImmutableArray<string> ContainerInstances,
+    [property: Id(3)] string? Group,
+    [property: Id(4)] string? StartedBy);
+
+/// <summary>UpdateCapacityProvider: null members keep their current value.</summary>
+[GenerateSerializer, Immutable, Alias("CapacityProviderUpdate")]
+public sealed record CapacityProviderUpdate(
+    [property: Id(0)] string Name,
+    [property: Id(1)] ManagedScalingSpec? ManagedScaling,
+    [property: Id(2)] bool? ManagedTerminationProtection,
+    [property: Id(3)] bool? ManagedDraining);

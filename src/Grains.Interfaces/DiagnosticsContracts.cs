@@ -2,7 +2,10 @@ using System.Collections.Immutable;
 
 namespace Emulator.Contracts;
 
-/// <summary>One silo's process figures, for load-test reports.</summary>
+/// <summary>
+/// One silo's process figures, for load-test reports. <see cref="LagSample"/> holds the newest timer-lag values of the
+/// window (at most a few thousand) so that a client can merge the lag of several silos into one distribution.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("SiloDiagnostics")]
 public sealed record SiloDiagnostics(
     [property: Id(0)] string SiloAddress,
@@ -18,7 +21,9 @@ public sealed record SiloDiagnostics(
     [property: Id(10)] long LagCount,
     [property: Id(11)] DateTimeOffset EmulatedNow,
     [property: Id(12)] ImmutableArray<LagBySource> LagBySource,
-    [property: Id(13)] ImmutableArray<GrainTurns> Turns);
+    [property: Id(13)] ImmutableArray<GrainTurns> Turns,
+    [property: Id(14)] ImmutableArray<double> LagSample = default,
+    [property: Id(15)] string? MachineName = null);
 
 /// <summary>How long one method (or timer tick) of a hot grain held the grain since the lag window began: the profile behind timer lag.</summary>
 [GenerateSerializer, Immutable, Alias("GrainTurns")]
@@ -39,15 +44,29 @@ public sealed record LagBySource(
     [property: Id(4)] long Count);
 
 /// <summary>
-/// The silo the caller reached (a stateless worker: activated on the gateway silo of a client): process RSS, GC heap,
-/// CPU time and the emulator's timer lag percentiles (B-T-3, emulated seconds). Read by <c>client load-test</c>.
+/// The figures of one named silo (key: <see cref="GrainKeys.PinnedToSilo"/> of its address), placed on that silo
+/// whichever gateway the caller reached: a load test against several silos reads every one of them (durable mode).
+/// Reading a silo that is not active fails.
 /// </summary>
-[Alias("IDiagnosticsGrain")]
-public interface IDiagnosticsGrain : IGrainWithIntegerKey
+[Alias("ISiloDiagnosticsGrain")]
+public interface ISiloDiagnosticsGrain : IGrainWithStringKey
 {
     /// <param name="collect">Full blocking GC first (heap figures without garbage).</param>
     /// <param name="resetLag">Start a new timer-lag window after reading.</param>
     [Alias("Read")] Task<SiloDiagnostics> Read(bool collect, bool resetLag);
+}
+
+/// <summary>
+/// A trivial grain activated on the silo its key names (<see cref="GrainKeys.PinnedToSilo"/> with a counter as
+/// suffix): the raw Orleans activation rate of each silo of a multi-silo emulator, measured the same way as
+/// <see cref="IActivationProbeGrain"/> but on one silo at a time.
+/// </summary>
+[Alias("IPinnedProbeGrain")]
+public interface IPinnedProbeGrain : IGrainWithStringKey
+{
+    [Alias("Touch")] Task Touch();
+
+    [Alias("Deactivate")] Task Deactivate();
 }
 
 /// <summary>A trivial grain: activating many of them measures the raw Orleans activation rate of the same run.</summary>

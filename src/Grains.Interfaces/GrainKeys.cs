@@ -5,6 +5,7 @@ public static class GrainKeys
 {
     public const string Account = "account";
     public const string TaskDefinitions = "task-definitions";
+    public const string Tags = "tags";
 
     public static string Cluster(string name) => name;
 
@@ -19,6 +20,29 @@ public static class GrainKeys
     public static string CapacityProvider(string name) => name;
 
     public static string AutoScalingGroup(string name) => name;
+
+    /// <summary>
+    /// A grain placed on one silo (silo-pinned placement): the silo's address as <c>SiloAddress.ToParsableString()</c>
+    /// writes it, then optionally <c>/</c> and anything that tells grains on the same silo apart.
+    /// </summary>
+    public static string PinnedToSilo(string siloAddress, string? suffix = null) => suffix is null ? siloAddress : $"{siloAddress}/{suffix}";
+
+    /// <summary>The silo address a silo-pinned grain's key names.</summary>
+    public static string PinnedSilo(string key)
+    {
+        var i = key.IndexOf('/', StringComparison.Ordinal);
+        return i < 0 ? key : key[..i];
+    }
+
+    /// <summary>An Application Auto Scaling scalable target: "NAMESPACE|RESOURCE_ID|DIMENSION" (B-AS-1).</summary>
+    public static string ScalableTarget(string serviceNamespace, string resourceId, string scalableDimension) =>
+        $"{serviceNamespace}|{resourceId}|{scalableDimension}";
+
+    public static (string ServiceNamespace, string ResourceId, string ScalableDimension) ParseScalableTarget(string key)
+    {
+        var parts = key.Split('|');
+        return (parts[0], parts[1], parts[2]);
+    }
 }
 
 /// <summary>Kinds of named resources the account registry lists.</summary>
@@ -28,4 +52,10 @@ public enum ResourceKind
     CapacityProvider = 1,
     AutoScalingGroup = 2,
     TargetGroup = 3,
+
+    /// <summary>Application Auto Scaling scalable targets, by <see cref="GrainKeys.ScalableTarget"/> key.</summary>
+    ScalableTarget = 4,
+
+    /// <summary>CloudWatch namespaces that received custom metrics (PutMetricData).</summary>
+    MetricNamespace = 5,
 }

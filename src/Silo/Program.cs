@@ -1,4 +1,5 @@
 using Emulator.Silo.Aws;
+using Emulator.Silo.Dashboard;
 using Emulator.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -18,10 +19,11 @@ catch (Exception e) when (e is ArgumentException or InvalidOperationException)
 
 var app = builder.Build();
 app.MapEmulatorEndpoints();
+app.MapDashboard();
 app.MapAwsEndpoint();
 app.UseSiloRegistry(host);
 var mode = host.Durable ? $"durable (Redis {host.Redis}, cluster id {host.ClusterId}, failure detection {host.FailureDetection.Describe()})" : "embedded single-silo";
 app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(
-    $"ECS emulator silo ready: HTTP http://{host.Bind}:{host.Port}  Orleans gateway 127.0.0.1:{host.GatewayPort}  time scale {emulator.TimeScale}x  seed {emulator.Seed}  mode {mode}  pid {Environment.ProcessId}"));
+    $"ECS emulator silo ready: HTTP http://{host.Bind}:{host.Port}  dashboard http://{host.Bind}:{host.Port}/ui  Orleans gateway 127.0.0.1:{host.GatewayPort}  time scale {emulator.TimeScale}x  seed {emulator.Seed}  mode {mode}  pid {Environment.ProcessId}"));
 app.Run();
 return 0;

@@ -50,8 +50,11 @@ public sealed record BenchmarkOptions
     /// <summary>Measures only the HTTP phases whose name contains this text (for profiling one operation), or all.</summary>
     public string? HttpOnly { get; init; }
 
+    /// <summary>Runs of the whole benchmark, each in a process of its own; more than one prints the median and range of each figure.</summary>
+    public int Repeat { get; init; } = 1;
+
     public static string Usage =>
-        "usage: Emulator.Benchmarks [--tasks N] [--instances N] [--activations N] [--time-scale X] [--launches-per-minute N] [--timeout-seconds N] [--warmup-tasks N] [--profile] | --http [--connections N] [--seconds N] [--warmup-seconds N] [--http-instances N] [--only TEXT] [--time-scale X]";
+        "usage: Emulator.Benchmarks [--tasks N] [--instances N] [--activations N] [--time-scale X] [--launches-per-minute N] [--timeout-seconds N] [--warmup-tasks N] [--profile] [--repeat N] | --http [--connections N] [--seconds N] [--warmup-seconds N] [--http-instances N] [--only TEXT] [--time-scale X] [--repeat N]";
 
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -96,6 +99,7 @@ public sealed record BenchmarkOptions
                 "--warmup-seconds" => o with { HttpWarmupSeconds = NonNegative(name, value) },
                 "--http-instances" => o with { HttpInstances = Positive(name, value) },
                 "--only" => o with { HttpOnly = value },
+                "--repeat" => o with { Repeat = Positive(name, value) },
                 _ => throw new ArgumentException($"Unknown option {name}. {Usage}"),
             };
         }

@@ -64,7 +64,8 @@ public sealed record CostProbes(
     double SerializeStateMs,
     string StorageSerializer,
     double BinaryStateBytesPerTask,
-    double BinarySerializeStateMs);
+    double BinarySerializeStateMs,
+    ImmutableArray<string> InvariantMessages);
 
 /// <summary>What the Describe polls saw during the scale-out.</summary>
 public sealed class Observation
@@ -106,7 +107,7 @@ public static class EmulatorBenchmark
     public const int TaskCpu = 256;
     public const int TaskMemory = 512;
     private const string InstanceType = "m5.large";
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(5);
 
     public static async Task<EmulatorResult> Run(IServiceProvider services, IGrainFactory grains, BenchmarkOptions o, CallProfile? profile, TextWriter log)
@@ -238,7 +239,7 @@ public static class EmulatorBenchmark
     }
 
     /// <summary>
-    /// Polls the cluster every 50 ms until all tasks are RUNNING. Describe is the cheap count: one pass over the
+    /// Polls the cluster every 10 ms until all tasks are RUNNING. Describe is the cheap count: one pass over the
     /// cluster's records, no task list crosses the wire. It queues behind whatever the (non-reentrant) cluster grain is
     /// doing, so it sees placements late if at all - the cluster grain's own record of the moment is kept separately.
     /// </summary>
@@ -395,6 +396,6 @@ public static class EmulatorBenchmark
         var binaryWithoutTasks = binary.Serialize(state).ToMemory().Length;
         return new CostProbes(describe, list, serviceTasks, invariants, report?.Violations.Length ?? -1, events,
             allTasks.IsEmpty ? 0 : (double)(withTasks - withoutTasks) / allTasks.Length, serializeMs, storage.GetType().Name,
-            allTasks.IsEmpty ? 0 : (double)(binaryBytes - binaryWithoutTasks) / allTasks.Length, binaryMs);
+            allTasks.IsEmpty ? 0 : (double)(binaryBytes - binaryWithoutTasks) / allTasks.Length, binaryMs, report?.Violations ?? ["the invariant checker did not answer"]);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Emulator.Benchmarks;
@@ -13,15 +14,34 @@ namespace Emulator.Benchmarks;
 /// a fixed duration per operation: DescribeTasks (10 tasks), ListTasks, RunTask (count 10), next to two baselines
 /// through the same HTTP stack (GET /emulator/health: no grain call; ListClusters: one trivial grain call). CPU time of
 /// the silo and of the load generator is reported per request, so the split of the two shared cores shows.
+/// An answer that did no work counts as an error, never as speed: a non-200 status, a <c>failures</c> entry, fewer
+/// tasks than asked for. RunTask's phase is as long as its capacity: it issues exactly as many calls as the cluster's
+/// instances hold tasks (so every call can place its 10 tasks) and reports placed tasks per second next to requests.
 /// </summary>
 public static class HttpBenchmark
 {
     private const string Target = "AmazonEC2ContainerServiceV20141113.";
 
-    public sealed record Phase(string Name, long Requests, long Errors, double Seconds, double SiloCpuMsPerRequest, double ClientCpuMsPerRequest)
+    /// <summary>Tasks per RunTask call.</summary>
+    private const int RunCount = 10;
+
+    /// <summary>Memory (MiB) of the RunTask phase's tasks; no CPU reservation, so memory alone bounds the capacity.</summary>
+    private const int RunTaskMemory = 6;
+
+    public sealed record Phase(string Name, string Key, long Requests, long Errors, double Seconds, double SiloCpuMsPerRequest, double ClientCpuMsPerRequest, long Placed = 0, string? Note = null)
     {
         public double PerSecond => Requests / Seconds;
+
+        /// <summary>Tasks placed per second (RunTask), 0 for operations that place nothing.</summary>
+        public double PlacedPerSecond => Placed / Seconds;
     }
+
+    /// <summary>
+    /// One measured operation. <paramref name="Work"/> reads an answer's body and says how much work it did (tasks
+    /// described, listed or placed); an answer below <paramref name="Expected"/> is an error. <paramref name="Calls"/>
+    /// bounds the phase by a number of calls instead of by time (RunTask: the capacity).
+    /// </summary>
+    private sealed record Plan(string Name, string Key, Func<HttpRequestMessage> Request, Func<byte[], int>? Work, int Expected, int? Calls = null, Func<HttpRequestMessage>? WarmUp = null, string? Note = null);
 
     public static async Task<int> Run(BenchmarkOptions o, TextWriter output)
     {
@@ -32,49 +52,87 @@ public static class HttpBenchmark
         output.WriteLine($"HTTP benchmark: silo {silo.Endpoint} (pid {silo.Pid}), {o.HttpConnections} connections, warm-up {o.HttpWarmupSeconds} s, {o.HttpSeconds} s per phase, time scale {o.TimeScale}x, {Environment.ProcessorCount} cores");
 
         // A cluster with EC2 capacity (m5.large through a launch template and an Auto Scaling group) and 10 RUNNING tasks.
-        var (describeBody, listBody, runBody) = await Prepare(http, o);
-
-        var plan = new (string Name, Func<HttpRequestMessage> Request)[]
+        var prepared = await Prepare(http, o);
+        var runCalls = prepared.RunCapacity / RunCount;
+        if (runCalls < 1)
         {
-            ("GET /emulator/health (HTTP stack only)", () => new HttpRequestMessage(HttpMethod.Get, "/emulator/health")),
-            ("ListClusters (one grain call)", () => Ecs("ListClusters", "{}")),
-            ("DescribeTasks (10 tasks)", () => Ecs("DescribeTasks", describeBody)),
-            ("ListTasks (10 tasks)", () => Ecs("ListTasks", listBody)),
-            ("RunTask (count 10)", () => Ecs("RunTask", runBody)),
+            throw new InvalidOperationException($"the RunTask cluster has room for {prepared.RunCapacity} tasks, not one call of {RunCount}: raise --http-instances");
+        }
+
+        var runNote = $"{runCalls:N0} calls: the capacity of {o.HttpInstances} m5.large, room for {prepared.RunCapacity:N0} tasks of {RunTaskMemory} MiB";
+        output.WriteLine($"RunTask phase: {runNote} (a call that places fewer than {RunCount} tasks counts as an error)");
+
+        var plan = new Plan[]
+        {
+            new("GET /emulator/health (HTTP stack only)", "health", () => new HttpRequestMessage(HttpMethod.Get, "/emulator/health"), null, 0),
+            new("ListClusters (one grain call)", "listClusters", () => Ecs("ListClusters", "{}"), body => Count(body, "clusterArns"), 1),
+            new("DescribeTasks (10 tasks)", "describeTasks", () => Ecs("DescribeTasks", prepared.Describe), body => Failures(body) > 0 ? -1 : Count(body, "tasks"), 10),
+            new("ListTasks (10 tasks)", "listTasks", () => Ecs("ListTasks", prepared.List), body => Count(body, "taskArns"), 10),
+            new($"RunTask (count {RunCount})", "runTask", () => Ecs("RunTask", prepared.Run), body => Failures(body) > 0 ? -1 : Count(body, "tasks"), RunCount,
+                Calls: runCalls, WarmUp: () => Ecs("RunTask", prepared.WarmRun), Note: runNote),
         };
         if (o.HttpOnly is { } only)
         {
-            foreach (var (name, request) in plan.Where(p => p.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
+            foreach (var p in plan.Where(p => p.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
             {
-                output.WriteLine($"measuring {name} only (pid {silo.Pid})");
-                var p = await Measure(http, silo, o, name, request);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Name}: {p.PerSecond:0} requests/s, {p.Errors} errors, silo CPU {p.SiloCpuMsPerRequest:0.000} ms/req"));
+                output.WriteLine($"measuring {p.Name} only (pid {silo.Pid})");
+                var measured = await Measure(http, silo, o, p);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{measured.Name}: {measured.PerSecond:0} requests/s, {measured.Errors} errors, silo CPU {measured.SiloCpuMsPerRequest:0.000} ms/req"));
             }
 
             return 0;
         }
 
         var phases = new List<Phase>();
-        foreach (var (name, request) in plan)
+        foreach (var p in plan)
         {
-            phases.Add(await Measure(http, silo, o, name, request));
+            phases.Add(await Measure(http, silo, o, p));
         }
 
         output.WriteLine();
-        output.WriteLine($"| {"operation",-40} | {"requests/s",10} | {"vs health",9} | {"vs ListClusters",15} | {"errors",6} | {"silo CPU ms/req",15} | {"client CPU ms/req",17} |");
-        output.WriteLine($"|{new string('-', 42)}|{new string('-', 12)}|{new string('-', 11)}|{new string('-', 17)}|{new string('-', 8)}|{new string('-', 17)}|{new string('-', 19)}|");
+        output.WriteLine($"| {"operation",-40} | {"requests/s",10} | {"tasks placed/s",14} | {"vs health",9} | {"vs ListClusters",15} | {"errors",6} | {"silo CPU ms/req",15} | {"client CPU ms/req",17} |");
+        output.WriteLine($"|{new string('-', 42)}|{new string('-', 12)}|{new string('-', 16)}|{new string('-', 11)}|{new string('-', 17)}|{new string('-', 8)}|{new string('-', 17)}|{new string('-', 19)}|");
         foreach (var p in phases)
         {
+            var placed = p.Placed > 0 ? p.PlacedPerSecond.ToString("0", CultureInfo.InvariantCulture) : "-";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {p.Name,-40} | {p.PerSecond,10:0} | {p.PerSecond / phases[0].PerSecond,9:0.00} | {p.PerSecond / phases[1].PerSecond,15:0.00} | {p.Errors,6} | {p.SiloCpuMsPerRequest,15:0.000} | {p.ClientCpuMsPerRequest,17:0.000} |"));
+                $"| {p.Name,-40} | {p.PerSecond,10:0} | {placed,14} | {p.PerSecond / phases[0].PerSecond,9:0.00} | {p.PerSecond / phases[1].PerSecond,15:0.00} | {p.Errors,6} | {p.SiloCpuMsPerRequest,15:0.000} | {p.ClientCpuMsPerRequest,17:0.000} |"));
         }
 
-        var describe = phases[2].PerSecond;
+        var describe = phases.Single(p => p.Key == "describeTasks");
+        var runTask = phases.Single(p => p.Key == "runTask");
+        var errors = phases.Sum(p => p.Errors);
         output.WriteLine();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DescribeTasks: {describe:0} requests/s (target >= 5,000: {(describe >= 5000 ? "met" : "NOT met")})"));
-        output.WriteLine("{" + string.Join(",", phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"\"{p.Name.Split(' ')[0]}\":{p.PerSecond:0}"))) + "}");
-        return 0;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"RunTask: {runTask.PerSecond:0} requests/s, {runTask.PlacedPerSecond:0} tasks placed/s over {runTask.Requests:N0} calls in {runTask.Seconds:0.00} s ({runTask.Note}); {runTask.Errors} answer(s) without all {RunCount} tasks"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"DescribeTasks: {describe.PerSecond:0} requests/s (target >= 5,000: {(describe.PerSecond >= 5000 && describe.Errors == 0 ? "met" : describe.Errors > 0 ? "NOT met: errors" : "NOT met")})"));
+        if (errors > 0)
+        {
+            output.WriteLine($"ERRORS: {errors} answer(s) did no work (non-200, a failures entry or fewer tasks than asked for): the figures above do not stand");
+        }
+
+        output.WriteLine("{\"benchmark\":\"http\",\"errors\":" + errors.ToString(CultureInfo.InvariantCulture) + ",\"phases\":[" + string.Join(",", phases.Select(p => string.Create(CultureInfo.InvariantCulture,
+            $"{{\"key\":\"{p.Key}\",\"requestsPerSecond\":{p.PerSecond:0},\"placedPerSecond\":{p.PlacedPerSecond:0},\"errors\":{p.Errors},\"requests\":{p.Requests},\"seconds\":{p.Seconds:0.000},\"siloCpuMsPerRequest\":{p.SiloCpuMsPerRequest:0.000}}}"))) + "]}");
+        return errors > 0 ? 1 : 0;
     }
+
+    /// <summary>Length of a top-level array of a JSON answer (-1: not JSON or no such array).</summary>
+    private static int Count(byte[] body, string property)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty(property, out var a) && a.ValueKind == JsonValueKind.Array ? a.GetArrayLength() : -1;
+        }
+        catch (JsonException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>Entries of the answer's <c>failures</c> array (0 when absent).</summary>
+    private static int Failures(byte[] body) => Math.Max(0, Count(body, "failures"));
 
     private static HttpRequestMessage Ecs(string operation, string body)
     {
@@ -83,7 +141,7 @@ public static class HttpBenchmark
         return request;
     }
 
-    private static async Task<JsonObject> Call(HttpClient http, string operation, JsonObject body)
+    internal static async Task<JsonObject> Call(HttpClient http, string operation, JsonObject body)
     {
         using var response = await http.SendAsync(Ecs(operation, body.ToJsonString()));
         var text = await response.Content.ReadAsStringAsync();
@@ -95,7 +153,7 @@ public static class HttpBenchmark
         return JsonNode.Parse(text)!.AsObject();
     }
 
-    private static async Task<HttpResponseMessage> Query(HttpClient http, string version, params (string, string)[] fields)
+    internal static async Task<HttpResponseMessage> Query(HttpClient http, string version, params (string, string)[] fields)
     {
         var form = fields.ToDictionary(f => f.Item1, f => f.Item2);
         form["Version"] = version;
@@ -108,33 +166,18 @@ public static class HttpBenchmark
         return response;
     }
 
-    private static async Task<(string Describe, string List, string Run)> Prepare(HttpClient http, BenchmarkOptions o)
+    private sealed record Prepared(string Describe, string List, string Run, string WarmRun, int RunCapacity);
+
+    private static async Task<Prepared> Prepare(HttpClient http, BenchmarkOptions o)
     {
         const string cluster = "bench";
-        await Call(http, "CreateCluster", new() { ["clusterName"] = cluster });
-        var userData = Convert.ToBase64String(Encoding.UTF8.GetBytes($"#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n"));
-        (await Query(http, "2016-11-15", ("Action", "CreateLaunchTemplate"), ("LaunchTemplateName", "bench-lt"), ("LaunchTemplateData.ImageId", "ami-12345678"),
-            ("LaunchTemplateData.InstanceType", "m5.large"), ("LaunchTemplateData.UserData", userData))).Dispose();
-        var instances = o.HttpInstances.ToString(CultureInfo.InvariantCulture);
-        (await Query(http, "2011-01-01", ("Action", "CreateAutoScalingGroup"), ("AutoScalingGroupName", "bench-asg"), ("LaunchTemplate.LaunchTemplateName", "bench-lt"),
-            ("LaunchTemplate.Version", "$Latest"), ("MinSize", "0"), ("MaxSize", instances), ("DesiredCapacity", instances),
-            ("AvailabilityZones.member.1", "us-east-1a"), ("AvailabilityZones.member.2", "us-east-1b"), ("AvailabilityZones.member.3", "us-east-1c"))).Dispose();
-        var sw = Stopwatch.StartNew();
-        while ((await Call(http, "DescribeClusters", new() { ["clusters"] = new JsonArray(cluster) }))["clusters"]![0]!["registeredContainerInstancesCount"]!.GetValue<int>() < o.HttpInstances)
-        {
-            if (sw.Elapsed > TimeSpan.FromMinutes(2))
-            {
-                throw new InvalidOperationException("the benchmark's container instances did not register");
-            }
+        await CreateCapacity(http, cluster, o.HttpInstances);
 
-            await Task.Delay(100);
-        }
-
-        // Small tasks (6 MiB, no CPU reservation) so that RunTask's 10 tasks per request keep fitting during its phase.
+        // Small tasks (6 MiB, no CPU reservation): RunTask's phase places a few tens of thousands of them.
         await Call(http, "RegisterTaskDefinition", new()
         {
             ["family"] = "bench",
-            ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "busybox", ["cpu"] = 0, ["memory"] = 6, ["essential"] = true }),
+            ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "busybox", ["cpu"] = 0, ["memory"] = RunTaskMemory, ["essential"] = true }),
         });
         var run = await Call(http, "RunTask", new() { ["cluster"] = cluster, ["taskDefinition"] = "bench", ["count"] = 10, ["launchType"] = "EC2" });
         var arns = run["tasks"]!.AsArray().Select(t => (string)t!["taskArn"]!).ToList();
@@ -143,7 +186,7 @@ public static class HttpBenchmark
             throw new InvalidOperationException("RunTask did not start 10 tasks: " + run.ToJsonString());
         }
 
-        sw.Restart();
+        var sw = Stopwatch.StartNew();
         while ((await Call(http, "DescribeTasks", new() { ["cluster"] = cluster, ["tasks"] = new JsonArray([.. arns.Select(a => (JsonNode)a)]) }))["tasks"]!
                .AsArray().Any(t => (string)t!["lastStatus"]! != "RUNNING"))
         {
@@ -155,69 +198,116 @@ public static class HttpBenchmark
             await Task.Delay(50);
         }
 
-        // RunTask goes to a cluster of its own (same capacity), so ListTasks keeps listing the 10 tasks.
-        await Call(http, "CreateCluster", new() { ["clusterName"] = "bench-run" });
-        var runUserData = Convert.ToBase64String(Encoding.UTF8.GetBytes("#!/bin/bash\necho ECS_CLUSTER=bench-run >> /etc/ecs/ecs.config\n"));
-        (await Query(http, "2016-11-15", ("Action", "CreateLaunchTemplate"), ("LaunchTemplateName", "bench-run-lt"), ("LaunchTemplateData.ImageId", "ami-12345678"),
-            ("LaunchTemplateData.InstanceType", "m5.large"), ("LaunchTemplateData.UserData", runUserData))).Dispose();
-        (await Query(http, "2011-01-01", ("Action", "CreateAutoScalingGroup"), ("AutoScalingGroupName", "bench-run-asg"), ("LaunchTemplate.LaunchTemplateName", "bench-run-lt"),
-            ("LaunchTemplate.Version", "$Latest"), ("MinSize", "0"), ("MaxSize", instances), ("DesiredCapacity", instances),
+        // RunTask goes to a cluster of its own (same capacity), so ListTasks keeps listing the 10 tasks; its warm-up to a
+        // small cluster of its own, so the measured phase starts on empty instances.
+        await CreateCapacity(http, "bench-run", o.HttpInstances);
+        await CreateCapacity(http, "bench-run-warm", Math.Max(2, o.HttpInstances / 10));
+        var capacity = await TaskRoom(http, "bench-run");
+
+        var describe = new JsonObject { ["cluster"] = cluster, ["tasks"] = new JsonArray([.. arns.Select(a => (JsonNode)a)]) }.ToJsonString();
+        var list = new JsonObject { ["cluster"] = cluster }.ToJsonString();
+        var runBody = new JsonObject { ["cluster"] = "bench-run", ["taskDefinition"] = "bench", ["count"] = RunCount, ["launchType"] = "EC2" }.ToJsonString();
+        var warmBody = new JsonObject { ["cluster"] = "bench-run-warm", ["taskDefinition"] = "bench", ["count"] = RunCount, ["launchType"] = "EC2" }.ToJsonString();
+        return new Prepared(describe, list, runBody, warmBody, capacity);
+    }
+
+    /// <summary>A cluster with <paramref name="instances"/> m5.large of an Auto Scaling group (launch template with ECS_CLUSTER user data), registered.</summary>
+    private static async Task CreateCapacity(HttpClient http, string cluster, int instances)
+    {
+        await Call(http, "CreateCluster", new() { ["clusterName"] = cluster });
+        var userData = Convert.ToBase64String(Encoding.UTF8.GetBytes($"#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n"));
+        (await Query(http, "2016-11-15", ("Action", "CreateLaunchTemplate"), ("LaunchTemplateName", cluster + "-lt"), ("LaunchTemplateData.ImageId", "ami-12345678"),
+            ("LaunchTemplateData.InstanceType", "m5.large"), ("LaunchTemplateData.UserData", userData))).Dispose();
+        var count = instances.ToString(CultureInfo.InvariantCulture);
+        (await Query(http, "2011-01-01", ("Action", "CreateAutoScalingGroup"), ("AutoScalingGroupName", cluster + "-asg"), ("LaunchTemplate.LaunchTemplateName", cluster + "-lt"),
+            ("LaunchTemplate.Version", "$Latest"), ("MinSize", "0"), ("MaxSize", count), ("DesiredCapacity", count),
             ("AvailabilityZones.member.1", "us-east-1a"), ("AvailabilityZones.member.2", "us-east-1b"), ("AvailabilityZones.member.3", "us-east-1c"))).Dispose();
-        sw.Restart();
-        while ((await Call(http, "DescribeClusters", new() { ["clusters"] = new JsonArray("bench-run") }))["clusters"]![0]!["registeredContainerInstancesCount"]!.GetValue<int>() < o.HttpInstances)
+        var sw = Stopwatch.StartNew();
+        while ((await Call(http, "DescribeClusters", new() { ["clusters"] = new JsonArray(cluster) }))["clusters"]![0]!["registeredContainerInstancesCount"]!.GetValue<int>() < instances)
         {
             if (sw.Elapsed > TimeSpan.FromMinutes(2))
             {
-                throw new InvalidOperationException("the RunTask cluster's container instances did not register");
+                throw new InvalidOperationException($"the container instances of {cluster} did not register");
             }
 
             await Task.Delay(100);
         }
-
-        var describe = new JsonObject { ["cluster"] = cluster, ["tasks"] = new JsonArray([.. arns.Select(a => (JsonNode)a)]) }.ToJsonString();
-        var list = new JsonObject { ["cluster"] = cluster }.ToJsonString();
-        var runBody = new JsonObject { ["cluster"] = "bench-run", ["taskDefinition"] = "bench", ["count"] = 10, ["launchType"] = "EC2" }.ToJsonString();
-        return (describe, list, runBody);
     }
 
-    private static async Task<Phase> Measure(HttpClient http, SiloProcess silo, BenchmarkOptions o, string name, Func<HttpRequestMessage> request)
+    /// <summary>How many of the RunTask phase's tasks the cluster's instances hold (memory bounds it: the tasks reserve no CPU).</summary>
+    private static async Task<int> TaskRoom(HttpClient http, string cluster)
     {
-        await Drive(http, request, TimeSpan.FromSeconds(o.HttpWarmupSeconds), o.HttpConnections);
+        var room = 0;
+        string? next = null;
+        do
+        {
+            var page = await Call(http, "ListContainerInstances", next is null ? new() { ["cluster"] = cluster, ["maxResults"] = 100 } : new() { ["cluster"] = cluster, ["maxResults"] = 100, ["nextToken"] = next });
+            var arns = page["containerInstanceArns"]!.AsArray().Select(a => (JsonNode)(string)a!).ToArray();
+            next = (string?)page["nextToken"];
+            if (arns.Length == 0)
+            {
+                break;
+            }
+
+            var described = await Call(http, "DescribeContainerInstances", new() { ["cluster"] = cluster, ["containerInstances"] = new JsonArray(arns) });
+            room += described["containerInstances"]!.AsArray().Sum(i => i!["remainingResources"]!.AsArray()
+                .Where(r => (string)r!["name"]! == "MEMORY").Sum(r => r!["integerValue"]!.GetValue<int>()) / RunTaskMemory);
+        }
+        while (next is not null);
+
+        return room;
+    }
+
+    private static async Task<Phase> Measure(HttpClient http, SiloProcess silo, BenchmarkOptions o, Plan plan)
+    {
+        await Drive(http, plan.WarmUp ?? plan.Request, null, 0, TimeSpan.FromSeconds(o.HttpWarmupSeconds), null, o.HttpConnections);
         var siloCpu = silo.CpuTime();
         var clientCpu = Benchmarks.Measure.CpuTime();
         var sw = Stopwatch.StartNew();
-        var (requests, errors) = await Drive(http, request, TimeSpan.FromSeconds(o.HttpSeconds), o.HttpConnections);
+        var (requests, errors, work) = await Drive(http, plan.Request, plan.Work, plan.Expected, TimeSpan.FromSeconds(o.HttpSeconds), plan.Calls, o.HttpConnections);
         var seconds = sw.Elapsed.TotalSeconds;
         var siloMs = (silo.CpuTime() - siloCpu).TotalMilliseconds;
         var clientMs = (Benchmarks.Measure.CpuTime() - clientCpu).TotalMilliseconds;
-        return new Phase(name, requests, errors, seconds, siloMs / Math.Max(1, requests), clientMs / Math.Max(1, requests));
+        return new Phase(plan.Name, plan.Key, requests, errors, seconds, siloMs / Math.Max(1, requests), clientMs / Math.Max(1, requests),
+            plan.Key == "runTask" ? work : 0, plan.Note);
     }
 
-    /// <summary>N workers, each sending its next request as soon as the previous one is answered, until the deadline.</summary>
-    private static async Task<(long Requests, long Errors)> Drive(HttpClient http, Func<HttpRequestMessage> request, TimeSpan duration, int connections)
+    /// <summary>
+    /// N workers, each sending its next request as soon as the previous one is answered, until the deadline or, with
+    /// <paramref name="calls"/>, until that many requests were sent. An answer is an error when it is not 200 or, with
+    /// <paramref name="work"/>, when it did less than <paramref name="expected"/> (the work of the good answers is summed).
+    /// </summary>
+    private static async Task<(long Requests, long Errors, long Work)> Drive(
+        HttpClient http, Func<HttpRequestMessage> request, Func<byte[], int>? work, int expected, TimeSpan duration, int? calls, int connections)
     {
-        long requests = 0, errors = 0;
+        long requests = 0, errors = 0, done = 0, issued = 0;
         var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        bool More() => calls is { } n ? Interlocked.Increment(ref issued) <= n : Stopwatch.GetTimestamp() < deadline;
         var workers = Enumerable.Range(0, connections).Select(async worker =>
         {
-            while (Stopwatch.GetTimestamp() < deadline)
+            while (More())
             {
                 using var message = request();
                 using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead);
-                _ = await response.Content.ReadAsByteArrayAsync();
+                var body = await response.Content.ReadAsByteArrayAsync();
                 Interlocked.Increment(ref requests);
-                if (response.StatusCode != HttpStatusCode.OK)
+                var did = response.StatusCode != HttpStatusCode.OK ? -1 : work?.Invoke(body) ?? expected;
+                if (did < expected)
                 {
                     Interlocked.Increment(ref errors);
+                }
+                else
+                {
+                    Interlocked.Add(ref done, did);
                 }
             }
         });
         await Task.WhenAll(workers);
-        return (requests, errors);
+        return (requests, errors, done);
     }
 
     /// <summary>The built silo (same configuration as this program) as a child process on free loopback ports.</summary>
-    private sealed class SiloProcess : IDisposable
+    internal sealed class SiloProcess : IDisposable
     {
         private readonly Process _process;
 
@@ -231,21 +321,14 @@ public static class HttpBenchmark
 
         public int Pid => _process.Id;
 
-        public static SiloProcess Start(double timeScale)
+        public static SiloProcess Start(double timeScale, params string[] extra)
         {
 #if DEBUG
             const string configuration = "Debug";
 #else
             const string configuration = "Release";
 #endif
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Emulator.sln")))
-            {
-                root = root.Parent;
-            }
-
-            var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Emulator.sln not found above " + AppContext.BaseDirectory),
-                "src", "Silo", "bin", configuration, "net10.0", "Emulator.Silo.dll");
+            var dll = Path.Combine(RepoRoot(), "src", "Silo", "bin", configuration, "net10.0", "Emulator.Silo.dll");
             if (!File.Exists(dll))
             {
                 throw new InvalidOperationException($"build the silo first ({configuration}): {dll} is missing");
@@ -253,9 +336,10 @@ public static class HttpBenchmark
 
             var port = FreePort();
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { dll, "--port", port.ToString(CultureInfo.InvariantCulture), "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture),
-                         "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture), "--time-scale", timeScale.ToString(CultureInfo.InvariantCulture),
-                         "--metrics-export-seconds", "0", "--Logging:LogLevel:Default=Warning" })
+            string[] args = [dll, "--port", port.ToString(CultureInfo.InvariantCulture), "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture),
+                "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture), "--time-scale", timeScale.ToString(CultureInfo.InvariantCulture),
+                "--metrics-export-seconds", "0", "--Logging:LogLevel:Default=Warning", .. extra];
+            foreach (var a in args)
             {
                 info.ArgumentList.Add(a);
             }
@@ -266,6 +350,18 @@ public static class HttpBenchmark
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return new SiloProcess(process, port);
+        }
+
+        /// <summary>The repository's root: the first directory above the program that holds Emulator.sln.</summary>
+        public static string RepoRoot()
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Emulator.sln")))
+            {
+                root = root.Parent;
+            }
+
+            return root?.FullName ?? throw new InvalidOperationException("Emulator.sln not found above " + AppContext.BaseDirectory);
         }
 
         public async Task WaitHealthy(HttpClient http)

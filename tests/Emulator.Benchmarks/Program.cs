@@ -6,6 +6,16 @@ if (args is ["--lb-model", ..])
     return TrafficBenchmark.Run(args[1..], Console.Out);
 }
 
+if (args is ["--ui", ..])
+{
+    return await DashboardBenchmark.Run(args[1..], Console.Out);
+}
+
+if (args is ["--service-auto-scaling", ..])
+{
+    return await ServiceAutoScalingBenchmark.Run(args[1..], Console.Out);
+}
+
 if (args is ["--history", ..])
 {
     return await HistoryBenchmark.Run(args[1..], Console.Out);
@@ -20,6 +30,12 @@ catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
+}
+
+if (options.Repeat > 1)
+{
+    // Each run in a fresh process of its own (cold, like a single run), then the median and range of every headline figure.
+    return await Repeat.Run(args, options, Console.Out);
 }
 
 if (options.Http)
@@ -41,4 +57,4 @@ Console.WriteLine("Emulator:");
 var result = await EmulatorBenchmark.Run(host.Services, grains, options, profile, Console.Out);
 await BenchmarkHost.Stop(host);
 Report.Print(Console.Out, options, emulator, baseline, result);
-return 0;
+return result.Probes.InvariantViolations == 0 ? 0 : 1;

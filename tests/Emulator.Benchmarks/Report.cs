@@ -43,8 +43,10 @@ public static class Report
     {
         var ratio = b.ActivationsPerSecond > 0 ? r.TasksPlacedPerSecond / b.ActivationsPerSecond : 0;
         var ratioInGrain = b.ActivationsPerSecond > 0 ? r.TasksPlacedPerSecondInGrain / b.ActivationsPerSecond : 0;
-        var ratioMet = r.Completed && ratio >= RatioTarget;
-        var memoryMet = r.Completed && r.HeapBytesPerTask <= BytesPerTaskTarget;
+        // A figure only stands on a consistent final state: with an invariant violated no target is met.
+        var consistent = r.Probes.InvariantViolations == 0;
+        var ratioMet = r.Completed && consistent && ratio >= RatioTarget;
+        var memoryMet = r.Completed && consistent && r.HeapBytesPerTask <= BytesPerTaskTarget;
 
         w.WriteLine();
         w.WriteLine("Raw Orleans baseline (same process, same silo)");
@@ -67,7 +69,7 @@ public static class Report
         Row(w, "  from UpdateService to RUNNING", "", r.ScaleOutRuntime.ToString());
         Row(w, "  timer lag p50 / p99 / max (emulated s)", $"{r.LagP50Seconds:0.##} / {r.LagP99Seconds:0.##} / {r.LagMaxSeconds:0.##}",
             $"= {Wall(r.LagP99Seconds, e):0.#} ms wall at p99, {r.LagSamples:N0} samples");
-        Row(w, "  Describe polls (every 50 ms)", $"{r.Polls}", $"mean {r.PollMeanMs:0.0} ms, max {r.PollMaxMs:0.0} ms");
+        Row(w, "  Describe polls (every 10 ms)", $"{r.Polls}", $"mean {r.PollMeanMs:0.0} ms, max {r.PollMaxMs:0.0} ms");
         Row(w, "GC heap before -> after (full GC)", $"{Mb(r.HeapBefore)} -> {Mb(r.HeapAfter)}", $"{r.HeapBytesPerTask:N0} B/task");
         Row(w, "working set before -> after", $"{Mb(r.WorkingSetBefore)} -> {Mb(r.WorkingSetAfter)}", $"{r.WorkingSetBytesPerTask:N0} B/task");
         Row(w, "idle CPU, service at 0 tasks (2 s)", "", $"{r.IdleCpuBeforePercent:0}% of one core");
@@ -96,6 +98,13 @@ public static class Report
         }
         w.WriteLine();
         w.WriteLine("Targets");
+        Row(w, "invariants after the run (IClusterGrain.CheckInvariants)", consistent ? "hold" : $"{r.Probes.InvariantViolations} VIOLATED",
+            consistent ? "no instance over-committed; counters, cost ledger, task counts, queue and index consistent" : "no target is met");
+        foreach (var v in r.Probes.InvariantMessages.Take(20))
+        {
+            w.WriteLine($"  INVARIANT VIOLATED: {v}");
+        }
+
         Row(w, "task placement rate (poll) / raw activation rate", $"{ratio:0.00}", $"target >= {RatioTarget:0.0}: {(ratioMet ? "MET" : "MISSED")}");
         Row(w, "  (in-grain placement rate / raw activation rate)", $"{ratioInGrain:0.00}", "");
         Row(w, "GC heap per task", $"{r.HeapBytesPerTask / 1024:0.00} KB", $"target <= {BytesPerTaskTarget / 1024:0} KB: {(memoryMet ? "MET" : "MISSED")}");
@@ -118,7 +127,7 @@ public static class Report
             ratio,
             ratioInGrain,
             loadAverage = LoadAverage(),
-            targets = new { ratio = RatioTarget, ratioMet, bytesPerTask = BytesPerTaskTarget, memoryMet },
+            targets = new { ratio = RatioTarget, ratioMet, bytesPerTask = BytesPerTaskTarget, memoryMet, invariantViolations = r.Probes.InvariantViolations },
         }, Json));
     }
 

@@ -210,7 +210,7 @@ public static class ChaosCommands
         var report = new Option<FileInfo?>("--report") { Description = "Also write the report as JSON to this file" };
         var suffix = new Option<string?>("--suffix") { Description = "Appended to every resource name the experiment creates or targets" };
         var experiment = new Command("experiment", "Run or validate a chaos experiment.");
-        var run = new Command("run", "Run an experiment: live view, then a report; exit 1 when the steady-state hypothesis failed.") { file, cluster, report, suffix };
+        var run = new Command("run", "Run an experiment: live view, then a report and the invariant checker; exit 1 when the steady-state hypothesis failed or an invariant is violated.") { file, cluster, report, suffix };
         run.SetAction(async (r, ct) =>
         {
             ExperimentFile parsed;

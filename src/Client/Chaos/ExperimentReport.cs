@@ -12,7 +12,11 @@ public sealed record ExperimentReport
 {
     public required string Name { get; init; }
 
-    /// <summary>passed, hypothesis-failed, stopped (a stop condition fired), not-steady-before, aborted (setup or targets failed).</summary>
+    /// <summary>
+    /// passed, hypothesis-failed, stopped (a stop condition fired), not-steady-before, aborted (setup or targets failed),
+    /// invariants-violated (the emulator's invariant checker found its state inconsistent at the end; see
+    /// <see cref="InvariantViolations"/>).
+    /// </summary>
     public required string Outcome { get; init; }
 
     public string? Reason { get; init; }
@@ -43,6 +47,9 @@ public sealed record ExperimentReport
     /// <summary>Service events (B-SV-6) written during the experiment, oldest first: they say why a service could not keep up.</summary>
     public List<string> ServiceEvents { get; init; } = [];
 
+    /// <summary>What the emulator's invariant checker found wrong at the end, per cluster (empty: the invariants hold).</summary>
+    public List<string> InvariantViolations { get; init; } = [];
+
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
     public static ExperimentReport FromJson(string json) => JsonSerializer.Deserialize<ExperimentReport>(json, Options)!;
@@ -71,12 +78,16 @@ public sealed record RequestFigures
 
     public double Failed502TargetDied { get; init; }
 
+    /// <summary>Target 5xx of overloaded tasks (B-LB-4 Model choice: an under-scaled service sheds its excess).</summary>
+    public double Failed5xxOverloaded { get; init; }
+
     public double FailedPercent => Total <= 0 ? 0 : Failed / Total * 100;
 
     public List<ServiceRequests> ByService { get; init; } = [];
 }
 
-public sealed record ServiceRequests(string Cluster, string Service, double Total, double Failed503NoHealthyTarget, double Failed502TargetDied, int HealthyHostsAtEnd);
+public sealed record ServiceRequests(string Cluster, string Service, double Total, double Failed503NoHealthyTarget, double Failed502TargetDied, int HealthyHostsAtEnd,
+    double Failed5xxOverloaded = 0);
 
 public sealed record TaskFigures
 {

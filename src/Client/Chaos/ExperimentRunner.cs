@@ -15,11 +15,12 @@ namespace Emulator.Client.Chaos;
 /// Nothing is injected when setup fails, a target's cluster or group does not exist, or the hypothesis does not
 /// hold before.
 /// </summary>
-public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
+public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console, Pause? pause = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private readonly Pause _pause = pause ?? Pauses.Wall;
 
-    private readonly ScenarioRunner _scenario = new(grains, console);
+    private readonly ScenarioRunner _scenario = new(grains, console, pause);
     private readonly Dictionary<string, long> _eventCursor = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _stoppedByCode = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _offDesiredSince = new(StringComparer.Ordinal);
@@ -67,7 +68,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
         var baselineEnd = await Control.Now() + x.SampleEvery;
         while (await Control.Now() < baselineEnd)
         {
-            await Task.Delay(PollInterval, ct);
+            await _pause(PollInterval, ct);
         }
 
         var before = await Check(x, "before");
@@ -121,7 +122,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
                 stoppedBy ??= await During(x, now);
             }
 
-            await Task.Delay(PollInterval, ct);
+            await _pause(PollInterval, ct);
         }
 
         var lastEnd = stoppedBy is null ? ends.Values.DefaultIfEmpty(_t0).Max() : await Control.Now();
@@ -156,7 +157,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
                 break;
             }
 
-            await Task.Delay(PollInterval, ct);
+            await _pause(PollInterval, ct);
         }
 
         await Sample(clusters, x);
@@ -489,7 +490,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
 
                 var b = baseline.FirstOrDefault(x => x.Service == f.Service);
                 by.Add(new ServiceRequests(c, f.Service, f.Requests - (b?.Requests ?? 0), f.Failed503NoHealthyTarget - (b?.Failed503NoHealthyTarget ?? 0),
-                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts));
+                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts, f.Failed5xxOverloaded - (b?.Failed5xxOverloaded ?? 0)));
             }
         }
 
@@ -498,7 +499,8 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
             Total = by.Sum(s => s.Total),
             Failed503NoHealthyTarget = by.Sum(s => s.Failed503NoHealthyTarget),
             Failed502TargetDied = by.Sum(s => s.Failed502TargetDied),
-            Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied),
+            Failed5xxOverloaded = by.Sum(s => s.Failed5xxOverloaded),
+            Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied + s.Failed5xxOverloaded),
             ByService = by,
         };
     }
@@ -541,12 +543,24 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
             }
         }
 
+        // The outcome stands only on a consistent final state: a violated invariant of the emulator fails the run,
+        // whatever the hypothesis said.
+        var invariants = await InvariantCheck.RunAsync(grains, exists.Concat(_scenario.Clusters));
+        if (!invariants.Holds)
+        {
+            reason = string.Join("; ", invariants.Violations.Take(5)) + (invariants.Violations.Count > 5 ? $"; ... {invariants.Violations.Count - 5} more" : "")
+                     + (reason is null ? "" : $" (and: {outcome}: {reason})");
+            outcome = "invariants-violated";
+            exit = exit == 0 ? 1 : exit;
+        }
+
         var report = new ExperimentReport
         {
             Name = x.Name,
             Outcome = outcome,
             Reason = reason,
             ExitCode = exit,
+            InvariantViolations = [.. invariants.Violations],
             StartedAt = _t0 == default ? end : _t0,
             EndedAt = end,
             WallSeconds = Math.Round(wall.Elapsed.TotalSeconds, 2),
@@ -560,6 +574,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
             ServiceEvents = _t0 == default ? [] : await ServiceEvents(exists),
         };
         Print(report);
+        InvariantCheck.Print(console, invariants);
         return report;
     }
 
@@ -571,7 +586,16 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console)
         var table = new Table().AddColumn("figure").AddColumn("value");
         table.AddRow("emulated time", Markup.Escape($"{r.StartedAt:HH:mm:ss} -> {r.EndedAt:HH:mm:ss} ({Seconds(r.EndedAt - r.StartedAt)}), wall {r.WallSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"));
         table.AddRow("injections", Markup.Escape(r.Injections.Count == 0 ? "none" : string.Join("\n", r.Injections.Select(i => $"{i.At:HH:mm:ss} {i.Action} ({i.ActionId}): {i.Targets.Count} target(s)"))));
-        table.AddRow("requests", Markup.Escape($"{r.Requests.Total:0} served, {r.Requests.Failed:0} failed ({r.Requests.FailedPercent:0.###} %): 503 no healthy target {r.Requests.Failed503NoHealthyTarget:0}, 502 target died {r.Requests.Failed502TargetDied:0}"));
+        table.AddRow("requests", Markup.Escape($"{r.Requests.Total:0} served, {r.Requests.Failed:0} failed ({r.Requests.FailedPercent:0.###} %): 503 no healthy target {r.Requests.Failed503NoHealthyTarget:0}, 502 target died {r.Requests.Failed502TargetDied:0}, 5xx overloaded tasks {r.Requests.Failed5xxOverloaded:0}"));
+        if (r.Requests.ByService.Count > 1)
+        {
+            // Several services (e.g. variants of one story side by side): each one's figures.
+            foreach (var v in r.Requests.ByService.OrderBy(v => v.Service, StringComparer.Ordinal))
+            {
+                var failed = v.Failed503NoHealthyTarget + v.Failed502TargetDied + v.Failed5xxOverloaded;
+                table.AddRow("  " + Markup.Escape(v.Service), Markup.Escape($"{v.Total:0} served, {failed:0} failed ({(v.Total <= 0 ? 0 : failed / v.Total * 100):0.###} %): 503 {v.Failed503NoHealthyTarget:0}, 502 {v.Failed502TargetDied:0}, 5xx overloaded {v.Failed5xxOverloaded:0}"));
+            }
+        }
         table.AddRow("tasks", Markup.Escape($"{r.Tasks.Stopped} stopped ({string.Join(", ", r.Tasks.StoppedByCode.Select(kv => $"{kv.Key} {kv.Value}"))}), {r.Tasks.ReplacementsStarted} service task(s) started"));
         table.AddRow("back to steady state", r.SecondsBackToSteadyState is { } s ? $"{s:0} s after the last action" : "never");
         table.AddRow("cost accrued", Markup.Escape($"{r.CostAccruedUsd:0.######} USD"));

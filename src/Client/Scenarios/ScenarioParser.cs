@@ -15,10 +15,11 @@ public static class ScenarioParser
         "runningTasks", "provisioningTasks", "registeredInstances", "inServiceInstances", "desiredCapacity",
         "capacityProviderReservation", "cprSeen", "maxTasksPerInstance", "serviceSteady", "noTasksKilledByScaleIn",
         "failedRequests", "healthyTargets",
+        "desiredCount", "alarmState", "scalingActivities",
     ];
 
     internal static readonly string[] ConditionArgs =
-        [.. Conditions, "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "op", "tolerance"];
+        [.. Conditions, "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "op", "tolerance", "alarm"];
 
     /// <summary>Step kinds with their required and optional arguments.</summary>
     public static readonly IReadOnlyDictionary<string, (string[] Required, string[] Optional)> Kinds = new Dictionary<string, (string[], string[])>
@@ -37,7 +38,11 @@ public static class ScenarioParser
         ["runTask"] = (["cluster", "taskDefinition"], ["count", "strategy", "launchType", "placementStrategy"]),
         ["drainInstances"] = (["cluster"], ["count", "instanceType"]),
         ["createTargetGroup"] = (["name"], ["port", "healthyThreshold", "unhealthyThreshold", "interval", "deregistrationDelay"]),
-        ["setTraffic"] = (["cluster", "service", "rps"], ["requestDuration", "perTaskCapacity", "steps"]),
+        ["setTraffic"] = (["cluster", "service", "rps"], ["requestDuration", "perTaskCapacity", "steps", "shapes", "memoryBaselinePercent", "memoryPerLoadPercent"]),
+        ["registerScalableTarget"] = (["cluster", "service", "min", "max"], ["suspendScaleIn", "suspendScaleOut", "suspendScheduled"]),
+        ["putTargetTrackingPolicy"] = (["cluster", "service", "name", "targetValue"],
+            ["metric", "resourceLabel", "scaleOutCooldown", "scaleInCooldown", "disableScaleIn"]),
+        ["putScheduledAction"] = (["cluster", "service", "name", "schedule"], ["timezone", "min", "max"]),
         ["sleep"] = (["duration"], []),
         ["waitFor"] = ([], ["timeout", .. ConditionArgs]),
         ["assert"] = ([], ConditionArgs),
@@ -173,7 +178,33 @@ public static class ScenarioParser
                     m.Double("rps");
                 }
 
+                foreach (var m in step.Maps("shapes"))
+                {
+                    if (m.Str("kind") is not ("ramp" or "sine" or "spike"))
+                    {
+                        throw new ScenarioException($"{step.Where}: a shape's kind is ramp, sine or spike.");
+                    }
+
+                    m.Duration("after", TimeSpan.Zero);
+                    m.Duration("duration", TimeSpan.Zero);
+                    m.Duration("period", TimeSpan.FromHours(24));
+                    m.Double("rps");
+                }
+
                 break;
+            case "registerScalableTarget":
+                step.Int("min");
+                step.Int("max");
+                break;
+            case "putTargetTrackingPolicy":
+                step.Double("targetValue");
+                if (step.Opt("metric") is { } metric && metric is not ("cpu" or "memory" or "albRequestCountPerTarget"))
+                {
+                    throw new ScenarioException($"{step.Where}: metric is cpu, memory or albRequestCountPerTarget.");
+                }
+
+                break;
+
         }
     }
 

@@ -11,9 +11,10 @@ namespace Emulator.Client.Scenarios;
 /// emulator did: instances launched and terminated, CapacityProviderReservation, tasks placed, the PROVISIONING
 /// queue, service events. Returns 0 when every wait and assertion held, 1 otherwise.
 /// </summary>
-public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
+public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, Pause? pause = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private readonly Pause _pause = pause ?? Pauses.Wall;
 
     private readonly HashSet<string> _clusters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _eventCursor = new(StringComparer.Ordinal);
@@ -31,13 +32,20 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
         var (failures, passed) = await RunStepsAsync(scenario.Steps, ct);
         await Observe();
         console.WriteLine();
+
+        // The verdict stands only on a consistent final state: a violated invariant fails the scenario.
+        var invariants = await InvariantCheck.RunAsync(grains, _clusters);
+        InvariantCheck.Print(console, invariants);
+        failures.AddRange(invariants.Violations.Select(v => "invariant violated: " + v));
         if (failures.Count == 0)
         {
             console.MarkupLineInterpolated($"[green]PASSED[/] {passed} of {scenario.Steps.Count} steps");
             return 0;
         }
 
-        console.MarkupLineInterpolated($"[red]FAILED[/] {failures.Count} step(s), {passed} passed of {scenario.Steps.Count}:");
+        var failedSteps = failures.Count - invariants.Violations.Count;
+        console.MarkupLineInterpolated(
+            $"[red]FAILED[/] {failedSteps} step(s){(invariants.Holds ? "" : $" and {invariants.Violations.Count} invariant violation(s)")}, {passed} passed of {scenario.Steps.Count}:");
         foreach (var f in failures)
         {
             console.MarkupLineInterpolated($"  - {f}");
@@ -136,17 +144,46 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
             case "setTraffic":
                 var steps = ImmutableArray.Create(new TrafficStep(TimeSpan.Zero, s.Double("rps")))
                     .AddRange(s.Maps("steps").Select(m => new TrafficStep(m.Duration("after"), m.Double("rps"))));
+                var shapes = s.Maps("shapes").Select(m => new TrafficShape(
+                    m.Str("kind") switch { "ramp" => TrafficShapeKind.Ramp, "sine" => TrafficShapeKind.Sine, _ => TrafficShapeKind.Spike },
+                    m.Duration("after", TimeSpan.Zero), m.Duration("duration", TimeSpan.Zero), m.Double("rps"), m.Duration("period", TimeSpan.FromHours(24)))).ToImmutableArray();
                 await grains.GetGrain<ITrafficGrain>(s.Str("cluster")).SetServiceTraffic(s.Str("service"),
-                    new TrafficProfile(steps, s.Duration("requestDuration", TimeSpan.FromMilliseconds(200)), s.Double("perTaskCapacity", 100)));
+                    new TrafficProfile(steps, s.Duration("requestDuration", TimeSpan.FromMilliseconds(200)), s.Double("perTaskCapacity", 100), shapes,
+                        s.Double("memoryBaselinePercent", 25), s.Double("memoryPerLoadPercent", 50)));
                 _clusters.Add(s.Str("cluster"));
                 await Line("traffic", $"{s.Str("service")}: {s.Double("rps").ToString(CultureInfo.InvariantCulture)} requests/s");
+                return null;
+            case "registerScalableTarget":
+                await Target(s).Register(new ScalableTargetSpec(AppAutoScaling.EcsNamespace, AppAutoScaling.ResourceId(s.Str("cluster"), s.Str("service")),
+                    AppAutoScaling.EcsDesiredCount, s.Int("min"), s.Int("max"), null,
+                    new SuspendedStateSpec(s.Bool("suspendScaleIn", false), s.Bool("suspendScaleOut", false), s.Bool("suspendScheduled", false)), null));
+                _clusters.Add(s.Str("cluster"));
+                await Line("scaling", $"{AppAutoScaling.ResourceId(s.Str("cluster"), s.Str("service"))}: scalable target {s.Int("min")}..{s.Int("max")}");
+                return null;
+            case "putTargetTrackingPolicy":
+                var metricType = (s.Opt("metric") ?? "cpu") switch
+                {
+                    "memory" => "ECSServiceAverageMemoryUtilization",
+                    "albRequestCountPerTarget" => "ALBRequestCountPerTarget",
+                    _ => "ECSServiceAverageCPUUtilization",
+                };
+                var policy = await Target(s).PutPolicy(new ScalingPolicySpec(s.Str("name"), "TargetTrackingScaling",
+                    new TargetTrackingSpec(s.Double("targetValue"), metricType, s.Opt("resourceLabel"), null,
+                        s.Has("scaleOutCooldown") ? (int)s.Duration("scaleOutCooldown").TotalSeconds : null,
+                        s.Has("scaleInCooldown") ? (int)s.Duration("scaleInCooldown").TotalSeconds : null,
+                        s.Has("disableScaleIn") ? s.Bool("disableScaleIn", false) : null), null));
+                await Line("scaling", $"policy {policy.Spec.PolicyName}: {metricType} target {s.Double("targetValue").ToString(CultureInfo.InvariantCulture)}, alarms {string.Join(", ", policy.Alarms.Select(a => a.AlarmName))}");
+                return null;
+            case "putScheduledAction":
+                var scheduled = await Target(s).PutScheduledAction(new ScheduledActionSpec(s.Str("name"), s.Str("schedule"), s.Opt("timezone"), null, null, s.OptInt("min"), s.OptInt("max")));
+                await Line("scaling", $"scheduled action {scheduled.Spec.Name}: {scheduled.Spec.Schedule}, next {scheduled.NextRunAt:u}");
                 return null;
             case "sleep":
                 var until = await Control.Now() + s.Duration("duration");
                 while (await Control.Now() < until)
                 {
                     await Observe();
-                    await Task.Delay(PollInterval, ct);
+                    await _pause(PollInterval, ct);
                 }
 
                 return null;
@@ -167,7 +204,7 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                         return $"{s.Where}: timed out after {s.Duration("timeout", TimeSpan.FromMinutes(30))} (emulated) waiting for {Describe(s)}; last value {actual}";
                     }
 
-                    await Task.Delay(PollInterval, ct);
+                    await _pause(PollInterval, ct);
                 }
 
             case "assert":
@@ -193,6 +230,9 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
 
     /// <summary>Reads events and status of every cluster the runner knows and prints what changed.</summary>
     internal Task ObserveAsync() => Observe();
+
+    /// <summary>Every cluster the steps created or used (the invariant checker runs over them).</summary>
+    internal IReadOnlyCollection<string> Clusters => _clusters;
 
     /// <summary>Makes the runner's timeline follow a cluster the steps did not create.</summary>
     internal void Follow(string cluster) => _clusters.Add(cluster);
@@ -312,10 +352,37 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                     + (condition == "failedRequests" ? $" of {figures.Sum(f => f.Requests).ToString("0", CultureInfo.InvariantCulture)} requests" : " healthy target(s)"));
             }
 
+            case "desiredCount":
+            {
+                var svc = await grains.GetGrain<IServiceGrain>(GrainKeys.Service(s.Str("cluster"), s.Str("service"))).Describe();
+                var n = svc?.Spec.DesiredCount ?? 0;
+                return (Compare(n, op, s.Double(condition), 0), svc is null ? "no such service" : Num(n));
+            }
+
+            case "alarmState":
+            {
+                // The service's policy alarms whose name contains `alarm` (e.g. AlarmHigh, AlarmLow); holds when one is in the state.
+                var status = await Target(s).Status();
+                var wanted = s.Str(condition);
+                var alarms = status?.Alarms.Where(a => s.Opt("alarm") is not { } part || a.AlarmName.Contains(part, StringComparison.Ordinal)).ToList() ?? [];
+                return (alarms.Any(a => a.State.ToString() == wanted),
+                    alarms.Count == 0 ? "no alarms" : string.Join(", ", alarms.Select(a => $"{a.AlarmName}: {a.State}")));
+            }
+
+            case "scalingActivities":
+            {
+                var activities = await Target(s).Activities(false);
+                var n = activities.Count(a => a.StatusCode == "Successful");
+                return (Compare(n, op, s.Double(condition), 0), Num(n) + " successful");
+            }
+
             default:
                 throw new ScenarioException($"{s.Where}: unknown condition");
         }
     }
+
+    private IScalableTargetGrain Target(ScenarioStep s) => grains.GetGrain<IScalableTargetGrain>(
+        GrainKeys.ScalableTarget(AppAutoScaling.EcsNamespace, AppAutoScaling.ResourceId(s.Str("cluster"), s.Str("service")), AppAutoScaling.EcsDesiredCount));
 
     /// <summary>Reads what happened since the last poll and prints it as timeline lines.</summary>
     private async Task Observe()
@@ -355,6 +422,13 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console)
                             await Line("cas", $"{provider}: {text}", e.Time);
                         }
 
+                        break;
+                    case EventTypes.AlarmStateChange:
+                        await Line("alarm", $"{e.Detail.GetValueOrDefault("alarmName")}: {e.Detail.GetValueOrDefault("previousState.value")} -> {e.Detail.GetValueOrDefault("state.value")}", e.Time);
+                        break;
+                    case EventTypes.ScalingActivity:
+                        await Line("scaling", $"{e.Detail.GetValueOrDefault("resourceId")}: {e.Detail.GetValueOrDefault("description")} {e.Detail.GetValueOrDefault("statusCode")}"
+                            + (e.Detail.GetValueOrDefault("notScaledReason") is { Length: > 0 } why ? $" ({why})" : $" ({e.Detail.GetValueOrDefault("cause")})"), e.Time);
                         break;
                     case EventTypes.TaskStateChange when e.Task is { } t:
                         placed += t.LastStatus == TaskStatus.PENDING || (t.LastStatus == TaskStatus.PROVISIONING && t.ContainerInstanceId is not null) ? 1 : 0;

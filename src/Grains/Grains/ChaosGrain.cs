@@ -145,7 +145,7 @@ public sealed class ChaosGrain(
             StartTimer();
 
             // The timer does the work; the reminder brings the grain back if its silo went away meanwhile.
-            var period = runtime.WallPeriod(TimeSpan.FromMinutes(1));
+            var period = Durability.WakePeriod(runtime);
             await this.RegisterOrUpdateReminder(ReminderName, period, period);
         }
 

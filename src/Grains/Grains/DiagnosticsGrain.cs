@@ -2,15 +2,27 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Emulator.Contracts;
 using Emulator.Runtime;
-using Orleans.Concurrency;
 
 namespace Emulator.Grains;
 
-/// <summary>Process figures of the silo it runs on (see <see cref="IDiagnosticsGrain"/>).</summary>
-[StatelessWorker(1)]
-public sealed class DiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails silo) : Grain, IDiagnosticsGrain
+/// <summary>Process figures of the silo its key names (see <see cref="ISiloDiagnosticsGrain"/>).</summary>
+[SiloPinnedPlacement]
+public sealed class SiloDiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails silo) : Grain, ISiloDiagnosticsGrain
 {
     public Task<SiloDiagnostics> Read(bool collect, bool resetLag)
+    {
+        var here = silo.SiloAddress.ToParsableString();
+        var named = GrainKeys.PinnedSilo(this.GetPrimaryKeyString());
+        if (!string.Equals(here, named, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"diagnostics of silo {named} answered by silo {here}: silo-pinned placement is not configured");
+        }
+
+        return Task.FromResult(Snapshot(runtime, silo, collect, resetLag));
+    }
+
+    /// <summary>The process figures of this silo now.</summary>
+    private static SiloDiagnostics Snapshot(EmulatorRuntime runtime, ILocalSiloDetails silo, bool collect, bool resetLag)
     {
         if (collect)
         {
@@ -25,14 +37,29 @@ public sealed class DiagnosticsGrain(EmulatorRuntime runtime, ILocalSiloDetails 
             .Select(kv => new LagBySource(kv.Key, kv.Value.P50, kv.Value.P99, kv.Value.Max, kv.Value.Count))
             .ToImmutableArray();
         var turns = runtime.Metrics.TurnProfile().Select(t => new GrainTurns(t.Key.Grain, t.Key.Method, t.Count, t.TotalMilliseconds, t.MaxMilliseconds)).ToImmutableArray();
+        var sample = runtime.Metrics.LagSample();
         if (resetLag)
         {
             runtime.Metrics.ResetLag();
         }
 
-        return Task.FromResult(new SiloDiagnostics(
+        return new SiloDiagnostics(
             silo.SiloAddress.ToParsableString(), Environment.ProcessId, process.WorkingSet64, GC.GetTotalMemory(false),
-            process.TotalProcessorTime.TotalSeconds, Environment.ProcessorCount, runtime.Clock.TimeScale, p50, p99, max, count, runtime.Clock.Now, bySource, turns));
+            process.TotalProcessorTime.TotalSeconds, Environment.ProcessorCount, runtime.Clock.TimeScale, p50, p99, max, count, runtime.Clock.Now, bySource, turns,
+            [.. sample], Environment.MachineName);
+    }
+}
+
+/// <summary>An empty grain on the silo its key names, for each silo's raw activation baseline.</summary>
+[SiloPinnedPlacement]
+public sealed class PinnedProbeGrain : Grain, IPinnedProbeGrain
+{
+    public Task Touch() => Task.CompletedTask;
+
+    public Task Deactivate()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
     }
 }
 

@@ -13,7 +13,7 @@ namespace Emulator.Grains;
 /// resolves names and ARNs, and orchestrates the grains an operation spans. Stateless, so it scales with load.
 /// </summary>
 [StatelessWorker]
-public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsControlGrain
+public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsControlGrain
 {
     public const string Fargate = "FARGATE";
     public const string FargateSpot = "FARGATE_SPOT";
@@ -160,11 +160,7 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
 
     public async Task<LaunchResult> RunTask(RunTaskRequest request)
     {
-        if (request.Count is < 1 or > 10)
-        {
-            throw ErrorCodes.Invalid("Count must be between 1 and 10.");
-        }
-
+        ValidateLaunchCount(request.Count, "Count");
         return await Cluster(Arns.ClusterName(request.Cluster)).LaunchTasks(await ToLaunchRequest(request));
     }
 
@@ -182,9 +178,22 @@ public sealed class EcsControlGrain(EmulatorRuntime runtime) : Grain, IEcsContro
         var network = await ResolveNetwork(request.Network, td);
         var zones = network?.Zones ?? default;
         return new LaunchRequest(
-            td, request.Count, request.Group ?? "family:" + td.Family, request.StartedBy, null, null, request.LaunchType,
-            request.CapacityProviderStrategy.IsDefault ? [] : request.CapacityProviderStrategy, [], strategies,
-            constraints.AddRange(SubnetPlacement.ZoneConstraints(zones)), [], false, request.ClientToken, request.RequestFingerprint, zones);
+            TaskDefinition: td,
+            Count: request.Count,
+            Group: request.Group ?? "family:" + td.Family,
+            StartedBy: request.StartedBy,
+            ServiceName: null,
+            DeploymentId: null,
+            LaunchType: request.LaunchType,
+            Strategy: request.CapacityProviderStrategy.IsDefault ? [] : request.CapacityProviderStrategy,
+            Allocations: [],
+            PlacementStrategies: strategies,
+            PlacementConstraints: constraints.AddRange(SubnetPlacement.ZoneConstraints(zones)),
+            TargetContainerInstances: [],
+            IsDaemon: false,
+            ClientToken: request.ClientToken,
+            RequestFingerprint: request.RequestFingerprint,
+            SubnetZones: zones);
     }
 
     public async Task<TaskRecord> StopTask(string? cluster, string task, string? reason)

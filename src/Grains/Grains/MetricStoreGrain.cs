@@ -79,6 +79,30 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
             : [];
     }
 
+    public async Task<ImmutableArray<ImmutableArray<MetricDatum>>> GetMany(ImmutableArray<MetricSeriesKey> series, DateTimeOffset start, DateTimeOffset end)
+    {
+        await FlushIfWriteThrough();
+        var result = ImmutableArray.CreateBuilder<ImmutableArray<MetricDatum>>(series.Length);
+        foreach (var key in series)
+        {
+            if (!_series.TryGetValue(Key(key.MetricName, key.Dimensions), out var s))
+            {
+                result.Add([]);
+                continue;
+            }
+
+            var points = ImmutableArray.CreateBuilder<MetricDatum>();
+            for (var i = s.LowerBound(start); i < s.Points.Count && s.Points[i].Timestamp < end; i++)
+            {
+                points.Add(s.Points[i]);
+            }
+
+            result.Add(points.ToImmutable());
+        }
+
+        return result.MoveToImmutable();
+    }
+
     public async Task<ImmutableArray<MetricSeries>> List(string? metricName, ImmutableArray<MetricDimension> dimensions)
     {
         await FlushIfWriteThrough();
@@ -189,7 +213,8 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
                 for (var i = 0; i < stored.Ticks.Length; i++)
                 {
                     s.Points.Add(new MetricDatum(stored.Series.MetricName, stored.Series.Dimensions, new DateTimeOffset(stored.Ticks[i], TimeSpan.Zero),
-                        stored.Values[i], stored.Units.IsDefaultOrEmpty ? stored.Series.Unit : stored.Units[i]));
+                        stored.Values[i], stored.Units.IsDefaultOrEmpty ? stored.Series.Unit : stored.Units[i],
+                        stored.Sets.IsDefaultOrEmpty ? null : stored.Sets[i]));
                 }
             }
         }
@@ -226,19 +251,23 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
             var ticks = ImmutableArray.CreateBuilder<long>();
             var values = ImmutableArray.CreateBuilder<double>();
             var units = ImmutableArray.CreateBuilder<string>();
+            var sets = ImmutableArray.CreateBuilder<MetricStatisticSet?>();
             var mixed = false;
+            var anySet = false;
             for (var i = first; i < Points.Count && Points[i].Timestamp < end; i++)
             {
                 ticks.Add(Points[i].Timestamp.UtcTicks);
                 values.Add(Points[i].Value);
                 units.Add(Points[i].Unit);
+                sets.Add(Points[i].Statistics);
                 mixed |= Points[i].Unit != Meta.Unit;
+                anySet |= Points[i].Statistics is not null;
             }
 
-            return new MetricChunk(Meta, ticks.ToImmutable(), values.ToImmutable(), mixed ? units.ToImmutable() : []);
+            return new MetricChunk(Meta, ticks.ToImmutable(), values.ToImmutable(), mixed ? units.ToImmutable() : [], anySet ? sets.ToImmutable() : []);
         }
 
-        private int LowerBound(DateTimeOffset t)
+        public int LowerBound(DateTimeOffset t)
         {
             int lo = 0, hi = Points.Count;
             while (lo < hi)

@@ -76,6 +76,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private string? _lastPlacementEvent;
     private DateTimeOffset _lastPlacementEventAt;
     private string? _lastNote;
+    private DateTimeOffset _nextInsightsAt = DateTimeOffset.MaxValue;
 
     public ServiceGrain([PersistentState("service", "emulator")] IPersistentState<ServiceState> store, EmulatorRuntime runtime, ILogger<ServiceGrain> log)
     {
@@ -269,11 +270,39 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             {
                 await Reconcile();
             }
+
+            PublishInsights();
         }
         finally
         {
-            _timer?.Arm(NextReconcileAt);
+            _timer?.Arm(NextWake);
         }
+    }
+
+    /// <summary>The next reconciliation, or the next Container Insights datapoint when that is sooner.</summary>
+    private DateTimeOffset NextWake => NextReconcileAt < _nextInsightsAt ? NextReconcileAt : _nextInsightsAt;
+
+    /// <summary>
+    /// ECS/ContainerInsights RunningTaskCount, DesiredTaskCount and PendingTaskCount (ClusterName, ServiceName) once per
+    /// metric period, stamped with the period that just ended and taken from the latest reconciliation's counts (what
+    /// target tracking on a custom metric such as backlog per task divides by, B-AS-2).
+    /// </summary>
+    private void PublishInsights()
+    {
+        var now = Now;
+        if (now < _nextInsightsAt || !S.Exists || S.Status == ServiceStatus.INACTIVE)
+        {
+            return;
+        }
+
+        var period = _rt.Options.Timings.MetricPeriod;
+        var stamp = _nextInsightsAt - period;
+        _nextInsightsAt = TickSchedule.NextTick(_nextInsightsAt, now, period);
+        (string, string) cluster = ("ClusterName", ClusterName), service = ("ServiceName", Name);
+        GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.ContainerInsights).Put([
+            MetricNamespaces.Datum("RunningTaskCount", stamp, _running, "Count", cluster, service),
+            MetricNamespaces.Datum("PendingTaskCount", stamp, _pending, "Count", cluster, service),
+            MetricNamespaces.Datum("DesiredTaskCount", stamp, Spec.DesiredCount, "Count", cluster, service)]).Ignore();
     }
 
     /// <summary>B-SV-3: the timer wakes only when the next reconciliation is due, not every emulated second.</summary>
@@ -360,7 +389,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         }
 
         await Settle(steady && !changed, snapshot, now);
-        _timer?.Arm(NextReconcileAt);
+        _timer?.Arm(NextWake);
     }
 
     private async Task Launch(DeploymentState deployment, string? provider, int count, ImmutableArray<string> targets, DateTimeOffset now)
@@ -398,8 +427,8 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
 
     private void PlacementEvent(string message, DateTimeOffset now)
     {
-        // AWS repeats a placement failure event, but not on every reconcile.
-        if (message != _lastPlacementEvent || now - _lastPlacementEventAt >= TimeSpan.FromMinutes(5))
+        // AWS repeats a placement failure event, but not on every reconcile (B-PL-5).
+        if (message != _lastPlacementEvent || now - _lastPlacementEventAt >= _rt.Options.Timings.PlacementFailureEventRepeat)
         {
             AddEvent(message, now);
             _lastPlacementEvent = message;
@@ -531,7 +560,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
 
     private int LaunchesInLastMinute(DateTimeOffset now)
     {
-        var cutoff = now - TimeSpan.FromMinutes(1);
+        var cutoff = now - _rt.Options.Timings.ServiceLaunchWindow; // B-SV-3
         S.Launches = S.Launches.RemoveAll(l => l.At < cutoff);
         return S.Launches.Sum(l => l.Count);
     }
@@ -579,8 +608,10 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     {
         if (_timer is null)
         {
+            var period = _rt.Options.Timings.MetricPeriod;
+            _nextInsightsAt = DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(((Now - DateTimeOffset.UnixEpoch).Ticks / period.Ticks + 1) * period.Ticks);
             _timer = DueTimer.Register(this, Tick, _rt.Clock);
-            _timer.Arm(NextReconcileAt);
+            _timer.Arm(NextWake);
         }
     }
 

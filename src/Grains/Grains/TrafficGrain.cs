@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using Emulator.Contracts;
 using Emulator.Model.LoadBalancing;
 using Emulator.Runtime;
@@ -22,11 +21,12 @@ public sealed record ServiceTraffic(
 public sealed record TrafficIncrementState(
     [property: Id(0)] double Requests,
     [property: Id(1)] double Failed503,
-    [property: Id(2)] double Failed502)
+    [property: Id(2)] double Failed502,
+    [property: Id(3)] double Failed5xx = 0)
 {
     public static TrafficIncrementState Zero { get; } = new(0, 0, 0);
 
-    public TrafficIncrementState Add(TrafficIncrement i) => new(Requests + i.Requests, Failed503 + i.Failed503, Failed502 + i.Failed502);
+    public TrafficIncrementState Add(TrafficIncrement i) => new(Requests + i.Requests, Failed503 + i.Failed503, Failed502 + i.Failed502, Failed5xx + i.Failed5xx);
 }
 
 [GenerateSerializer, Alias("TrafficState")]
@@ -47,8 +47,9 @@ public sealed class TrafficState
 /// one call, for every service's target timeline over the elapsed emulated interval and integrates the request rate
 /// over it (<see cref="TrafficModel"/>): cost per tick grows with the number of targets and health changes, never with
 /// the request rate. Once per metric period it publishes AWS/ApplicationELB (RequestCount, HTTPCode_ELB_5XX_Count,
-/// HTTPCode_ELB_503_Count, HTTPCode_ELB_502_Count, HealthyHostCount, UnHealthyHostCount by TargetGroup) and AWS/ECS
-/// CPUUtilization (ClusterName, ServiceName) to the CloudWatch store.
+/// HTTPCode_ELB_503_Count, HTTPCode_ELB_502_Count, HTTPCode_Target_5XX_Count (overloaded tasks), RequestCountPerTarget,
+/// HealthyHostCount, UnHealthyHostCount by TargetGroup) and AWS/ECS CPUUtilization and MemoryUtilization (ClusterName,
+/// ServiceName) to the CloudWatch store, on the metric-period grid (the periods alarms evaluate, B-CW-1).
 /// </summary>
 public sealed class TrafficGrain(
     [PersistentState("traffic", "emulator")] IPersistentState<TrafficState> store, EmulatorRuntime runtime) : Grain, ITrafficGrain, IRemindable
@@ -140,7 +141,8 @@ public sealed class TrafficGrain(
         {
             S.Running = true;
             S.ComputedTo = Now;
-            S.NextPeriodAt = Now + runtime.Options.Timings.MetricPeriod;
+            var period = runtime.Options.Timings.MetricPeriod;
+            S.NextPeriodAt = DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(((Now - DateTimeOffset.UnixEpoch).Ticks / period.Ticks + 1) * period.Ticks);
             await store.WriteStateAsync();
             await this.RegisterOrUpdateReminder(Durability.WakeReminder, Durability.WakePeriod(runtime), Durability.WakePeriod(runtime));
         }
@@ -151,10 +153,10 @@ public sealed class TrafficGrain(
     private async Task Tick(CancellationToken cancellationToken)
     {
         await Advance();
-        if (_dirty && Stopwatch.GetElapsedTime(_lastPersistTicks) >= TimeSpan.FromMilliseconds(500))
+        if (_dirty && runtime.Wall.GetElapsedTime(_lastPersistTicks) >= TimeSpan.FromMilliseconds(500))
         {
             _dirty = false;
-            _lastPersistTicks = Stopwatch.GetTimestamp();
+            _lastPersistTicks = runtime.Wall.GetTimestamp();
             await store.WriteStateAsync(cancellationToken);
         }
     }
@@ -221,6 +223,13 @@ public sealed class TrafficGrain(
                 elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_5XX_Count", periodStart, svc.Period.Failed503 + svc.Period.Failed502, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_503_Count", periodStart, svc.Period.Failed503, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_502_Count", periodStart, svc.Period.Failed502, "Count", dim));
+                elb.Add(MetricNamespaces.Datum("HTTPCode_Target_5XX_Count", periodStart, svc.Period.Failed5xx, "Count", dim));
+                if (svc.Healthy > 0)
+                {
+                    // B-AS-2 ALBRequestCountPerTarget: the period's requests over the healthy targets (Sum per minute).
+                    elb.Add(MetricNamespaces.Datum("RequestCountPerTarget", periodStart, svc.Period.Requests / svc.Healthy, "Count", dim));
+                }
+
                 elb.Add(MetricNamespaces.Datum("HealthyHostCount", periodStart, svc.Healthy, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("UnHealthyHostCount", periodStart, svc.Unhealthy, "Count", dim));
             }
@@ -230,6 +239,10 @@ public sealed class TrafficGrain(
                 // B-LB-4: the period's average load over the healthy tasks at its end.
                 var cpu = TrafficModel.CpuUtilization(svc.Period.Requests / period.TotalSeconds, svc.Healthy, profile.PerTaskCapacity);
                 ecs.Add(MetricNamespaces.Datum("CPUUtilization", periodStart, cpu, "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+                if (svc.Healthy > 0)
+                {
+                    ecs.Add(MetricNamespaces.Datum("MemoryUtilization", periodStart, TrafficModel.MemoryUtilization(cpu, profile), "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+                }
             }
 
             S.Services[service] = svc with { Period = TrafficIncrementState.Zero };
@@ -251,7 +264,8 @@ public sealed class TrafficGrain(
         var rate = svc.Profile is { } p ? TrafficModel.RateAt(p, svc.ProfileStart, now) : 0;
         var cpu = svc.Profile is { } q ? TrafficModel.CpuUtilization(rate, svc.Healthy, q.PerTaskCapacity) : 0;
         return new ServiceTrafficFigures(ClusterName, service, svc.TargetGroup, svc.Totals.Requests, svc.Totals.Failed503, svc.Totals.Failed502,
-            svc.Healthy, svc.Unhealthy, rate, cpu, S.ComputedTo);
+            svc.Healthy, svc.Unhealthy, rate, cpu, S.ComputedTo, svc.Totals.Failed5xx,
+            svc.Profile is { } m && svc.Healthy > 0 ? TrafficModel.MemoryUtilization(cpu, m) : 0);
     }
 
     private static ServiceTraffic Empty(string? targetGroup) =>
@@ -261,7 +275,7 @@ public sealed class TrafficGrain(
     {
         if (_timer is null)
         {
-            var period = runtime.WallPeriod(TimeSpan.FromSeconds(5));
+            var period = runtime.WallPeriod(runtime.Options.Timings.TrafficStep);
             if (period < TimeSpan.FromMilliseconds(20))
             {
                 period = TimeSpan.FromMilliseconds(20);

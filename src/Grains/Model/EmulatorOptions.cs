@@ -141,7 +141,10 @@ public sealed class SpotPoolOptions
     public double? InterruptionRatePerHour { get; set; }
 }
 
-/// <summary>Default durations of B-T-2 (emulated time), each configurable.</summary>
+/// <summary>
+/// Every emulated duration of the emulator (B-T-2 and the periods of its control loops), each configurable under
+/// <c>Emulator:Timings</c>, with AWS's defaults. Grains read them from here; none is written inline.
+/// </summary>
 public sealed class EmulatorTimings
 {
     /// <summary>EC2 launch: ASG Pending -> InService.</summary>
@@ -196,6 +199,40 @@ public sealed class EmulatorTimings
     /// <summary>How often a service reconciles even without a change (B-SV-3).</summary>
     public TimeSpan ServiceReconcilePeriod { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How often an Auto Scaling group looks at its instances between their due steps (B-ASG-1): launches toward
+    /// desired capacity, managed draining's progress (B-CAS-8), the pools' interruption rates (B-SP-5). Due steps
+    /// (InService, registration, Spot warning and termination, the hook timeout) get wakes of their own.
+    /// </summary>
+    public TimeSpan AutoScalingGroupTick { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>After a failed launch (no capacity) the group tries again this much later: one failed scaling activity per attempt (B-ASG-3, B-ASG-6).</summary>
+    public TimeSpan LaunchRetry { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>B-SP-5: the pools' interruption rates are applied over steps of this length.</summary>
+    public TimeSpan SpotInterruptionRateStep { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A terminated EC2 instance is kept this long (EC2 shows terminated instances about an hour), then folded into the group's cost.</summary>
+    public TimeSpan TerminatedInstanceRetention { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A CAS evaluation that failed because a grain was unreachable (its silo died) is tried again this much later (B-CAS-*).</summary>
+    public TimeSpan CapacityProviderRetry { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>B-PL-5, B-SV-6: an unchanged placement-failure service event is repeated at most this often.</summary>
+    public TimeSpan PlacementFailureEventRepeat { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>B-SV-3: the window over which a service's launches are counted against <see cref="EmulatorOptions.ServiceLaunchesPerMinute"/>.</summary>
+    public TimeSpan ServiceLaunchWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>B-LB-3: synthetic traffic is computed in steps of this length.</summary>
+    public TimeSpan TrafficStep { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// B-CW-1 (Model choice): an alarm evaluates the periods that ended at a grid point this long after it, so the
+    /// datapoints of the period just closed (published at its end by the emulator's own metrics) have arrived.
+    /// </summary>
+    public TimeSpan AlarmEvaluationDelay { get; set; } = TimeSpan.FromSeconds(15);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -206,7 +243,10 @@ public sealed class EmulatorTimings
                      (nameof(ContainerExit), ContainerExit), (nameof(StopTimeout), StopTimeout),
                      (nameof(Deprovisioning), Deprovisioning), (nameof(StoppedRetention), StoppedRetention),
                      (nameof(SpotNotice), SpotNotice), (nameof(HealthGracePeriod), HealthGracePeriod),
-                     (nameof(DrainingHookTimeout), DrainingHookTimeout),
+                     (nameof(DrainingHookTimeout), DrainingHookTimeout), (nameof(LaunchRetry), LaunchRetry),
+                     (nameof(AlarmEvaluationDelay), AlarmEvaluationDelay),
+                     (nameof(TerminatedInstanceRetention), TerminatedInstanceRetention),
+                     (nameof(PlacementFailureEventRepeat), PlacementFailureEventRepeat),
                  })
         {
             if (value < TimeSpan.Zero)
@@ -225,9 +265,17 @@ public sealed class EmulatorTimings
             errors.Add("Timings.ProvisioningTimeout must be positive.");
         }
 
-        if (ServiceReconcilePeriod <= TimeSpan.Zero)
+        foreach (var (name, value) in new (string, TimeSpan)[]
+                 {
+                     (nameof(ServiceReconcilePeriod), ServiceReconcilePeriod), (nameof(AutoScalingGroupTick), AutoScalingGroupTick),
+                     (nameof(SpotInterruptionRateStep), SpotInterruptionRateStep), (nameof(CapacityProviderRetry), CapacityProviderRetry),
+                     (nameof(ServiceLaunchWindow), ServiceLaunchWindow), (nameof(TrafficStep), TrafficStep),
+                 })
         {
-            errors.Add("Timings.ServiceReconcilePeriod must be positive.");
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"Timings.{name} must be positive.");
+            }
         }
 
         if (Jitter is < 0 or > 1)

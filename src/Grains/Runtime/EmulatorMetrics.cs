@@ -97,6 +97,12 @@ public sealed class EmulatorMetrics : IDisposable
     /// <summary>Percentiles of recent timer lag in emulated seconds (B-T-3), for reports.</summary>
     public (double P50, double P99, double Max, long Count) LagPercentiles() => _lag.Percentiles();
 
+    /// <summary>
+    /// The newest timer-lag values of the window (at most 4,096) and how many the window counted: a client merges the
+    /// windows of several silos by weighting each silo's values with count / values.
+    /// </summary>
+    public double[] LagSample() => _lag.Values();
+
     /// <summary>The same percentiles per kind of timer (the profile of where lag comes from).</summary>
     public IReadOnlyDictionary<string, (double P50, double P99, double Max, long Count)> LagPercentilesBySource() =>
         _lagBySource.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.Percentiles(), StringComparer.Ordinal);
@@ -164,6 +170,14 @@ public sealed class EmulatorMetrics : IDisposable
             }
         }
 
+        public double[] Values()
+        {
+            lock (_gate)
+            {
+                return _values.Take((int)Math.Min(_count, _values.Length)).ToArray();
+            }
+        }
+
         public (double, double, double, long) Percentiles()
         {
             double[] copy;
@@ -207,6 +221,12 @@ public static class LagSources
 
     /// <summary>A chaos action's scheduled end (undrain, restore).</summary>
     public const string Chaos = "chaos";
+
+    /// <summary>A CloudWatch alarm shard's evaluation, once per alarm period (B-CW-1).</summary>
+    public const string AlarmEvaluation = "alarm-evaluation";
+
+    /// <summary>A scheduled action of a scalable target (B-AS-4).</summary>
+    public const string ScheduledAction = "scheduled-action";
 }
 
 /// <summary>One cluster's latest figures for the gauges.</summary>

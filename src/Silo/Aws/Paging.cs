@@ -18,6 +18,9 @@ public enum PagingErrors
 
     /// <summary>IAM (query, MaxItems / Marker): ValidationError for both.</summary>
     Iam,
+
+    /// <summary>Application Auto Scaling (JSON 1.1): ValidationException for the size, InvalidNextTokenException for the token.</summary>
+    AppAutoScaling,
 }
 
 /// <summary>
@@ -95,6 +98,15 @@ public static class PageSizes
     // CloudWatch Logs: limit 1..50 (default 50) with nextToken; bad values are InvalidParameterException.
     public static readonly PageSpec LogsDescribeLogGroups = new(AwsServices.Logs, "DescribeLogGroups", 50, 1, 50, "limit", "nextToken", PagingErrors.Ecs);
 
+    // Application Auto Scaling: MaxResults 1..50, default 50; DescribeScalingPolicies 1..10, default 10.
+    public static readonly PageSpec AasDescribeScalableTargets = Aas("DescribeScalableTargets");
+    public static readonly PageSpec AasDescribeScalingPolicies = Aas("DescribeScalingPolicies", 10);
+    public static readonly PageSpec AasDescribeScheduledActions = Aas("DescribeScheduledActions");
+    public static readonly PageSpec AasDescribeScalingActivities = Aas("DescribeScalingActivities");
+
+    // CloudWatch DescribeAlarmHistory: MaxRecords 1..100 (default 100).
+    public static readonly PageSpec CwDescribeAlarmHistory = new(AwsServices.CloudWatch, "DescribeAlarmHistory", 100, 1, 100, "MaxRecords", "NextToken", PagingErrors.Query);
+
     public static IReadOnlyList<PageSpec> All { get; } =
     [
         EcsListClusters, EcsListServices, EcsListTasks, EcsListContainerInstances, EcsListTaskDefinitions, EcsListTaskDefinitionFamilies,
@@ -109,7 +121,12 @@ public static class PageSizes
         IamListRoles, IamListRolePolicies, IamListAttachedRolePolicies, IamListInstanceProfiles, IamListInstanceProfilesForRole,
         IamListPolicies, IamListPolicyVersions, IamListEntitiesForPolicy, IamListRoleTags,
         LogsDescribeLogGroups,
+        AasDescribeScalableTargets, AasDescribeScalingPolicies, AasDescribeScheduledActions, AasDescribeScalingActivities,
+        CwDescribeAlarmHistory,
     ];
+
+    private static PageSpec Aas(string operation, int size = 50) =>
+        new(AwsServices.ApplicationAutoScaling, operation, size, 1, size, "MaxResults", "NextToken", PagingErrors.AppAutoScaling);
 
     private static PageSpec Ecs(string operation, int defaultSize, int maxSize) =>
         new(AwsServices.Ecs, operation, defaultSize, 1, maxSize, "maxResults", "nextToken", PagingErrors.Ecs);
@@ -158,6 +175,8 @@ public static class Paging
             PagingErrors.Ecs => ErrorCodes.Invalid($"{spec.SizeMember} must be between {spec.MinSize} and {spec.MaxSize}."),
             PagingErrors.Ec2 => new EcsException("InvalidParameterValue",
                 string.Create(CultureInfo.InvariantCulture, $"Value ( {n} ) for parameter maxResults is invalid. Expecting a value between {spec.MinSize} and {spec.MaxSize}.")),
+            PagingErrors.AppAutoScaling => new EcsException("ValidationException", string.Create(CultureInfo.InvariantCulture,
+                $"1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy constraint: Member must have value {(n < spec.MinSize ? "greater than or equal to " + spec.MinSize : "less than or equal to " + spec.MaxSize)}")),
             _ => QueryInput.Validation(string.Create(CultureInfo.InvariantCulture,
                 $"1 validation error detected: Value '{n}' at '{char.ToLowerInvariant(spec.SizeMember[0])}{spec.SizeMember[1..]}' failed to satisfy constraint: Member must have value {(n < spec.MinSize ? "greater than or equal to " + spec.MinSize : "less than or equal to " + spec.MaxSize)}")),
         };
@@ -168,18 +187,19 @@ public static class Paging
         PagingErrors.Ecs => ErrorCodes.Invalid($"The nextToken is not valid for {spec.Operation}: pass the nextToken of a previous {spec.Operation} response unchanged."),
         PagingErrors.Ec2 => new EcsException("InvalidPaginationToken", "The pagination token is not valid or has expired."),
         PagingErrors.Iam => QueryInput.Validation("Invalid Marker: pass the Marker of a previous response unchanged."),
+        PagingErrors.AppAutoScaling => new EcsException("InvalidNextTokenException", "The NextToken is not valid."),
         _ => new EcsException("InvalidNextToken", "The token passed in NextToken is invalid."),
     };
 
     public static string Encode(PageSpec spec, string anchor, int position) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"v1|{spec.Operation}|{position}|{anchor}")));
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"v1|{spec.Service}:{spec.Operation}|{position}|{anchor}")));
 
     public static (string Anchor, int Position) Decode(PageSpec spec, string token)
     {
         try
         {
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(token)).Split('|', 4);
-            if (parts.Length == 4 && parts[0] == "v1" && parts[1] == spec.Operation
+            if (parts.Length == 4 && parts[0] == "v1" && parts[1] == spec.Service + ":" + spec.Operation
                 && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var position))
             {
                 return (parts[3], position);

@@ -50,17 +50,13 @@ public sealed class DescribeTasksShapeTests(EmulatorClusterFixture fixture) : IA
         var arns = run["tasks"]!.AsArray().Select(t => (string)t!["taskArn"]!).ToList();
         var request = new JsonObject { ["cluster"] = cluster, ["tasks"] = new JsonArray([.. arns.Select(a => (JsonNode)a)]) };
 
-        // Compare two answers once the tasks are RUNNING and HEALTHY: before that, emulated time (600x) moves them
-        // between the two calls (attachment PRECREATED -> ATTACHED, healthStatus UNKNOWN -> HEALTHY) and the answers
-        // rightly differ.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        JsonNode first;
-        while ((first = await Ecs("DescribeTasks", (JsonObject)request.DeepClone()))["tasks"]!.AsArray()
-               .Any(t => (string)t!["lastStatus"]! != "RUNNING" || (string)t["healthStatus"]! != "HEALTHY"))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "tasks never reached RUNNING: " + first.ToJsonString());
-            await Task.Delay(50);
-        }
+        // Compare two answers once the tasks are RUNNING and HEALTHY (attachment PRECREATED -> ATTACHED, healthStatus
+        // UNKNOWN -> HEALTHY): on virtual time nothing moves between the two calls.
+        JsonNode first = new JsonObject();
+        Assert.True(await EmulatorClusterFixture.Time.WaitUntil(async () =>
+            !(first = await Ecs("DescribeTasks", (JsonObject)request.DeepClone()))["tasks"]!.AsArray()
+                .Any(t => (string)t!["lastStatus"]! != "RUNNING" || (string)t["healthStatus"]! != "HEALTHY"), TimeSpan.FromMinutes(5)),
+            "tasks never reached RUNNING: " + first.ToJsonString());
 
         var second = await Ecs("DescribeTasks", (JsonObject)request.DeepClone());
         Assert.Equal(first.ToJsonString(), second.ToJsonString());

@@ -26,7 +26,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         var console = new TestConsole();
         console.Profile.Width = 220;
         var clusters = new[] { x.Cluster }.Concat(x.Targets.Values.Select(t => t.Cluster)).OfType<string>().Distinct().ToList();
-        var run = new ExperimentRunner(fixture.Grains, console).RunAsync(x, CancellationToken.None);
+        var run = new ExperimentRunner(fixture.Grains, console, EmulatorClusterFixture.Pause).RunAsync(x, CancellationToken.None);
 
         // The invariant checker holds throughout: it polls every cluster the experiment touches while it runs.
         var tracked = false;
@@ -85,6 +85,30 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         Assert.Contains("EC2 Spot Instance Interruption Warning", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// B-AS-2, B-LB-4, B-CAS-4: the seed's advice measured. A spike overloads four copies of one service; without service
+    /// auto scaling the overloaded tasks shed about a third of the spike; with it far less, and least with CAS spare
+    /// capacity (targetCapacity 80), where the new tasks start without waiting for instances.
+    /// </summary>
+    [Fact]
+    public async Task B_AS_2_traffic_spike_fails_least_with_auto_scaling_and_spare_capacity()
+    {
+        var (r, output) = await Run(Shipped("traffic-spike-auto-scaling.yaml"));
+        double Failed(string service)
+        {
+            var v = r.Requests.ByService.Single(s => s.Service.StartsWith(service, StringComparison.Ordinal));
+            return (v.Failed503NoHealthyTarget + v.Failed502TargetDied + v.Failed5xxOverloaded) / v.Total * 100;
+        }
+
+        var (fixed100, auto100, fixed80, auto80) = (Failed("fixed-100"), Failed("auto-100"), Failed("fixed-80"), Failed("auto-80"));
+        var figures = $"failed %: fixed-100 {fixed100:0.##}, auto-100 {auto100:0.##}, fixed-80 {fixed80:0.##}, auto-80 {auto80:0.##}{Environment.NewLine}{Describe(r, output)}";
+        Assert.True(fixed100 > 10 && fixed80 > 10, figures); // a third of the 15-minute spike is shed
+        Assert.True(auto100 < fixed100 && auto80 < fixed80, figures);
+        Assert.True(auto80 <= auto100, figures);
+        Assert.True(r.Requests.Failed5xxOverloaded > 0, figures);
+        Assert.Contains("5xx overloaded", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task B_SP_2_workshop_Spot_draining_off_loses_the_tasks_with_the_host_and_requests_fail()
     {
@@ -134,7 +158,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
               - createService: { cluster: fis-demo, name: web, taskDefinition: fis-web, desiredCount: 4 }
               - waitFor: { serviceSteady: web, cluster: fis-demo, timeout: 30m }
             """, suffix);
-        Assert.Equal(0, await new ScenarioRunner(fixture.Grains, new TestConsole()).RunAsync(setup, CancellationToken.None));
+        Assert.Equal(0, await new ScenarioRunner(fixture.Grains, new TestConsole(), EmulatorClusterFixture.Pause).RunAsync(setup, CancellationToken.None));
         var x = ExperimentParser.Parse(File.ReadAllText(Path.Combine(ScenarioParserTests.RepoRoot(), "experiments", "fis-spot-then-stop-tasks.json")), "fis-demo" + suffix, "fis", suffix);
         Assert.Equal("fis-demo" + suffix, x.Targets["WebTasks"].Cluster);
 

@@ -15,7 +15,7 @@ public sealed class ScenarioRunnerTests(EmulatorClusterFixture fixture)
         var scenario = file.Contains('\n', StringComparison.Ordinal)
             ? ScenarioParser.Parse(file, EmulatorClusterFixture.Unique("-s"))
             : ScenarioParser.Parse(await File.ReadAllTextAsync(Path.Combine(ScenarioParserTests.RepoRoot(), "scenarios", file)), EmulatorClusterFixture.Unique("-s"));
-        var exit = await new ScenarioRunner(fixture.Grains, console).RunAsync(scenario, CancellationToken.None);
+        var exit = await new ScenarioRunner(fixture.Grains, console, EmulatorClusterFixture.Pause).RunAsync(scenario, CancellationToken.None);
         return (exit, console.Output);
     }
 
@@ -24,6 +24,7 @@ public sealed class ScenarioRunnerTests(EmulatorClusterFixture fixture)
     [InlineData("fargate-split.yaml")]
     [InlineData("seed-talk-walkthrough.yaml")]
     [InlineData("workshop-capacity-providers.yaml")]
+    [InlineData("service-auto-scaling.yaml")]
     public async Task Shipped_scenario_passes(string file)
     {
         var (exit, output) = await Run(file);
@@ -35,7 +36,7 @@ public sealed class ScenarioRunnerTests(EmulatorClusterFixture fixture)
     public async Task Seed_walkthrough_timeline_shows_CAS_and_instances()
     {
         var (exit, output) = await Run("seed-talk-walkthrough.yaml");
-        Assert.Equal(0, exit);
+        Assert.True(exit == 0, output);
         Assert.Contains("CPR 133.333", output, StringComparison.Ordinal);
         Assert.Contains("in service in walk-asg", output, StringComparison.Ordinal);
         Assert.Contains("terminated from walk-asg", output, StringComparison.Ordinal);

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using Emulator.Contracts;
 using TaskStatus = Emulator.Contracts.TaskStatus;
 using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
@@ -98,12 +97,13 @@ public sealed class EcsDriver(EmulatorClusterFixture fixture) : IAsyncLifetime
     public async Task<int> CountTasks(string cluster, Func<TaskRecord, bool> predicate) =>
         (await Cluster(cluster).ListTasks(TaskFilter.All)).Count(predicate);
 
-    /// <summary>Polls until the condition holds, failing after <paramref name="emulatedTimeout"/> of emulated time.</summary>
+    /// <summary>
+    /// Advances virtual time (one emulated second at a time) until the condition holds, checking the invariants at
+    /// every step; fails after <paramref name="emulatedTimeout"/> of emulated time.
+    /// </summary>
     public async Task WaitUntil(string what, Func<Task<bool>> condition, TimeSpan emulatedTimeout, Func<Task>? onEachPoll = null)
     {
-        var wallTimeout = TimeSpan.FromTicks((long)(emulatedTimeout.Ticks / EmulatorClusterFixture.TimeScale)) + TimeSpan.FromSeconds(10);
-        var sw = Stopwatch.StartNew();
-        while (true)
+        var held = await EmulatorClusterFixture.Time.WaitUntil(async () =>
         {
             await CheckInvariants();
             if (onEachPoll is not null)
@@ -111,20 +111,20 @@ public sealed class EcsDriver(EmulatorClusterFixture fixture) : IAsyncLifetime
                 await onEachPoll();
             }
 
-            if (await condition())
-            {
-                return;
-            }
-
-            if (sw.Elapsed > wallTimeout)
-            {
-                var details = string.Join(Environment.NewLine, await Task.WhenAll(_clusters.Select(Describe)));
-                Assert.Fail($"Timed out waiting for: {what}{Environment.NewLine}{details}");
-            }
-
-            await Task.Delay(20);
+            return await condition();
+        }, emulatedTimeout);
+        if (!held)
+        {
+            var details = string.Join(Environment.NewLine, await Task.WhenAll(_clusters.Select(Describe)));
+            Assert.Fail($"Timed out waiting for: {what}{Environment.NewLine}{details}");
         }
     }
+
+    /// <summary>Moves emulated time forward by <paramref name="emulated"/> (virtual time: every due timer fires on the way).</summary>
+    public Task Advance(TimeSpan emulated) => EmulatorClusterFixture.Time.Advance(emulated);
+
+    /// <summary>Waits until what the last call set off has finished, without moving emulated time.</summary>
+    public Task Settle() => EmulatorClusterFixture.Time.Settle();
 
     public async Task<string> Describe(string cluster)
     {

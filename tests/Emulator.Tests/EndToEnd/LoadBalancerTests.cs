@@ -120,7 +120,7 @@ public sealed class LoadBalancerTests(EmulatorClusterFixture fixture) : IAsyncLi
         var s = await Start(desired: 4);
         await WaitHealthy(s, 4);
         var started = await StartTraffic(s, 200);
-        await Task.Delay(100);
+        await _ecs.Advance(TimeSpan.FromSeconds(6));
         await _ecs.Scale(s.Cluster, s.Service, 2);
 
         var deactivating = new HashSet<string>();
@@ -141,7 +141,7 @@ public sealed class LoadBalancerTests(EmulatorClusterFixture fixture) : IAsyncLi
             Assert.True(t.StoppedAt - t.DeregisteredAt >= TimeSpan.FromSeconds(90), $"stopped {t.StoppedAt - t.DeregisteredAt} after deregistration");
         }
 
-        await Task.Delay(200);
+        await _ecs.Advance(TimeSpan.FromSeconds(12));
         var f = await Figures(s);
         Assert.True(f.Requests > 0);
         Assert.Equal(0, f.Failed);

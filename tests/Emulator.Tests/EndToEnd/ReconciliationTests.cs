@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using Emulator.Contracts;
 using Emulator.Grains;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,7 +92,7 @@ public sealed class ReconciliationTests(EmulatorClusterFixture fixture)
         await Persist(asg, State(asg, cluster, desired: 1, Instance(ec2, LifecycleState.InService, registered: true)));
 
         Assert.NotNull(await Asg(asg).Describe());
-        await Task.Delay(EmulatedToWall(TimeSpan.FromSeconds(30))); // many ticks of the reactivated group
+        await EmulatorClusterFixture.Time.Advance(TimeSpan.FromSeconds(30)); // many ticks of the reactivated group
         var after = (await Cluster(cluster).GetInstances()).Single(r => r.Ec2InstanceId == ec2);
         Assert.Equal(before.ContainerInstanceId, after.ContainerInstanceId);
         Assert.Equal(ContainerInstanceStatus.ACTIVE, after.Status);
@@ -137,7 +136,7 @@ public sealed class ReconciliationTests(EmulatorClusterFixture fixture)
         {
             var t = (await Cluster(cluster).ListTasks(TaskFilter.All)).Single(x => x.TaskId == taskId);
             return t.LastStatus != TaskStatus.PROVISIONING && t.ContainerInstanceId == instanceId;
-        }, TimeSpan.FromMinutes(10)); // 1 s wall at 600x: less than the PROVISIONING timeout (30 emulated minutes)
+        }, TimeSpan.FromMinutes(10)); // less than the PROVISIONING timeout (30 emulated minutes)
         Assert.Equal(0, (await Cluster(cluster).Describe())!.ProvisioningTasksCount);
     }
 
@@ -202,24 +201,12 @@ public sealed class ReconciliationTests(EmulatorClusterFixture fixture)
         await storage.WriteStateAsync(stateName, grain.GetGrainId(), new GrainState<T>(state));
     }
 
-    private static TimeSpan EmulatedToWall(TimeSpan emulated) => TimeSpan.FromTicks((long)(emulated.Ticks / EmulatorClusterFixture.TimeScale));
-
     private static async Task WaitUntil(string what, Func<Task<bool>> condition, TimeSpan? emulated = null)
     {
-        // By default up to 5 emulated minutes (plus slack for a loaded machine): the reconciliation runs on the
-        // grain's first tick (one emulated second).
-        var timeout = EmulatedToWall(emulated ?? TimeSpan.FromMinutes(5)) + (emulated is null ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < timeout)
+        // By default up to 5 emulated minutes: the reconciliation runs on the grain's first tick (one emulated second).
+        if (!await EmulatorClusterFixture.Time.WaitUntil(condition, emulated ?? TimeSpan.FromMinutes(5)))
         {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(20);
+            Assert.Fail($"timed out waiting for {what}");
         }
-
-        Assert.Fail($"timed out waiting for {what}");
     }
 }

@@ -179,8 +179,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Query("ec2", "DescribeInstances", ("Filter.1.Name", "instance-state-name"), ("Filter.1.Value.1", "running"));
         await api.Query("ec2", "DescribeSpotPriceHistory", ("InstanceType.1", "m5.large"), ("MaxResults", "2"));
         await api.Query("autoscaling", "SetInstanceProtection", ("AutoScalingGroupName", group), ("InstanceIds.member.1", ec2InstanceId), ("ProtectedFromScaleIn", "true"));
-        // MinSize 2: CAS cannot scale the group in once the service is gone, so the instances the teardown below
-        // terminates by hand are still there when it does (a race at 600x on a loaded machine otherwise).
+        // MinSize 2: CAS's scale-in (15 emulated minutes are 1.5 s here) must not take the instances the teardown terminates.
         await api.Query("autoscaling", "UpdateAutoScalingGroup", ("AutoScalingGroupName", group), ("MinSize", "2"), ("MaxSize", "5"));
         await api.Query("autoscaling", "SetDesiredCapacity", ("AutoScalingGroupName", group), ("DesiredCapacity", "2"));
 
@@ -227,6 +226,107 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         });
         await api.CloudWatchJson("ListMetrics", new JsonObject { ["Namespace"] = "AWS/ECS" });
         await api.CloudWatchJson("DescribeAlarms", new JsonObject { ["AlarmNamePrefix"] = "TargetTracking-" + group, ["MaxRecords"] = 10 });
+
+        // ---- Application Auto Scaling on the live service, and CloudWatch custom metrics and alarms (B-AS-*, B-CW-1)
+        var resourceId = $"service/{cluster}/web";
+        JsonObject TargetOf() => new() { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId, ["ScalableDimension"] = "ecs:service:DesiredCount" };
+        JsonObject With(JsonObject o, params (string Key, JsonNode? Value)[] members)
+        {
+            foreach (var (k, v) in members)
+            {
+                o[k] = v;
+            }
+
+            return o;
+        }
+
+        var registered = await api.Aas("RegisterScalableTarget", With(TargetOf(), ("MinCapacity", 1), ("MaxCapacity", 4), ("Tags", new JsonObject { ["team"] = "web" })));
+        var targetArn = registered.GetProperty("ScalableTargetARN").GetString()!;
+        await api.Aas("RegisterScalableTarget", With(TargetOf(), ("SuspendedState", new JsonObject { ["ScheduledScalingSuspended"] = true })));
+        await api.Aas("DescribeScalableTargets", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceIds"] = new JsonArray(resourceId), ["MaxResults"] = 5 });
+        await api.Aas("PutScalingPolicy", With(TargetOf(), ("PolicyName", "cpu50"), ("PolicyType", "TargetTrackingScaling"),
+            ("TargetTrackingScalingPolicyConfiguration", new JsonObject
+            {
+                ["TargetValue"] = 50.0, ["PredefinedMetricSpecification"] = new JsonObject { ["PredefinedMetricType"] = "ECSServiceAverageCPUUtilization" },
+                ["ScaleOutCooldown"] = 60, ["ScaleInCooldown"] = 120,
+            })));
+        await api.Aas("PutScalingPolicy", With(TargetOf(), ("PolicyName", "backlog"), ("PolicyType", "TargetTrackingScaling"),
+            ("TargetTrackingScalingPolicyConfiguration", new JsonObject
+            {
+                ["TargetValue"] = 100.0,
+                ["CustomizedMetricSpecification"] = new JsonObject
+                {
+                    ["Metrics"] = new JsonArray(
+                        new JsonObject { ["Id"] = "m1", ["ReturnData"] = false, ["MetricStat"] = new JsonObject { ["Stat"] = "Sum", ["Metric"] = new JsonObject { ["Namespace"] = "App/" + cluster, ["MetricName"] = "Backlog" } } },
+                        new JsonObject { ["Id"] = "m2", ["ReturnData"] = false, ["MetricStat"] = new JsonObject { ["Stat"] = "Average", ["Metric"] = new JsonObject { ["Namespace"] = "ECS/ContainerInsights", ["MetricName"] = "RunningTaskCount", ["Dimensions"] = new JsonArray(new JsonObject { ["Name"] = "ClusterName", ["Value"] = cluster }, new JsonObject { ["Name"] = "ServiceName", ["Value"] = "web" }) } } },
+                        new JsonObject { ["Id"] = "e1", ["Expression"] = "m1 / m2", ["Label"] = "backlog per task", ["ReturnData"] = true }),
+                },
+            })));
+        var stepPolicy = await api.Aas("PutScalingPolicy", With(TargetOf(), ("PolicyName", "step"), ("PolicyType", "StepScaling"),
+            ("StepScalingPolicyConfiguration", new JsonObject
+            {
+                ["AdjustmentType"] = "PercentChangeInCapacity", ["MinAdjustmentMagnitude"] = 1, ["Cooldown"] = 60, ["MetricAggregationType"] = "Average",
+                ["StepAdjustments"] = new JsonArray(new JsonObject { ["MetricIntervalLowerBound"] = 0.0, ["ScalingAdjustment"] = 50 }),
+            })));
+        await api.Aas("DescribeScalingPolicies", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId });
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "nightly"), ("Schedule", "cron(0 2 * * ? *)"), ("Timezone", "Europe/Berlin"),
+            ("ScalableTargetAction", new JsonObject { ["MinCapacity"] = 1, ["MaxCapacity"] = 3 })));
+        await api.Aas("DescribeScheduledActions", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId });
+        await api.Aas("DescribeScalingActivities", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId, ["IncludeNotScaledActivities"] = true });
+        await api.Aas("TagResource", new JsonObject { ["ResourceARN"] = targetArn, ["Tags"] = new JsonObject { ["env"] = "test" } });
+        await api.Aas("ListTagsForResource", new JsonObject { ["ResourceARN"] = targetArn });
+        await api.Aas("UntagResource", new JsonObject { ["ResourceARN"] = targetArn, ["TagKeys"] = new JsonArray("env") });
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "bad"), ("Schedule", "cron(0 2 * *)")), "ValidationException");
+        await api.Aas("RegisterScalableTarget", With(TargetOf(), ("MinCapacity", -1), ("MaxCapacity", 4)), "ValidationException");
+        await api.Aas("PutScalingPolicy", With(TargetOf(), ("PolicyName", "x"), ("PolicyType", "SimpleScaling")), "ValidationException");
+        await api.Aas("DeleteScalingPolicy", With(TargetOf(), ("PolicyName", "nope")), "ObjectNotFoundException");
+        await api.Aas("RegisterScalableTarget", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = $"service/{cluster}/ghost", ["ScalableDimension"] = "ecs:service:DesiredCount", ["MinCapacity"] = 1, ["MaxCapacity"] = 2 }, "ValidationException");
+        await api.Aas("ListTagsForResource", new JsonObject { ["ResourceARN"] = "arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/0000" }, "ResourceNotFoundException");
+
+        var customNs = "App/" + cluster;
+        await api.Query("cloudwatch", "PutMetricData", ("Namespace", customNs), ("MetricData.member.1.MetricName", "Backlog"), ("MetricData.member.1.Value", "120"),
+            ("MetricData.member.2.MetricName", "Latency"), ("MetricData.member.2.StatisticValues.SampleCount", "4"), ("MetricData.member.2.StatisticValues.Sum", "40"),
+            ("MetricData.member.2.StatisticValues.Minimum", "5"), ("MetricData.member.2.StatisticValues.Maximum", "20"));
+        await api.CloudWatchJson("PutMetricData", new JsonObject
+        {
+            ["Namespace"] = customNs,
+            ["MetricData"] = new JsonArray(new JsonObject { ["MetricName"] = "Latency", ["Values"] = new JsonArray(1.0, 2.0), ["Counts"] = new JsonArray(3.0, 1.0), ["Unit"] = "Milliseconds" }),
+        });
+        var stepArn = stepPolicy.GetProperty("PolicyARN").GetString()!;
+        await api.Query("cloudwatch", "PutMetricAlarm", ("AlarmName", cluster + "-backlog"), ("Namespace", customNs), ("MetricName", "Backlog"), ("Statistic", "Sum"),
+            ("Period", "60"), ("EvaluationPeriods", "2"), ("DatapointsToAlarm", "1"), ("Threshold", "100"), ("ComparisonOperator", "GreaterThanThreshold"),
+            ("AlarmActions.member.1", stepArn), ("TreatMissingData", "notBreaching"), ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "web"));
+        await api.CloudWatchJson("PutMetricAlarm", new JsonObject
+        {
+            ["AlarmName"] = cluster + "-math", ["EvaluationPeriods"] = 3, ["Threshold"] = 10.0, ["ComparisonOperator"] = "GreaterThanOrEqualToThreshold",
+            ["Metrics"] = new JsonArray(
+                new JsonObject { ["Id"] = "m1", ["ReturnData"] = false, ["MetricStat"] = new JsonObject { ["Period"] = 60, ["Stat"] = "Sum", ["Metric"] = new JsonObject { ["Namespace"] = customNs, ["MetricName"] = "Backlog" } } },
+                new JsonObject { ["Id"] = "e1", ["Expression"] = "m1 / 10", ["ReturnData"] = true }),
+        });
+        await api.Query("cloudwatch", "SetAlarmState", ("AlarmName", cluster + "-backlog"), ("StateValue", "ALARM"), ("StateReason", "testing"));
+        await api.CloudWatchJson("SetAlarmState", new JsonObject { ["AlarmName"] = cluster + "-math", ["StateValue"] = "OK", ["StateReason"] = "testing" });
+        await api.Query("cloudwatch", "DescribeAlarms", ("AlarmNames.member.1", cluster + "-backlog"), ("AlarmNames.member.2", cluster + "-math"));
+        await api.CloudWatchJson("DescribeAlarms", new JsonObject { ["AlarmNamePrefix"] = "TargetTracking-service/" + cluster });
+        await api.Query("cloudwatch", "DescribeAlarmHistory", ("AlarmName", cluster + "-backlog"));
+        await api.CloudWatchJson("DescribeAlarmHistory", new JsonObject { ["AlarmName"] = cluster + "-math", ["HistoryItemType"] = "StateUpdate" });
+        await api.Query("cloudwatch", "DisableAlarmActions", ("AlarmNames.member.1", cluster + "-backlog"));
+        await api.CloudWatchJson("DisableAlarmActions", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
+        await api.Query("cloudwatch", "EnableAlarmActions", ("AlarmNames.member.1", cluster + "-backlog"));
+        await api.CloudWatchJson("EnableAlarmActions", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
+        await api.CloudWatchJson("GetMetricData", new JsonObject
+        {
+            ["StartTime"] = start.ToUnixTimeSeconds(), ["EndTime"] = end.ToUnixTimeSeconds(),
+            ["MetricDataQueries"] = new JsonArray(
+                new JsonObject { ["Id"] = "m1", ["ReturnData"] = false, ["MetricStat"] = new JsonObject { ["Period"] = 60, ["Stat"] = "Sum", ["Metric"] = new JsonObject { ["Namespace"] = customNs, ["MetricName"] = "Backlog" } } },
+                new JsonObject { ["Id"] = "e1", ["Expression"] = "m1 * 2", ["Label"] = "double" }),
+        });
+        await api.Query("cloudwatch", "PutMetricData", [("Namespace", "AWS/ECS"), ("MetricData.member.1.MetricName", "X"), ("MetricData.member.1.Value", "1")], "InvalidParameterValue");
+        await api.CloudWatchJson("DeleteAlarms", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-gone") }, "ResourceNotFound");
+        await api.Query("cloudwatch", "DeleteAlarms", ("AlarmNames.member.1", cluster + "-backlog"));
+        await api.CloudWatchJson("DeleteAlarms", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
+        await api.Aas("DeleteScheduledAction", With(TargetOf(), ("ScheduledActionName", "nightly")));
+        await api.Aas("DeleteScalingPolicy", With(TargetOf(), ("PolicyName", "cpu50")));
+        await api.Aas("DeregisterScalableTarget", TargetOf());
 
         // ---- Errors: codes the operations declare, in the error shape of each protocol
         await api.Ecs("DescribeServices", new JsonObject { ["cluster"] = "nope-" + cluster, ["services"] = new JsonArray("a") }, "ClusterNotFoundException");
@@ -306,6 +406,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.AnyQuery("elasticloadbalancing", "DeleteTargetGroup", ("TargetGroupArn", "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/nope/0123456789abcdef"));
         await api.AnyQuery("elasticloadbalancing", "ModifyTargetGroupAttributes", ("TargetGroupArn", "not-an-arn"), ("Attributes.member.1.Key", "x"), ("Attributes.member.1.Value", "1"));
         await api.AnyQuery("cloudwatch", "GetMetricData", ("StartTime", Iso(start)), ("EndTime", Iso(end)), ("MetricDataQueries.member.1.Id", "m"), ("MetricDataQueries.member.1.Expression", "SUM(x)"));
+        await api.AnyJson("application-autoscaling", "PutScalingPolicy", """{"ServiceNamespace":"ecs","ResourceId":"service/x/y","ScalableDimension":"ecs:service:DesiredCount","PolicyName":"p","PolicyType":"TargetTrackingScaling","TargetTrackingScalingPolicyConfiguration":{"TargetValue":"high"}}""");
 
         // ---- Draining, deregistration, termination and teardown
         await api.Ecs("UpdateContainerInstancesState", new JsonObject { ["cluster"] = cluster, ["containerInstances"] = new JsonArray(instanceArn), ["status"] = "DRAINING" });
@@ -421,6 +522,9 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     public Task<JsonElement> Ssm(string operation, JsonObject body, string? expectedError = null) =>
         Json("ssm", "AmazonSSM", "application/x-amz-json-1.1", operation, body, expectedError);
 
+    public Task<JsonElement> Aas(string operation, JsonObject body, string? expectedError = null) =>
+        Json("application-autoscaling", "AnyScaleFrontendService", "application/x-amz-json-1.1", operation, body, expectedError);
+
     public Task<XElement> Query(string service, string action, params (string Key, string Value)[] parameters) => Query(service, action, parameters, null);
 
     private static string Version(string service) => service switch
@@ -455,6 +559,7 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
             "ecs" => ("AmazonEC2ContainerServiceV20141113", "application/x-amz-json-1.1"),
             "logs" => ("Logs_20140328", "application/x-amz-json-1.1"),
             "ssm" => ("AmazonSSM", "application/x-amz-json-1.1"),
+            "application-autoscaling" => ("AnyScaleFrontendService", "application/x-amz-json-1.1"),
             _ => ("GraniteServiceVersion20100801", "application/x-amz-json-1.0"),
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/");

@@ -31,6 +31,7 @@ public static partial class ServiceModelValidator
         ["sts"] = "sts",
         ["logs"] = "logs",
         ["ssm"] = "ssm",
+        ["application-autoscaling"] = "application-autoscaling",
     };
 
     /// <summary>Errors any operation of a JSON protocol service may answer (AWS's common errors).</summary>
@@ -94,6 +95,76 @@ public static partial class ServiceModelValidator
         [("logs", "LogGroupClassNewer")] = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"],
     };
 
+    /// <summary>
+    /// Shapes AWS added or changed after the Debian model, as declared by @aws-sdk/client-application-auto-scaling
+    /// 3.964.0 (tests/sdk-js/package-lock.json): target tracking metric math (CustomizedMetricSpecification.Metrics, whose
+    /// MetricName/Namespace/Statistic are then absent), not-scaled activities (2023-01), scalable target ARNs and tags
+    /// (2023-03). A shape here replaces the Debian one.
+    /// </summary>
+    private static readonly Dictionary<(string Service, string Shape), string> NewerShapes = new()
+    {
+        [("application-autoscaling", "CustomizedMetricSpecification")] = """
+            {"type":"structure","members":{"MetricName":{"shape":"MetricName"},"Namespace":{"shape":"MetricNamespace"},"Dimensions":{"shape":"MetricDimensions"},
+             "Statistic":{"shape":"MetricStatistic"},"Unit":{"shape":"MetricUnit"},"Metrics":{"shape":"TargetTrackingMetricDataQueries"}}}
+            """,
+        [("application-autoscaling", "TargetTrackingMetricDataQueries")] = """{"type":"list","member":{"shape":"TargetTrackingMetricDataQuery"}}""",
+        [("application-autoscaling", "TargetTrackingMetricDataQuery")] = """
+            {"type":"structure","required":["Id"],"members":{"Expression":{"shape":"Expression"},"Id":{"shape":"Id"},"Label":{"shape":"XmlString"},
+             "MetricStat":{"shape":"TargetTrackingMetricStat"},"ReturnData":{"shape":"ReturnData"}}}
+            """,
+        [("application-autoscaling", "Expression")] = """{"type":"string","max":2048,"min":1}""",
+        [("application-autoscaling", "Id")] = """{"type":"string","max":255,"min":1}""",
+        [("application-autoscaling", "ReturnData")] = """{"type":"boolean"}""",
+        [("application-autoscaling", "TargetTrackingMetricStat")] = """
+            {"type":"structure","required":["Metric","Stat"],"members":{"Metric":{"shape":"TargetTrackingMetric"},"Stat":{"shape":"XmlString"},"Unit":{"shape":"TargetTrackingMetricUnit"}}}
+            """,
+        [("application-autoscaling", "TargetTrackingMetricUnit")] = """{"type":"string","max":1023,"min":1}""",
+        [("application-autoscaling", "TargetTrackingMetric")] = """
+            {"type":"structure","members":{"Dimensions":{"shape":"TargetTrackingMetricDimensions"},"MetricName":{"shape":"TargetTrackingMetricName"},"Namespace":{"shape":"TargetTrackingMetricNamespace"}}}
+            """,
+        [("application-autoscaling", "TargetTrackingMetricDimensions")] = """{"type":"list","member":{"shape":"TargetTrackingMetricDimension"}}""",
+        [("application-autoscaling", "TargetTrackingMetricDimension")] = """
+            {"type":"structure","required":["Name","Value"],"members":{"Name":{"shape":"TargetTrackingMetricDimensionName"},"Value":{"shape":"TargetTrackingMetricDimensionValue"}}}
+            """,
+        [("application-autoscaling", "TargetTrackingMetricDimensionName")] = """{"type":"string","max":255,"min":1}""",
+        [("application-autoscaling", "TargetTrackingMetricDimensionValue")] = """{"type":"string","max":1024,"min":1}""",
+        [("application-autoscaling", "TargetTrackingMetricName")] = """{"type":"string","max":255,"min":1}""",
+        [("application-autoscaling", "TargetTrackingMetricNamespace")] = """{"type":"string","max":255,"min":1}""",
+        [("application-autoscaling", "NotScaledReasons")] = """{"type":"list","member":{"shape":"NotScaledReason"}}""",
+        [("application-autoscaling", "NotScaledReason")] = """
+            {"type":"structure","required":["Code"],"members":{"Code":{"shape":"XmlString"},"MaxCapacity":{"shape":"ResourceCapacity"},"MinCapacity":{"shape":"ResourceCapacity"},"CurrentCapacity":{"shape":"ResourceCapacity"}}}
+            """,
+        [("application-autoscaling", "TagMap")] = """{"type":"map","key":{"shape":"TagKey"},"value":{"shape":"TagValue"}}""",
+        [("application-autoscaling", "TagKey")] = """{"type":"string","max":128,"min":1}""",
+        [("application-autoscaling", "TagValue")] = """{"type":"string","max":256,"min":0}""",
+        [("application-autoscaling", "TagResourceRequest")] = """{"type":"structure","required":["ResourceARN","Tags"],"members":{"ResourceARN":{"shape":"AmazonResourceName"},"Tags":{"shape":"TagMap"}}}""",
+        [("application-autoscaling", "TagResourceResponse")] = """{"type":"structure","members":{}}""",
+        [("application-autoscaling", "UntagResourceRequest")] = """{"type":"structure","required":["ResourceARN","TagKeys"],"members":{"ResourceARN":{"shape":"AmazonResourceName"},"TagKeys":{"shape":"TagKeyList"}}}""",
+        [("application-autoscaling", "TagKeyList")] = """{"type":"list","member":{"shape":"TagKey"}}""",
+        [("application-autoscaling", "UntagResourceResponse")] = """{"type":"structure","members":{}}""",
+        [("application-autoscaling", "ListTagsForResourceRequest")] = """{"type":"structure","required":["ResourceARN"],"members":{"ResourceARN":{"shape":"AmazonResourceName"}}}""",
+        [("application-autoscaling", "ListTagsForResourceResponse")] = """{"type":"structure","members":{"Tags":{"shape":"TagMap"}}}""",
+        [("application-autoscaling", "AmazonResourceName")] = """{"type":"string","max":1011,"min":1}""",
+        [("application-autoscaling", "ResourceNotFoundException")] = """{"type":"structure","members":{"Message":{"shape":"ErrorMessage"},"ResourceName":{"shape":"AmazonResourceName"}},"exception":true}""",
+        [("application-autoscaling", "TooManyTagsException")] = """{"type":"structure","members":{"Message":{"shape":"ErrorMessage"},"ResourceName":{"shape":"AmazonResourceName"}},"exception":true}""",
+    };
+
+    /// <summary>Members added after the Debian model to existing shapes (same source as <see cref="NewerShapes"/>).</summary>
+    private static readonly Dictionary<(string Service, string Shape), Dictionary<string, string>> NewerAasMembers = new()
+    {
+        [("application-autoscaling", "ScalableTarget")] = new(StringComparer.Ordinal) { ["ScalableTargetARN"] = "XmlString" },
+        [("application-autoscaling", "RegisterScalableTargetResponse")] = new(StringComparer.Ordinal) { ["ScalableTargetARN"] = "XmlString" },
+        [("application-autoscaling", "ScalingActivity")] = new(StringComparer.Ordinal) { ["NotScaledReasons"] = "NotScaledReasons" },
+    };
+
+    /// <summary>Operations added after the Debian model (tags on scalable targets, 2023-03): name -> (input, output, errors).</summary>
+    private static readonly Dictionary<(string Service, string Operation), (string Input, string Output, string[] Errors)> NewerOperations = new()
+    {
+        [("application-autoscaling", "TagResource")] = ("TagResourceRequest", "TagResourceResponse", ["ResourceNotFoundException", "TooManyTagsException", "ValidationException"]),
+        [("application-autoscaling", "UntagResource")] = ("UntagResourceRequest", "UntagResourceResponse", ["ResourceNotFoundException", "ValidationException"]),
+        [("application-autoscaling", "ListTagsForResource")] = ("ListTagsForResourceRequest", "ListTagsForResourceResponse", ["ResourceNotFoundException"]),
+    };
+
     private static readonly ConcurrentDictionary<string, JsonElement> Models = new(StringComparer.Ordinal);
 
     /// <summary>The botocore model of one service, e.g. "ecs"; fails clearly when Debian's awscli is not installed.</summary>
@@ -114,7 +185,24 @@ public static partial class ServiceModelValidator
             }
         }
 
-        foreach (var ((svc, shape), members) in NewerMembers.Where(e => e.Key.Service == s))
+        foreach (var ((_, shape), json) in NewerShapes.Where(e => e.Key.Service == s))
+        {
+            shapes[shape] = JsonNode.Parse(json);
+        }
+
+        var operations = model["operations"]!.AsObject();
+        foreach (var ((_, name), (input, output, errors)) in NewerOperations.Where(e => e.Key.Service == s))
+        {
+            operations[name] = new JsonObject
+            {
+                ["name"] = name,
+                ["input"] = new JsonObject { ["shape"] = input },
+                ["output"] = new JsonObject { ["shape"] = output },
+                ["errors"] = new JsonArray([.. errors.Select(e => (JsonNode)new JsonObject { ["shape"] = e })]),
+            };
+        }
+
+        foreach (var ((svc, shape), members) in NewerMembers.Concat(NewerAasMembers).Where(e => e.Key.Service == s))
         {
             var target = shapes[shape]!["members"]!.AsObject();
             foreach (var (name, memberShape) in members)

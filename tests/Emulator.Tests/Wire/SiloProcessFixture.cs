@@ -6,11 +6,17 @@ namespace Emulator.Tests.Wire;
 /// A real silo process (the built Emulator.Silo.dll) on free loopback ports at 600x, for wire tests with the real
 /// AWS CLI. Killed (with its children) at the end.
 /// </summary>
-public sealed class SiloProcessFixture : IAsyncLifetime
+public class SiloProcessFixture : IAsyncLifetime
 {
     private Process? _process;
 
     public int Port { get; private set; }
+
+    /// <summary>The Orleans gateway, for tests that drive the silo with the client's scenario and experiment runners.</summary>
+    public int GatewayPort { get; private set; }
+
+    /// <summary>Emulated seconds per wall second of this silo.</summary>
+    protected virtual double TimeScale => 600;
 
     public string Endpoint => $"http://127.0.0.1:{Port}";
 
@@ -18,10 +24,12 @@ public sealed class SiloProcessFixture : IAsyncLifetime
     {
         var dll = MultiSilo.SiloProcesses.SiloDll();
         Port = MultiSilo.SiloProcesses.FreePort();
+        GatewayPort = MultiSilo.SiloProcesses.FreePort();
         var info = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { dll, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silo-port", MultiSilo.SiloProcesses.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--gateway-port", MultiSilo.SiloProcesses.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--time-scale", "600", "--metrics-export-seconds", "0" },
+                "--gateway-port", GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--time-scale", TimeScale.ToString(System.Globalization.CultureInfo.InvariantCulture), "--metrics-export-seconds", "0" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -33,7 +41,7 @@ public sealed class SiloProcessFixture : IAsyncLifetime
         _process.BeginErrorReadLine();
         using var http = new HttpClient();
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(60))
+        while (sw.Elapsed < TimeSpan.FromSeconds(120))
         {
             try
             {
@@ -51,7 +59,7 @@ public sealed class SiloProcessFixture : IAsyncLifetime
             await Task.Delay(200);
         }
 
-        Assert.Fail("the silo did not answer /emulator/health within 60 s");
+        Assert.Fail("the silo did not answer /emulator/health within 120 s");
     }
 
     public Task DisposeAsync()

@@ -2,11 +2,14 @@ using Emulator.Contracts;
 
 namespace Emulator.Model.LoadBalancing;
 
-/// <summary>Requests over one interval (B-LB-3): arrived, failed 503 (no healthy target) and 502 (target died).</summary>
-public readonly record struct TrafficIncrement(double Requests, double Failed503, double Failed502)
+/// <summary>
+/// Requests over one interval (B-LB-3): arrived, failed 503 (no healthy target), 502 (target died) and target 5xx
+/// shed by overloaded tasks (B-LB-4 Model choice).
+/// </summary>
+public readonly record struct TrafficIncrement(double Requests, double Failed503, double Failed502, double Failed5xx = 0)
 {
     public static TrafficIncrement operator +(TrafficIncrement a, TrafficIncrement b) =>
-        new(a.Requests + b.Requests, a.Failed503 + b.Failed503, a.Failed502 + b.Failed502);
+        new(a.Requests + b.Requests, a.Failed503 + b.Failed503, a.Failed502 + b.Failed502, a.Failed5xx + b.Failed5xx);
 }
 
 /// <summary>
@@ -17,11 +20,17 @@ public readonly record struct TrafficIncrement(double Requests, double Failed503
 /// - a share routed to a dead target that is not yet unhealthy fails 502;
 /// - when a routable target dies, the requests in flight on it fail 502: its rate share x the request duration;
 ///   a draining target that dies loses only what is still in flight (Model choice: its share is taken as one more
-///   target's share of the current rate).
+///   target's share of the current rate);
+/// - an overloaded task (B-LB-4, Model choice): the live routable targets serve at most PerTaskCapacity requests/s
+///   each; the excess fails as target 5xx (HTTPCode_Target_5XX_Count), so an under-scaled service measurably fails.
+/// Ramps and sines are integrated in pieces of at most <see cref="ShapeResolution"/> at their midpoint rate.
 /// </summary>
 public static class TrafficModel
 {
-    /// <summary>The profile's rate at <paramref name="t"/>: the last step whose offset has passed (0 before the first).</summary>
+    /// <summary>The longest piece over which a continuous shape's rate is taken as constant.</summary>
+    public static readonly TimeSpan ShapeResolution = TimeSpan.FromSeconds(5);
+
+    /// <summary>The profile's rate at <paramref name="t"/>: the last step whose offset has passed (0 before the first) plus its shapes, never below 0.</summary>
     public static double RateAt(TrafficProfile profile, DateTimeOffset start, DateTimeOffset t)
     {
         var rate = 0.0;
@@ -34,8 +43,31 @@ public static class TrafficModel
             }
         }
 
-        return rate;
+        if (!profile.Shapes.IsDefaultOrEmpty)
+        {
+            foreach (var shape in profile.Shapes)
+            {
+                var since = elapsed - shape.Offset;
+                if (since < TimeSpan.Zero)
+                {
+                    continue;
+                }
+
+                rate += shape.Kind switch
+                {
+                    TrafficShapeKind.Ramp => shape.RequestsPerSecond * (shape.Duration <= TimeSpan.Zero ? 1 : Math.Min(1, since / shape.Duration)),
+                    TrafficShapeKind.Sine => shape.Period <= TimeSpan.Zero ? 0 : shape.RequestsPerSecond * Math.Sin(2 * Math.PI * (since / shape.Period)),
+                    _ => since < shape.Duration ? shape.RequestsPerSecond : 0,
+                };
+            }
+        }
+
+        return Math.Max(0, rate);
     }
+
+    /// <summary>B-LB-4 (Model choice): memory utilization of a task at a CPU utilization.</summary>
+    public static double MemoryUtilization(double cpuPercent, TrafficProfile profile) =>
+        Math.Clamp(profile.MemoryBaselinePercent + profile.MemoryPerLoadPercent * Math.Min(100, cpuPercent) / 100, 0, 100);
 
     public static TrafficIncrement Accumulate(TrafficTimeline timeline, TrafficProfile profile, DateTimeOffset profileStart)
     {
@@ -66,12 +98,32 @@ public static class TrafficModel
             }
         }
 
+        var continuous = !profile.Shapes.IsDefaultOrEmpty;
+        if (continuous)
+        {
+            foreach (var shape in profile.Shapes)
+            {
+                foreach (var at in new[] { profileStart + shape.Offset, profileStart + shape.Offset + shape.Duration })
+                {
+                    if (at > from && at < to)
+                    {
+                        points.Add(at);
+                    }
+                }
+            }
+
+            for (var at = from + ShapeResolution; at < to; at += ShapeResolution)
+            {
+                points.Add(at);
+            }
+        }
+
         var duration = profile.RequestDuration.TotalSeconds;
         var routable = timeline.RoutableAtFrom;
         var dead = timeline.DeadRoutableAtFrom;
         int ci = 0, di = 0;
         var a = from;
-        double requests = 0, f503 = 0, f502 = 0;
+        double requests = 0, f503 = 0, f502 = 0, f5xx = 0;
         foreach (var b in points)
         {
             if (b <= from || b > to)
@@ -79,16 +131,21 @@ public static class TrafficModel
                 continue;
             }
 
-            var rate = RateAt(profile, profileStart, a);
-            var n = rate * (b - a).TotalSeconds;
+            var rate = RateAt(profile, profileStart, continuous ? a + (b - a) / 2 : a);
+            var seconds = (b - a).TotalSeconds;
+            var n = rate * seconds;
             requests += n;
             if (routable <= 0)
             {
                 f503 += n;
             }
-            else if (dead > 0)
+            else
             {
-                f502 += n * Math.Min(dead, routable) / routable;
+                var deadShare = Math.Min(dead, routable);
+                f502 += dead > 0 ? n * deadShare / routable : 0;
+                var live = routable - deadShare;
+                var toLive = n * live / routable;
+                f5xx += Math.Max(0, toLive - live * profile.PerTaskCapacity * seconds);
             }
 
             // Deaths at b see the targets as they were just before b.
@@ -116,7 +173,7 @@ public static class TrafficModel
             a = b;
         }
 
-        return new TrafficIncrement(requests, f503, f502);
+        return new TrafficIncrement(requests, f503, f502, f5xx);
     }
 
     /// <summary>B-LB-4: per-task CPU = the service's load over its healthy tasks against the per-task capacity, capped at 100 %.</summary>
@@ -127,7 +184,9 @@ public static class TrafficModel
             return 0;
         }
 
-        return Math.Min(100, 100 * requestsPerSecond / healthyTasks / perTaskCapacity);
+        // Rounded to 1e-6 %: rates integrated over many slices carry float noise (300 requests/s over 6 tasks must read
+        // 50 %, not 50.0000000001 %, or a target tracking alarm at 50 would never leave ALARM).
+        return Math.Round(Math.Min(100, 100 * requestsPerSecond / healthyTasks / perTaskCapacity), 6);
     }
 
     /// <summary>Validates a profile: at least one step, non-negative rates and offsets, a positive request duration and capacity.</summary>
@@ -162,6 +221,32 @@ public static class TrafficModel
         if (profile.PerTaskCapacity <= 0 || double.IsNaN(profile.PerTaskCapacity))
         {
             errors.Add("perTaskCapacity must be positive.");
+        }
+
+        if (!profile.Shapes.IsDefaultOrEmpty)
+        {
+            foreach (var shape in profile.Shapes)
+            {
+                if (shape.Offset < TimeSpan.Zero || shape.Duration < TimeSpan.Zero || double.IsNaN(shape.RequestsPerSecond) || double.IsInfinity(shape.RequestsPerSecond))
+                {
+                    errors.Add($"A {shape.Kind} shape needs a finite rate and non-negative offset and duration.");
+                }
+
+                if (shape.Kind == TrafficShapeKind.Sine && shape.Period <= TimeSpan.Zero)
+                {
+                    errors.Add("A sine shape needs a positive period.");
+                }
+
+                if (shape.Kind == TrafficShapeKind.Spike && shape.Duration <= TimeSpan.Zero)
+                {
+                    errors.Add("A spike shape needs a positive duration.");
+                }
+            }
+        }
+
+        if (profile.MemoryBaselinePercent is < 0 or > 100 || profile.MemoryPerLoadPercent is < 0 or > 100 || double.IsNaN(profile.MemoryBaselinePercent + profile.MemoryPerLoadPercent))
+        {
+            errors.Add("memoryBaselinePercent and memoryPerLoadPercent must be between 0 and 100.");
         }
 
         return errors;

@@ -52,15 +52,3 @@ public sealed class ScaledClock : IEmulatedClock
 
     public TimeSpan ToWall(TimeSpan emulated) => TimeSpan.FromTicks(Math.Max(0, (long)(emulated.Ticks / TimeScale)));
 }
-
-/// <summary>A clock that only moves when told to: for model tests and deterministic replays.</summary>
-public sealed class ManualClock(DateTimeOffset start, double timeScale = 60) : IEmulatedClock
-{
-    public DateTimeOffset Now { get; private set; } = start;
-
-    public double TimeScale { get; } = timeScale;
-
-    public void Advance(TimeSpan by) => Now += by;
-
-    public TimeSpan ToWall(TimeSpan emulated) => TimeSpan.FromTicks((long)(emulated.Ticks / TimeScale));
-}

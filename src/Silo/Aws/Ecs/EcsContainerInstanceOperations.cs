@@ -89,7 +89,7 @@ public static class EcsContainerInstanceOperations
     [AwsOperation(AwsServices.Ecs, "DeregisterContainerInstance")]
     public static async Task<JsonObject> DeregisterContainerInstance(JsonInput input, AwsContext context)
     {
-        var record = await context.Cluster(input.String("cluster")).DeregisterInstance(input.RequiredString("containerInstance"), input.Bool("force") ?? false);
+        var record = await context.Control.DeregisterContainerInstance(input.String("cluster"), input.RequiredString("containerInstance"), input.Bool("force") ?? false);
         return new JsonObject { ["containerInstance"] = Shape(record, context) };
     }
 
@@ -97,7 +97,7 @@ public static class EcsContainerInstanceOperations
     public static async Task<JsonObject> PutAttributes(JsonInput input, AwsContext context)
     {
         var attributes = Attributes(input);
-        await context.Cluster(input.String("cluster")).PutAttributes(attributes);
+        await context.Control.PutAttributes(input.String("cluster"), attributes);
         return new JsonObject { ["attributes"] = AttributesShape(attributes) };
     }
 
@@ -105,7 +105,7 @@ public static class EcsContainerInstanceOperations
     public static async Task<JsonObject> DeleteAttributes(JsonInput input, AwsContext context)
     {
         var attributes = Attributes(input);
-        await context.Cluster(input.String("cluster")).DeleteAttributes(attributes);
+        await context.Control.DeleteAttributes(input.String("cluster"), attributes);
         return new JsonObject { ["attributes"] = AttributesShape(attributes) };
     }
 

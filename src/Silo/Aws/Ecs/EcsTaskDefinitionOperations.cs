@@ -95,7 +95,7 @@ public static class EcsTaskDefinitionOperations
     [AwsOperation(AwsServices.Ecs, "DeregisterTaskDefinition")]
     public static async Task<JsonObject> DeregisterTaskDefinition(JsonInput input, AwsContext context)
     {
-        var record = await Registry(context).Deregister(input.RequiredString("taskDefinition"));
+        var record = await context.Control.DeregisterTaskDefinition(input.RequiredString("taskDefinition"));
         return new JsonObject { ["taskDefinition"] = TaskDefinition(record, null) };
     }
 
@@ -115,12 +115,13 @@ public static class EcsTaskDefinitionOperations
     {
         var name = Arns.ShortName(input.RequiredString("name"));
         var asg = input.Object("autoScalingGroupProvider") ?? throw input.Missing("autoScalingGroupProvider");
-        var grain = context.Grains.GetGrain<ICapacityProviderGrain>(GrainKeys.CapacityProvider(name));
-        var current = await grain.Describe() ?? throw ErrorCodes.Invalid($"The specified capacity provider {name} does not exist.");
-        var info = await grain.Update(
-            asg.Object("managedScaling") is { } ms ? ManagedScaling(ms, current.Spec!.ManagedScaling) : null,
+        // Partial managedScaling members keep their current values: read them to merge (the update itself is the front door's).
+        var current = (await context.Control.DescribeCapacityProviders([name])).FirstOrDefault(p => p.Spec is not null);
+        var info = await context.Control.UpdateCapacityProvider(new CapacityProviderUpdate(
+            name,
+            asg.Object("managedScaling") is { } ms && current is not null ? ManagedScaling(ms, current.Spec!.ManagedScaling) : null,
             asg.Has("managedTerminationProtection") ? EnabledFlag(asg, "managedTerminationProtection", false) : null,
-            asg.Has("managedDraining") ? EnabledFlag(asg, "managedDraining", true) : null);
+            asg.Has("managedDraining") ? EnabledFlag(asg, "managedDraining", true) : null));
         return new JsonObject { ["capacityProvider"] = CapacityProvider(info, "UPDATE_COMPLETE") };
     }
 

@@ -23,17 +23,9 @@ public static class EcsTaskOperations
     [AwsOperation(AwsServices.Ecs, "StartTask")]
     public static async Task<JsonObject> StartTask(JsonInput input, AwsContext context)
     {
-        var instances = input.Strings("containerInstances") ?? throw input.Missing("containerInstances");
-        if (instances.Length is < 1 or > 10)
-        {
-            throw ErrorCodes.Invalid("containerInstances must name between 1 and 10 container instances.");
-        }
-
-        var td = await context.Grains.GetGrain<ITaskDefinitionRegistryGrain>(GrainKeys.TaskDefinitions).Get(input.RequiredString("taskDefinition"))
-            ?? throw ErrorCodes.Client("Unable to describe task definition.");
-        var result = await context.Cluster(input.String("cluster")).LaunchTasks(new LaunchRequest(
-            td, instances.Length, input.String("group") ?? "family:" + td.Family, input.String("startedBy"), null, null, LaunchType.EC2, [], [],
-            [], [], instances, false, null));
+        var result = await context.Control.StartTask(new StartTaskRequest(
+            input.String("cluster"), input.RequiredString("taskDefinition"), input.Strings("containerInstances") ?? throw input.Missing("containerInstances"),
+            input.String("group"), input.String("startedBy")));
         return await Launched(result, context);
     }
 
