@@ -183,4 +183,5 @@ public interface INetworkGrain : IGrainWithStringKey
 [GenerateSerializer, Immutable, Alias("NetworkChange")]
 public sealed record NetworkChange(
     [property: Id(0)] NetworkState State,
-    [property: Id(1)] string? CreatedId);
+    [property: Id(1)] string? CreatedId,
+    [property: Id(2)] ImmutableArray<string> CreatedRuleIds = default);

@@ -35,13 +35,19 @@ public sealed class NetworkGrain([PersistentState("network", "emulator")] IPersi
     public async Task<NetworkChange> Apply(NetworkCommand command)
     {
         var context = Context(store.State.Changes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var before = store.State.State;
         var (next, id) = command is NetworkCreateVpc or NetworkCreateSubnet or NetworkCreateSecurityGroup
             ? NetworkModel.Create(store.State.State, command, context)
             : (NetworkModel.Apply(store.State.State, command, context), null);
         store.State.State = next;
         store.State.Changes++;
         await store.WriteStateAsync();
-        return new NetworkChange(next, id);
+        // The rules this change authorized, found here (one change at a time), not by the caller comparing reads: two
+        // Authorize calls at once (Terraform creates an ingress and an egress rule in parallel) must not see each other's.
+        var createdRules = command is NetworkSecurityGroupRules { Authorize: true } rules
+            ? NetworkModel.NewRuleIds(before, next, rules.GroupId)
+            : [];
+        return new NetworkChange(next, id, createdRules);
     }
 
     private NetworkContext Context(string scope) =>

@@ -17,6 +17,7 @@ public static class AwsErrors
     {
         ErrorCodes.ServerException or InternalFailure or "ServiceFailure" => 500,
         "ResourceNotFound" => 404, // CloudWatch DeleteAlarms / SetAlarmState
+        "ResourceNotFoundException" when service == AwsServices.CloudWatch => 404, // CloudWatch tagging
         "NoSuchEntity" when service == AwsServices.Iam => 404,
         "EntityAlreadyExists" or "DeleteConflict" or "LimitExceeded" when service == AwsServices.Iam => 409, // Auto Scaling's LimitExceeded is a 400
         _ => 400,

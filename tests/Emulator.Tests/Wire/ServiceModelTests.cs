@@ -313,6 +313,16 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.CloudWatchJson("DisableAlarmActions", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
         await api.Query("cloudwatch", "EnableAlarmActions", ("AlarmNames.member.1", cluster + "-backlog"));
         await api.CloudWatchJson("EnableAlarmActions", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
+        var alarmArn = (await api.CloudWatchJson("DescribeAlarms", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") }))
+            .GetProperty("MetricAlarms")[0].GetProperty("AlarmArn").GetString()!;
+        await api.Query("cloudwatch", "TagResource", ("ResourceARN", alarmArn), ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "ops"));
+        await api.CloudWatchJson("TagResource", new JsonObject { ["ResourceARN"] = alarmArn, ["Tags"] = new JsonArray(new JsonObject { ["Key"] = "env", ["Value"] = "prod" }) });
+        await api.Query("cloudwatch", "ListTagsForResource", ("ResourceARN", alarmArn));
+        await api.CloudWatchJson("ListTagsForResource", new JsonObject { ["ResourceARN"] = alarmArn });
+        await api.Query("cloudwatch", "UntagResource", ("ResourceARN", alarmArn), ("TagKeys.member.1", "team"));
+        await api.CloudWatchJson("UntagResource", new JsonObject { ["ResourceARN"] = alarmArn, ["TagKeys"] = new JsonArray("env") });
+        await api.CloudWatchJson("ListTagsForResource", new JsonObject { ["ResourceARN"] = alarmArn + "-gone" }, "ResourceNotFoundException");
+        await api.Query("cloudwatch", "TagResource", [("ResourceARN", "arn:aws:ecs:us-east-1:000000000000:cluster/x"), ("Tags.member.1.Key", "k"), ("Tags.member.1.Value", "v")], "InvalidParameterValue");
         await api.CloudWatchJson("GetMetricData", new JsonObject
         {
             ["StartTime"] = start.ToUnixTimeSeconds(), ["EndTime"] = end.ToUnixTimeSeconds(),

@@ -481,6 +481,15 @@ public static class NetworkModel
         }
     }
 
+    /// <summary>The ids of the group's rules in <paramref name="after"/> that <paramref name="before"/> did not have, in rule order.</summary>
+    public static ImmutableArray<string> NewRuleIds(NetworkState before, NetworkState after, string groupId)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        var old = before.SecurityGroups.TryGetValue(groupId, out var g) ? g.Rules.Select(r => r.RuleId).ToHashSet(StringComparer.Ordinal) : [];
+        return after.SecurityGroups.TryGetValue(groupId, out var now) ? [.. now.Rules.Select(r => r.RuleId).Where(id => !old.Contains(id))] : [];
+    }
+
     /// <summary>A fresh id of the seeded stream (B-ID-4) that no resource of the state has.</summary>
     private static string NewId(NetworkState s, NetworkContext ctx, string prefix)
     {

@@ -543,10 +543,10 @@ public static class Ec2NetworkOperations
     private static async Task<XElement> Authorize(QueryInput input, AwsContext context, bool egress, string resultName)
     {
         var groupId = await GroupId(input, context);
-        var before = NetworkModel.Group(await Network(context).Read(), groupId).Rules.Select(r => r.RuleId).ToHashSet(StringComparer.Ordinal);
         var change = await Network(context).Apply(new NetworkSecurityGroupRules(groupId, egress, true, Permissions(input), [], TagSpecifications(input, "security-group-rule")));
         var group = change.State.SecurityGroups[groupId];
-        return E(resultName, V("return", true), Items("securityGroupRuleSet", group.Rules.Where(r => !before.Contains(r.RuleId)).Select(r => Rule(group, r, context))));
+        var created = change.CreatedRuleIds.IsDefault ? [] : change.CreatedRuleIds;
+        return E(resultName, V("return", true), Items("securityGroupRuleSet", group.Rules.Where(r => created.Contains(r.RuleId)).Select(r => Rule(group, r, context))));
     }
 
     private static async Task<XElement> Revoke(QueryInput input, AwsContext context, bool egress, string resultName)

@@ -106,6 +106,23 @@ public sealed class NetworkModelTests
     }
 
     [Fact]
+    public void Each_authorization_reports_only_the_rules_it_added()
+    {
+        // Terraform authorizes an ingress and an egress rule at once: each answer names its own rule, never the other's.
+        var (s, vpc) = WithVpc();
+        (s, var g) = Create(s, new NetworkCreateSecurityGroup("web", "web tier", vpc, NoTags));
+        var start = s;
+        var ingress = NetworkModel.Apply(s, new NetworkSecurityGroupRules(g, false, true, [new("tcp", 5000, 5000, "10.1.0.0/16", null, null, null, null)], [], NoTags), Ctx());
+        var both = NetworkModel.Apply(ingress, new NetworkSecurityGroupRules(g, true, true, [new("udp", 53, 53, "0.0.0.0/0", null, null, null, null)], [], NoTags), Ctx());
+        var first = Assert.Single(NetworkModel.NewRuleIds(start, ingress, g));
+        var second = Assert.Single(NetworkModel.NewRuleIds(ingress, both, g));
+        Assert.NotEqual(first, second);
+        Assert.False(both.SecurityGroups[g].Rules.Single(r => r.RuleId == first).IsEgress);
+        Assert.True(both.SecurityGroups[g].Rules.Single(r => r.RuleId == second).IsEgress);
+        Assert.Empty(NetworkModel.NewRuleIds(both, both, g));
+    }
+
+    [Fact]
     public void Rules_are_revoked_by_content_or_by_id_and_missing_ones_are_errors()
     {
         var (s, vpc) = WithVpc();
