@@ -168,7 +168,7 @@ resource "aws_appautoscaling_scheduled_action" "night" {
   service_namespace  = aws_appautoscaling_target.worker.service_namespace
   resource_id        = aws_appautoscaling_target.worker.resource_id
   scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
-  schedule           = "cron(0 1 * * ? *)"
+  schedule           = var.night_schedule
   timezone           = "Etc/UTC"
 
   scalable_target_action {

@@ -22,8 +22,14 @@ variable "max_capacity" {
   default     = 10
 }
 
+variable "night_schedule" {
+  description = "When the scheduled action raises the floor (at 600x emulated time a day passes in 2.4 minutes)."
+  type        = string
+  default     = "cron(0 1 * * ? *)"
+}
+
 variable "night_min_capacity" {
-  description = "The minimum the scheduled action sets at 01:00 UTC."
+  description = "The minimum the scheduled action sets (night_schedule)."
   type        = number
   default     = 4
 }

@@ -271,7 +271,13 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Aas("DescribeScalingPolicies", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId });
         await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "nightly"), ("Schedule", "cron(0 2 * * ? *)"), ("Timezone", "Europe/Berlin"),
             ("ScalableTargetAction", new JsonObject { ["MinCapacity"] = 1, ["MaxCapacity"] = 3 })));
-        await api.Aas("DescribeScheduledActions", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId });
+        // An update names only what changes (Terraform does): the rest keeps its value; a new action needs its Schedule.
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "nightly"), ("ScalableTargetAction", new JsonObject { ["MaxCapacity"] = 4 })));
+        var nightly = (await api.Aas("DescribeScheduledActions", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId }))
+            .GetProperty("ScheduledActions").EnumerateArray().Single(a => a.GetProperty("ScheduledActionName").GetString() == "nightly");
+        Assert.Equal(("cron(0 2 * * ? *)", "Europe/Berlin", 1, 4), (nightly.GetProperty("Schedule").GetString(), nightly.GetProperty("Timezone").GetString(),
+            nightly.GetProperty("ScalableTargetAction").GetProperty("MinCapacity").GetInt32(), nightly.GetProperty("ScalableTargetAction").GetProperty("MaxCapacity").GetInt32()));
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "new-without-schedule")), "ValidationException");
         await api.Aas("DescribeScalingActivities", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId, ["IncludeNotScaledActivities"] = true });
         await api.Aas("TagResource", new JsonObject { ["ResourceARN"] = targetArn, ["Tags"] = new JsonObject { ["env"] = "test" } });
         await api.Aas("ListTagsForResource", new JsonObject { ["ResourceARN"] = targetArn });

@@ -369,6 +369,13 @@ resource "aws_ecs_service" "app" {
   propagate_tags                     = "TASK_DEFINITION"
   deployment_minimum_healthy_percent = 50
   deployment_maximum_percent         = 150
+  health_check_grace_period_seconds  = 60
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.app.arn
+    container_name   = "app"
+    container_port   = 8080
+  }
 
   capacity_provider_strategy {
     capacity_provider = aws_ecs_capacity_provider.main.name

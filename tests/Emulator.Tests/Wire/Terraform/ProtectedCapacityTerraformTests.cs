@@ -9,7 +9,7 @@ namespace Emulator.Tests.Wire;
 /// tests/terraform/protected-capacity: the arguments real configurations use beyond the workshop examples (the default
 /// VPC, AL2023's recommended-AMI document, inline and customer managed IAM policies, a versioned launch template with
 /// block devices, network interfaces and metadata options, an Auto Scaling group with scale-in protection and a
-/// capacity wait, managed termination protection, cluster configuration, a target group, and an awsvpc service on EC2)
+/// capacity wait, managed termination protection, cluster configuration, a target group, and an awsvpc service on EC2 behind the target group)
 /// apply without drift; awsvpc tasks run only on instances in their subnets' zones; a new launch template version
 /// reaches the group; destroy leaves nothing behind.
 /// </summary>
@@ -30,6 +30,11 @@ public sealed class ProtectedCapacityTerraformTests(TerraformSiloFixture silo, I
         Assert.Equal(2, tasks.Count);
         Assert.All(tasks, t => Assert.Contains((string)t["availabilityZone"]!, zones));
         Assert.Equal(2, tasks.Select(t => (string)t["containerInstanceArn"]!).Distinct().Count());
+
+        // The service's load_balancer block: its tasks are the target group's targets (ip targets of awsvpc tasks).
+        var targetGroupArn = Value(await read.Http.Query("2015-12-01", "DescribeTargetGroups", ("Names.member.1", name + "-tg")), "TargetGroupArn");
+        await EmulatorReads.Until("both tasks to be registered targets", async () =>
+            (await read.Http.Query("2015-12-01", "DescribeTargetHealth", ("TargetGroupArn", targetGroupArn))).All("Target").Count() == 2);
 
         // B-CAS-7: managed termination protection keeps instances running tasks protected and unprotects the empty one,
         // which is the instance in the zone without a task subnet.
