@@ -25,7 +25,8 @@ public sealed record CreateClusterRequest(
     [property: Id(0)] string Name,
     [property: Id(1)] ImmutableArray<string> CapacityProviders,
     [property: Id(2)] ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy,
-    [property: Id(3)] ImmutableDictionary<string, string> Tags);
+    [property: Id(3)] ImmutableDictionary<string, string> Tags,
+    [property: Id(4)] ClusterSettingsRecord? Settings = null);
 
 [GenerateSerializer, Immutable, Alias("ClusterInfo")]
 public sealed record ClusterInfo(
@@ -81,7 +82,8 @@ public sealed record LaunchRequest(
     [property: Id(11)] ImmutableArray<string> TargetContainerInstances,
     [property: Id(12)] bool IsDaemon,
     [property: Id(13)] string? ClientToken,
-    [property: Id(14)] string? RequestFingerprint = null);
+    [property: Id(14)] string? RequestFingerprint = null,
+    [property: Id(15)] ImmutableArray<string> SubnetZones = default);
 
 [GenerateSerializer, Immutable, Alias("LaunchFailure")]
 public sealed record LaunchFailure(
@@ -322,3 +324,46 @@ public sealed record InstanceAttribute(
     [property: Id(0)] string ContainerInstance,
     [property: Id(1)] string Name,
     [property: Id(2)] string? Value);
+
+/// <summary>ECS Exec's cluster configuration (executeCommandConfiguration): stored and returned, no session is opened here.</summary>
+[GenerateSerializer, Immutable, Alias("ExecuteCommandConfiguration")]
+public sealed record ExecuteCommandConfiguration(
+    [property: Id(0)] string? KmsKeyId,
+    [property: Id(1)] string? Logging,
+    [property: Id(2)] string? CloudWatchLogGroupName,
+    [property: Id(3)] bool? CloudWatchEncryptionEnabled,
+    [property: Id(4)] string? S3BucketName,
+    [property: Id(5)] bool? S3EncryptionEnabled,
+    [property: Id(6)] string? S3KeyPrefix,
+    [property: Id(7)] bool HasLogConfiguration);
+
+/// <summary>A cluster's managedStorageConfiguration: stored and returned.</summary>
+[GenerateSerializer, Immutable, Alias("ManagedStorageConfiguration")]
+public sealed record ManagedStorageConfiguration(
+    [property: Id(0)] string? KmsKeyId,
+    [property: Id(1)] string? FargateEphemeralStorageKmsKeyId);
+
+/// <summary>
+/// What a cluster was created or updated with that the engine does not use: its settings (containerInsights) and
+/// configuration, and whether it was deleted (DescribeClusters then shows it INACTIVE, as AWS does for a while).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ClusterSettingsRecord")]
+public sealed record ClusterSettingsRecord(
+    [property: Id(0)] ImmutableSortedDictionary<string, string> Settings,
+    [property: Id(1)] ExecuteCommandConfiguration? ExecuteCommand,
+    [property: Id(2)] ManagedStorageConfiguration? ManagedStorage,
+    [property: Id(3)] DateTimeOffset? DeletedAt)
+{
+    public static ClusterSettingsRecord Default { get; } = new(
+        ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add("containerInsights", "disabled"), null, null, null);
+}
+
+/// <summary>A cluster's <see cref="ClusterSettingsRecord"/>, keyed by the cluster's name (next to its <see cref="IClusterGrain"/>).</summary>
+[Alias("IClusterSettingsGrain")]
+public interface IClusterSettingsGrain : IGrainWithStringKey
+{
+    /// <summary>The record, or null for a cluster that was never created.</summary>
+    [Alias("Get")] Task<ClusterSettingsRecord?> Get();
+
+    [Alias("Put")] Task<ClusterSettingsRecord> Put(ClusterSettingsRecord record);
+}

@@ -14,7 +14,8 @@ public sealed record RunTaskRequest(
     [property: Id(7)] string? Group,
     [property: Id(8)] string? StartedBy,
     [property: Id(9)] string? ClientToken,
-    [property: Id(10)] string? RequestFingerprint = null);
+    [property: Id(10)] string? RequestFingerprint = null,
+    [property: Id(11)] AwsVpcConfiguration? Network = null);
 
 [GenerateSerializer, Immutable, Alias("CreateServiceRequest")]
 public sealed record CreateServiceRequest(
@@ -131,6 +132,12 @@ public interface IEcsControlGrain : IGrainWithIntegerKey
     /// missing resource, ResourceNotFoundException (or, when <paramref name="listing"/>, the ListTagsForResource codes).
     /// </summary>
     [Alias("ExistingResourceArn")] Task<string> ExistingResourceArn(string resourceArn, bool listing);
+
+    /// <summary>
+    /// ListTagsForResource: the tags the resource was created with, then every TagResource / UntagResource (errors as
+    /// <see cref="ExistingResourceArn"/> with listing).
+    /// </summary>
+    [Alias("ListTagsForResource")] Task<ImmutableDictionary<string, string>> ListTagsForResource(string resourceArn);
 }
 
 /// <summary>StartTask: a task definition started on named container instances (B-PL-1 with the instances as targets).</summary>

@@ -5,7 +5,7 @@ namespace Emulator.Contracts;
 
 /// <summary>
 /// A service's awsvpc network configuration. <see cref="Zones"/> are the subnets' availability zones, resolved when the
-/// configuration is set (empty: subnets the emulator does not know, no zone rule).
+/// configuration is set (empty: subnets the emulator does not know, no zone rule): awsvpc tasks land in them.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("AwsVpcConfiguration")]
 public sealed record AwsVpcConfiguration(

@@ -27,7 +27,13 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     {
         var name = string.IsNullOrEmpty(request.Name) ? "default" : request.Name;
         ValidateName(name, "Cluster name");
+        var existed = await Cluster(name).Describe() is not null;
         var info = await Cluster(name).Create(request with { Name = name });
+        if (!existed)
+        {
+            await GrainFactory.GetGrain<IClusterSettingsGrain>(name).Put((request.Settings ?? ClusterSettingsRecord.Default) with { DeletedAt = null });
+        }
+
         await Account.Add(ResourceKind.Cluster, name);
         if (!request.CapacityProviders.IsDefaultOrEmpty)
         {
@@ -42,6 +48,8 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         var name = Arns.ClusterName(cluster);
         var before = await Cluster(name).Describe() ?? throw Errors.ClusterNotFound();
         var info = await Cluster(name).Delete();
+        var settings = GrainFactory.GetGrain<IClusterSettingsGrain>(name);
+        await settings.Put((await settings.Get() ?? ClusterSettingsRecord.Default) with { DeletedAt = runtime.Clock.Now });
         foreach (var p in before.CapacityProviders.Where(p => p is not (Fargate or FargateSpot)))
         {
             await Provider(p).SetCluster(null);
@@ -168,6 +176,8 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         var strategies = request.PlacementStrategies.IsDefaultOrEmpty ? PlacementDefaults.ForRunTask : request.PlacementStrategies;
         var constraints = request.PlacementConstraints.IsDefault ? [] : request.PlacementConstraints;
         ValidatePlacement(strategies, constraints);
+        var network = await ResolveNetwork(request.Network, td);
+        var zones = network?.Zones ?? default;
         return new LaunchRequest(
             TaskDefinition: td,
             Count: request.Count,
@@ -179,11 +189,12 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             Strategy: request.CapacityProviderStrategy.IsDefault ? [] : request.CapacityProviderStrategy,
             Allocations: [],
             PlacementStrategies: strategies,
-            PlacementConstraints: constraints,
+            PlacementConstraints: constraints.AddRange(SubnetPlacement.ZoneConstraints(zones)),
             TargetContainerInstances: [],
             IsDaemon: false,
             ClientToken: request.ClientToken,
-            RequestFingerprint: request.RequestFingerprint);
+            RequestFingerprint: request.RequestFingerprint,
+            SubnetZones: zones);
     }
 
     public async Task<TaskRecord> StopTask(string? cluster, string task, string? reason)
@@ -236,6 +247,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         {
             AvailabilityZoneRebalancing = patch.AvailabilityZoneRebalancing ?? DeploymentRules.DefaultAzRebalancing(request.SchedulingStrategy, placementStrategies),
         });
+        options = options with { Network = await ResolveNetwork(options.Network, td) };
         Check(DeploymentRules.Validate(options));
         var spec = new ServiceSpec(clusterName, request.ServiceName, td, request.DesiredCount ?? 0, request.LaunchType, strategy,
             placementStrategies, constraints, request.SchedulingStrategy, min, max,
@@ -283,8 +295,18 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         }
 
         var td = request.TaskDefinition is { } reference ? await ResolveTaskDefinition(reference) : null;
+        var patch = request.Options;
+        if (patch?.Network is { } network)
+        {
+            patch = patch with { Network = await ResolveNetwork(network, td ?? current.Spec.TaskDefinition) };
+        }
+        else if (td is not null && td.Spec.NetworkMode != NetworkMode.awsvpc && current.Spec.Options?.Network is not null)
+        {
+            throw ErrorCodes.Invalid("Network Configuration is not valid for the given networkMode of this task definition.");
+        }
+
         return await service.Update(new ServiceUpdate(request.DesiredCount, td, request.CapacityProviderStrategy, request.PlacementStrategies,
-            request.PlacementConstraints, request.MinimumHealthyPercent, request.MaximumPercent, request.ForceNewDeployment, request.LoadBalancers, request.Options));
+            request.PlacementConstraints, request.MinimumHealthyPercent, request.MaximumPercent, request.ForceNewDeployment, request.LoadBalancers, patch));
     }
 
     public async Task<ServiceInfo> DeleteService(string? cluster, string service, bool force)
@@ -352,6 +374,48 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     {
         var launch = await ToLaunchRequest(request);
         return await Cluster(Arns.ClusterName(request.Cluster)).ExplainPlacement(launch);
+    }
+
+    /// <summary>
+    /// An awsvpc network configuration checked as ECS checks it (only for awsvpc task definitions, 1..16 subnets, at most
+    /// 5 security groups, subnets and groups that exist) and its subnets' zones resolved. Subnet and group names that
+    /// are not AWS ids (subnet-private-a) are taken as given, without a zone rule: the emulator's older convenience.
+    /// </summary>
+    private async Task<AwsVpcConfiguration?> ResolveNetwork(AwsVpcConfiguration? requested, TaskDefinitionRecord td)
+    {
+        if (requested is null)
+        {
+            return null;
+        }
+
+        if (td.Spec.NetworkMode != NetworkMode.awsvpc)
+        {
+            throw ErrorCodes.Invalid("Network Configuration is not valid for the given networkMode of this task definition.");
+        }
+
+        if (requested.Subnets.IsDefaultOrEmpty || requested.Subnets.Length > 16)
+        {
+            throw ErrorCodes.Invalid("subnets can have at least 1 and at most 16 items.");
+        }
+
+        if (!requested.SecurityGroups.IsDefault && requested.SecurityGroups.Length > 5)
+        {
+            throw ErrorCodes.Invalid("securityGroups can have at most 5 items.");
+        }
+
+        var network = await GrainFactory.GetGrain<INetworkGrain>(INetworkGrain.Key).Read();
+        foreach (var subnet in requested.Subnets.Where(s => !network.Subnets.ContainsKey(s) && Model.Network.NetworkModel.LooksLikeSubnetId(s)))
+        {
+            throw ErrorCodes.Invalid($"Error retrieving subnet information for [{subnet}]: The subnet ID '{subnet}' does not exist (ErrorCode: InvalidSubnetID.NotFound)");
+        }
+
+        foreach (var group in (requested.SecurityGroups.IsDefault ? [] : requested.SecurityGroups)
+            .Where(g => !network.SecurityGroups.ContainsKey(g) && g.StartsWith("sg-", StringComparison.Ordinal) && g.Length is 11 or 20))
+        {
+            throw ErrorCodes.Invalid($"Error retrieving security group information for [{group}]: The security group '{group}' does not exist (ErrorCode: InvalidGroup.NotFound)");
+        }
+
+        return requested with { Zones = Model.Network.NetworkModel.ZonesOf(network, requested.Subnets) };
     }
 
     private async Task<CapacityProviderInfo?> DescribeOne(string name) => name switch

@@ -426,7 +426,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             deployment.TaskDefinition, count, "service:" + Name, deployment.Id, Name, deployment.Id,
             deployment.LaunchType ?? (provider is null ? spec.LaunchType ?? LaunchType.EC2 : null), [],
             [new ProviderAllocation(provider, count)], PlacementFor(spec), Constraints(spec).AddRange(extraConstraints.IsDefault ? [] : extraConstraints), targets,
-            spec.SchedulingStrategy == SchedulingStrategy.DAEMON, null);
+            spec.SchedulingStrategy == SchedulingStrategy.DAEMON, null, null, SubnetZones(spec));
         try
         {
             var result = await Cluster.LaunchTasks(request);
@@ -481,8 +481,11 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private static ImmutableArray<PlacementStrategy> PlacementFor(ServiceSpec spec) =>
         spec.PlacementStrategies.IsDefaultOrEmpty ? PlacementDefaults.ForService : spec.PlacementStrategies;
 
+    /// <summary>The service's own constraints, plus the zones of its awsvpc subnets (tasks land in their subnets' zones).</summary>
     private static ImmutableArray<PlacementConstraint> Constraints(ServiceSpec spec) =>
-        spec.PlacementConstraints.IsDefault ? [] : spec.PlacementConstraints;
+        (spec.PlacementConstraints.IsDefault ? [] : spec.PlacementConstraints).AddRange(SubnetPlacement.ZoneConstraints(SubnetZones(spec)));
+
+    private static ImmutableArray<string> SubnetZones(ServiceSpec spec) => spec.Options?.Network?.Zones ?? default;
 
     private static bool SameNetwork(AwsVpcConfiguration a, AwsVpcConfiguration? b) =>
         b is not null && a.Subnets.SequenceEqual(b.Subnets) && a.SecurityGroups.SequenceEqual(b.SecurityGroups) && a.AssignPublicIp == b.AssignPublicIp;

@@ -49,4 +49,20 @@ public sealed class TagRegistryGrain([PersistentState("tags", "emulator")] IPers
 
     public Task<ImmutableDictionary<string, string>> Get(string arn) =>
         Task.FromResult(store.State.Tags.GetValueOrDefault(arn) ?? ImmutableDictionary<string, string>.Empty);
+
+    public Task<ImmutableDictionary<string, string>?> Find(string arn) => Task.FromResult(store.State.Tags.GetValueOrDefault(arn));
+
+    public async Task Forget(string arn)
+    {
+        if (store.State.Tags.Remove(arn))
+        {
+            await store.WriteStateAsync();
+        }
+    }
+
+    public async Task Replace(string arn, ImmutableDictionary<string, string> tags)
+    {
+        store.State.Tags[arn] = tags;
+        await store.WriteStateAsync();
+    }
 }

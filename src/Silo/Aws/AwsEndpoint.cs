@@ -82,7 +82,7 @@ public static partial class AwsEndpoint
         }
         catch (EcsException e)
         {
-            await JsonError(http, jsonContentType, e.Code, e.Message, e.ResourceIds);
+            await JsonError(http, jsonContentType, e.Code, e.Message, e.ResourceIds, service);
         }
         catch (ArgumentException e)
         {
@@ -170,9 +170,10 @@ public static partial class AwsEndpoint
 
     private const string QueryCompatibleKey = "Emulator.AwsQueryCompatible";
 
-    private static async Task JsonError(HttpContext http, string contentType, string code, string message, System.Collections.Immutable.ImmutableArray<string> resourceIds = default)
+    private static async Task JsonError(HttpContext http, string contentType, string code, string message, System.Collections.Immutable.ImmutableArray<string> resourceIds = default,
+        string? service = null)
     {
-        http.Response.StatusCode = AwsErrors.StatusOf(code);
+        http.Response.StatusCode = AwsErrors.StatusOf(code, service);
         http.Response.ContentType = contentType;
         http.Response.Headers["x-amzn-ErrorType"] = code;
         if (http.Items.ContainsKey(QueryCompatibleKey))
@@ -194,7 +195,7 @@ public static partial class AwsEndpoint
     private static async Task QueryError(HttpContext http, string? service, string code, string message, string requestId)
     {
         XNamespace ns = service is null ? AwsServices.XmlNamespaces[AwsServices.AutoScaling] : AwsServices.XmlNamespaces[service];
-        http.Response.StatusCode = AwsErrors.StatusOf(code);
+        http.Response.StatusCode = AwsErrors.StatusOf(code, service);
         http.Response.ContentType = "text/xml";
         var xml = service == AwsServices.Ec2
             ? new XElement("Response", // EC2's own error shape, without a namespace

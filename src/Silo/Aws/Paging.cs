@@ -16,6 +16,9 @@ public enum PagingErrors
     /// <summary>EC2: InvalidParameterValue for the size, InvalidPaginationToken for the token.</summary>
     Ec2,
 
+    /// <summary>IAM (query, MaxItems / Marker): ValidationError for both.</summary>
+    Iam,
+
     /// <summary>Application Auto Scaling (JSON 1.1): ValidationException for the size, InvalidNextTokenException for the token.</summary>
     AppAutoScaling,
 }
@@ -62,6 +65,16 @@ public static class PageSizes
     public static readonly PageSpec Ec2DescribeInstances = new(AwsServices.Ec2, "DescribeInstances", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeLaunchTemplates = new(AwsServices.Ec2, "DescribeLaunchTemplates", null, 1, 200, "MaxResults", "NextToken", PagingErrors.Ec2);
 
+    public static readonly PageSpec Ec2DescribeLaunchTemplateVersions = new(AwsServices.Ec2, "DescribeLaunchTemplateVersions", null, 1, 200, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeSecurityGroupRules = new(AwsServices.Ec2, "DescribeSecurityGroupRules", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeVpcs = new(AwsServices.Ec2, "DescribeVpcs", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeSubnets = new(AwsServices.Ec2, "DescribeSubnets", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeSecurityGroups = new(AwsServices.Ec2, "DescribeSecurityGroups", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeRouteTables = new(AwsServices.Ec2, "DescribeRouteTables", null, 5, 100, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeNetworkAcls = new(AwsServices.Ec2, "DescribeNetworkAcls", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeNetworkInterfaces = new(AwsServices.Ec2, "DescribeNetworkInterfaces", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeTags = new(AwsServices.Ec2, "DescribeTags", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+
     // DescribeSpotPriceHistory: MaxResults 1..1000, default 1000.
     public static readonly PageSpec Ec2DescribeSpotPriceHistory = new(AwsServices.Ec2, "DescribeSpotPriceHistory", 1000, 1, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
 
@@ -73,6 +86,20 @@ public static class PageSizes
 
     // Elastic Load Balancing v2: PageSize 1..400 with Marker / NextMarker.
     public static readonly PageSpec Elbv2DescribeTargetGroups = new(AwsServices.Elbv2, "DescribeTargetGroups", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
+
+    // IAM: MaxItems 1..1000 (default 100) with Marker; IsTruncated tells whether more follow.
+    public static readonly PageSpec IamListRoles = Iam("ListRoles");
+    public static readonly PageSpec IamListRolePolicies = Iam("ListRolePolicies");
+    public static readonly PageSpec IamListAttachedRolePolicies = Iam("ListAttachedRolePolicies");
+    public static readonly PageSpec IamListInstanceProfiles = Iam("ListInstanceProfiles");
+    public static readonly PageSpec IamListInstanceProfilesForRole = Iam("ListInstanceProfilesForRole");
+    public static readonly PageSpec IamListPolicies = Iam("ListPolicies");
+    public static readonly PageSpec IamListPolicyVersions = Iam("ListPolicyVersions");
+    public static readonly PageSpec IamListEntitiesForPolicy = Iam("ListEntitiesForPolicy");
+    public static readonly PageSpec IamListRoleTags = Iam("ListRoleTags");
+
+    // CloudWatch Logs: limit 1..50 (default 50) with nextToken; bad values are InvalidParameterException.
+    public static readonly PageSpec LogsDescribeLogGroups = new(AwsServices.Logs, "DescribeLogGroups", 50, 1, 50, "limit", "nextToken", PagingErrors.Ecs);
 
     // Application Auto Scaling: MaxResults 1..50, default 50; DescribeScalingPolicies 1..10, default 10.
     public static readonly PageSpec AasDescribeScalableTargets = Aas("DescribeScalableTargets");
@@ -90,8 +117,13 @@ public static class PageSizes
         AsgDescribeAutoScalingGroups, AsgDescribeAutoScalingInstances, AsgDescribeLaunchConfigurations, AsgDescribeScalingActivities,
         AsgDescribePolicies, AsgDescribeTags,
         Ec2DescribeInstances, Ec2DescribeLaunchTemplates, Ec2DescribeSpotPriceHistory,
+        Ec2DescribeLaunchTemplateVersions, Ec2DescribeSecurityGroupRules, Ec2DescribeTags, Ec2DescribeNetworkInterfaces,
+        Ec2DescribeVpcs, Ec2DescribeSubnets, Ec2DescribeSecurityGroups, Ec2DescribeRouteTables, Ec2DescribeNetworkAcls,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
         Elbv2DescribeTargetGroups,
+        IamListRoles, IamListRolePolicies, IamListAttachedRolePolicies, IamListInstanceProfiles, IamListInstanceProfilesForRole,
+        IamListPolicies, IamListPolicyVersions, IamListEntitiesForPolicy, IamListRoleTags,
+        LogsDescribeLogGroups,
         AasDescribeScalableTargets, AasDescribeScalingPolicies, AasDescribeScheduledActions, AasDescribeScalingActivities,
         CwDescribeAlarmHistory,
     ];
@@ -101,6 +133,8 @@ public static class PageSizes
 
     private static PageSpec Ecs(string operation, int defaultSize, int maxSize) =>
         new(AwsServices.Ecs, operation, defaultSize, 1, maxSize, "maxResults", "nextToken", PagingErrors.Ecs);
+
+    private static PageSpec Iam(string operation) => new(AwsServices.Iam, operation, 100, 1, 1000, "MaxItems", "Marker", PagingErrors.Iam);
 
     private static PageSpec Asg(string operation, int defaultSize, int maxSize) =>
         new(AwsServices.AutoScaling, operation, defaultSize, 1, maxSize, "MaxRecords", "NextToken", PagingErrors.Query);
@@ -155,6 +189,7 @@ public static class Paging
     {
         PagingErrors.Ecs => ErrorCodes.Invalid($"The nextToken is not valid for {spec.Operation}: pass the nextToken of a previous {spec.Operation} response unchanged."),
         PagingErrors.Ec2 => new EcsException("InvalidPaginationToken", "The pagination token is not valid or has expired."),
+        PagingErrors.Iam => QueryInput.Validation("Invalid Marker: pass the Marker of a previous response unchanged."),
         PagingErrors.AppAutoScaling => new EcsException("InvalidNextTokenException", "The NextToken is not valid."),
         _ => new EcsException("InvalidNextToken", "The token passed in NextToken is invalid."),
     };

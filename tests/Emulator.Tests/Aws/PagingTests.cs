@@ -33,6 +33,7 @@ public sealed partial class PagingTests
     {
         PagingErrors.Ecs => ErrorCodes.InvalidParameter,
         PagingErrors.Ec2 => "InvalidPaginationToken",
+        PagingErrors.Iam => ErrorCodes.ValidationError,
         PagingErrors.AppAutoScaling => "InvalidNextTokenException",
         _ => "InvalidNextToken",
     };
@@ -52,7 +53,7 @@ public sealed partial class PagingTests
         var service = spec.Service switch
         {
             AwsServices.Ecs => "ecs", AwsServices.AutoScaling => "autoscaling", AwsServices.Ec2 => "ec2", AwsServices.Elbv2 => "elbv2",
-            AwsServices.ApplicationAutoScaling => "application-autoscaling", _ => "cloudwatch",
+            AwsServices.ApplicationAutoScaling => "application-autoscaling", AwsServices.Iam => "iam", AwsServices.Logs => "logs", _ => "cloudwatch",
         };
         var file = Directory.GetFiles(Path.Combine(Models, service), "service-2.json", SearchOption.AllDirectories).Order().Last();
         using var debian = JsonDocument.Parse(File.ReadAllText(file));

@@ -299,7 +299,13 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Aas("DescribeScalingPolicies", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId });
         await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "nightly"), ("Schedule", "cron(0 2 * * ? *)"), ("Timezone", "Europe/Berlin"),
             ("ScalableTargetAction", new JsonObject { ["MinCapacity"] = 1, ["MaxCapacity"] = 3 })));
-        await api.Aas("DescribeScheduledActions", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId });
+        // An update names only what changes (Terraform does): the rest keeps its value; a new action needs its Schedule.
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "nightly"), ("ScalableTargetAction", new JsonObject { ["MaxCapacity"] = 4 })));
+        var nightly = (await api.Aas("DescribeScheduledActions", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId }))
+            .GetProperty("ScheduledActions").EnumerateArray().Single(a => a.GetProperty("ScheduledActionName").GetString() == "nightly");
+        Assert.Equal(("cron(0 2 * * ? *)", "Europe/Berlin", 1, 4), (nightly.GetProperty("Schedule").GetString(), nightly.GetProperty("Timezone").GetString(),
+            nightly.GetProperty("ScalableTargetAction").GetProperty("MinCapacity").GetInt32(), nightly.GetProperty("ScalableTargetAction").GetProperty("MaxCapacity").GetInt32()));
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "new-without-schedule")), "ValidationException");
         await api.Aas("DescribeScalingActivities", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId, ["IncludeNotScaledActivities"] = true });
         await api.Aas("TagResource", new JsonObject { ["ResourceARN"] = targetArn, ["Tags"] = new JsonObject { ["env"] = "test" } });
         await api.Aas("ListTagsForResource", new JsonObject { ["ResourceARN"] = targetArn });
@@ -341,6 +347,16 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.CloudWatchJson("DisableAlarmActions", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
         await api.Query("cloudwatch", "EnableAlarmActions", ("AlarmNames.member.1", cluster + "-backlog"));
         await api.CloudWatchJson("EnableAlarmActions", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
+        var alarmArn = (await api.CloudWatchJson("DescribeAlarms", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") }))
+            .GetProperty("MetricAlarms")[0].GetProperty("AlarmArn").GetString()!;
+        await api.Query("cloudwatch", "TagResource", ("ResourceARN", alarmArn), ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "ops"));
+        await api.CloudWatchJson("TagResource", new JsonObject { ["ResourceARN"] = alarmArn, ["Tags"] = new JsonArray(new JsonObject { ["Key"] = "env", ["Value"] = "prod" }) });
+        await api.Query("cloudwatch", "ListTagsForResource", ("ResourceARN", alarmArn));
+        await api.CloudWatchJson("ListTagsForResource", new JsonObject { ["ResourceARN"] = alarmArn });
+        await api.Query("cloudwatch", "UntagResource", ("ResourceARN", alarmArn), ("TagKeys.member.1", "team"));
+        await api.CloudWatchJson("UntagResource", new JsonObject { ["ResourceARN"] = alarmArn, ["TagKeys"] = new JsonArray("env") });
+        await api.CloudWatchJson("ListTagsForResource", new JsonObject { ["ResourceARN"] = alarmArn + "-gone" }, "ResourceNotFoundException");
+        await api.Query("cloudwatch", "TagResource", [("ResourceARN", "arn:aws:ecs:us-east-1:000000000000:cluster/x"), ("Tags.member.1.Key", "k"), ("Tags.member.1.Value", "v")], "InvalidParameterValue");
         await api.CloudWatchJson("GetMetricData", new JsonObject
         {
             ["StartTime"] = start.ToUnixTimeSeconds(), ["EndTime"] = end.ToUnixTimeSeconds(),
@@ -466,6 +482,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         var empty = EmulatorClusterFixture.Unique("model-empty");
         await api.Ecs("CreateCluster", new JsonObject { ["clusterName"] = empty });
         await api.Ecs("DeleteCluster", new JsonObject { ["cluster"] = empty });
+        await ServiceModelSideServices.Exercise(api, cluster);
 
         Assert.True(api.Problems.Count == 0, "responses that do not fit the AWS model:" + Environment.NewLine + string.Join(Environment.NewLine, api.Problems));
 
@@ -543,14 +560,31 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     public Task<JsonElement> CloudWatchJson(string operation, JsonObject body, string? expectedError = null) =>
         Json("cloudwatch", "GraniteServiceVersion20100801", "application/x-amz-json-1.0", operation, body, expectedError);
 
+    public Task<JsonElement> Logs(string operation, JsonObject body, string? expectedError = null) =>
+        Json("logs", "Logs_20140328", "application/x-amz-json-1.1", operation, body, expectedError);
+
+    public Task<JsonElement> Ssm(string operation, JsonObject body, string? expectedError = null) =>
+        Json("ssm", "AmazonSSM", "application/x-amz-json-1.1", operation, body, expectedError);
+
     public Task<JsonElement> Aas(string operation, JsonObject body, string? expectedError = null) =>
         Json("application-autoscaling", "AnyScaleFrontendService", "application/x-amz-json-1.1", operation, body, expectedError);
 
     public Task<XElement> Query(string service, string action, params (string Key, string Value)[] parameters) => Query(service, action, parameters, null);
 
+    private static string Version(string service) => service switch
+    {
+        "autoscaling" => "2011-01-01",
+        "ec2" => "2016-11-15",
+        "cloudwatch" => "2010-08-01",
+        "elasticloadbalancing" => "2015-12-01",
+        "iam" => "2010-05-08",
+        "sts" => "2011-06-15",
+        _ => throw new ArgumentException(service),
+    };
+
     public async Task<XElement> Query(string service, string action, (string Key, string Value)[] parameters, string? expectedError)
     {
-        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", "cloudwatch" => "2010-08-01", "elasticloadbalancing" => "2015-12-01", _ => throw new ArgumentException(service) };
+        var version = Version(service);
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", version) };
         form.AddRange(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value)));
         using var response = await _http.PostAsync("/", new FormUrlEncodedContent(form));
@@ -567,6 +601,8 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
         var (prefix, contentType) = service switch
         {
             "ecs" => ("AmazonEC2ContainerServiceV20141113", "application/x-amz-json-1.1"),
+            "logs" => ("Logs_20140328", "application/x-amz-json-1.1"),
+            "ssm" => ("AmazonSSM", "application/x-amz-json-1.1"),
             "application-autoscaling" => ("AnyScaleFrontendService", "application/x-amz-json-1.1"),
             _ => ("GraniteServiceVersion20100801", "application/x-amz-json-1.0"),
         };
@@ -583,7 +619,7 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     /// <summary>Sends a query request and validates whatever comes back (success or error).</summary>
     public async Task AnyQuery(string service, string action, params (string Key, string Value)[] parameters)
     {
-        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", "elasticloadbalancing" => "2015-12-01", _ => "2010-08-01" };
+        var version = Version(service);
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", version) };
         form.AddRange(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value)));
         using var response = await _http.PostAsync("/", new FormUrlEncodedContent(form));

@@ -27,6 +27,10 @@ public static partial class ServiceModelValidator
         ["ec2"] = "ec2",
         ["cloudwatch"] = "cloudwatch",
         ["elasticloadbalancing"] = "elbv2",
+        ["iam"] = "iam",
+        ["sts"] = "sts",
+        ["logs"] = "logs",
+        ["ssm"] = "ssm",
         ["application-autoscaling"] = "application-autoscaling",
     };
 
@@ -56,6 +60,12 @@ public static partial class ServiceModelValidator
         "InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed",
         "InvalidLaunchTemplateId.VersionNotFound", "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed",
         "InvalidParameter", "UnknownParameter", "InvalidRequest", "OperationNotPermitted", "UnsupportedOperation",
+        // The network (issue 14), from the EC2 API reference's error code list.
+        "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound", "InvalidGroup.NotFound", "InvalidGroup.Duplicate", "InvalidGroup.Reserved",
+        "CannotDelete", "DependencyViolation", "InvalidPermission.Duplicate", "InvalidPermission.NotFound", "InvalidSecurityGroupRuleId.NotFound",
+        "RulesPerSecurityGroupLimitExceeded", "InvalidVpc.Range", "InvalidSubnet.Range", "InvalidSubnet.Conflict", "InvalidID", "VPCIdNotSpecified",
+        "TagLimitExceeded", "InvalidRouteTableID.NotFound", "InvalidNetworkAclID.NotFound", "InvalidNetworkInterfaceID.NotFound",
+        "InvalidUserData.Malformed", "VersionLimitExceeded",
     };
 
     /// <summary>
@@ -67,6 +77,13 @@ public static partial class ServiceModelValidator
     {
         // ECS managed instance draining (2023-11): AutoScalingGroupProvider.managedDraining, enum ManagedDraining.
         [("ecs", "AutoScalingGroupProvider")] = new(StringComparer.Ordinal) { ["managedDraining"] = "ManagedDrainingNewer" },
+
+        // ECS AZ rebalancing (2024-11, B-AZ-1): Service.availabilityZoneRebalancing, enum AvailabilityZoneRebalancing.
+        [("ecs", "Service")] = new(StringComparer.Ordinal) { ["availabilityZoneRebalancing"] = "AvailabilityZoneRebalancingNewer" },
+
+        // CloudWatch Logs log group classes (2023-11) and log group ARNs without ':*', as in the aws-sdk v2 2.1693.0 model
+        // (apis/logs-2014-03-28): LogGroup.logGroupClass, LogGroup.logGroupArn.
+        [("logs", "LogGroup")] = new(StringComparer.Ordinal) { ["logGroupClass"] = "LogGroupClassNewer", ["logGroupArn"] = "Arn" },
     };
 
     /// <summary>Enum values added after the Debian model, from the same newer model: (service, shape) -> values.</summary>
@@ -74,6 +91,8 @@ public static partial class ServiceModelValidator
     {
         [("ecs", "CapacityProviderUpdateStatus")] = ["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED"],
         [("ecs", "ManagedDrainingNewer")] = ["ENABLED", "DISABLED"],
+        [("ecs", "AvailabilityZoneRebalancingNewer")] = ["ENABLED", "DISABLED"],
+        [("logs", "LogGroupClassNewer")] = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"],
     };
 
     /// <summary>

@@ -67,7 +67,7 @@ public static class LaunchPlanner
             if (IsFargate(request, provider))
             {
                 batches.Add(new LaunchBatch(alloc.CapacityProvider, LaunchType.FARGATE, alloc.Count, null, 0,
-                    FargateZones(book, settings, alloc.Count, now, ref fargateCounts)));
+                    FargateZones(book, settings, request.SubnetZones, alloc.Count, now, ref fargateCounts)));
                 continue;
             }
 
@@ -213,21 +213,18 @@ public static class LaunchPlanner
 
     /// <summary>
     /// Model choice (AWS spreads Fargate tasks over the service's subnets): each task goes to the zone with the fewest
-    /// live Fargate tasks of the cluster, the earliest zone on a tie; a zone that is out (chaos AZ outage) gets
-    /// nothing unless every zone is out. <paramref name="counts"/> carries the tasks chosen so far across batches.
+    /// live Fargate tasks of the cluster, the earliest zone on a tie, among the zones of the request's subnets (awsvpc,
+    /// <see cref="SubnetPlacement.FargateZone"/>; every zone when it names none); a zone that is out (chaos AZ outage)
+    /// gets nothing unless every candidate zone is out. <paramref name="counts"/> carries the tasks chosen so far
+    /// across batches.
     /// </summary>
-    public static ImmutableArray<string> FargateZones(ClusterBook book, LaunchSettings settings, int count, DateTimeOffset now, ref Dictionary<string, int>? counts)
+    public static ImmutableArray<string> FargateZones(ClusterBook book, LaunchSettings settings, ImmutableArray<string> subnetZones, int count,
+        DateTimeOffset now, ref Dictionary<string, int>? counts)
     {
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(settings);
-        var zones = settings.AvailabilityZones.Where(z => !(settings.ZoneOutages.TryGetValue(z, out var until) && (until is null || until > now))).ToList();
-        if (zones.Count == 0)
-        {
-            zones = [.. settings.AvailabilityZones];
-        }
-
         counts ??= new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var z in zones)
+        foreach (var z in settings.AvailabilityZones.Concat(subnetZones.IsDefault ? [] : subnetZones))
         {
             counts.TryAdd(z, book.LiveFargateTasksIn(z));
         }
@@ -235,15 +232,8 @@ public static class LaunchPlanner
         var chosen = ImmutableArray.CreateBuilder<string>(count);
         for (var i = 0; i < count; i++)
         {
-            var best = zones[0];
-            foreach (var z in zones)
-            {
-                if (counts[z] < counts[best])
-                {
-                    best = z;
-                }
-            }
-
+            var best = SubnetPlacement.FargateZone(settings.AvailabilityZones, subnetZones,
+                z => settings.ZoneOutages.TryGetValue(z, out var until) && (until is null || until > now), counts);
             counts[best]++;
             chosen.Add(best);
         }

@@ -69,13 +69,14 @@ public static class InstanceGroup
             return (spec, new DesiredChange(error, current, ""));
         }
 
-        var updated = spec with
+        var baseSpec = update.Spec ?? spec; // issue 14: UpdateAutoScalingGroup's launch, zones, settings and tags, resolved at the edge
+        var updated = baseSpec with
         {
             MinSize = min,
             MaxSize = max,
-            NewInstancesProtectedFromScaleIn = update.NewInstancesProtectedFromScaleIn ?? spec.NewInstancesProtectedFromScaleIn,
-            CapacityRebalance = update.CapacityRebalance ?? spec.CapacityRebalance,
-            Tags = update.Tags is { } tags ? spec.Tags.SetItems(tags) : spec.Tags,
+            NewInstancesProtectedFromScaleIn = update.NewInstancesProtectedFromScaleIn ?? baseSpec.NewInstancesProtectedFromScaleIn,
+            CapacityRebalance = update.CapacityRebalance ?? baseSpec.CapacityRebalance,
+            Tags = update.Tags is { } tags ? baseSpec.Tags.SetItems(tags) : baseSpec.Tags,
         };
         return (updated, new DesiredChange(null, desired, desired == current ? "" : ScalingActivities.CauseUserRequest(now, min, max, current, desired)));
     }

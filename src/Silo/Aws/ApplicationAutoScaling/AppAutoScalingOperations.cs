@@ -109,9 +109,17 @@ public static class AppAutoScalingOperations
         var name = Name(input, "ScheduledActionName");
         var (ns, resourceId, dimension) = TargetKey(input);
         var action = input.Object("ScalableTargetAction");
-        var schedule = input.String("Schedule") ?? throw input.Missing("Schedule");
-        await Target(context, ns, resourceId, dimension).PutScheduledAction(new ScheduledActionSpec(name, schedule, input.String("Timezone"),
-            input.Timestamp("StartTime"), input.Timestamp("EndTime"), action?.Int("MinCapacity"), action?.Int("MaxCapacity")));
+        var target = Target(context, ns, resourceId, dimension);
+
+        // Updating an existing action, a member left out keeps its value (AWS; Terraform sends only what changed).
+        var existing = (await target.ScheduledActions()).FirstOrDefault(a => a.Spec.Name == name)?.Spec;
+        var schedule = input.String("Schedule") ?? existing?.Schedule ?? throw input.Missing("Schedule");
+        await target.PutScheduledAction(new ScheduledActionSpec(name, schedule,
+            input.Has("Timezone") ? input.String("Timezone") : existing?.Timezone,
+            input.Has("StartTime") ? input.Timestamp("StartTime") : existing?.StartTime,
+            input.Has("EndTime") ? input.Timestamp("EndTime") : existing?.EndTime,
+            action is null ? existing?.MinCapacity : action.Int("MinCapacity") ?? existing?.MinCapacity,
+            action is null ? existing?.MaxCapacity : action.Int("MaxCapacity") ?? existing?.MaxCapacity));
         return new JsonObject();
     });
 

@@ -310,7 +310,9 @@ public static class CloudWatchAlarmOperations
             }
         }
 
+        var arns = (await Alarms(context).Describe(AlarmQuery.Named([.. names]))).Select(a => a.Arn).ToList();
         await Alarms(context).Delete(names);
+        await CloudWatchTagOperations.Deleted(context, arns);
         return new JsonObject();
     }
 

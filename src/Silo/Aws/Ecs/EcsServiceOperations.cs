@@ -55,7 +55,9 @@ public static class EcsServiceOperations
             }
             else
             {
-                services.Add(Shape(info, context));
+                var shape = Shape(info, context);
+                shape["tags"] = WireJson.Tags(await EcsTagOperations.Effective(context, info.Arn, info.Spec.Tags));
+                services.Add(shape);
             }
         }
 
@@ -86,6 +88,7 @@ public static class EcsServiceOperations
     public static async Task<JsonObject> DeleteService(JsonInput input, AwsContext context)
     {
         var info = await context.Control.DeleteService(input.String("cluster"), input.RequiredString("service"), input.Bool("force") ?? false);
+        await EcsTagOperations.Deleted(context, info.Arn);
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 

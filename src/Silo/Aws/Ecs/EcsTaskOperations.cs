@@ -15,7 +15,8 @@ public static class EcsTaskOperations
             input.String("cluster"), input.RequiredString("taskDefinition"), input.Int("count") ?? 1, input.Enum<LaunchType>("launchType"),
             EcsInputs.Strategy(input), EcsInputs.PlacementStrategies(input), EcsInputs.PlacementConstraints(input),
             input.String("group"), input.String("startedBy"),
-            EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.RunTaskMaxLength), EcsInputs.Fingerprint(input)));
+            EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.RunTaskMaxLength), EcsInputs.Fingerprint(input),
+            EcsInputs.Network(input)));
         return await Launched(result, context);
     }
 
