@@ -227,6 +227,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         Assert.StartsWith("badal-web", deployment.RolledBackTo, StringComparison.Ordinal);
         Assert.DoesNotContain("next", deployment.RolledBackTo, StringComparison.Ordinal);
         Assert.Contains("alarm", output, StringComparison.Ordinal);
+        Assert.Contains(r.Hypothesis, h => h.Phase == "after" && h.Check.Contains("over the last 180 s", StringComparison.Ordinal) && h.Holds);
 
         // The new revision's tasks answered 5xx while they served (and nothing else failed) ...
         var figures = (await fixture.Grains.GetGrain<ITrafficGrain>(deployment.Cluster).GetFigures()).Single(f => f.Service == deployment.Service);

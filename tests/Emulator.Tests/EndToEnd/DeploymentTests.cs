@@ -537,8 +537,9 @@ public sealed class DeploymentTests(EmulatorClusterFixture fixture) : IAsyncLife
         var dimension = new MetricDimension("TargetGroup", TargetGroupArns.Dimension(group.Arn));
         var alarm = EmulatorClusterFixture.Unique("tg-5xx");
         await Alarms.Put(new AlarmSpec(alarm, "B-DP-8 target 5xx", true, [], [], [], MetricNamespaces.ApplicationElb, "HTTPCode_Target_5XX_Count", [dimension],
-            "Sum", null, 60, "Count", 1, null, 100, "GreaterThanThreshold", "notBreaching", null, [], null, ImmutableDictionary<string, string>.Empty, null));
-        await _ecs.WaitUntil("alarm OK", async () => await AlarmState(alarm) == AlarmStateValue.OK, TimeSpan.FromMinutes(3));
+            "Sum", null, 60, "Count", 3, 1, 100, "GreaterThanThreshold", "notBreaching", null, [], null, ImmutableDictionary<string, string>.Empty, null));
+        // 1 of 3 datapoints: the bake time (3 x 60 s) outlasts the new tasks' first minute of traffic.
+        await _ecs.WaitUntil("alarm OK", async () => await AlarmState(alarm) == AlarmStateValue.OK, TimeSpan.FromMinutes(5));
         Assert.Equal(0, (await Figures(s)).Failed5xxOverloaded);
 
         var original = (await Info(s)).Deployments[0];
