@@ -121,7 +121,7 @@ public sealed record ServiceTrafficFigures(
     [property: Id(11)] double Failed5xxOverloaded = 0,
     [property: Id(12)] double MemoryUtilizationPercent = 0)
 {
-    /// <summary>Every failed request: 503, 502 and the target 5xx of overloaded tasks.</summary>
+    /// <summary>Every failed request: 503, 502 and the target 5xx (overloaded tasks, B-DP-8 error rate).</summary>
     public double Failed => Failed503NoHealthyTarget + Failed502TargetDied + Failed5xxOverloaded;
 }
 
@@ -235,4 +235,19 @@ public sealed record TrafficTimeline(
     [property: Id(8)] int HealthyAtTo,
     [property: Id(9)] int UnhealthyAtTo,
     [property: Id(10)] int InitialAtTo,
-    [property: Id(11)] int DrainingAtTo);
+    [property: Id(11)] int DrainingAtTo,
+    [property: Id(12)] ImmutableArray<TargetFaultClass> FaultClasses = default);
+
+/// <summary>
+/// B-DP-8 in the traffic model: the live targets receiving requests whose task answers <see cref="ErrorRate"/> of its
+/// requests 5xx and spends <see cref="CpuPerRequest"/> times the CPU per request (<c>emulator.errorRate</c>,
+/// <c>emulator.cpuPerRequest</c>, or the same faults as chaos): how many at the timeline's From, and every change after
+/// (<see cref="TargetChange.RoutableDelta"/>; <see cref="TargetChange.DeadRoutableDelta"/> is 0). Targets without these
+/// faults are in no class.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("TargetFaultClass")]
+public sealed record TargetFaultClass(
+    [property: Id(0)] double ErrorRate,
+    [property: Id(1)] double CpuPerRequest,
+    [property: Id(2)] int LiveAtFrom,
+    [property: Id(3)] ImmutableArray<TargetChange> Changes);

@@ -537,7 +537,7 @@ public static class ExperimentParser
             var probe = new HypothesisProbe(line, kind, step, within);
             var allowed = kind switch
             {
-                "failedRequestsPercent" => new[] { "failedRequestsPercent", "cluster", "service", "op" },
+                "failedRequestsPercent" => new[] { "failedRequestsPercent", "cluster", "service", "op", "window" },
                 "serviceAtDesired" => ["serviceAtDesired", "cluster"],
                 _ => ScenarioParser.ConditionArgs,
             };
@@ -559,6 +559,11 @@ public static class ExperimentParser
                     if (v < 0 || v > 100)
                     {
                         throw new ExperimentException($"{probe.Where}: a percentage is between 0 and 100.");
+                    }
+
+                    if (step.Has("window") && (step.Duration("window") <= TimeSpan.Zero || step.Has("service") || m.Children.ContainsKey(new YamlScalarNode("cluster"))))
+                    {
+                        throw new ExperimentException($"{probe.Where}: window is a positive duration over the experiment's requests (no service or cluster with it).");
                     }
                 }
                 else if (kind is not ("serviceAtDesired" or "serviceSteady" or "noTasksKilledByScaleIn" or "deploymentState" or "serviceDeploymentStatus" or "azBalanced"))

@@ -422,6 +422,21 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
                     var limit = p.Condition.Double(p.Kind);
                     var clusters = p.Condition.Opt("cluster") is { } c ? [c] : Clusters(x);
                     var figures = await Requests(clusters, p.Condition.Opt("service"));
+                    if (p.Condition.Has("window"))
+                    {
+                        // Only the requests of the last window: the latest sample at least that old is subtracted (none yet:
+                        // everything since the window started counts).
+                        var window = p.Condition.Duration("window");
+                        var since = _samples.LastOrDefault(sample => sample.At <= now - window);
+                        var total = figures.Total - (since?.Requests ?? 0);
+                        var failedInWindow = figures.Failed - (since?.FailedRequests ?? 0);
+                        var percent = total <= 0 ? 0 : failedInWindow / total * 100;
+                        holds = ScenarioRunner.Compare(percent, op, limit, 0);
+                        actual = $"{percent:0.###} % ({failedInWindow:0} of {total:0} in the last {Seconds(window)})";
+                        name = $"failedRequestsPercent {op} {limit.ToString(CultureInfo.InvariantCulture)} over the last {Seconds(window)}";
+                        break;
+                    }
+
                     holds = ScenarioRunner.Compare(figures.FailedPercent, op, limit, 0);
                     actual = $"{figures.FailedPercent:0.###} % ({figures.Failed:0} of {figures.Total:0})";
                     name = $"failedRequestsPercent {op} {limit.ToString(CultureInfo.InvariantCulture)}" + (p.Condition.Opt("service") is { } s ? $" (service {s})" : "");

@@ -45,13 +45,15 @@ public static class ScenarioParser
         ["putTargetTrackingPolicy"] = (["cluster", "service", "name", "targetValue"],
             ["metric", "resourceLabel", "scaleOutCooldown", "scaleInCooldown", "disableScaleIn"]),
         ["putScheduledAction"] = (["cluster", "service", "name", "schedule"], ["timezone", "min", "max"]),
+        ["putMetricAlarm"] = (["name", "metric", "threshold"],
+            ["targetGroup", "cluster", "service", "namespace", "statistic", "period", "evaluationPeriods", "datapointsToAlarm", "comparison", "treatMissingData"]),
         ["sleep"] = (["duration"], []),
         ["waitFor"] = ([], ["timeout", .. ConditionArgs]),
         ["assert"] = ([], ConditionArgs),
     };
 
     /// <summary>Arguments that name resources (the --suffix is appended to them).</summary>
-    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired", "azBalanced"];
+    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired", "azBalanced", "names"];
 
     /// <summary>Values of the deployment conditions (B-DP-1 rolloutState, B-DP-5 service deployment status).</summary>
     internal static readonly string[] RolloutStates = ["IN_PROGRESS", "COMPLETED", "FAILED"];
@@ -253,6 +255,22 @@ public static class ScenarioParser
             case "registerScalableTarget":
                 step.Int("min");
                 step.Int("max");
+                break;
+            case "putMetricAlarm":
+                step.Double("threshold");
+                step.Duration("period", TimeSpan.FromMinutes(1));
+                step.Int("evaluationPeriods", 1);
+                step.OptInt("datapointsToAlarm");
+                if (step.Opt("targetGroup") is null && (step.Opt("cluster") is null || step.Opt("service") is null) && step.Opt("namespace") is null)
+                {
+                    throw new ScenarioException($"{step.Where}: putMetricAlarm needs targetGroup (AWS/ApplicationELB), cluster and service (AWS/ECS), or a namespace.");
+                }
+
+                if (step.Opt("comparison") is { } comparison && comparison is not ("GreaterThanThreshold" or "GreaterThanOrEqualToThreshold" or "LessThanThreshold" or "LessThanOrEqualToThreshold"))
+                {
+                    throw new ScenarioException($"{step.Where}: comparison is GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold or LessThanOrEqualToThreshold.");
+                }
+
                 break;
             case "putTargetTrackingPolicy":
                 step.Double("targetValue");

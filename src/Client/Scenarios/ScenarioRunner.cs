@@ -168,6 +168,9 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                 _clusters.Add(s.Str("cluster"));
                 await Line("traffic", $"{s.Str("service")}: {s.Double("rps").ToString(CultureInfo.InvariantCulture)} requests/s");
                 return null;
+            case "putMetricAlarm":
+                await PutMetricAlarm(s);
+                return null;
             case "registerScalableTarget":
                 await Target(s).Register(new ScalableTargetSpec(AppAutoScaling.EcsNamespace, AppAutoScaling.ResourceId(s.Str("cluster"), s.Str("service")),
                     AppAutoScaling.EcsDesiredCount, s.Int("min"), s.Int("max"), null,
@@ -598,5 +601,36 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
             HealthCheckGracePeriodSeconds = s.Has("healthCheckGracePeriod") ? (int)s.Duration("healthCheckGracePeriod").TotalSeconds : null,
             AvailabilityZoneRebalancing = s.Opt("availabilityZoneRebalancing"),
         };
+    }
+
+    /// <summary>
+    /// B-CW-1 / B-DP-3: a CloudWatch metric alarm (PutMetricAlarm) on a target group's AWS/ApplicationELB metric (e.g.
+    /// HTTPCode_Target_5XX_Count, dimension TargetGroup), a service's AWS/ECS metric (ClusterName, ServiceName), or any
+    /// namespace; a service's deploymentConfiguration.alarms can then name it.
+    /// </summary>
+    private async Task PutMetricAlarm(ScenarioStep s)
+    {
+        var dimensions = ImmutableArray.CreateBuilder<MetricDimension>();
+        var ns = s.Opt("namespace");
+        if (s.Opt("targetGroup") is { } tg)
+        {
+            var group = await grains.GetGrain<ITargetGroupGrain>(tg).Describe() ?? throw new ScenarioException($"{s.Where}: target group {tg} does not exist.");
+            dimensions.Add(new MetricDimension("TargetGroup", TargetGroupArns.Dimension(group.Arn)));
+            ns ??= MetricNamespaces.ApplicationElb;
+        }
+        else if (s.Opt("cluster") is { } cluster && s.Opt("service") is { } service)
+        {
+            dimensions.Add(new MetricDimension("ClusterName", cluster));
+            dimensions.Add(new MetricDimension("ServiceName", service));
+            ns ??= MetricNamespaces.Ecs;
+        }
+
+        var name = s.Str("name");
+        var comparison = s.Opt("comparison") ?? "GreaterThanThreshold";
+        var alarm = await grains.GetGrain<ICloudWatchAlarmsGrain>(0).Put(new AlarmSpec(name, "scenario " + s.Where, true, [], [], [], ns, s.Str("metric"),
+            dimensions.ToImmutable(), s.Opt("statistic") ?? "Sum", null, (int)s.Duration("period", TimeSpan.FromMinutes(1)).TotalSeconds, null,
+            s.Int("evaluationPeriods", 1), s.OptInt("datapointsToAlarm"), s.Double("threshold"), comparison, s.Opt("treatMissingData") ?? "notBreaching", null, [], null,
+            ImmutableDictionary<string, string>.Empty, null));
+        await Line("alarm", $"{alarm.Spec.Name}: {ns} {s.Str("metric")} {s.Opt("statistic") ?? "Sum"} {comparison} {s.Double("threshold").ToString(CultureInfo.InvariantCulture)}");
     }
 }

@@ -214,4 +214,31 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         Assert.True(r.Tasks.StoppedByCode.GetValueOrDefault("TaskFailedToStart") >= 3, Describe(r, output));
         Assert.Contains("deployments", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task B_DP_3_B_DP_8_bad_deploy_with_an_error_rate_trips_the_target_5xx_alarm_and_rolls_back_then_5xx_stop()
+    {
+        var (r, output) = await Run(Shipped("bad-deploy-alarm-rollback.yaml"));
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        Assert.Equal("emulator:deploy", Assert.Single(r.Injections).ActionId);
+        var deployment = Assert.Single(r.Deployments);
+        Assert.Equal(ServiceDeploymentStatuses.RollbackSuccessful, deployment.Status);
+        Assert.Contains("badal-target-5xx", deployment.StatusReason, StringComparison.Ordinal);
+        Assert.StartsWith("badal-web", deployment.RolledBackTo, StringComparison.Ordinal);
+        Assert.DoesNotContain("next", deployment.RolledBackTo, StringComparison.Ordinal);
+        Assert.Contains("alarm", output, StringComparison.Ordinal);
+        Assert.Contains(r.Hypothesis, h => h.Phase == "after" && h.Check.Contains("over the last 180 s", StringComparison.Ordinal) && h.Holds);
+
+        // The new revision's tasks answered 5xx while they served (and nothing else failed) ...
+        var figures = (await fixture.Grains.GetGrain<ITrafficGrain>(deployment.Cluster).GetFigures()).Single(f => f.Service == deployment.Service);
+        Assert.True(figures.Failed5xxOverloaded > 0, Describe(r, output));
+        Assert.Equal(0, figures.Failed503NoHealthyTarget + figures.Failed502TargetDied);
+        Assert.True(r.Requests.Failed > 0 && r.Requests.FailedPercent < 25, Describe(r, output));
+
+        // ... and none after the rollback: the old revision serves alone.
+        await _driver.Advance(TimeSpan.FromMinutes(3));
+        var later = (await fixture.Grains.GetGrain<ITrafficGrain>(deployment.Cluster).GetFigures()).Single(f => f.Service == deployment.Service);
+        Assert.True(later.Requests > figures.Requests);
+        Assert.Equal(figures.Failed5xxOverloaded, later.Failed5xxOverloaded, 6);
+    }
 }

@@ -530,6 +530,79 @@ public sealed class DeploymentTests(EmulatorClusterFixture fixture) : IAsyncLife
     }
 
     [Fact]
+    public async Task B_DP_8_a_revision_with_an_error_rate_raises_target_5xx_its_alarm_fires_and_the_rollback_stops_them()
+    {
+        var s = await Start(desired: 4, minHealthy: 100, maxPercent: 200, breaker: null);
+        var group = (await _ecs.Grains.GetGrain<ITargetGroupGrain>(s.TargetGroup).Describe())!;
+        var dimension = new MetricDimension("TargetGroup", TargetGroupArns.Dimension(group.Arn));
+        var alarm = EmulatorClusterFixture.Unique("tg-5xx");
+        await Alarms.Put(new AlarmSpec(alarm, "B-DP-8 target 5xx", true, [], [], [], MetricNamespaces.ApplicationElb, "HTTPCode_Target_5XX_Count", [dimension],
+            "Sum", null, 60, "Count", 3, 1, 100, "GreaterThanThreshold", "notBreaching", null, [], null, ImmutableDictionary<string, string>.Empty, null));
+        // 1 of 3 datapoints: the bake time (3 x 60 s) outlasts the new tasks' first minute of traffic.
+        await _ecs.WaitUntil("alarm OK", async () => await AlarmState(alarm) == AlarmStateValue.OK, TimeSpan.FromMinutes(5));
+        Assert.Equal(0, (await Figures(s)).Failed5xxOverloaded);
+
+        var original = (await Info(s)).Deployments[0];
+        var v2 = await Register(s.TaskDefinition.Family, Labels(("emulator.errorRate", "0.5")), "public.ecr.aws/nginx/nginx:1.28");
+        Assert.Equal(0.5, v2.Faults!.ErrorRate);
+        var started = await _ecs.Control.Now();
+        var deploying = (await Deploy(s, v2, WithAlarms(alarm, enable: true, rollback: true))).Deployments[0];
+        await _ecs.WaitUntil("rolled back", async () => (await Latest(s)).Record.Status == ServiceDeploymentStatuses.RollbackSuccessful, TimeSpan.FromMinutes(20));
+
+        // The new revision's healthy tasks answered half their share 5xx: in the traffic figures and in CloudWatch.
+        var during = await Figures(s);
+        Assert.True(during.Failed5xxOverloaded > 100, $"target 5xx {during.Failed5xxOverloaded}");
+        Assert.Equal(0, during.Failed503NoHealthyTarget + during.Failed502TargetDied);
+        var now = await _ecs.Control.Now();
+        var points = await _ecs.Grains.GetGrain<IMetricStoreGrain>(MetricNamespaces.ApplicationElb).Get("HTTPCode_Target_5XX_Count", [dimension], started, now);
+        Assert.Contains(points, p => p.Value > 100);
+        Assert.Single(await Alarms.EnteredAlarmSince([alarm], started));
+        var sd = await Latest(s);
+        Assert.Equal((MonitorStatuses.Triggered, original.RevisionId), (sd.Record.AlarmsStatus, sd.Record.Rollback!.RevisionId));
+        // The alarm fires once the new tasks serve, by when the old ones may be gone: the rollback is then a new
+        // deployment of the original revision.
+        Assert.Equal(deploying.Id, sd.Record.DeploymentIds[0]);
+
+        // After the rollback only the old revision serves: no more target 5xx.
+        await WaitSteady(s, TimeSpan.FromMinutes(10));
+        Assert.All((await Tasks(s)).Where(t => t.DesiredStatus == DesiredStatus.RUNNING), t => Assert.Equal(s.TaskDefinition.Arn, t.TaskDefinitionArn));
+        var settled = (await Figures(s)).Failed5xxOverloaded;
+        await _ecs.Advance(TimeSpan.FromMinutes(3));
+        var later = await Figures(s);
+        Assert.Equal(settled, later.Failed5xxOverloaded, 6);
+        Assert.True(later.Requests > during.Requests);
+    }
+
+    [Fact]
+    public async Task B_DP_8_chaos_cpu_per_request_raises_the_services_cpu_utilization()
+    {
+        var s = await Start(desired: 4, minHealthy: 100, maxPercent: 200, breaker: null);
+        await _ecs.Advance(TimeSpan.FromSeconds(30));
+        var before = (await Figures(s)).CpuUtilizationPercent; // 200 req/s over 4 tasks of 100: 50 %
+        Assert.Equal(50, before, 3);
+        var now = await _ecs.Control.Now();
+        var reached = await _ecs.Cluster(s.Cluster).SetServiceTaskFault(s.Service, new ServiceTaskFault(TaskFaultKind.CpuPerRequest, 1.5, now, now + TimeSpan.FromMinutes(5)));
+        Assert.Equal(4, reached.Length);
+        await _ecs.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(75, (await Figures(s)).CpuUtilizationPercent, 3);
+        // The fault ends: back to 50 %, and no request failed (1.5 x 50 req/s is under capacity).
+        var until = now + TimeSpan.FromMinutes(5);
+        await _ecs.Advance(until - await _ecs.Control.Now() + TimeSpan.FromMinutes(2));
+        var after = await Figures(s);
+        Assert.Equal(50, after.CpuUtilizationPercent, 3);
+        Assert.Equal(0, after.Failed);
+
+        // CloudWatch AWS/ECS CPUUtilization: 75 % in the minutes inside the fault, 50 % after it.
+        await _ecs.WaitUntil("CPUUtilization published", async () =>
+        {
+            var series = await _ecs.Grains.GetGrain<IMetricStoreGrain>(MetricNamespaces.Ecs).Get("CPUUtilization",
+                [new MetricDimension("ClusterName", s.Cluster), new MetricDimension("ServiceName", s.Service)], now, await _ecs.Control.Now());
+            return series.Any(p => p.Timestamp >= now + TimeSpan.FromMinutes(1) && p.Timestamp < until - TimeSpan.FromMinutes(1) && Math.Abs(p.Value - 75) < 0.01)
+                && series.Any(p => p.Timestamp >= until && Math.Abs(p.Value - 50) < 0.01);
+        }, TimeSpan.FromMinutes(2));
+    }
+
+    [Fact]
     public async Task B_DP_3_set_alarm_state_during_the_bake_time_fails_the_deployment_without_rollback()
     {
         var s = await Start(desired: 2, minHealthy: 100, maxPercent: 200, breaker: null, traffic: false);

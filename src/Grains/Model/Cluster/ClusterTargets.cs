@@ -44,7 +44,11 @@ public static class ClusterTargets
             died = stoppedAt;
         }
 
-        return new TargetFacts(t.TaskId, started, t.DeregisteredAt, died, TaskHealth.TargetChecksFailFrom(t));
+        // B-DP-8: the task's error rate and CPU factor (labels for good, chaos until its end) travel with its target.
+        var facts = new TargetFacts(t.TaskId, started, t.DeregisteredAt, died, TaskHealth.TargetChecksFailFrom(t));
+        return t.Faults is { } f && (f.ErrorRate > 0 || (f.CpuPerRequest > 0 && Math.Abs(f.CpuPerRequest - 1) > 1e-12))
+            ? facts with { ErrorRate = Math.Clamp(f.ErrorRate, 0, 1), CpuPerRequest = f.CpuPerRequest > 0 ? f.CpuPerRequest : 1, LoadFaultUntil = f.Until }
+            : facts;
     }
 
     /// <summary>B-LB-2: the deregistration delay of a RUNNING target (null: no load balancer, or not RUNNING).</summary>

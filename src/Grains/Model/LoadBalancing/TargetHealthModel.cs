@@ -16,8 +16,23 @@ public sealed record HealthCheckSettings(TimeSpan Interval, int HealthyThreshold
 /// was stopped through the load balancer (DEACTIVATING, B-LB-2), died when its task or host went away without a
 /// deregistration (host terminated, instance force-deregistered).
 /// </summary>
-/// <remarks><see cref="FailsFrom"/>: from when the target's health checks fail while its task lives (B-DP-8 <c>emulator.targetHealth=fail</c>).</remarks>
-public sealed record TargetFacts(string TaskId, DateTimeOffset RegisteredAt, DateTimeOffset? DeregisteredAt, DateTimeOffset? DiedAt, DateTimeOffset? FailsFrom = null);
+/// <remarks>
+/// <see cref="FailsFrom"/>: from when the target's health checks fail while its task lives (B-DP-8 <c>emulator.targetHealth=fail</c>).
+/// <see cref="ErrorRate"/> and <see cref="CpuPerRequest"/>: B-DP-8 <c>emulator.errorRate</c> / <c>emulator.cpuPerRequest</c>
+/// (or the same chaos faults), in force until <see cref="LoadFaultUntil"/> (null: for good).
+/// </remarks>
+public sealed record TargetFacts(string TaskId, DateTimeOffset RegisteredAt, DateTimeOffset? DeregisteredAt, DateTimeOffset? DiedAt, DateTimeOffset? FailsFrom = null,
+    double ErrorRate = 0, double CpuPerRequest = 1, DateTimeOffset? LoadFaultUntil = null)
+{
+    /// <summary>True when the target answers some requests 5xx or spends more (or less) CPU per request than a plain task.</summary>
+    public bool HasLoadFault => ErrorRate > 0 || (CpuPerRequest > 0 && Math.Abs(CpuPerRequest - 1) > 1e-12);
+
+    /// <summary>B-DP-8: the error rate / CPU factor are in force at <paramref name="t"/>.</summary>
+    public bool LoadFaultAt(DateTimeOffset t) => HasLoadFault && (LoadFaultUntil is not { } until || t < until);
+
+    /// <summary>The fault class key of the target (see <see cref="TargetFaultClass"/>).</summary>
+    public (double ErrorRate, double CpuPerRequest) LoadFaultKey => (ErrorRate, CpuPerRequest > 0 ? CpuPerRequest : 1);
+}
 
 public enum TargetPhase
 {
@@ -45,7 +60,7 @@ public readonly record struct TargetView(TargetPhase Phase, bool Routable, bool 
 public static class TargetHealthModel
 {
     /// <summary>The most change times one target has (<see cref="ChangeTimes"/>).</summary>
-    public const int MaxChangeTimes = 8;
+    public const int MaxChangeTimes = 9;
 
     public static DateTimeOffset HealthyAt(TargetFacts f, HealthCheckSettings s) => HealthyAtOrNull(f, s) ?? DateTimeOffset.MaxValue;
 
@@ -165,6 +180,12 @@ public static class TargetHealthModel
             into[n++] = dereg + s.DeregistrationDelay;
         }
 
+        // B-DP-8: a chaos error rate / CPU factor that ends moves the target out of its fault class.
+        if (f.HasLoadFault && f.LoadFaultUntil is { } until && until > f.RegisteredAt)
+        {
+            into[n++] = until;
+        }
+
         return n;
     }
 
@@ -193,6 +214,7 @@ public static class TargetHealthModel
         int routable = 0, dead = 0, healthy = 0, unhealthy = 0, initial = 0, draining = 0;
         var changes = new SortedDictionary<DateTimeOffset, (int Routable, int Dead)>();
         var deaths = ImmutableArray.CreateBuilder<TargetDeath>();
+        var classes = new FaultClassBuilder();
         Span<DateTimeOffset> times = stackalloc DateTimeOffset[MaxChangeTimes];
         foreach (var f in targets)
         {
@@ -204,6 +226,11 @@ public static class TargetHealthModel
                 {
                     dead++;
                 }
+            }
+
+            if (f.HasLoadFault && InFaultClass(f, start, from))
+            {
+                classes.AddLive(f.LoadFaultKey);
             }
 
             var count = ChangeTimes(f, s, times);
@@ -222,6 +249,15 @@ public static class TargetHealthModel
                 {
                     var cur = changes.GetValueOrDefault(c);
                     changes[c] = (cur.Routable + dr, cur.Dead + dd);
+                }
+
+                if (f.HasLoadFault)
+                {
+                    var dc = (InFaultClass(f, after, c) ? 1 : 0) - (InFaultClass(f, before, c.AddTicks(-1)) ? 1 : 0);
+                    if (dc != 0)
+                    {
+                        classes.AddChange(f.LoadFaultKey, c, dc);
+                    }
                 }
             }
 
@@ -250,7 +286,36 @@ public static class TargetHealthModel
         deaths.Sort((a, b) => a.At.CompareTo(b.At));
         return new TrafficTimeline(service, targetGroup, from, to, routable, dead,
             changes.Where(kv => kv.Value != (0, 0)).Select(kv => new TargetChange(kv.Key, kv.Value.Routable, kv.Value.Dead)).ToImmutableArray(),
-            deaths.ToImmutable(), healthy, unhealthy, initial, draining);
+            deaths.ToImmutable(), healthy, unhealthy, initial, draining, classes.Build());
+    }
+
+    /// <summary>B-DP-8: a target counts in its fault class while it receives requests, lives, and its fault is in force.</summary>
+    private static bool InFaultClass(TargetFacts f, TargetView v, DateTimeOffset t) => v.Routable && !v.Dead && f.LoadFaultAt(t);
+
+    /// <summary>Collects the fault classes of a timeline (few: one per faulty revision or chaos value).</summary>
+    private sealed class FaultClassBuilder
+    {
+        private readonly SortedDictionary<(double ErrorRate, double Cpu), (int Live, SortedDictionary<DateTimeOffset, int> Changes)> _classes = [];
+
+        private (int Live, SortedDictionary<DateTimeOffset, int> Changes) Get((double, double) key) =>
+            _classes.TryGetValue(key, out var c) ? c : _classes[key] = (0, []);
+
+        public void AddLive((double, double) key)
+        {
+            var c = Get(key);
+            _classes[key] = (c.Live + 1, c.Changes);
+        }
+
+        public void AddChange((double, double) key, DateTimeOffset at, int delta)
+        {
+            var c = Get(key);
+            c.Changes[at] = c.Changes.GetValueOrDefault(at) + delta;
+        }
+
+        public ImmutableArray<TargetFaultClass> Build() =>
+            [.. _classes.Select(kv => new TargetFaultClass(kv.Key.ErrorRate, kv.Key.Cpu, kv.Value.Live,
+                    [.. kv.Value.Changes.Where(c => c.Value != 0).Select(c => new TargetChange(c.Key, c.Value, 0))]))
+                .Where(c => c.LiveAtFrom != 0 || c.Changes.Length > 0)];
     }
 
     /// <summary>
@@ -277,6 +342,7 @@ public static class TargetHealthModel
         }
 
         int routable = 0, dead = 0, healthy = 0, unhealthy = 0, initial = 0, draining = 0;
+        var classes = new FaultClassBuilder();
         foreach (var f in facts)
         {
             var v = At(f, s, quietFrom);
@@ -284,6 +350,11 @@ public static class TargetHealthModel
             {
                 routable++;
                 dead += v.Dead ? 1 : 0;
+            }
+
+            if (f.HasLoadFault && InFaultClass(f, v, quietFrom))
+            {
+                classes.AddLive(f.LoadFaultKey);
             }
 
             switch (v.Phase)
@@ -295,12 +366,13 @@ public static class TargetHealthModel
             }
         }
 
-        return new SettledTargets(quietFrom, routable, dead, healthy, unhealthy, initial, draining);
+        return new SettledTargets(quietFrom, routable, dead, healthy, unhealthy, initial, draining, classes.Build());
     }
 }
 
 /// <summary>Targets that no longer change after <see cref="QuietFrom"/>, with their counts from then on (see <see cref="TargetHealthModel.Settle"/>).</summary>
-public sealed record SettledTargets(DateTimeOffset QuietFrom, int Routable, int DeadRoutable, int Healthy, int Unhealthy, int Initial, int Draining)
+public sealed record SettledTargets(DateTimeOffset QuietFrom, int Routable, int DeadRoutable, int Healthy, int Unhealthy, int Initial, int Draining,
+    ImmutableArray<TargetFaultClass> FaultClasses = default)
 {
     /// <summary>
     /// The same timeline <see cref="TargetHealthModel.Timeline"/> gives over (from, to] when <paramref name="from"/> is
@@ -313,6 +385,6 @@ public sealed record SettledTargets(DateTimeOffset QuietFrom, int Routable, int 
             throw new ArgumentOutOfRangeException(nameof(from), from, $"The targets still change until {QuietFrom:O}.");
         }
 
-        return new TrafficTimeline(service, targetGroup, from, to, Routable, DeadRoutable, [], [], Healthy, Unhealthy, Initial, Draining);
+        return new TrafficTimeline(service, targetGroup, from, to, Routable, DeadRoutable, [], [], Healthy, Unhealthy, Initial, Draining, FaultClasses);
     }
 }

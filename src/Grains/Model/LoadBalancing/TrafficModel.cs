@@ -4,12 +4,14 @@ namespace Emulator.Model.LoadBalancing;
 
 /// <summary>
 /// Requests over one interval (B-LB-3): arrived, failed 503 (no healthy target), 502 (target died) and target 5xx
-/// shed by overloaded tasks (B-LB-4 Model choice).
+/// (shed by overloaded tasks, B-LB-4 Model choice, or answered 5xx by tasks with an error rate, B-DP-8).
+/// <see cref="CpuExtra"/>: B-DP-8 <c>emulator.cpuPerRequest</c>, the requests' extra CPU cost in plain requests
+/// (a request to a task with factor 3 counts 2 here), so the service's CPU is (Requests + CpuExtra) over its tasks.
 /// </summary>
-public readonly record struct TrafficIncrement(double Requests, double Failed503, double Failed502, double Failed5xx = 0)
+public readonly record struct TrafficIncrement(double Requests, double Failed503, double Failed502, double Failed5xx = 0, double CpuExtra = 0)
 {
     public static TrafficIncrement operator +(TrafficIncrement a, TrafficIncrement b) =>
-        new(a.Requests + b.Requests, a.Failed503 + b.Failed503, a.Failed502 + b.Failed502, a.Failed5xx + b.Failed5xx);
+        new(a.Requests + b.Requests, a.Failed503 + b.Failed503, a.Failed502 + b.Failed502, a.Failed5xx + b.Failed5xx, a.CpuExtra + b.CpuExtra);
 }
 
 /// <summary>
@@ -22,7 +24,10 @@ public readonly record struct TrafficIncrement(double Requests, double Failed503
 ///   a draining target that dies loses only what is still in flight (Model choice: its share is taken as one more
 ///   target's share of the current rate);
 /// - an overloaded task (B-LB-4, Model choice): the live routable targets serve at most PerTaskCapacity requests/s
-///   each; the excess fails as target 5xx (HTTPCode_Target_5XX_Count), so an under-scaled service measurably fails.
+///   each; the excess fails as target 5xx (HTTPCode_Target_5XX_Count), so an under-scaled service measurably fails;
+/// - B-DP-8 fault classes (<see cref="TargetFaultClass"/>): a task with CPU factor f serves at most PerTaskCapacity / f
+///   requests/s (the excess fails 5xx as above) and costs f plain requests of CPU each (<see cref="TrafficIncrement.CpuExtra"/>);
+///   of the requests it serves, its error rate e is answered 5xx. Old and new revisions side by side each keep their own.
 /// Ramps and sines are integrated in pieces of at most <see cref="ShapeResolution"/> at their midpoint rate.
 /// </summary>
 public static class TrafficModel
@@ -89,6 +94,18 @@ public static class TrafficModel
             points.Add(d.At);
         }
 
+        var classes = timeline.FaultClasses.IsDefault ? [] : timeline.FaultClasses;
+        var classLive = new int[classes.Length];
+        var classNext = new int[classes.Length];
+        for (var k = 0; k < classes.Length; k++)
+        {
+            classLive[k] = classes[k].LiveAtFrom;
+            foreach (var c in classes[k].Changes)
+            {
+                points.Add(c.At);
+            }
+        }
+
         foreach (var step in profile.Steps)
         {
             var at = profileStart + step.Offset;
@@ -123,7 +140,7 @@ public static class TrafficModel
         var dead = timeline.DeadRoutableAtFrom;
         int ci = 0, di = 0;
         var a = from;
-        double requests = 0, f503 = 0, f502 = 0, f5xx = 0;
+        double requests = 0, f503 = 0, f502 = 0, f5xx = 0, cpuExtra = 0;
         foreach (var b in points)
         {
             if (b <= from || b > to)
@@ -144,8 +161,17 @@ public static class TrafficModel
                 var deadShare = Math.Min(dead, routable);
                 f502 += dead > 0 ? n * deadShare / routable : 0;
                 var live = routable - deadShare;
-                var toLive = n * live / routable;
-                f5xx += Math.Max(0, toLive - live * profile.PerTaskCapacity * seconds);
+                if (classes.Length == 0)
+                {
+                    var toLive = n * live / routable;
+                    f5xx += Math.Max(0, toLive - live * profile.PerTaskCapacity * seconds);
+                }
+                else
+                {
+                    var share = ServeFaulty(classes, classLive, live, n / routable, profile.PerTaskCapacity * seconds);
+                    f5xx += share.Failed5xx;
+                    cpuExtra += share.CpuExtra;
+                }
             }
 
             // Deaths at b see the targets as they were just before b.
@@ -170,10 +196,84 @@ public static class TrafficModel
                 ci++;
             }
 
+            for (var k = 0; k < classes.Length; k++)
+            {
+                var changes = classes[k].Changes;
+                while (classNext[k] < changes.Length && changes[classNext[k]].At <= b)
+                {
+                    classLive[k] += changes[classNext[k]++].RoutableDelta;
+                }
+            }
+
             a = b;
         }
 
-        return new TrafficIncrement(requests, f503, f502, f5xx);
+        return new TrafficIncrement(requests, f503, f502, f5xx, cpuExtra);
+    }
+
+    /// <summary>
+    /// B-LB-4 with B-DP-8: <paramref name="live"/> live targets each receive <paramref name="perTarget"/> requests over a
+    /// slice in which a plain task serves at most <paramref name="capacity"/>; <paramref name="classLive"/>[k] of them are
+    /// in fault class k. A task with CPU factor f serves at most capacity / f (the excess fails 5xx), answers its error
+    /// rate e of what it serves 5xx, and costs (f - 1) x served extra plain requests of CPU. Plain tasks fail only their
+    /// overload.
+    /// </summary>
+    public static (double Failed5xx, double CpuExtra) ServeFaulty(IReadOnlyList<TargetFaultClass> classes, IReadOnlyList<int> classLive, int live,
+        double perTarget, double capacity)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        ArgumentNullException.ThrowIfNull(classLive);
+        double failed = 0, cpuExtra = 0;
+        var plain = live;
+        for (var k = 0; k < classes.Count; k++)
+        {
+            var count = Math.Min(Math.Max(0, classLive[k]), Math.Max(0, plain));
+            if (count == 0)
+            {
+                continue;
+            }
+
+            plain -= count;
+            var factor = classes[k].CpuPerRequest > 0 ? classes[k].CpuPerRequest : 1;
+            var overload = Math.Max(0, perTarget - capacity / factor);
+            var served = perTarget - overload;
+            failed += count * (overload + served * Math.Clamp(classes[k].ErrorRate, 0, 1));
+            cpuExtra += count * served * (factor - 1);
+        }
+
+        failed += Math.Max(0, plain) * Math.Max(0, perTarget - capacity);
+        return (failed, cpuExtra);
+    }
+
+    /// <summary>
+    /// B-LB-4 with B-DP-8: the mean CPU factor of the targets receiving requests at the timeline's end (1 when none has
+    /// a CPU fault), which turns the current request rate into the CPU the live figures show.
+    /// </summary>
+    public static double CpuFactorAtTo(TrafficTimeline timeline)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        if (timeline.FaultClasses.IsDefaultOrEmpty)
+        {
+            return 1;
+        }
+
+        var live = timeline.RoutableAtFrom - timeline.DeadRoutableAtFrom + timeline.Changes.Sum(c => c.RoutableDelta - c.DeadRoutableDelta);
+        if (live <= 0)
+        {
+            return 1;
+        }
+
+        double weighted = 0;
+        var faulty = 0;
+        foreach (var c in timeline.FaultClasses)
+        {
+            var count = Math.Max(0, c.LiveAtFrom + c.Changes.Sum(x => x.RoutableDelta));
+            faulty += count;
+            weighted += count * (c.CpuPerRequest > 0 ? c.CpuPerRequest : 1);
+        }
+
+        faulty = Math.Min(faulty, live);
+        return (weighted + (live - faulty)) / live;
     }
 
     /// <summary>B-LB-4: per-task CPU = the service's load over its healthy tasks against the per-task capacity, capped at 100 %.</summary>
