@@ -278,10 +278,10 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         }
 
         ValidatePercents(request.MinimumHealthyPercent ?? current.Spec.MinimumHealthyPercent, request.MaximumPercent ?? current.Spec.MaximumPercent);
-        if (request.Options is { } patch)
+        if (request.Options is { } requested)
         {
             // B-DP-2, B-DP-3: the options the service would have after the update must be valid; nothing changes otherwise.
-            Check(DeploymentRules.Validate(current.Spec.EffectiveOptions.With(patch)));
+            Check(DeploymentRules.Validate(current.Spec.EffectiveOptions.With(requested)));
         }
 
         if (request.CapacityProviderStrategy is { } strategy)
