@@ -341,7 +341,7 @@ resource "aws_ecs_task_definition" "app" {
         retries  = 3
         timeout  = 5
       }
-      dockerLabels = { "emulator.note" = "terraform test" }
+      dockerLabels = { "app.note" = "terraform test" }
       ulimits      = [{ name = "nofile", softLimit = 65536, hardLimit = 65536 }]
     }
   ])

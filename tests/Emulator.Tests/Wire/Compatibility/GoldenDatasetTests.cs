@@ -167,7 +167,7 @@ public sealed class GoldenDatasetTests(ITestOutputHelper output)
             var found = GoldenComparison.Compare(capture.Expected, restored, capture.History, capture.Ignore);
             lock (differences)
             {
-                differences.AddRange(found.Select(d => $"{capture.Name}: {d}"));
+                differences.AddRange(found.Select(d => $"{capture.Name}: {d}").Where(d => !IsIntendedChange(d)));
             }
         });
         Assert.True(differences.Count == 0,
@@ -180,6 +180,21 @@ public sealed class GoldenDatasetTests(ITestOutputHelper output)
         await KeepsWorking(cli, http, endpoint, golden, resumeAt);
         output.WriteLine($"kept working ({phase.Elapsed.TotalSeconds:0} s)");
     }
+
+    /// <summary>
+    /// Answers the golden build gave that a later build corrected on purpose (each with its reason); a difference is
+    /// forgiven only when it is exactly this correction, so everything else the capture holds is still compared.
+    /// </summary>
+    private static readonly (string Capture, string Difference, string Why)[] IntendedChanges =
+    [
+        ("ecs-list-tags-cluster", ".tags: 2 elements, golden 0", "ListTagsForResource lists the tags a resource was created with (issue 14); the golden build listed only TagResource's"),
+        ("ecs-list-tags-service", ".tags: 1 elements, golden 0", "the same"),
+        ("ecs-list-tags-task-definition", ".tags: 2 elements, golden 0", "the same"),
+        ("autoscaling-describe-auto-scaling-groups", ".HealthStatus: golden \"HEALTHY\", restored \"Healthy\"", "an Auto Scaling group instance's HealthStatus is written Healthy, as AWS writes it (issue 14)"),
+    ];
+
+    private static bool IsIntendedChange(string difference) =>
+        IntendedChanges.Any(c => difference.StartsWith(c.Capture + ": ", StringComparison.Ordinal) && difference.EndsWith(c.Difference, StringComparison.Ordinal));
 
     /// <summary>
     /// The restored emulator runs on: the service scales out (CAS buys an instance, the new tasks run behind the target
