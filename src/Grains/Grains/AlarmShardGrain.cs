@@ -378,20 +378,11 @@ public sealed partial class AlarmShardGrain(
         S.Alarms[info.Spec.Name] = a with { History = history };
     }
 
-    /// <summary>
-    /// The alarm's next evaluation: the period after <paramref name="evaluatedAt"/> (the instant just evaluated), so a
-    /// late wake catches up period by period and no period's datapoints are skipped; from now when there is no such
-    /// instant (a new alarm) or when the shard is more than <see cref="MaxCatchUpPeriods"/> periods behind.
-    /// </summary>
+    /// <summary>The alarm's next evaluation (<see cref="AlarmSeries.NextDue"/>).</summary>
     private void Schedule(string name, DateTimeOffset? evaluatedAt = null)
     {
         var spec = S.Alarms[name].Info.Spec;
-        var period = TimeSpan.FromSeconds(spec.EvaluationPeriodSeconds);
-        var delay = runtime.Options.Timings.AlarmEvaluationDelay;
-        var now = Now;
-        var basis = evaluatedAt is { } at && now - at <= period * MaxCatchUpPeriods ? at : now;
-        var grid = DateTimeOffset.UnixEpoch + TimeSpan.FromTicks((basis - delay - DateTimeOffset.UnixEpoch).Ticks / period.Ticks * period.Ticks);
-        _due[name] = grid + period + delay;
+        _due[name] = AlarmSeries.NextDue(evaluatedAt, Now, TimeSpan.FromSeconds(spec.EvaluationPeriodSeconds), runtime.Options.Timings.AlarmEvaluationDelay);
         if (_timer is null || _ticking)
         {
             return; // the tick re-arms for the earliest due when it ends
@@ -407,8 +398,6 @@ public sealed partial class AlarmShardGrain(
             _timer.ArmNoLaterThan(_due[name]);
         }
     }
-
-    private const int MaxCatchUpPeriods = 10;
 
     private void Rearm()
     {

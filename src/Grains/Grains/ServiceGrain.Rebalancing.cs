@@ -17,15 +17,12 @@ namespace Emulator.Grains;
 /// use, each within its share of minimumHealthyPercent / maximumPercent, since the scheduler places them per provider
 /// (B-CP-3). Services whose placement constraints name a zone are left alone. Known gap: a zone the service may use but
 /// where no capacity comes: tasks started to rebalance that are still waiting in PROVISIONING for a container instance
-/// after <see cref="RebalanceQueueGrace"/> (Cluster Auto Scaling had time to launch one) are stopped, and the service
-/// does not try to rebalance again for <see cref="RebalanceBackoff"/> (Model choice: AWS documents that rebalancing
+/// after <c>Emulator:Timings:RebalanceQueueGrace</c> (Cluster Auto Scaling had time to launch one) are stopped, and the service
+/// does not try to rebalance again for <c>Emulator:Timings:RebalanceBackoff</c> (Model choice: AWS documents that rebalancing
 /// stops when a zone lacks capacity, not for how long).
 /// </summary>
 public sealed partial class ServiceGrain
 {
-    private static readonly TimeSpan RebalanceQueueGrace = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan RebalanceBackoff = TimeSpan.FromMinutes(30);
-
     private readonly Dictionary<string, (DateTimeOffset At, ImmutableArray<string> Zones)> _groupZones = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _rebalanceLaunched = new(StringComparer.Ordinal);
     private DateTimeOffset _rebalanceBlockedUntil = DateTimeOffset.MinValue;
@@ -120,8 +117,8 @@ public sealed partial class ServiceGrain
     }
 
     /// <summary>
-    /// Tasks started to rebalance that still wait for a container instance after <see cref="RebalanceQueueGrace"/>:
-    /// stopped, rebalancing ends and pauses for <see cref="RebalanceBackoff"/>. True when it stopped some.
+    /// Tasks started to rebalance that still wait for a container instance after <c>Emulator:Timings:RebalanceQueueGrace</c>:
+    /// stopped, rebalancing ends and pauses for <c>Emulator:Timings:RebalanceBackoff</c>. True when it stopped some.
     /// </summary>
     private async Task<bool> GiveUpOnQueuedRebalancing(ServiceTasksSnapshot snapshot, DateTimeOffset now)
     {
@@ -140,7 +137,7 @@ public sealed partial class ServiceGrain
             _rebalanceLaunched.Remove(id); // placed, or gone
         }
 
-        var stuck = _rebalanceLaunched.Where(kv => now - kv.Value >= RebalanceQueueGrace).Select(kv => kv.Key).ToImmutableArray();
+        var stuck = _rebalanceLaunched.Where(kv => now - kv.Value >= _rt.Options.Timings.RebalanceQueueGrace).Select(kv => kv.Key).ToImmutableArray();
         if (stuck.IsEmpty)
         {
             return false;
@@ -148,7 +145,7 @@ public sealed partial class ServiceGrain
 
         await Cluster.StopTasks(stuck, StopReasons.ServiceSchedulerInitiated, StopReasons.ScalingActivity(Primary.Id));
         _rebalanceLaunched.Clear();
-        _rebalanceBlockedUntil = now + RebalanceBackoff;
+        _rebalanceBlockedUntil = now + _rt.Options.Timings.RebalanceBackoff;
         S.Rebalancing = false;
         _dirty = true;
         LogRebalancingPaused(ClusterName, Name, stuck.Length);

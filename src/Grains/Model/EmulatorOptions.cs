@@ -221,6 +221,15 @@ public sealed class EmulatorTimings
     /// <summary>B-PL-5, B-SV-6: an unchanged placement-failure service event is repeated at most this often.</summary>
     public TimeSpan PlacementFailureEventRepeat { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// B-AZ-1 (Model choice): tasks started to rebalance that still wait for a container instance this long are stopped
+    /// (Cluster Auto Scaling had time to launch one) ...
+    /// </summary>
+    public TimeSpan RebalanceQueueGrace { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>B-AZ-1 (Model choice): ... and the service does not try to rebalance again for this long.</summary>
+    public TimeSpan RebalanceBackoff { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>B-SV-3: the window over which a service's launches are counted against <see cref="EmulatorOptions.ServiceLaunchesPerMinute"/>.</summary>
     public TimeSpan ServiceLaunchWindow { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -247,6 +256,7 @@ public sealed class EmulatorTimings
                      (nameof(AlarmEvaluationDelay), AlarmEvaluationDelay),
                      (nameof(TerminatedInstanceRetention), TerminatedInstanceRetention),
                      (nameof(PlacementFailureEventRepeat), PlacementFailureEventRepeat),
+                     (nameof(RebalanceQueueGrace), RebalanceQueueGrace), (nameof(RebalanceBackoff), RebalanceBackoff),
                  })
         {
             if (value < TimeSpan.Zero)

@@ -177,6 +177,22 @@ public static class AlarmEvaluator
 /// </summary>
 public static class AlarmSeries
 {
+    /// <summary>Periods a late alarm shard catches up one by one before it starts again from now (B-CW-1, Model choice).</summary>
+    public const int MaxCatchUpPeriods = 10;
+
+    /// <summary>
+    /// B-CW-1: the instant an alarm is next evaluated, on the period grid plus <paramref name="delay"/>: the period after
+    /// <paramref name="evaluatedAt"/> (the instant just evaluated), so a shard woken late catches up period by period and
+    /// skips no period's datapoints; from <paramref name="now"/> for a new alarm or one more than
+    /// <see cref="MaxCatchUpPeriods"/> periods behind.
+    /// </summary>
+    public static DateTimeOffset NextDue(DateTimeOffset? evaluatedAt, DateTimeOffset now, TimeSpan period, TimeSpan delay)
+    {
+        var basis = evaluatedAt is { } at && now - at <= period * MaxCatchUpPeriods ? at : now;
+        var grid = DateTimeOffset.UnixEpoch + TimeSpan.FromTicks((basis - delay - DateTimeOffset.UnixEpoch).Ticks / period.Ticks * period.Ticks);
+        return grid + period + delay;
+    }
+
     /// <summary>The metric reads the alarm needs: its own metric, or every MetricStat of Metrics[].</summary>
     public static IReadOnlyList<MetricStatSpec> Reads(AlarmSpec spec)
     {

@@ -8,6 +8,27 @@ namespace Emulator.Tests.Model.Alarms;
 /// <summary>B-CW-1: CloudWatch alarm evaluation (M out of N, TreatMissingData), reasons, series and validation.</summary>
 public sealed class AlarmEvaluationTests
 {
+    [Fact]
+    public void B_CW_1_next_evaluation_is_the_period_after_the_one_evaluated_so_a_late_shard_skips_no_period()
+    {
+        var period = TimeSpan.FromMinutes(1);
+        var delay = TimeSpan.FromSeconds(15);
+        var t0 = new DateTimeOffset(2026, 12, 6, 10, 0, 15, TimeSpan.Zero); // a grid point plus the delay
+
+        // On time: the next minute's instant.
+        Assert.Equal(t0.AddMinutes(1), AlarmSeries.NextDue(t0, t0.AddMilliseconds(5), period, delay));
+
+        // Woken 3.5 minutes late: still the period right after the one just evaluated (catching up one by one).
+        Assert.Equal(t0.AddMinutes(1), AlarmSeries.NextDue(t0, t0.AddMinutes(3.5), period, delay));
+
+        // More than MaxCatchUpPeriods behind: start again from now's grid.
+        var now = t0.AddMinutes(AlarmSeries.MaxCatchUpPeriods + 2.5);
+        Assert.Equal(t0.AddMinutes(AlarmSeries.MaxCatchUpPeriods + 3), AlarmSeries.NextDue(t0, now, period, delay));
+
+        // A new alarm: the first grid instant after now.
+        Assert.Equal(t0.AddMinutes(1), AlarmSeries.NextDue(null, t0.AddSeconds(20), period, delay));
+    }
+
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static AlarmSpec Spec(int n = 3, int? m = null, string op = "GreaterThanThreshold", string? treat = null, double threshold = 50) =>
