@@ -64,6 +64,13 @@ public static class AzRebalancing
             return new RebalanceStep(empty, noStop, counts, true, false);
         }
 
+        // B-AZ-1: rebalancing starts from a steady state. A task that still waits for capacity has no zone yet; counting it
+        // nowhere would make its zone look empty and start as many again (the service would never settle).
+        if (live.Count <= desired && live.Any(t => t.AvailabilityZone is null))
+        {
+            return new RebalanceStep(empty, noStop, counts, IsBalanced(counts), true);
+        }
+
         // Extra tasks started to rebalance: once they are all healthy, stop as many in the fullest zones.
         if (live.Count > desired)
         {

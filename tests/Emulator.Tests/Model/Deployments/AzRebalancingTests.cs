@@ -35,6 +35,21 @@ public sealed class AzRebalancingTests
     }
 
     [Fact]
+    public void B_AZ_1_a_service_whose_tasks_still_wait_for_capacity_is_not_rebalanced()
+    {
+        // 20 tasks PROVISIONING with no instance (and so no zone) yet: nothing moves until they are placed.
+        var waiting = Tasks(("us-east-1a", 20)).Select(t => t with { LastStatus = TaskStatus.PROVISIONING, Healthy = false, ContainerInstanceId = null, AvailabilityZone = null }).ToList();
+        var step = AzRebalancing.Plan(Zones, waiting, 20, 40, 20);
+        Assert.Empty(step.Launch);
+        Assert.Empty(step.Stop);
+        Assert.True(step.Waiting);
+
+        // One placed task and the rest waiting: still nothing.
+        waiting[0] = Tasks(("us-east-1b", 1))[0] with { TaskId = waiting[0].TaskId };
+        Assert.Empty(AzRebalancing.Plan(Zones, waiting, 20, 40, 20).Launch);
+    }
+
+    [Fact]
     public void B_AZ_1_starts_tasks_in_the_emptiest_zone_first()
     {
         // 0/3/3 at desired 6, maximumPercent 200: two moves needed, both start in us-east-1a.
