@@ -185,6 +185,9 @@ public interface IServiceGrain : IGrainWithStringKey
 
     [Alias("Describe")] Task<ServiceInfo?> Describe();
 
+    /// <summary>Nothing but activation: the cluster's wake-up calls it so that a service whose silo died runs its timer again.</summary>
+    [Alias("Wake")] Task Wake();
+
     [Alias("Delete")] Task<ServiceInfo> Delete(bool force);
 
     /// <summary>Something about this service's tasks changed: reconcile soon (one-way, coalesced).</summary>

@@ -15,7 +15,7 @@ namespace Emulator.Benchmarks;
 /// emulated seconds (goal: p99 under 1 s), the lag of the alarm evaluations themselves, process CPU, and the share of it
 /// spent evaluating alarms (the alarm shards' busy time). An alarm still in INSUFFICIENT_DATA at the end did no work
 /// and is counted as an error, never as speed. A raw Orleans baseline (grain calls/s) is measured in the same run.
-/// Usage: <c>--service-auto-scaling [--services N] [--tasks-per-service N] [--time-scale X] [--warmup-seconds N] [--seconds N] [--skip-baseline]</c>.
+/// Usage: <c>--service-auto-scaling [--services N] [--tasks-per-service N] [--time-scale X] [--warmup-seconds N] [--seconds N] [--skip-baseline] [--profile]</c>.
 /// </summary>
 public static class ServiceAutoScalingBenchmark
 {
@@ -29,6 +29,7 @@ public static class ServiceAutoScalingBenchmark
         int services = 1_000, perService = 10, warmupSeconds = 60, seconds = 60;
         double timeScale = 100;
         var skipBaseline = false;
+        CallProfile? profile = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -40,15 +41,16 @@ public static class ServiceAutoScalingBenchmark
                 case "--warmup-seconds": warmupSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--seconds": seconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--skip-baseline": skipBaseline = true; break;
+                case "--profile": profile = new CallProfile(); break;
                 default:
-                    Console.Error.WriteLine($"unknown option {args[i]}; usage: --service-auto-scaling [--services N] [--tasks-per-service N] [--time-scale X] [--warmup-seconds N] [--seconds N] [--skip-baseline]");
+                    Console.Error.WriteLine($"unknown option {args[i]}; usage: --service-auto-scaling [--services N] [--tasks-per-service N] [--time-scale X] [--warmup-seconds N] [--seconds N] [--skip-baseline] [--profile]");
                     return 2;
             }
         }
 
         var options = new BenchmarkOptions { TimeScale = timeScale, Activations = 20_000 };
         var emulator = BenchmarkHost.EmulatorOptionsFor(options);
-        using var host = BenchmarkHost.Build(emulator, null);
+        using var host = BenchmarkHost.Build(emulator, profile);
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var runtime = host.Services.GetRequiredService<EmulatorRuntime>();
@@ -113,18 +115,40 @@ public static class ServiceAutoScalingBenchmark
         log.WriteLine($"  warming up for {warmupSeconds} s ({warmupSeconds * timeScale / 60:0} emulated minutes)...");
         await Task.Delay(TimeSpan.FromSeconds(warmupSeconds));
         runtime.Metrics.ResetLag();
+        if (profile is not null)
+        {
+            profile.Enabled = true;
+            profile.TakeCpuSnapshot();
+            profile.TakeSnapshot();
+        }
+
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         var cpu = Measure.CpuTime();
+        var gcPause = GC.GetTotalPauseDuration();
+        int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
         var window = Stopwatch.StartNew();
         log.WriteLine($"  measuring for {seconds} s ({seconds * timeScale / 60:0} emulated minutes)...");
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var cpuSeconds = (Measure.CpuTime() - cpu).TotalSeconds;
         var wall = window.Elapsed.TotalSeconds;
+        var gcPauseMs = (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds;
+        var allocatedMbPerSecond = (GC.GetTotalAllocatedBytes() - allocatedBefore) / wall / 1e6;
+        var calls = profile?.TakeCpuSnapshot();
+        var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+        var lastEphemeral = $"last gen{ephemeral.Generation} GC: pause {ephemeral.PauseDurations[0].TotalMilliseconds:0.#} ms, promoted {ephemeral.PromotedBytes / 1e6:0.#} MB, " +
+                            $"heap {ephemeral.HeapSizeBytes / 1e6:N0} MB, gen0 budget {ephemeral.GenerationInfo[0].SizeBeforeBytes / 1e6:0.#} MB";
+        var gcCounts = $"{GC.CollectionCount(0) - gen0:N0} / {GC.CollectionCount(1) - gen1:N0} / {GC.CollectionCount(2) - gen2:N0}";
+        var lastGen2Pause = GC.GetGCMemoryInfo(GCKind.FullBlocking).PauseDurations.ToArray().Concat(GC.GetGCMemoryInfo(GCKind.Background).PauseDurations.ToArray()).DefaultIfEmpty().Max();
         var lag = runtime.Metrics.LagPercentiles();
         var bySource = runtime.Metrics.LagPercentilesBySource();
         var turns = runtime.Metrics.TurnProfile();
         var alarmTurns = turns.Where(t => t.Key.Grain == "alarm-shard").ToList();
-        var alarmMs = alarmTurns.Sum(t => t.TotalMilliseconds);
+        var alarmWallMs = alarmTurns.Sum(t => t.TotalMilliseconds);
         var evaluations = alarmTurns.Sum(t => t.Count);
+
+        // The CPU of alarm evaluation: the thread CPU of the shards' own work and of the metric store reads they make
+        // (only alarm shards read with GetMany), not the wall time a batch waited for the store.
+        var alarmMs = runtime.Metrics.CpuProfile().Where(t => t.Key is ("alarm-shard", _) or ("metric-store", "GetMany")).Sum(t => t.TotalMilliseconds);
 
         var alarms = await grains.GetGrain<ICloudWatchAlarmsGrain>(0).Describe(new AlarmQuery([], "TargetTracking-service/" + ClusterName + "/", null, null));
         var insufficient = alarms.Count(a => a.State == AlarmStateValue.INSUFFICIENT_DATA);
@@ -145,11 +169,44 @@ public static class ServiceAutoScalingBenchmark
 
         log.WriteLine($"| p99 under 1 emulated second | {(lag.P99 < 1 ? "yes" : "NO")} |");
         log.WriteLine($"| process CPU | {cpuPercent:0.#} % of one core ({Environment.ProcessorCount} cores) |");
-        log.WriteLine($"| alarm evaluation | {alarmMs / wall / 10:0.##} % of one core, {alarmShare:0.#} % of the process CPU; {evaluations:N0} shard batches, {alarmMs / Math.Max(1, evaluations):0.###} ms each |");
+        log.WriteLine($"| alarm evaluation CPU (thread CPU of the shards and their metric reads) | {alarmMs / wall / 10:0.##} % of one core, {alarmShare:0.#} % of the process CPU; {evaluations:N0} shard batches, {alarmMs / Math.Max(1, evaluations):0.###} ms CPU each |");
+        log.WriteLine($"| alarm shard batch wall time (including the wait for the metric store) | {alarmWallMs / Math.Max(1, evaluations):0.###} ms each |");
+        log.WriteLine($"| GC pauses in the window (gen0 / gen1 / gen2 collections) | {gcPauseMs:N0} ms ({gcCounts}); last gen2 pause {lastGen2Pause.TotalMilliseconds:0.#} ms; {allocatedMbPerSecond:N0} MB/s allocated; {lastEphemeral} |");
         log.WriteLine($"| alarms: INSUFFICIENT_DATA (errors) / ALARM / OK | {insufficient:N0} / {inAlarm:N0} / {alarms.Length - insufficient - inAlarm:N0} |");
         if (baseline is not null)
         {
             log.WriteLine($"| raw Orleans grain -> grain calls (same run) | {baseline.GrainCallsPerSecond:N0}/s |");
+        }
+
+        // Where the lag comes from: each kind of timer, and the turns that held the hot grains (a timer is late while its
+        // grain is busy).
+        log.WriteLine();
+        log.WriteLine("| timer kind | count | lag p50 / p99 / max (emulated s) |");
+        log.WriteLine("|---|---|---|");
+        foreach (var (source, l) in bySource.OrderByDescending(kv => kv.Value.P99))
+        {
+            log.WriteLine($"| {source} | {l.Count:N0} | {l.P50:0.###} / {l.P99:0.###} / {l.Max:0.###} |");
+        }
+
+        log.WriteLine();
+        log.WriteLine("| grain turn | count | total ms | max ms |");
+        log.WriteLine("|---|---|---|---|");
+        foreach (var t in turns.OrderByDescending(t => t.TotalMilliseconds).Take(8))
+        {
+            log.WriteLine($"| {t.Key.Grain}.{t.Key.Method} | {t.Count:N0} | {t.TotalMilliseconds:N0} | {t.MaxMilliseconds:0.#} |");
+        }
+
+        if (calls is not null)
+        {
+            log.WriteLine();
+            log.WriteLine("| grain call (synchronous part) | calls | CPU ms | MB allocated |");
+            log.WriteLine("|---|---|---|---|");
+            foreach (var c in calls.Take(15))
+            {
+                log.WriteLine($"| {c.Method} | {c.Calls:N0} | {c.CpuMs:N0} | {c.Bytes / 1e6:N1} |");
+            }
+
+            log.WriteLine("heaviest allocators: " + string.Join(", ", calls.OrderByDescending(c => c.Bytes).Take(8).Select(c => $"{c.Method} {c.Bytes / 1e6:N0} MB")));
         }
 
         log.WriteLine(JsonSerializer.Serialize(new

@@ -226,7 +226,7 @@ public sealed partial class AlarmShardGrain(
 
     private async Task Evaluate(List<string> names, DateTimeOffset now)
     {
-        var delay = runtime.Options.Timings.AlarmEvaluationDelay;
+        var cpu = ThreadCpu.Now();
         var work = new List<(string Name, AlarmSpec Spec, DateTimeOffset[] Starts, IReadOnlyList<MetricStatSpec> Reads)>();
         foreach (var name in names)
         {
@@ -236,7 +236,7 @@ public sealed partial class AlarmShardGrain(
             }
 
             var spec = a.Info.Spec;
-            var starts = AlarmSeries.PeriodStarts(now - delay, spec.EvaluationPeriodSeconds, AlarmEvaluator.EvaluationRange(spec));
+            var starts = AlarmSeries.PeriodStarts(now - Delay(spec), spec.EvaluationPeriodSeconds, AlarmEvaluator.EvaluationRange(spec));
             work.Add((name, spec, starts, AlarmSeries.Reads(spec)));
             Schedule(name, now);
         }
@@ -250,7 +250,9 @@ public sealed partial class AlarmShardGrain(
             var keys = ns.Select(x => new MetricSeriesKey(x.Read.MetricName, Sorted(x.Read.Dimensions))).Distinct(SeriesKeyComparer.Instance).ToImmutableArray();
             var from = ns.Min(x => x.From);
             var to = ns.Max(x => x.To);
+            runtime.Metrics.RecordCpu("alarm-shard", "Evaluate", ThreadCpu.Since(cpu));
             var data = await GrainFactory.GetGrain<IMetricStoreGrain>(ns.Key).GetMany(keys, from, to);
+            cpu = ThreadCpu.Now();
             for (var i = 0; i < keys.Length; i++)
             {
                 raw[(ns.Key, keys[i].MetricName, DimsKey(keys[i].Dimensions))] = data[i];
@@ -280,6 +282,7 @@ public sealed partial class AlarmShardGrain(
             changed |= Apply(name, outcome.State, outcome.Reason, outcome.ReasonData, outcome.Latest, outcome.Evaluated, now, forced: false);
         }
 
+        runtime.Metrics.RecordCpu("alarm-shard", "Evaluate", ThreadCpu.Since(cpu));
         if (changed)
         {
             await store.WriteStateAsync();
@@ -382,7 +385,7 @@ public sealed partial class AlarmShardGrain(
     private void Schedule(string name, DateTimeOffset? evaluatedAt = null)
     {
         var spec = S.Alarms[name].Info.Spec;
-        _due[name] = AlarmSeries.NextDue(evaluatedAt, Now, TimeSpan.FromSeconds(spec.EvaluationPeriodSeconds), runtime.Options.Timings.AlarmEvaluationDelay);
+        _due[name] = AlarmSeries.NextDue(evaluatedAt, Now, TimeSpan.FromSeconds(spec.EvaluationPeriodSeconds), Delay(spec));
         if (_timer is null || _ticking)
         {
             return; // the tick re-arms for the earliest due when it ends
@@ -398,6 +401,11 @@ public sealed partial class AlarmShardGrain(
             _timer.ArmNoLaterThan(_due[name]);
         }
     }
+
+    /// <summary>How long after a period's end this shard evaluates it (<see cref="AlarmSeries.ShardDelay"/>).</summary>
+    private TimeSpan Delay(AlarmSpec spec) =>
+        AlarmSeries.ShardDelay((int)this.GetPrimaryKeyLong(), AlarmShards.Count, runtime.Options.Timings.AlarmEvaluationDelay,
+            runtime.Options.Timings.AlarmEvaluationSpread, TimeSpan.FromSeconds(spec.EvaluationPeriodSeconds));
 
     private void Rearm()
     {

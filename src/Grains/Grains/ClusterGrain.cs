@@ -35,7 +35,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
     private long _lastPersistTicks;
     private DueTimer? _timer;
     private DateTimeOffset _nextTickAt;
-    private long _servicesWokenTicks;
+    private int _servicesWakeSlice;
 
     public ClusterGrain([PersistentState("cluster", "emulator")] IPersistentState<ClusterState> store, EmulatorRuntime runtime, ILogger<ClusterGrain> log)
     {
@@ -95,10 +95,7 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
             return;
         }
 
-        if (_rt.Wall.GetElapsedTime(_servicesWokenTicks) >= Durability.ServicesWakePeriod(_rt))
-        {
-            WakeServices();
-        }
+        WakeServices();
     }
 
     /// <summary>Write-through (durable mode): a change a caller was told about is in storage before the reply leaves.</summary>
@@ -239,12 +236,22 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         new(Name, _rt.Region, _rt.Account, S.Providers, S.DefaultStrategy, S.ClientTokenRecords, S.ZoneOutages,
             _rt.Options.AvailabilityZones, _rt.Options.ProvisioningQueueLimit);
 
+    /// <summary>
+    /// Wakes every service about once per <see cref="Durability.ServicesWakePeriod"/>, a slice of them per wake-up
+    /// reminder, so that a thousand services are not a thousand calls in one turn of the cluster grain (its timers
+    /// would wait for it, B-T-3).
+    /// </summary>
     private void WakeServices()
     {
-        _servicesWokenTicks = _rt.Wall.GetTimestamp();
+        var slices = Math.Max(1, (int)Math.Round(Durability.ServicesWakePeriod(_rt) / Durability.WakePeriod(_rt)));
+        var slice = _servicesWakeSlice++ % slices;
+        var i = 0;
         foreach (var service in S.Services)
         {
-            GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(Name, service)).Describe().Ignore();
+            if (i++ % slices == slice)
+            {
+                GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(Name, service)).Wake().Ignore();
+            }
         }
     }
 

@@ -79,6 +79,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private string? _lastNote;
     private readonly List<EmulatorEvent> _eventsToSend = [];
     private DateTimeOffset _nextInsightsAt = DateTimeOffset.MaxValue;
+    private TimeSpan? _insightsOffset;
 
     public ServiceGrain([PersistentState("service", "emulator")] IPersistentState<ServiceState> store, EmulatorRuntime runtime, ILogger<ServiceGrain> log)
     {
@@ -235,6 +236,8 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
 
     public Task<ServiceInfo?> Describe() => Task.FromResult(S.Exists ? Info() : null);
 
+    public Task Wake() => Task.CompletedTask;
+
     public async Task<ServiceInfo> Delete(bool force)
     {
         EnsureActive();
@@ -285,7 +288,12 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     }
 
     /// <summary>The next reconciliation, or the next Container Insights datapoint when that is sooner.</summary>
-    private DateTimeOffset NextWake => NextReconcileAt < _nextInsightsAt ? NextReconcileAt : _nextInsightsAt;
+    private DateTimeOffset NextWake => NextReconcileAt < InsightsDueAt ? NextReconcileAt : InsightsDueAt;
+
+    /// <summary>When the next Container Insights datapoints go out: the period's end plus this service's offset (B-T-3).</summary>
+    private DateTimeOffset InsightsDueAt => _nextInsightsAt == DateTimeOffset.MaxValue ? _nextInsightsAt : _nextInsightsAt + InsightsOffset;
+
+    private TimeSpan InsightsOffset => _insightsOffset ??= TickSchedule.Offset(Arn, _rt.Options.Timings.MetricPublishSpread);
 
     /// <summary>
     /// ECS/ContainerInsights RunningTaskCount, DesiredTaskCount and PendingTaskCount (ClusterName, ServiceName) once per
@@ -295,14 +303,14 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private void PublishInsights()
     {
         var now = Now;
-        if (now < _nextInsightsAt || !S.Exists || S.Status == ServiceStatus.INACTIVE)
+        if (now < InsightsDueAt || !S.Exists || S.Status == ServiceStatus.INACTIVE)
         {
             return;
         }
 
         var period = _rt.Options.Timings.MetricPeriod;
         var stamp = _nextInsightsAt - period;
-        _nextInsightsAt = TickSchedule.NextTick(_nextInsightsAt, now, period);
+        _nextInsightsAt = TickSchedule.NextTick(_nextInsightsAt, now - InsightsOffset, period);
         (string, string) cluster = ("ClusterName", ClusterName), service = ("ServiceName", Name);
         GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.ContainerInsights).Put([
             MetricNamespaces.Datum("RunningTaskCount", stamp, _running, "Count", cluster, service),

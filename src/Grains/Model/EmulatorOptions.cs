@@ -242,6 +242,20 @@ public sealed class EmulatorTimings
     /// </summary>
     public TimeSpan AlarmEvaluationDelay { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// B-CW-1 / B-T-3 (Model choice): AWS does not evaluate every alarm on the same second. The 16 alarm shards evaluate
+    /// at offsets spread evenly over this window after <see cref="AlarmEvaluationDelay"/> (at most one period), so two
+    /// thousand alarms are not one burst on the metric store. Zero evaluates every alarm at the delay itself.
+    /// </summary>
+    public TimeSpan AlarmEvaluationSpread { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// B-T-3 (Model choice): each service publishes its Container Insights datapoints (stamped with the period that
+    /// ended) at a stable offset of up to this long after the period's end instead of all services on the same instant.
+    /// Less than <see cref="AlarmEvaluationDelay"/>, so an alarm reads a period only after its datapoints arrived.
+    /// </summary>
+    public TimeSpan MetricPublishSpread { get; set; } = TimeSpan.FromSeconds(10);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -253,7 +267,8 @@ public sealed class EmulatorTimings
                      (nameof(Deprovisioning), Deprovisioning), (nameof(StoppedRetention), StoppedRetention),
                      (nameof(SpotNotice), SpotNotice), (nameof(HealthGracePeriod), HealthGracePeriod),
                      (nameof(DrainingHookTimeout), DrainingHookTimeout), (nameof(LaunchRetry), LaunchRetry),
-                     (nameof(AlarmEvaluationDelay), AlarmEvaluationDelay),
+                     (nameof(AlarmEvaluationDelay), AlarmEvaluationDelay), (nameof(AlarmEvaluationSpread), AlarmEvaluationSpread),
+                     (nameof(MetricPublishSpread), MetricPublishSpread),
                      (nameof(TerminatedInstanceRetention), TerminatedInstanceRetention),
                      (nameof(PlacementFailureEventRepeat), PlacementFailureEventRepeat),
                      (nameof(RebalanceQueueGrace), RebalanceQueueGrace), (nameof(RebalanceBackoff), RebalanceBackoff),
@@ -268,6 +283,16 @@ public sealed class EmulatorTimings
         if (MetricPeriod <= TimeSpan.Zero)
         {
             errors.Add("Timings.MetricPeriod must be positive.");
+        }
+
+        if (MetricPublishSpread > TimeSpan.Zero && MetricPublishSpread >= AlarmEvaluationDelay)
+        {
+            errors.Add("Timings.MetricPublishSpread must be shorter than Timings.AlarmEvaluationDelay (an alarm would read a period before its datapoints arrived).");
+        }
+
+        if (MetricPublishSpread >= MetricPeriod)
+        {
+            errors.Add("Timings.MetricPublishSpread must be shorter than Timings.MetricPeriod.");
         }
 
         if (ProvisioningTimeout <= TimeSpan.Zero)

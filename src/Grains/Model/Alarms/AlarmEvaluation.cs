@@ -181,6 +181,18 @@ public static class AlarmSeries
     public const int MaxCatchUpPeriods = 10;
 
     /// <summary>
+    /// B-CW-1 (Model choice): how long after a period's end the alarms of shard <paramref name="shard"/> (of
+    /// <paramref name="shards"/>) evaluate it: the evaluation delay plus the shard's even share of the spread (at most
+    /// one period), so the shards take turns instead of all reading the metric store on the same instant.
+    /// </summary>
+    public static TimeSpan ShardDelay(int shard, int shards, TimeSpan delay, TimeSpan spread, TimeSpan period)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(shards, 0);
+        var window = spread < period ? spread : period;
+        return window <= TimeSpan.Zero ? delay : delay + TimeSpan.FromTicks(window.Ticks / shards * (((shard % shards) + shards) % shards));
+    }
+
+    /// <summary>
     /// B-CW-1: the instant an alarm is next evaluated, on the period grid plus <paramref name="delay"/>: the period after
     /// <paramref name="evaluatedAt"/> (the instant just evaluated), so a shard woken late catches up period by period and
     /// skips no period's datapoints; from <paramref name="now"/> for a new alarm or one more than

@@ -29,6 +29,29 @@ public sealed class AlarmEvaluationTests
         Assert.Equal(t0.AddMinutes(1), AlarmSeries.NextDue(null, t0.AddSeconds(20), period, delay));
     }
 
+    [Fact]
+    public void B_CW_1_alarm_shards_take_turns_over_the_spread_after_the_evaluation_delay()
+    {
+        var delay = TimeSpan.FromSeconds(15);
+        var spread = TimeSpan.FromSeconds(30);
+        var minute = TimeSpan.FromMinutes(1);
+        var delays = Enumerable.Range(0, 16).Select(s => AlarmSeries.ShardDelay(s, 16, delay, spread, minute)).ToList();
+        Assert.Equal(delay, delays[0]);
+        Assert.Equal(delay + TimeSpan.FromSeconds(28.125), delays[15]);
+        Assert.Equal(16, delays.Distinct().Count()); // no two shards on the same instant
+
+        // Never more than one period: a 10 s alarm's shards spread over its 10 s.
+        Assert.Equal(delay + TimeSpan.FromSeconds(9.375), AlarmSeries.ShardDelay(15, 16, delay, spread, TimeSpan.FromSeconds(10)));
+
+        // No spread: every shard at the delay.
+        Assert.Equal(delay, AlarmSeries.ShardDelay(9, 16, delay, TimeSpan.Zero, minute));
+
+        // A shard's alarm still evaluates every period, the periods ending on the grid: its next due is the grid plus its delay.
+        var t = new DateTimeOffset(2026, 12, 6, 10, 0, 0, TimeSpan.Zero) + delays[15];
+        Assert.Equal(t + minute, AlarmSeries.NextDue(t, t.AddSeconds(1), minute, delays[15]));
+        Assert.Equal(new DateTimeOffset(2026, 12, 6, 9, 57, 0, TimeSpan.Zero), AlarmSeries.PeriodStarts(t - delays[15], 60, 3)[0]);
+    }
+
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static AlarmSpec Spec(int n = 3, int? m = null, string op = "GreaterThanThreshold", string? treat = null, double threshold = 50) =>

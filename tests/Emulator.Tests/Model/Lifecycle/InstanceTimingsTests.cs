@@ -35,6 +35,9 @@ public sealed class InstanceTimingsTests
     [InlineData(nameof(EmulatorTimings.TerminatedInstanceRetention), -1, "Timings.TerminatedInstanceRetention must not be negative.")]
     [InlineData(nameof(EmulatorTimings.PlacementFailureEventRepeat), -1, "Timings.PlacementFailureEventRepeat must not be negative.")]
     [InlineData(nameof(EmulatorTimings.DrainingHookTimeout), -1, "Timings.DrainingHookTimeout must not be negative.")]
+    [InlineData(nameof(EmulatorTimings.AlarmEvaluationSpread), -1, "Timings.AlarmEvaluationSpread must not be negative.")]
+    [InlineData(nameof(EmulatorTimings.MetricPublishSpread), -1, "Timings.MetricPublishSpread must not be negative.")]
+    [InlineData(nameof(EmulatorTimings.MetricPublishSpread), 15, "Timings.MetricPublishSpread must be shorter than Timings.AlarmEvaluationDelay (an alarm would read a period before its datapoints arrived).")]
     public void B_T_2_a_bad_duration_is_refused_at_start_up(string name, int seconds, string error)
     {
         var t = new EmulatorTimings();
@@ -47,6 +50,8 @@ public sealed class InstanceTimingsTests
     [InlineData(nameof(EmulatorTimings.LaunchRetry))]
     [InlineData(nameof(EmulatorTimings.TerminatedInstanceRetention))]
     [InlineData(nameof(EmulatorTimings.PlacementFailureEventRepeat))]
+    [InlineData(nameof(EmulatorTimings.AlarmEvaluationSpread))]
+    [InlineData(nameof(EmulatorTimings.MetricPublishSpread))]
     public void B_T_2_zero_is_allowed_where_it_means_at_once(string name)
     {
         var t = new EmulatorTimings();
