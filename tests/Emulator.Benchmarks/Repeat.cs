@@ -125,7 +125,7 @@ public static class Repeat
     }
 
     /// <summary>A number at a JSON path (NaN written as "NaN" counts as missing).</summary>
-    private static double Number(JsonElement e, params string[] path)
+    internal static double Number(JsonElement e, params string[] path)
     {
         foreach (var p in path)
         {
@@ -144,7 +144,7 @@ public static class Repeat
     }
 
     /// <summary>This program again, in a process of its own; its stdout passed through; the last JSON line parsed.</summary>
-    private static async Task<(int Exit, JsonElement? Json)> RunChild(List<string> args, TextWriter output)
+    internal static async Task<(int Exit, JsonElement? Json)> RunChild(List<string> args, TextWriter output)
     {
         var host = Environment.ProcessPath ?? "dotnet";
         var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
