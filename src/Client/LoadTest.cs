@@ -106,7 +106,9 @@ public static class LoadTest
             runs.Add(await RunOnceAsync(connection.Grains, probe, o, ClusterName(baseName, run, o.Repeat), new LoadRunContext(run, o.Repeat, true), console, ct, Pauses.Wall));
         }
 
-        return Finish(runs, o, console, "each on a fresh silo process (cold)");
+        return Finish(runs, o, console, o.WarmUpTasks > 0
+            ? $"each on a fresh silo process, warmed by {o.WarmUpTasks:N0} tasks first"
+            : "each on a fresh silo process (cold)");
     }
 
     private static string DefaultName() => "load-" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);

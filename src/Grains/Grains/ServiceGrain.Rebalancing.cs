@@ -89,6 +89,7 @@ public sealed partial class ServiceGrain
             ServiceAction("SERVICE_REBALANCING_STARTED", now);
         }
 
+        var unplaced = 0;
         foreach (var (provider, zone, count) in steps.SelectMany(s => s.Step.Launch.Select(l => (s.Provider, l.Zone, l.Count))))
         {
             var ids = await Launch(primary, provider, count, [], now,
@@ -103,6 +104,23 @@ public sealed partial class ServiceGrain
                 AddEvent(ServiceEvents.RebalancingStartedTasks(Name, ids.Length, zone, ids.Take(10).ToList()), now);
                 ServiceAction("TASKS_STARTED", now);
             }
+            else
+            {
+                unplaced += count;
+            }
+        }
+
+        // B-AZ-1: a zone without room and without a queue to wait in (the EC2 launch type: no capacity provider launches
+        // instances) refuses the task at once. Rebalancing stops there, as AWS documents, and pauses for
+        // RebalanceBackoff like rebalancing whose queued tasks found no capacity; trying again on every reconciliation
+        // would call the cluster for nothing forever (a full 100,000-task cluster spent half its time so).
+        if (unplaced > 0)
+        {
+            _rebalanceBlockedUntil = now + _rt.Options.Timings.RebalanceBackoff;
+            S.Rebalancing = false;
+            _dirty = true;
+            LogRebalancingPaused(ClusterName, Name, unplaced);
+            return true;
         }
 
         foreach (var group in steps.SelectMany(s => s.Step.Stop).GroupBy(s => s.Zone, StringComparer.Ordinal))
@@ -152,7 +170,7 @@ public sealed partial class ServiceGrain
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Cluster}/{Service}: {Count} task(s) started to rebalance found no container instance; AZ rebalancing paused (B-AZ-1)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Cluster}/{Service}: {Count} task(s) to rebalance found no container instance; AZ rebalancing paused (B-AZ-1)")]
     private partial void LogRebalancingPaused(string cluster, string service, int count);
 
     /// <summary>

@@ -418,6 +418,40 @@ public sealed class DeploymentTests(EmulatorClusterFixture fixture) : IAsyncLife
         Assert.True((await Info(s)).SteadyState);
     }
 
+    [Fact]
+    public async Task B_AZ_1_rebalancing_into_a_full_zone_without_a_capacity_provider_pauses_instead_of_retrying()
+    {
+        // Three m5.large (2 vCPU) registered by hand, one per zone, no capacity provider: the one in us-east-1c is full of
+        // standalone tasks, so the service's four 1 vCPU tasks run 2 / 2 / 0 and its rebalancing task for us-east-1c is
+        // refused at once (nowhere to wait). It tries once, then pauses: no launch on every reconciliation.
+        var cluster = await _ecs.CreateCluster("dep-az-ec2");
+        foreach (var (zone, i) in new[] { "us-east-1a", "us-east-1b", "us-east-1c" }.Select((z, i) => (z, i)))
+        {
+            await _ecs.Cluster(cluster).RegisterInstance(new InstanceRegistration($"i-0azfull0000000{i:x2}", "m5.large", zone, null, false, false,
+                ImmutableDictionary<string, string>.Empty));
+        }
+
+        var td = await _ecs.RegisterTaskDefinition(cpu: 1024, memory: 512);
+        var filler = await _ecs.Control.RunTask(new RunTaskRequest(cluster, td.Arn, 2, LaunchType.EC2, [], [],
+            [new PlacementConstraint(PlacementConstraintType.memberOf, "attribute:ecs.availability-zone == us-east-1c")], null, null, null));
+        Assert.Equal(2, filler.Tasks.Length);
+        await _ecs.CreateService(cluster, "web", td, 4, launchType: LaunchType.EC2);
+        var s = new Setup(cluster, "web", "", td);
+        await _ecs.WaitUntil("rebalancing tried", async () => (await Info(s)).Events.Any(e => e.Message.Contains("is not AZ balanced", StringComparison.Ordinal)),
+            TimeSpan.FromMinutes(10));
+
+        await _ecs.Advance(TimeSpan.FromMinutes(20));
+        var info = await Info(s);
+        var refused = info.Events.Count(e => e.Message.Contains("was unable to place a task", StringComparison.Ordinal));
+        Assert.Equal(1, refused);
+        Assert.True(info.SteadyState);
+        var zones = ZoneCounts(await Tasks(s));
+        Assert.Equal(2, zones["us-east-1a"]);
+        Assert.Equal(2, zones["us-east-1b"]);
+        Assert.False(zones.ContainsKey("us-east-1c"));
+        await _ecs.CheckInvariants();
+    }
+
     private static Dictionary<string, int> ZoneCounts(IEnumerable<TaskRecord> tasks) =>
         tasks.Where(t => t.DesiredStatus == DesiredStatus.RUNNING && t.LastStatus != TaskStatus.STOPPED)
             .GroupBy(t => t.AvailabilityZone!).ToDictionary(g => g.Key, g => g.Count());
