@@ -24,8 +24,7 @@ namespace Emulator.Grains;
 public sealed partial class ServiceGrain
 {
     private readonly Dictionary<string, (DateTimeOffset At, ImmutableArray<string> Zones)> _groupZones = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _rebalanceLaunched = new(StringComparer.Ordinal);
-    private DateTimeOffset _rebalanceBlockedUntil = DateTimeOffset.MinValue;
+    private Dictionary<string, DateTimeOffset> RebalanceLaunched => S.RebalanceLaunched;
 
     /// <summary>One rebalancing step; true when it started or stopped tasks.</summary>
     private async Task<bool> Rebalance(ServiceTasksSnapshot snapshot, DeploymentState primary, DateTimeOffset now)
@@ -47,7 +46,7 @@ public sealed partial class ServiceGrain
             return false;
         }
 
-        if (now < _rebalanceBlockedUntil)
+        if (now < S.RebalanceBlockedUntil)
         {
             return false;
         }
@@ -96,7 +95,8 @@ public sealed partial class ServiceGrain
                 [new PlacementConstraint(PlacementConstraintType.memberOf, $"attribute:ecs.availability-zone == {zone}")]);
             foreach (var id in ids)
             {
-                _rebalanceLaunched[id] = now;
+                RebalanceLaunched[id] = now;
+                _dirty = true;
             }
 
             if (!ids.IsEmpty)
@@ -116,7 +116,7 @@ public sealed partial class ServiceGrain
         // would call the cluster for nothing forever (a full 100,000-task cluster spent half its time so).
         if (unplaced > 0)
         {
-            _rebalanceBlockedUntil = now + _rt.Options.Timings.RebalanceBackoff;
+            S.RebalanceBlockedUntil = now + _rt.Options.Timings.RebalanceBackoff;
             S.Rebalancing = false;
             _dirty = true;
             LogRebalancingPaused(ClusterName, Name, unplaced);
@@ -140,30 +140,31 @@ public sealed partial class ServiceGrain
     /// </summary>
     private async Task<bool> GiveUpOnQueuedRebalancing(ServiceTasksSnapshot snapshot, DateTimeOffset now)
     {
-        if (_rebalanceLaunched.Count == 0)
+        if (RebalanceLaunched.Count == 0)
         {
             return false;
         }
 
         var queued = snapshot.Tasks
-            .Where(t => _rebalanceLaunched.ContainsKey(t.TaskId) && t.DesiredStatus == DesiredStatus.RUNNING
+            .Where(t => RebalanceLaunched.ContainsKey(t.TaskId) && t.DesiredStatus == DesiredStatus.RUNNING
                         && t.LastStatus == TaskStatus.PROVISIONING && t.ContainerInstanceId is null)
             .Select(t => t.TaskId)
             .ToHashSet(StringComparer.Ordinal);
-        foreach (var id in _rebalanceLaunched.Keys.Where(id => !queued.Contains(id)).ToList())
+        foreach (var id in RebalanceLaunched.Keys.Where(id => !queued.Contains(id)).ToList())
         {
-            _rebalanceLaunched.Remove(id); // placed, or gone
+            RebalanceLaunched.Remove(id); // placed, or gone
+            _dirty = true;
         }
 
-        var stuck = _rebalanceLaunched.Where(kv => now - kv.Value >= _rt.Options.Timings.RebalanceQueueGrace).Select(kv => kv.Key).ToImmutableArray();
+        var stuck = RebalanceLaunched.Where(kv => now - kv.Value >= _rt.Options.Timings.RebalanceQueueGrace).Select(kv => kv.Key).ToImmutableArray();
         if (stuck.IsEmpty)
         {
             return false;
         }
 
         await Cluster.StopTasks(stuck, StopReasons.ServiceSchedulerInitiated, StopReasons.ScalingActivity(Primary.Id));
-        _rebalanceLaunched.Clear();
-        _rebalanceBlockedUntil = now + _rt.Options.Timings.RebalanceBackoff;
+        RebalanceLaunched.Clear();
+        S.RebalanceBlockedUntil = now + _rt.Options.Timings.RebalanceBackoff;
         S.Rebalancing = false;
         _dirty = true;
         LogRebalancingPaused(ClusterName, Name, stuck.Length);

@@ -49,6 +49,15 @@ public sealed class ServiceState
 
     /// <summary>B-AZ-1: an AZ rebalancing is in progress (its started event was written, its completed one not yet).</summary>
     [Id(14)] public bool Rebalancing { get; set; }
+
+    /// <summary>
+    /// B-AZ-1: tasks started to rebalance and when, until they are placed or gone (stored: a service reactivated after
+    /// its silo died must still give up on those that wait for capacity that never comes).
+    /// </summary>
+    [Id(15)] public Dictionary<string, DateTimeOffset> RebalanceLaunched { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>B-AZ-1: no rebalancing before this instant (after it gave up or was refused).</summary>
+    [Id(16)] public DateTimeOffset RebalanceBlockedUntil { get; set; } = DateTimeOffset.MinValue;
 }
 
 /// <summary>
