@@ -32,8 +32,8 @@ public sealed class CallProfile
             var allocated = GC.GetAllocatedBytesForCurrentThread();
             var call = context.Invoke();
             var bytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
-            _cpu.AddOrUpdate(key, (1, ThreadCpu.Since(cpu).TotalMilliseconds, bytes),
-                (_, t) => (t.Calls + 1, t.CpuMs + ThreadCpu.Since(cpu).TotalMilliseconds, t.Bytes + bytes));
+            var cpuMs = ThreadCpu.Since(cpu).TotalMilliseconds;
+            _cpu.AddOrUpdate(key, (1, cpuMs, bytes), (_, t) => (t.Calls + 1, t.CpuMs + cpuMs, t.Bytes + bytes));
             await call;
         }
         finally

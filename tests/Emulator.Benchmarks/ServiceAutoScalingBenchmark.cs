@@ -232,31 +232,7 @@ public static class ServiceAutoScalingBenchmark
     /// </summary>
     private static async Task<int> RunRepeated(string[] args, int repeat, TextWriter log)
     {
-        var childArgs = new List<string> { "--service-auto-scaling" };
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--repeat")
-            {
-                i++;
-                continue;
-            }
-
-            childArgs.Add(args[i]);
-        }
-
-        var runs = new List<JsonElement>();
-        var failed = 0;
-        for (var run = 1; run <= repeat; run++)
-        {
-            log.WriteLine($"=== run {run} of {repeat} (a process of its own: {string.Join(' ', childArgs)}) ===");
-            var (exit, json) = await Repeat.RunChild(childArgs, log);
-            failed += exit != 0 ? 1 : 0;
-            if (json is { } j)
-            {
-                runs.Add(j);
-            }
-        }
-
+        var (runs, failed) = await Repeat.RunChildren(Repeat.WithoutRepeat(args, "--service-auto-scaling"), repeat, log);
         Spread Of(string key) => Spread.Of(runs.Select(r => Repeat.Number(r, key)));
         var lagP99 = Of("lagP99");
         var consistent = failed == 0 && runs.Count == repeat && runs.All(r => Repeat.Number(r, "errors") == 0);

@@ -150,13 +150,13 @@ public sealed partial class ServiceGrain
                         && t.LastStatus == TaskStatus.PROVISIONING && t.ContainerInstanceId is null)
             .Select(t => t.TaskId)
             .ToHashSet(StringComparer.Ordinal);
-        foreach (var id in RebalanceLaunched.Keys.Where(id => !queued.Contains(id)).ToList())
+        var (done, stuck) = AzRebalancing.QueuedLaunches(RebalanceLaunched, queued, now, _rt.Options.Timings.RebalanceQueueGrace);
+        foreach (var id in done)
         {
-            RebalanceLaunched.Remove(id); // placed, or gone
+            RebalanceLaunched.Remove(id);
             _dirty = true;
         }
 
-        var stuck = RebalanceLaunched.Where(kv => now - kv.Value >= _rt.Options.Timings.RebalanceQueueGrace).Select(kv => kv.Key).ToImmutableArray();
         if (stuck.IsEmpty)
         {
             return false;

@@ -149,6 +149,16 @@ public static class AzRebalancing
     }
 
     /// <summary>"2 tasks in us-east-1a, 3 tasks in us-east-1b and 1 tasks in us-east-1c" (AWS's wording).</summary>
+    /// <summary>
+    /// B-AZ-1 (Model choice): of the tasks started to rebalance (<paramref name="launched"/>, with when), those no longer
+    /// waiting for a container instance (placed or gone: not in <paramref name="waiting"/>) and those that have waited
+    /// <paramref name="grace"/> or longer (Cluster Auto Scaling had time to launch capacity: rebalancing gives up on them).
+    /// </summary>
+    public static (ImmutableArray<string> Done, ImmutableArray<string> Stuck) QueuedLaunches(
+        IReadOnlyDictionary<string, DateTimeOffset> launched, IReadOnlySet<string> waiting, DateTimeOffset now, TimeSpan grace) =>
+        ([.. launched.Keys.Where(id => !waiting.Contains(id)).Order(StringComparer.Ordinal)],
+         [.. launched.Where(kv => waiting.Contains(kv.Key) && now - kv.Value >= grace).Select(kv => kv.Key).Order(StringComparer.Ordinal)]);
+
     public static string Describe(IReadOnlyDictionary<string, int> counts)
     {
         var parts = counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} tasks in {kv.Key}").ToList();

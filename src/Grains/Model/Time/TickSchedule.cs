@@ -52,15 +52,9 @@ public static class TickSchedule
             return TimeSpan.Zero;
         }
 
-        var h = 2166136261u;
-        foreach (var c in key)
-        {
-            h = unchecked((h ^ c) * 16777619u);
-        }
-
         // Whole milliseconds, so that offsets read well in event times and logs.
         var steps = Math.Max(1, (long)spread.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(h % steps);
+        return TimeSpan.FromMilliseconds((uint)SeededRandomSource.StableHash(key) % steps);
     }
 
     /// <summary>The earlier of the next periodic tick and the earliest due transition (if any).</summary>

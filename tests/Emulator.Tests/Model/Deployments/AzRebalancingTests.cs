@@ -35,6 +35,19 @@ public sealed class AzRebalancingTests
     }
 
     [Fact]
+    public void B_AZ_1_rebalancing_tasks_are_done_when_placed_or_gone_and_stuck_after_the_queue_grace()
+    {
+        var t0 = new DateTimeOffset(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);
+        var launched = new Dictionary<string, DateTimeOffset> { ["placed"] = t0, ["old"] = t0, ["new"] = t0.AddMinutes(8) };
+        var waiting = new HashSet<string> { "old", "new" };
+        var (done, stuck) = AzRebalancing.QueuedLaunches(launched, waiting, t0.AddMinutes(10), TimeSpan.FromMinutes(10));
+        Assert.Equal("placed", Assert.Single(done));
+        Assert.Equal("old", Assert.Single(stuck)); // waited the whole grace; "new" only 2 minutes
+
+        Assert.Empty(AzRebalancing.QueuedLaunches(launched, waiting, t0.AddMinutes(9), TimeSpan.FromMinutes(10)).Stuck);
+    }
+
+    [Fact]
     public void B_AZ_1_a_service_whose_tasks_still_wait_for_capacity_is_not_rebalanced()
     {
         // 20 tasks PROVISIONING with no instance (and so no zone) yet: nothing moves until they are placed.
