@@ -16,18 +16,25 @@ public sealed record ServiceTraffic(
     [property: Id(5)] int Healthy,
     [property: Id(6)] int Unhealthy,
     [property: Id(7)] string? TargetGroupArn,
-    [property: Id(8)] double PeriodResponseTimeSum = 0);
+    [property: Id(8)] double CpuFactor = 1,
+    [property: Id(9)] double PeriodResponseTimeSum = 0)
+{
+    /// <summary>B-DP-8: the mean CPU factor of the live targets at the last accounting (1 when unknown).</summary>
+    public double CpuFactorOrOne => CpuFactor > 0 ? CpuFactor : 1;
+}
 
 [GenerateSerializer, Immutable, Alias("TrafficIncrementState")]
 public sealed record TrafficIncrementState(
     [property: Id(0)] double Requests,
     [property: Id(1)] double Failed503,
     [property: Id(2)] double Failed502,
-    [property: Id(3)] double Failed5xx = 0)
+    [property: Id(3)] double Failed5xx = 0,
+    [property: Id(4)] double CpuExtra = 0)
 {
     public static TrafficIncrementState Zero { get; } = new(0, 0, 0);
 
-    public TrafficIncrementState Add(TrafficIncrement i) => new(Requests + i.Requests, Failed503 + i.Failed503, Failed502 + i.Failed502, Failed5xx + i.Failed5xx);
+    public TrafficIncrementState Add(TrafficIncrement i) =>
+        new(Requests + i.Requests, Failed503 + i.Failed503, Failed502 + i.Failed502, Failed5xx + i.Failed5xx, CpuExtra + i.CpuExtra);
 }
 
 [GenerateSerializer, Alias("TrafficState")]
@@ -50,9 +57,11 @@ public sealed class TrafficState
 /// the request rate. The rate is the service's own profile plus the load balancer flow shares its target group
 /// receives (B-ELB-1, <see cref="RoutedTraffic"/>), and the data plane's real requests are added to the same counters
 /// (issue 17): one traffic model, one set of figures, one CPU (B-LB-4). What each load balancer flow came to goes back
-/// to its load balancer (one-way), which publishes the per-load-balancer metrics. Once per metric period it publishes AWS/ApplicationELB (RequestCount, HTTPCode_ELB_5XX_Count,
-/// HTTPCode_ELB_503_Count, HTTPCode_ELB_502_Count, HealthyHostCount, UnHealthyHostCount by TargetGroup) and AWS/ECS
-/// CPUUtilization (ClusterName, ServiceName) to the CloudWatch store.
+/// to its load balancer (one-way), which publishes the per-load-balancer metrics. Once per metric period it publishes
+/// AWS/ApplicationELB (RequestCount, HTTPCode_ELB_5XX_Count, HTTPCode_ELB_503_Count, HTTPCode_ELB_502_Count,
+/// HTTPCode_Target_5XX_Count (overloaded tasks, B-DP-8 error rates), RequestCountPerTarget, TargetResponseTime,
+/// HealthyHostCount, UnHealthyHostCount by TargetGroup) and AWS/ECS CPUUtilization and MemoryUtilization (ClusterName,
+/// ServiceName) to the CloudWatch store, on the metric-period grid (the periods alarms evaluate, B-CW-1).
 /// </summary>
 public sealed class TrafficGrain(
     [PersistentState("traffic", "emulator")] IPersistentState<TrafficState> store, EmulatorRuntime runtime) : Grain, ITrafficGrain, IRemindable
@@ -118,7 +127,7 @@ public sealed class TrafficGrain(
         var info = await GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(ClusterName, service)).Describe();
         if (info is null || info.Status == ServiceStatus.INACTIVE)
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+            throw Errors.ServiceNotFound();
         }
 
         if (info.Spec.LoadBalancers.IsDefaultOrEmpty)
@@ -237,6 +246,7 @@ public sealed class TrafficGrain(
                     TargetGroupArn = svc.TargetGroup == tl.TargetGroup ? svc.TargetGroupArn : null,
                     Healthy = tl.HealthyAtTo,
                     Unhealthy = tl.UnhealthyAtTo,
+                    CpuFactor = TrafficModel.CpuFactorAtTo(tl),
                 };
             }
 
@@ -321,6 +331,13 @@ public sealed class TrafficGrain(
                 elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_5XX_Count", periodStart, svc.Period.Failed503 + svc.Period.Failed502, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_503_Count", periodStart, svc.Period.Failed503, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_502_Count", periodStart, svc.Period.Failed502, "Count", dim));
+                elb.Add(MetricNamespaces.Datum("HTTPCode_Target_5XX_Count", periodStart, svc.Period.Failed5xx, "Count", dim));
+                if (svc.Healthy > 0)
+                {
+                    // B-AS-2 ALBRequestCountPerTarget: the period's requests over the healthy targets (Sum per minute).
+                    elb.Add(MetricNamespaces.Datum("RequestCountPerTarget", periodStart, svc.Period.Requests / svc.Healthy, "Count", dim));
+                }
+
                 elb.Add(MetricNamespaces.Datum("HealthyHostCount", periodStart, svc.Healthy, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("UnHealthyHostCount", periodStart, svc.Unhealthy, "Count", dim));
                 if (svc.Period.Requests - svc.Period.Failed503 - svc.Period.Failed502 is > 0 and var reached)
@@ -332,9 +349,13 @@ public sealed class TrafficGrain(
             if (svc.Profile is not null || svc.Period.Requests > 0)
             {
                 // B-LB-4: the period's average load (its own profile, load balancer flows and the data plane's requests)
-                // over the healthy tasks at its end.
-                var cpu = TrafficModel.CpuUtilization(svc.Period.Requests / period.TotalSeconds, svc.Healthy, Capacity(svc));
+                // over the healthy tasks at its end (B-DP-8: requests to tasks with a CPU factor weigh that much more).
+                var cpu = TrafficModel.CpuUtilization((svc.Period.Requests + svc.Period.CpuExtra) / period.TotalSeconds, svc.Healthy, Capacity(svc));
                 ecs.Add(MetricNamespaces.Datum("CPUUtilization", periodStart, cpu, "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+                if (svc.Healthy > 0)
+                {
+                    ecs.Add(MetricNamespaces.Datum("MemoryUtilization", periodStart, TrafficModel.MemoryUtilization(cpu, svc.Profile ?? MemoryDefaults), "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+                }
             }
 
             S.Services[service] = svc with { Period = TrafficIncrementState.Zero, PeriodResponseTimeSum = 0 };
@@ -351,15 +372,19 @@ public sealed class TrafficGrain(
         }
     }
 
+    /// <summary>B-LB-4 memory model (Model choice) for a service reached only through load balancer flows or the data plane.</summary>
+    private static readonly TrafficProfile MemoryDefaults = TrafficProfile.Constant(0);
+
     private double Capacity(ServiceTraffic svc) => svc.Profile?.PerTaskCapacity ?? runtime.Options.LoadBalancing.PerTaskCapacity;
 
     private ServiceTrafficFigures Figures(string service, ServiceTraffic svc, DateTimeOffset now)
     {
         var rate = (svc.Profile is { } p ? TrafficModel.RateAt(p, svc.ProfileStart, now) : 0)
                    + (svc.TargetGroup is { } tg && _routes.TryGetValue(tg, out var epochs) ? RoutedTraffic.RateAt(epochs, now) : 0);
-        var cpu = TrafficModel.CpuUtilization(rate, svc.Healthy, Capacity(svc));
+        var cpu = TrafficModel.CpuUtilization(rate * svc.CpuFactorOrOne, svc.Healthy, Capacity(svc));
         return new ServiceTrafficFigures(ClusterName, service, svc.TargetGroup, svc.Totals.Requests, svc.Totals.Failed503, svc.Totals.Failed502,
-            svc.Healthy, svc.Unhealthy, rate, cpu, S.ComputedTo);
+            svc.Healthy, svc.Unhealthy, rate, cpu, S.ComputedTo, svc.Totals.Failed5xx,
+            svc.Healthy > 0 && (svc.Profile is not null || rate > 0) ? TrafficModel.MemoryUtilization(cpu, svc.Profile ?? MemoryDefaults) : 0);
     }
 
     private static ServiceTraffic Empty(string? targetGroup) =>
@@ -369,7 +394,7 @@ public sealed class TrafficGrain(
     {
         if (_timer is null)
         {
-            var period = runtime.WallPeriod(TimeSpan.FromSeconds(5));
+            var period = runtime.WallPeriod(runtime.Options.Timings.TrafficStep);
             if (period < TimeSpan.FromMilliseconds(20))
             {
                 period = TimeSpan.FromMilliseconds(20);

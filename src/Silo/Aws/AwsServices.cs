@@ -9,6 +9,10 @@ public static class AwsServices
     public const string CloudWatch = "cloudwatch";
     public const string ApplicationAutoScaling = "application-autoscaling";
     public const string Elbv2 = "elasticloadbalancing";
+    public const string Iam = "iam";
+    public const string Sts = "sts";
+    public const string Logs = "logs";
+    public const string Ssm = "ssm";
 
     /// <summary>X-Amz-Target prefixes of the JSON protocol services.</summary>
     public static readonly IReadOnlyDictionary<string, string> JsonTargets = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -16,6 +20,8 @@ public static class AwsServices
         ["AmazonEC2ContainerServiceV20141113"] = Ecs,
         ["AnyScaleFrontendService"] = ApplicationAutoScaling,
         ["GraniteServiceVersion20100801"] = CloudWatch,
+        ["Logs_20140328"] = Logs,
+        ["AmazonSSM"] = Ssm,
     };
 
     /// <summary>
@@ -31,6 +37,8 @@ public static class AwsServices
         ["2016-11-15"] = Ec2,
         ["2010-08-01"] = CloudWatch,
         ["2015-12-01"] = Elbv2,
+        ["2010-05-08"] = Iam,
+        ["2011-06-15"] = Sts,
     };
 
     /// <summary>XML namespaces of query protocol responses.</summary>
@@ -40,5 +48,7 @@ public static class AwsServices
         [Ec2] = "http://ec2.amazonaws.com/doc/2016-11-15/",
         [CloudWatch] = "http://monitoring.amazonaws.com/doc/2010-08-01/",
         [Elbv2] = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+        [Iam] = "https://iam.amazonaws.com/doc/2010-05-08/",
+        [Sts] = "https://sts.amazonaws.com/doc/2011-06-15/",
     };
 }

@@ -67,6 +67,15 @@ public static class RoutedTraffic
             }
         }
 
+        // B-DP-8 fault classes: their live counts at the slice's start, their changes inside it.
+        var classes = tl.FaultClasses.IsDefault
+            ? tl.FaultClasses
+            : [.. tl.FaultClasses.Select(k => k with
+            {
+                LiveAtFrom = k.LiveAtFrom + k.Changes.Where(c => c.At <= from).Sum(c => c.RoutableDelta),
+                Changes = [.. k.Changes.Where(c => c.At > from && c.At <= to)],
+            })];
+
         return tl with
         {
             From = from,
@@ -75,6 +84,7 @@ public static class RoutedTraffic
             DeadRoutableAtFrom = dead,
             Changes = [.. tl.Changes.Where(c => c.At > from && c.At <= to)],
             Deaths = [.. tl.Deaths.Where(d => d.At > from && d.At <= to)],
+            FaultClasses = classes,
         };
     }
 
@@ -103,8 +113,17 @@ public static class RoutedTraffic
             }
         }
 
-        var steps = instants.Select(t => new TrafficStep(t - anchor, parts.Sum(p => p.Fraction * TrafficModel.RateAt(p.Profile, p.Start, t)))).ToImmutableArray();
-        return template with { Steps = steps };
+        // Steps carry each part's step rate; each part's ramps, sines and spikes are carried as shapes of the sum,
+        // shifted to the anchor and scaled by the part's fraction (the sum's rate is the parts' rates added).
+        var steps = instants.Select(t => new TrafficStep(t - anchor, parts.Sum(p => p.Fraction * StepRateAt(p.Profile, p.Start, t)))).ToImmutableArray();
+        var shapes = parts.SelectMany(p => (p.Profile.Shapes.IsDefault ? [] : p.Profile.Shapes)
+            .Select(s => s with { Offset = s.Offset + (p.Start - anchor), RequestsPerSecond = s.RequestsPerSecond * p.Fraction })).ToImmutableArray();
+        return template with { Steps = steps, Shapes = shapes.IsEmpty ? default : shapes };
+    }
+
+    /// <summary>The rate of a profile's steps alone at <paramref name="t"/> (its shapes left out).</summary>
+    private static double StepRateAt(TrafficProfile profile, DateTimeOffset start, DateTimeOffset t) =>
+        TrafficModel.RateAt(profile with { Shapes = default }, start, t);
     }
 
     /// <summary>Requests a profile makes over (from, to].</summary>
@@ -120,6 +139,18 @@ public static class RoutedTraffic
         if (tl.To <= tl.From || (direct is null && epochs.Count == 0))
         {
             return RoutedIncrement.Zero;
+        }
+
+        if (epochs.All(e => e.Routes.IsEmpty))
+        {
+            if (direct is null)
+            {
+                return RoutedIncrement.Zero;
+            }
+
+            // No load balancer flow: the service's own profile alone, exactly as B-LB-3 integrates it.
+            var own = TrafficModel.Accumulate(tl, direct!, directStart);
+            return new RoutedIncrement(own, own, []);
         }
 
         var cuts = new SortedSet<DateTimeOffset> { tl.To };
@@ -166,5 +197,5 @@ public static class RoutedTraffic
         return new RoutedIncrement(total, fromDirect, perRoute.ToImmutable());
     }
 
-    private static TrafficIncrement Scale(TrafficIncrement i, double f) => new(i.Requests * f, i.Failed503 * f, i.Failed502 * f, i.Failed5xx * f);
+    private static TrafficIncrement Scale(TrafficIncrement i, double f) => new(i.Requests * f, i.Failed503 * f, i.Failed502 * f, i.Failed5xx * f, i.CpuExtra * f);
 }
