@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using TaskStatus = Emulator.Contracts.TaskStatus;
 using Emulator.Contracts;
 using Emulator.Model.Cluster;
 using Emulator.Model.LoadBalancing;
@@ -123,7 +124,7 @@ public sealed partial class ClusterGrain
                 }
             }
 
-            var running = (_tasksByService.GetValueOrDefault(service) ?? []).Select(id => S.Tasks[id])
+            var running = _book.TasksOf(service).Select(id => _book.Tasks[id])
                 .Where(t => t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING)
                 .OrderBy(t => t.TaskId, StringComparer.Ordinal)
                 .Select(DataPlaneTaskOf)

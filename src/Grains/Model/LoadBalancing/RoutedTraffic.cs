@@ -124,7 +124,6 @@ public static class RoutedTraffic
     /// <summary>The rate of a profile's steps alone at <paramref name="t"/> (its shapes left out).</summary>
     private static double StepRateAt(TrafficProfile profile, DateTimeOffset start, DateTimeOffset t) =>
         TrafficModel.RateAt(profile with { Shapes = default }, start, t);
-    }
 
     /// <summary>Requests a profile makes over (from, to].</summary>
     public static double Requests(TrafficProfile profile, DateTimeOffset start, DateTimeOffset from, DateTimeOffset to) =>

@@ -145,7 +145,7 @@ public sealed class ListenerRulesTests
     public void B_DP_6_split_gives_integer_weights_for_a_traffic_share(double percent, int source, int target)
     {
         var weights = ForwardWeights.Split(Blue, Green, percent);
-        Assert.Equal([new WeightedTargetGroup(Blue, source), new WeightedTargetGroup(Green, target)], weights);
+        Assert.Equal<WeightedTargetGroup>([new WeightedTargetGroup(Blue, source), new WeightedTargetGroup(Green, target)], weights);
         Assert.Equal(percent / 100, ForwardWeights.ShareOf(new ForwardConfig(weights, false, null), Green), 3);
         Assert.Null(LoadBalancerValidation.Actions([ListenerAction.ForwardTo([.. weights])], "actions"));
     }
@@ -155,7 +155,7 @@ public sealed class ListenerRulesTests
     {
         var sticky = new ListenerAction(ListenerAction.ForwardType, 1, new ForwardConfig([new WeightedTargetGroup(Blue, 1)], true, 300), null, null);
         var moved = ForwardWeights.With([sticky], ForwardWeights.Split(Blue, Green, 10))!.Value.Single();
-        Assert.Equal([new WeightedTargetGroup(Blue, 900), new WeightedTargetGroup(Green, 100)], moved.Forward!.TargetGroups);
+        Assert.Equal<WeightedTargetGroup>([new WeightedTargetGroup(Blue, 900), new WeightedTargetGroup(Green, 100)], moved.Forward!.TargetGroups);
         Assert.True(moved.Forward.StickinessEnabled);
         Assert.Null(ForwardWeights.With([new ListenerAction(ListenerAction.FixedResponseType, 1, null, new FixedResponseConfig("200", null, null), null)], []));
         Assert.Throws<ArgumentOutOfRangeException>(() => ForwardWeights.Split(Blue, Green, 101));

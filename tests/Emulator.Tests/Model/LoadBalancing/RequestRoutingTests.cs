@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Emulator.Contracts;
 using Emulator.Model.LoadBalancing;
 
@@ -116,7 +115,7 @@ public sealed class RequestRoutingTests
     {
         var forward = new ForwardConfig([new WeightedTargetGroup(Blue, 3), new WeightedTargetGroup(Green, 1)], false, null);
         var shares = RequestRouting.Shares(forward);
-        Assert.Equal([(Blue, 0.75), (Green, 0.25)], shares);
+        Assert.Equal<(string, double)>([(Blue, 0.75), (Green, 0.25)], shares);
 
         // The weighted round robin splits every run of (total weight) requests exactly.
         var picks = Enumerable.Range(0, 400).Select(i => RequestRouting.Pick(forward, i)).ToList();
@@ -131,7 +130,7 @@ public sealed class RequestRoutingTests
         Assert.Empty(RequestRouting.Shares(forward));
         Assert.Null(RequestRouting.Pick(forward, 7));
         var oneSided = forward with { TargetGroups = [new WeightedTargetGroup(Blue, 0), new WeightedTargetGroup(Green, 5)] };
-        Assert.Equal([(Green, 1.0)], RequestRouting.Shares(oneSided));
+        Assert.Equal<(string, double)>([(Green, 1.0)], RequestRouting.Shares(oneSided));
         Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(Green, RequestRouting.Pick(oneSided, i)));
     }
 
