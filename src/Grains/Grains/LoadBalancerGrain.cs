@@ -535,7 +535,16 @@ public sealed class LoadBalancerGrain(
     private void ArmTimer()
     {
         var nextPeriod = LoadBalancers.PeriodStart(Now, Period) + Period + PublishDelay;
-        _timer?.ArmNoLaterThan(nextPeriod);
+        if (_timer?.ArmedFor == DateTimeOffset.MinValue)
+        {
+            // The timer fired and was not armed since (the tick's end, or a load balancer that had gone idle): arm it
+            // outright (ArmNoLaterThan leaves a fired timer to its tick).
+            _timer.Arm(nextPeriod);
+        }
+        else
+        {
+            _timer?.ArmNoLaterThan(nextPeriod);
+        }
     }
 
     /// <summary>The ARN of a forwarded target group known by name (reports name groups by their grain key).</summary>

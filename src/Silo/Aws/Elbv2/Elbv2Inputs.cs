@@ -11,10 +11,11 @@ namespace Emulator.Silo.Aws.Elbv2;
 public static class Elbv2Inputs
 {
     /// <summary>
-    /// Model choice until the emulator has a network model: a load balancer is in the emulator's default VPC
-    /// (<see cref="DefaultVpcId"/>, the <c>ecs.vpc-id</c> of every container instance); the subnets
-    /// <c>subnet-0emulator00000N</c> are the Nth configured zone's, and any other subnet id is accepted and stands for
-    /// the zones in the order given.
+    /// Where a load balancer is: a subnet of the account's EC2 network (<see cref="INetworkGrain"/>: the default VPC's or
+    /// one a template or configuration created) gives its zone and VPC. Model choice, for configurations written before
+    /// the network model: a subnet id the network does not know is accepted (the subnets <c>subnet-0emulator00000N</c> are
+    /// the Nth configured zone's, any other stands for the zones in the order given), in the default VPC (or
+    /// <see cref="DefaultVpcId"/> when the network has none).
     /// </summary>
     public const string DefaultVpcId = "vpc-0emulator000001";
 
@@ -22,7 +23,20 @@ public static class Elbv2Inputs
 
     private const string DefaultSubnetPrefix = "subnet-0emulator00000";
 
-    /// <summary>The subnets of CreateLoadBalancer (<c>Subnets</c> or <c>SubnetMappings</c>) with their zones.</summary>
+    /// <summary>The VPC and subnets (with their zones) of CreateLoadBalancer (<c>Subnets</c> or <c>SubnetMappings</c>).</summary>
+    public static async Task<(string VpcId, ImmutableArray<LoadBalancerSubnet> Subnets)> Placement(QueryInput input, AwsContext context)
+    {
+        var network = await context.Grains.GetGrain<INetworkGrain>(INetworkGrain.Key).Read();
+        var guessed = Subnets(input, context.Runtime);
+        var subnets = guessed.Select(s => network.Subnets.TryGetValue(s.SubnetId, out var known) ? s with { AvailabilityZone = known.AvailabilityZone } : s)
+            .ToImmutableArray();
+        var vpc = guessed.Select(s => network.Subnets.TryGetValue(s.SubnetId, out var known) ? known.VpcId : null).FirstOrDefault(v => v is not null)
+                  ?? network.Vpcs.Values.FirstOrDefault(v => v.IsDefault)?.VpcId
+                  ?? DefaultVpcId;
+        return (vpc, subnets);
+    }
+
+    /// <summary>The subnets of CreateLoadBalancer (<c>Subnets</c> or <c>SubnetMappings</c>) with their zones, without the network.</summary>
     public static ImmutableArray<LoadBalancerSubnet> Subnets(QueryInput input, EmulatorRuntime runtime)
     {
         var ids = input.Strings("Subnets");

@@ -18,11 +18,11 @@ public static class Elbv2LoadBalancerOperations
     public static async Task<XElement> CreateLoadBalancer(QueryInput input, AwsContext context)
     {
         var name = input.RequiredString("Name");
-        var subnets = Elbv2Inputs.Subnets(input, context.Runtime);
+        var (vpcId, subnets) = await Elbv2Inputs.Placement(input, context);
         var securityGroups = input.Strings("SecurityGroups");
         var tags = Elbv2Inputs.Tags(input);
         var spec = new LoadBalancerSpec(name, input.String("Type") ?? "application", input.String("Scheme") ?? "internet-facing",
-            input.String("IpAddressType") ?? "ipv4", Elbv2Inputs.DefaultVpcId, subnets, securityGroups.IsEmpty ? [Elbv2Inputs.DefaultSecurityGroup] : securityGroups);
+            input.String("IpAddressType") ?? "ipv4", vpcId, subnets, securityGroups.IsEmpty ? [Elbv2Inputs.DefaultSecurityGroup] : securityGroups);
         var info = await Grain(context, name).Create(spec);
         if (!tags.IsEmpty)
         {
