@@ -9,6 +9,7 @@ public static class AwsServices
     public const string CloudWatch = "cloudwatch";
     public const string ApplicationAutoScaling = "application-autoscaling";
     public const string Elbv2 = "elasticloadbalancing";
+    public const string CloudFormation = "cloudformation";
 
     /// <summary>X-Amz-Target prefixes of the JSON protocol services.</summary>
     public static readonly IReadOnlyDictionary<string, string> JsonTargets = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -31,6 +32,7 @@ public static class AwsServices
         ["2016-11-15"] = Ec2,
         ["2010-08-01"] = CloudWatch,
         ["2015-12-01"] = Elbv2,
+        ["2010-05-15"] = CloudFormation,
     };
 
     /// <summary>XML namespaces of query protocol responses.</summary>
@@ -40,5 +42,6 @@ public static class AwsServices
         [Ec2] = "http://ec2.amazonaws.com/doc/2016-11-15/",
         [CloudWatch] = "http://monitoring.amazonaws.com/doc/2010-08-01/",
         [Elbv2] = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+        [CloudFormation] = "http://cloudformation.amazonaws.com/doc/2010-05-15/",
     };
 }

@@ -68,6 +68,15 @@ public static class PageSizes
     // Elastic Load Balancing v2: PageSize 1..400 with Marker / NextMarker.
     public static readonly PageSpec Elbv2DescribeTargetGroups = new(AwsServices.Elbv2, "DescribeTargetGroups", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
 
+    // CloudFormation: fixed pages with NextToken (DescribeStackEvents and ListStacks 100, ListStackResources 100,
+    // DescribeStacks 100, ListExports 100, ListChangeSets 100).
+    public static readonly PageSpec CfnDescribeStacks = Cfn("DescribeStacks");
+    public static readonly PageSpec CfnDescribeStackEvents = Cfn("DescribeStackEvents");
+    public static readonly PageSpec CfnListStacks = Cfn("ListStacks");
+    public static readonly PageSpec CfnListStackResources = Cfn("ListStackResources");
+    public static readonly PageSpec CfnListExports = Cfn("ListExports");
+    public static readonly PageSpec CfnListChangeSets = Cfn("ListChangeSets");
+
     public static IReadOnlyList<PageSpec> All { get; } =
     [
         EcsListClusters, EcsListServices, EcsListTasks, EcsListContainerInstances, EcsListTaskDefinitions, EcsListTaskDefinitionFamilies,
@@ -77,7 +86,10 @@ public static class PageSizes
         Ec2DescribeInstances, Ec2DescribeLaunchTemplates, Ec2DescribeSpotPriceHistory,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
         Elbv2DescribeTargetGroups,
+        CfnDescribeStacks, CfnDescribeStackEvents, CfnListStacks, CfnListStackResources, CfnListExports, CfnListChangeSets,
     ];
+
+    private static PageSpec Cfn(string operation) => new(AwsServices.CloudFormation, operation, 100, 100, 100, "", "NextToken", PagingErrors.Query);
 
     private static PageSpec Ecs(string operation, int defaultSize, int maxSize) =>
         new(AwsServices.Ecs, operation, defaultSize, 1, maxSize, "maxResults", "nextToken", PagingErrors.Ecs);
