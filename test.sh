@@ -46,9 +46,16 @@ wire=${PIPESTATUS[0]}
 [ "$status" = 0 ] && status=$wire
 set -e
 
-# One plain closing line for CI: "N passed, N failed".
+# One plain closing line for CI: "N passed, N failed" (and skipped tests with the reason, e.g. no terraform here).
 passed=$( (grep -E '^ +Passed: +[0-9]+$' "$log" || true) | awk '{ s += $2 } END { print s + 0 }')
 failed=$( (grep -E '^ +Failed: +[0-9]+$' "$log" || true) | awk '{ s += $2 } END { print s + 0 }')
+skipped=$( (grep -E '^ +Skipped: +[0-9]+$' "$log" || true) | awk '{ s += $2 } END { print s + 0 }')
+reasons=$( (grep -oE 'The Terraform tests did not run: .*' "$log" || true) | sort -u)
 rm -f "$log"
-echo "${passed:-0} passed, ${failed:-0} failed"
+if [ -n "$reasons" ]; then echo "$reasons"; fi
+if [ "${skipped:-0}" != 0 ]; then
+  echo "${passed:-0} passed, ${failed:-0} failed, ${skipped} skipped"
+else
+  echo "${passed:-0} passed, ${failed:-0} failed"
+fi
 exit "$status"

@@ -54,11 +54,20 @@ start() {
   if [[ -z "$redis" ]]; then
     command -v redis-server > /dev/null || { echo "redis-server not found (apt-get install redis-server) and no --redis given" >&2; exit 2; }
     local rport=$((base + 1000))
+    # A Redis from an earlier start that is still saving and exiting keeps the port: the new one would fail to bind and
+    # the silos would talk to the dying one. Refuse instead.
+    if redis-cli -p "$rport" ping > /dev/null 2>&1; then
+      echo "port $rport already answers as Redis (an earlier cluster's still exiting, or another one): stop it first or use --base-port / --redis" >&2; exit 2
+    fi
     redis-server --port "$rport" --bind 127.0.0.1 --dir "$(cd "$dir" && pwd)" --dbfilename dump.rdb --appendonly yes \
       --logfile "$(cd "$dir" && pwd)/redis.log" --daemonize no > /dev/null 2>&1 &
     echo "redis $! $rport" >> "$pids"
     redis="127.0.0.1:$rport"
     for _ in $(seq 1 50); do redis-cli -p "$rport" ping > /dev/null 2>&1 && break; sleep 0.1; done
+    local rpid; rpid=$(awk '$1 == "redis" { print $2 }' "$pids")
+    if ! alive "$rpid" || ! redis-cli -p "$rport" ping > /dev/null 2>&1; then
+      echo "redis-server did not start on port $rport (see $dir/redis.log)" >&2; exit 1
+    fi
   fi
   echo "$redis" > "$dir/redis-address"
   for ((i = 0; i < silos; i++)); do
@@ -109,6 +118,10 @@ stop() {
     sleep 0.25
   done
   while read -r name pid _; do alive "$pid" && kill "$pid"; done < "$pids"
+  # Wait until everything has exited (Redis saves its append-only file first), so that a start right after this one
+  # finds its ports free; what is still there after 10 s is killed.
+  for _ in $(seq 1 40); do any_alive || break; sleep 0.25; done
+  while read -r name pid _; do alive "$pid" && kill -9 "$pid"; done < "$pids"
   rm -f "$pids"
   echo "stopped (logs kept in $dir)"
 }

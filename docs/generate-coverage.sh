@@ -22,6 +22,10 @@ cd "$(dirname "$0")/.."
           cloudwatch:*) p="query (2010-08-01) and JSON 1.0 (GraniteServiceVersion20100801)";;
           elasticloadbalancing:*) p="query (2015-12-01)";;
           cloudformation:*) p="query (2010-05-15)";;
+          iam:*) p="query (2010-05-08)";;
+          sts:*) p="query (2011-06-15)";;
+          logs:*) p="JSON 1.1 (Logs_20140328)";;
+          ssm:*) p="JSON 1.1 (AmazonSSM)";;
           *) p="JSON 1.1 (AnyScaleFrontendService)";;
         esac
         echo "| \`$op\` | $p |"

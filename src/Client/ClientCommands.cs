@@ -43,6 +43,18 @@ public static class ClientCommands
         }));
         root.Subcommands.Add(status);
 
+        var dCluster = new Option<string>("--cluster") { Description = "Cluster name or ARN", Required = true };
+        var dService = new Option<string>("--service") { Description = "Service name or ARN", Required = true };
+        var follow = new Option<bool>("--follow") { Description = "Keep printing the timeline and the PRIMARY deployment's progress until interrupted" };
+        var deployments = new Command("deployments", "A service's deployments (status, revisions, circuit breaker, rollback) and their timeline in emulated time.");
+        deployments.Options.Add(dCluster);
+        deployments.Options.Add(dService);
+        deployments.Options.Add(follow);
+        deployments.SetAction((result, ct) => WithConnection(target(result), ct, connection =>
+            new DeploymentsView(connection.Grains, AnsiConsole.Console).RunAsync(
+                Emulator.Contracts.Arns.ClusterName(result.GetValue(dCluster)), Emulator.Contracts.Arns.ShortName(result.GetValue(dService)!), result.GetValue(follow), ct)));
+        root.Subcommands.Add(deployments);
+
         var file = new Argument<FileInfo>("file") { Description = "Scenario file (YAML)" };
         var suffix = new Option<string?>("--suffix") { Description = "Appended to every resource name the scenario creates" };
         var scenario = new Command("scenario", "Run or validate a YAML scenario.");

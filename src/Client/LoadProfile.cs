@@ -57,7 +57,7 @@ public static class LoadProfile
     public static async Task<ImmutableArray<LoadStepResult>> RunAsync(
         IGrainFactory grains, SiloProbe silos, string cluster, int services, ImmutableArray<LoadStep> steps, int timeoutSeconds, IAnsiConsole console, CancellationToken ct, Pause? pause = null)
     {
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var clusterGrain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster));
         var start = await control.Now();
         var results = ImmutableArray.CreateBuilder<LoadStepResult>();

@@ -106,7 +106,9 @@ public static class LoadTest
             runs.Add(await RunOnceAsync(connection.Grains, probe, o, ClusterName(baseName, run, o.Repeat), new LoadRunContext(run, o.Repeat, true), console, ct, Pauses.Wall));
         }
 
-        return Finish(runs, o, console, "each on a fresh silo process (cold)");
+        return Finish(runs, o, console, o.WarmUpTasks > 0
+            ? $"each on a fresh silo process, warmed by {o.WarmUpTasks:N0} tasks first"
+            : "each on a fresh silo process (cold)");
     }
 
     private static string DefaultName() => "load-" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
@@ -131,7 +133,7 @@ public static class LoadTest
             console.MarkupLineInterpolated($"[bold]run {run.Run} of {run.Runs}[/] (cluster {cluster})");
         }
 
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var total = o.Services * o.TasksPerService;
         var clusterGrain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster));
         var multi = probe.Silos.Length > 1;
@@ -436,7 +438,7 @@ public static class LoadTest
     private static async Task TearDownAsync(IGrainFactory grains, string cluster, LoadTestOptions o, IAnsiConsole console, CancellationToken ct, Pause pause)
     {
         console.MarkupLineInterpolated($"deleting cluster {cluster} before the next run (services, tasks, instances)...");
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var sw = Stopwatch.StartNew();
         var limit = TimeSpan.FromSeconds(Math.Max(120, o.TimeoutSeconds));
         foreach (var name in o.WarmUpTasks > 0 ? new[] { cluster, cluster + "-warm" } : [cluster])
@@ -489,7 +491,7 @@ public static class LoadTest
         var perService = Math.Max(1, o.WarmUpTasks / Services);
         var instances = Math.Max(200, Services * perService / 5);
         console.MarkupLineInterpolated($"warm-up: {Services * perService:N0} tasks on {instances:N0} instances of cluster {cluster}...");
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var clusterGrain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster));
         await control.CreateCluster(new CreateClusterRequest(cluster, [], [], ImmutableDictionary<string, string>.Empty));
         await Fan(instances, 64, i => clusterGrain.RegisterInstance(new InstanceRegistration($"i-warm{i:x13}", o.InstanceType, "us-east-1" + (char)('a' + i % 3), null, false, false,

@@ -120,7 +120,7 @@ public sealed class RecoveryWatch
         }
 
         var clock = await EmulatorClock.ReadAsync(connection.Redis, connection.ClusterId);
-        var control = connection.Grains.GetGrain<IEcsControlGrain>(0);
+        var control = connection.Grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var series = new List<(string, string, string, string, ImmutableArray<MetricDimension>)>();
         var services = new Dictionary<string, ImmutableHashSet<string>>(StringComparer.Ordinal);
         foreach (var cluster in clusters)
@@ -243,7 +243,7 @@ public sealed class RecoveryWatch
 
     private async Task<TimeSpan?> ServicesBackAsync(string cluster, ImmutableHashSet<string> names, TimeSpan timeout, CancellationToken ct)
     {
-        var control = _connection.Grains.GetGrain<IEcsControlGrain>(0);
+        var control = _connection.Grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < timeout)
         {

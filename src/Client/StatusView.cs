@@ -7,7 +7,7 @@ namespace Emulator.Client;
 /// <summary>Status as tables: clusters; or one cluster's providers (N, M, CPR), groups, instances, tasks and services.</summary>
 public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
 {
-    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(0);
+    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     public async Task ShowAsync(string? cluster)
     {
@@ -17,9 +17,54 @@ public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
         }
         else
         {
-            Show(await Control.GetClusterStatus(cluster, false));
+            var status = await Control.GetClusterStatus(cluster, false);
+            Show(status);
+            await ShowAutoScaling(status);
         }
     }
+
+    /// <summary>
+    /// B-AS-*: the scalable targets of the cluster's services: bounds, policies with their alarms' states, the last
+    /// scaling activity and the next scheduled action.
+    /// </summary>
+    public async Task ShowAutoScaling(ClusterStatus s)
+    {
+        var rows = new List<ScalableTargetStatus>();
+        foreach (var v in s.Services)
+        {
+            var key = GrainKeys.ScalableTarget(AppAutoScaling.EcsNamespace, AppAutoScaling.ResourceId(s.Cluster.Name, v.Spec.Name), AppAutoScaling.EcsDesiredCount);
+            if (await grains.GetGrain<IScalableTargetGrain>(key).Status() is { } status)
+            {
+                rows.Add(status);
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Title("Service auto scaling")
+            .AddColumns("resource", "min", "max", "desired", "policies (alarms)", "last activity", "next scheduled action");
+        foreach (var r in rows)
+        {
+            var policies = string.Join("\n", r.Policies.Select(p => $"{p.Spec.PolicyName} {Describe(p)}: " + string.Join(", ",
+                p.Alarms.Select(a => r.Alarms.FirstOrDefault(x => x.AlarmName == a.AlarmName) is { } st
+                    ? $"{(a.AlarmName.Contains("-AlarmHigh-", StringComparison.Ordinal) ? "high" : a.AlarmName.Contains("-AlarmLow-", StringComparison.Ordinal) ? "low" : a.AlarmName)} {st.State}"
+                      + (st.LatestValue is { } lv ? $" ({lv.ToString("0.##", CultureInfo.InvariantCulture)})" : "")
+                    : a.AlarmName))));
+            var last = r.LastActivity is { } act ? $"{act.StartTime:HH:mm:ss} {act.StatusCode}: {act.Description}" : "-";
+            var next = r.NextScheduledAction is { NextRunAt: { } at } sa ? $"{sa.Spec.Name} at {at:u}" : "-";
+            table.AddRow(Markup.Escape(r.Target.ResourceId), N(r.Target.MinCapacity), N(r.Target.MaxCapacity), r.CurrentCapacity is { } c ? N(c) : "-",
+                Markup.Escape(policies), Markup.Escape(last), Markup.Escape(next));
+        }
+
+        console.Write(table);
+    }
+
+    private static string Describe(ScalingPolicyInfo p) => p.Spec.TargetTracking is { } tt
+        ? $"(target {tt.TargetValue.ToString("0.##", CultureInfo.InvariantCulture)} {tt.PredefinedMetricType ?? "custom"})"
+        : "(step)";
 
     private async Task ShowClusters()
     {
@@ -82,7 +127,27 @@ public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
         }
 
         console.Write(services);
+
+        // B-DP-1, B-DP-2: every deployment with its progress: tasks of the new and the old revisions, failures against the threshold.
+        var deployments = new Table().Title("Deployments")
+            .AddColumns("service", "deployment", "status", "rollout", "task definition", "desired", "running", "pending", "failed", "reason");
+        foreach (var v in s.Services)
+        {
+            foreach (var d in v.Deployments)
+            {
+                deployments.AddRow(v.Spec.Name, d.Id, d.Status, d.RolloutState.ToString(), Markup.Escape(Arns.ShortName(d.TaskDefinitionArn)),
+                    N(d.DesiredCount), N(d.RunningCount), N(d.PendingCount), Failed(d), Markup.Escape(d.RolloutStateReason));
+            }
+        }
+
+        console.Write(deployments);
     }
+
+    /// <summary>"1/3 (breaker)": the circuit breaker's count against its threshold; failed tasks without a breaker.</summary>
+    internal static string Failed(DeploymentInfo d) =>
+        d.FailureThreshold is { } threshold
+            ? $"{d.FailureCount}/{threshold}" + (d.FailedTasks != d.FailureCount ? $" ({d.FailedTasks} in all)" : "")
+            : N(d.FailedTasks);
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
 

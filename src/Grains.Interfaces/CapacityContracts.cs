@@ -103,7 +103,8 @@ public sealed record AsgSpec(
     [property: Id(11)] string LaunchTemplateVersion,
     [property: Id(12)] ImmutableDictionary<string, string> Tags,
     [property: Id(13)] string? LaunchTemplateName,
-    [property: Id(14)] string? LaunchConfigurationName)
+    [property: Id(14)] string? LaunchConfigurationName,
+    [property: Id(15)] AsgSettings? Settings = null)
 {
     /// <summary>The tag EC2 Auto Scaling puts on every instance it launches, naming the group.</summary>
     public const string GroupNameTag = "aws:autoscaling:groupName";
@@ -111,6 +112,17 @@ public sealed record AsgSpec(
     /// <summary>The tags an instance of this group carries: the group's tags plus <see cref="GroupNameTag"/>.</summary>
     public ImmutableDictionary<string, string> InstanceTags => (Tags ?? ImmutableDictionary<string, string>.Empty).SetItem(GroupNameTag, Name);
 }
+
+/// <summary>
+/// What a group was created or updated with beyond what the engine models, stored as written so
+/// DescribeAutoScalingGroups returns it: the request's members (query protocol fields such as VPCZoneIdentifier,
+/// HealthCheckGracePeriod, TerminationPolicies.member.1, MixedInstancesPolicy.*) and which tags are not propagated
+/// to instances.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("AsgSettings")]
+public sealed record AsgSettings(
+    [property: Id(0)] ImmutableSortedDictionary<string, string> Fields,
+    [property: Id(1)] ImmutableHashSet<string> TagsNotPropagated);
 
 [GenerateSerializer, Immutable, Alias("AsgInstance")]
 public sealed record AsgInstance(
@@ -127,6 +139,24 @@ public sealed record AsgInstance(
     [property: Id(10)] DateTimeOffset? TerminationStartedAt,
     [property: Id(11)] decimal PricePerHour,
     [property: Id(12)] DateTimeOffset? TerminatedAt);
+
+/// <summary>
+/// One EC2 Spot interruption in progress (B-SP-1..3, B-ASG-5): when the rebalance recommendation, the warning and
+/// the termination happen, what has been done, and (with capacity rebalancing) the at-risk flag and the replacement
+/// (null: none asked for yet; "": none needed or the launch failed). Stored in the group's state; the sequence is
+/// the pure model's <c>SpotInterruptions</c>. Moved here from the group grain's file with its alias and ids, so a
+/// stored group still loads.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("SpotInterruptionPlan")]
+public sealed record SpotInterruptionPlan(
+    [property: Id(0)] string InstanceId,
+    [property: Id(1)] DateTimeOffset? RebalanceAt,
+    [property: Id(2)] DateTimeOffset WarningAt,
+    [property: Id(3)] DateTimeOffset TerminateAt,
+    [property: Id(4)] bool RebalanceSent,
+    [property: Id(5)] bool WarningSent,
+    [property: Id(6)] bool AtRisk,
+    [property: Id(7)] string? ReplacementId);
 
 [GenerateSerializer, Immutable, Alias("ScalingActivity")]
 public sealed record ScalingActivity(
@@ -161,7 +191,8 @@ public sealed record AsgUpdate(
     [property: Id(2)] int? DesiredCapacity,
     [property: Id(3)] bool? NewInstancesProtectedFromScaleIn,
     [property: Id(4)] bool? CapacityRebalance,
-    [property: Id(5)] ImmutableDictionary<string, string>? Tags = null);
+    [property: Id(5)] ImmutableDictionary<string, string>? Tags = null,
+    [property: Id(6)] AsgSpec? Spec = null);
 
 /// <summary>
 /// An EC2 Auto Scaling group (B-ASG-1..4, B-ASG-6) with its EC2 instances: launches toward desired capacity

@@ -126,6 +126,14 @@ public interface IChaosGrain : IGrainWithIntegerKey
     [Alias("RestoreZone")]
     Task<ChaosInjection> RestoreZone(string availabilityZone);
 
+    /// <summary>
+    /// B-DP-8 as chaos (emulator:task-fault): the tasks of a running service fail as the docker labels would make them
+    /// (pull failure of new tasks, exit after <paramref name="value"/> seconds, container or target health checks
+    /// failing, an error rate, CPU per request multiplied) for <paramref name="duration"/>.
+    /// </summary>
+    [Alias("TaskFault")]
+    Task<ChaosInjection> TaskFault(string cluster, string service, TaskFaultKind kind, double value, TimeSpan duration);
+
     /// <summary>Every injection since <paramref name="afterSequence"/>, in order.</summary>
     [Alias("GetInjections")]
     Task<ImmutableArray<ChaosInjection>> GetInjections(long afterSequence);

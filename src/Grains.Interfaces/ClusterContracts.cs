@@ -25,7 +25,8 @@ public sealed record CreateClusterRequest(
     [property: Id(0)] string Name,
     [property: Id(1)] ImmutableArray<string> CapacityProviders,
     [property: Id(2)] ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy,
-    [property: Id(3)] ImmutableDictionary<string, string> Tags);
+    [property: Id(3)] ImmutableDictionary<string, string> Tags,
+    [property: Id(4)] ClusterSettingsRecord? Settings = null);
 
 [GenerateSerializer, Immutable, Alias("ClusterInfo")]
 public sealed record ClusterInfo(
@@ -81,7 +82,8 @@ public sealed record LaunchRequest(
     [property: Id(11)] ImmutableArray<string> TargetContainerInstances,
     [property: Id(12)] bool IsDaemon,
     [property: Id(13)] string? ClientToken,
-    [property: Id(14)] string? RequestFingerprint = null);
+    [property: Id(14)] string? RequestFingerprint = null,
+    [property: Id(15)] ImmutableArray<string> SubnetZones = default);
 
 [GenerateSerializer, Immutable, Alias("LaunchFailure")]
 public sealed record LaunchFailure(
@@ -120,7 +122,13 @@ public sealed record ServiceTaskView(
     [property: Id(7)] string? ContainerInstanceId,
     [property: Id(8)] string? StopCode,
     [property: Id(9)] DateTimeOffset? StoppedAt,
-    [property: Id(10)] string? StoppedReason);
+    [property: Id(10)] string? StoppedReason,
+    [property: Id(11)] DateTimeOffset? StartedAt = null,
+    [property: Id(12)] DateTimeOffset? HealthyAt = null,
+    [property: Id(13)] DateTimeOffset? UnhealthyAt = null,
+    [property: Id(14)] string? UnhealthyReason = null,
+    [property: Id(15)] string? AvailabilityZone = null,
+    [property: Id(16)] string? TaskDefinitionArn = null);
 
 [GenerateSerializer, Immutable, Alias("DaemonInstanceView")]
 public sealed record DaemonInstanceView(
@@ -135,7 +143,9 @@ public sealed record ServiceTasksSnapshot(
     [property: Id(1)] ImmutableArray<DaemonInstanceView> Instances,
     [property: Id(2)] string? LastPlacementMessage,
     [property: Id(3)] ImmutableDictionary<string, ClusterProvider> Providers,
-    [property: Id(4)] ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy);
+    [property: Id(4)] ImmutableArray<CapacityProviderStrategyItem> DefaultStrategy,
+    [property: Id(5)] ImmutableArray<string> Zones = default,
+    [property: Id(6)] ImmutableArray<string> InstanceZones = default);
 
 /// <summary>What CAS needs from the cluster about one capacity provider (B-CAS-1, B-CAS-2).</summary>
 [GenerateSerializer, Immutable, Alias("ProviderSnapshot")]
@@ -262,6 +272,12 @@ public interface IClusterGrain : IGrainWithStringKey
     /// </summary>
     [Alias("SetZoneOutage")] Task<ImmutableArray<string>> SetZoneOutage(string availabilityZone, bool @out, DateTimeOffset? until);
 
+    /// <summary>
+    /// B-DP-8 (chaos): a task failure fault on a service: applied to its live tasks now (a pull failure only to tasks not
+    /// yet started) and to every task it starts until the fault ends. Returns the ids of the live tasks it reached.
+    /// </summary>
+    [Alias("SetServiceTaskFault")] Task<ImmutableArray<string>> SetServiceTaskFault(string serviceName, ServiceTaskFault fault);
+
     /// <summary>B-LB-1/2: the service's tasks register with this target group (null: none); its delay drives DEACTIVATING.</summary>
     [Alias("SetServiceTargetGroup")] Task SetServiceTargetGroup(string serviceName, TargetGroupSpec? spec);
 
@@ -308,3 +324,46 @@ public sealed record InstanceAttribute(
     [property: Id(0)] string ContainerInstance,
     [property: Id(1)] string Name,
     [property: Id(2)] string? Value);
+
+/// <summary>ECS Exec's cluster configuration (executeCommandConfiguration): stored and returned, no session is opened here.</summary>
+[GenerateSerializer, Immutable, Alias("ExecuteCommandConfiguration")]
+public sealed record ExecuteCommandConfiguration(
+    [property: Id(0)] string? KmsKeyId,
+    [property: Id(1)] string? Logging,
+    [property: Id(2)] string? CloudWatchLogGroupName,
+    [property: Id(3)] bool? CloudWatchEncryptionEnabled,
+    [property: Id(4)] string? S3BucketName,
+    [property: Id(5)] bool? S3EncryptionEnabled,
+    [property: Id(6)] string? S3KeyPrefix,
+    [property: Id(7)] bool HasLogConfiguration);
+
+/// <summary>A cluster's managedStorageConfiguration: stored and returned.</summary>
+[GenerateSerializer, Immutable, Alias("ManagedStorageConfiguration")]
+public sealed record ManagedStorageConfiguration(
+    [property: Id(0)] string? KmsKeyId,
+    [property: Id(1)] string? FargateEphemeralStorageKmsKeyId);
+
+/// <summary>
+/// What a cluster was created or updated with that the engine does not use: its settings (containerInsights) and
+/// configuration, and whether it was deleted (DescribeClusters then shows it INACTIVE, as AWS does for a while).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ClusterSettingsRecord")]
+public sealed record ClusterSettingsRecord(
+    [property: Id(0)] ImmutableSortedDictionary<string, string> Settings,
+    [property: Id(1)] ExecuteCommandConfiguration? ExecuteCommand,
+    [property: Id(2)] ManagedStorageConfiguration? ManagedStorage,
+    [property: Id(3)] DateTimeOffset? DeletedAt)
+{
+    public static ClusterSettingsRecord Default { get; } = new(
+        ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add("containerInsights", "disabled"), null, null, null);
+}
+
+/// <summary>A cluster's <see cref="ClusterSettingsRecord"/>, keyed by the cluster's name (next to its <see cref="IClusterGrain"/>).</summary>
+[Alias("IClusterSettingsGrain")]
+public interface IClusterSettingsGrain : IGrainWithStringKey
+{
+    /// <summary>The record, or null for a cluster that was never created.</summary>
+    [Alias("Get")] Task<ClusterSettingsRecord?> Get();
+
+    [Alias("Put")] Task<ClusterSettingsRecord> Put(ClusterSettingsRecord record);
+}

@@ -14,7 +14,8 @@ public sealed record RunTaskRequest(
     [property: Id(7)] string? Group,
     [property: Id(8)] string? StartedBy,
     [property: Id(9)] string? ClientToken,
-    [property: Id(10)] string? RequestFingerprint = null);
+    [property: Id(10)] string? RequestFingerprint = null,
+    [property: Id(11)] AwsVpcConfiguration? Network = null);
 
 [GenerateSerializer, Immutable, Alias("CreateServiceRequest")]
 public sealed record CreateServiceRequest(
@@ -32,7 +33,8 @@ public sealed record CreateServiceRequest(
     [property: Id(11)] ImmutableDictionary<string, string> Tags,
     [property: Id(12)] string? ClientToken,
     [property: Id(13)] string? RequestFingerprint = null,
-    [property: Id(14)] ImmutableArray<ServiceLoadBalancer> LoadBalancers = default);
+    [property: Id(14)] ImmutableArray<ServiceLoadBalancer> LoadBalancers = default,
+    [property: Id(15)] ServiceOptionsPatch? Options = null);
 
 [GenerateSerializer, Immutable, Alias("UpdateServiceRequest")]
 public sealed record UpdateServiceRequest(
@@ -46,7 +48,8 @@ public sealed record UpdateServiceRequest(
     [property: Id(7)] int? MinimumHealthyPercent,
     [property: Id(8)] int? MaximumPercent,
     [property: Id(9)] bool ForceNewDeployment,
-    [property: Id(10)] ImmutableArray<ServiceLoadBalancer>? LoadBalancers = null);
+    [property: Id(10)] ImmutableArray<ServiceLoadBalancer>? LoadBalancers = null,
+    [property: Id(11)] ServiceOptionsPatch? Options = null);
 
 /// <summary>Everything the client's status view shows for one cluster, in one round trip.</summary>
 [GenerateSerializer, Immutable, Alias("ClusterStatus")]
@@ -129,6 +132,12 @@ public interface IEcsControlGrain : IGrainWithIntegerKey
     /// missing resource, ResourceNotFoundException (or, when <paramref name="listing"/>, the ListTagsForResource codes).
     /// </summary>
     [Alias("ExistingResourceArn")] Task<string> ExistingResourceArn(string resourceArn, bool listing);
+
+    /// <summary>
+    /// ListTagsForResource: the tags the resource was created with, then every TagResource / UntagResource (errors as
+    /// <see cref="ExistingResourceArn"/> with listing).
+    /// </summary>
+    [Alias("ListTagsForResource")] Task<ImmutableDictionary<string, string>> ListTagsForResource(string resourceArn);
 }
 
 /// <summary>StartTask: a task definition started on named container instances (B-PL-1 with the instances as targets).</summary>

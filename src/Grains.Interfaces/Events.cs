@@ -37,8 +37,15 @@ public static class EventTypes
     public const string InstanceTerminateSuccessful = "EC2 Instance Terminate Successful";
     public const string CapacityProviderReservation = "Emulator CapacityProviderReservation";
 
+    /// <summary>B-CW-1: a CloudWatch alarm changed state (EventBridge "CloudWatch Alarm State Change", source aws.cloudwatch).</summary>
+    public const string AlarmStateChange = "CloudWatch Alarm State Change";
+
+    /// <summary>B-AS-6: an Application Auto Scaling scaling activity (emulator event: AWS has no EventBridge event for it).</summary>
+    public const string ScalingActivity = "Emulator Application Auto Scaling Activity";
+
     public const string SourceEcs = "aws.ecs";
     public const string SourceEc2 = "aws.ec2";
     public const string SourceAutoScaling = "aws.autoscaling";
+    public const string SourceCloudWatch = "aws.cloudwatch";
     public const string SourceEmulator = "emulator";
 }

@@ -7,6 +7,15 @@ public static class GrainKeys
     public const string TaskDefinitions = "task-definitions";
     public const string Tags = "tags";
 
+    /// <summary>The Spot market (one per emulated region).</summary>
+    public const string SpotMarket = "default";
+
+    /// <summary>Launch templates and launch configurations.</summary>
+    public const string LaunchTemplates = "launch";
+
+    /// <summary>The ECS control plane's front door (an integer-keyed stateless worker).</summary>
+    public const long Control = 0;
+
     public static string Cluster(string name) => name;
 
     public static string Service(string cluster, string service) => $"{cluster}/{service}";
@@ -33,6 +42,16 @@ public static class GrainKeys
         var i = key.IndexOf('/', StringComparison.Ordinal);
         return i < 0 ? key : key[..i];
     }
+
+    /// <summary>An Application Auto Scaling scalable target: "NAMESPACE|RESOURCE_ID|DIMENSION" (B-AS-1).</summary>
+    public static string ScalableTarget(string serviceNamespace, string resourceId, string scalableDimension) =>
+        $"{serviceNamespace}|{resourceId}|{scalableDimension}";
+
+    public static (string ServiceNamespace, string ResourceId, string ScalableDimension) ParseScalableTarget(string key)
+    {
+        var parts = key.Split('|');
+        return (parts[0], parts[1], parts[2]);
+    }
 }
 
 /// <summary>Kinds of named resources the account registry lists.</summary>
@@ -42,4 +61,10 @@ public enum ResourceKind
     CapacityProvider = 1,
     AutoScalingGroup = 2,
     TargetGroup = 3,
+
+    /// <summary>Application Auto Scaling scalable targets, by <see cref="GrainKeys.ScalableTarget"/> key.</summary>
+    ScalableTarget = 4,
+
+    /// <summary>CloudWatch namespaces that received custom metrics (PutMetricData).</summary>
+    MetricNamespace = 5,
 }

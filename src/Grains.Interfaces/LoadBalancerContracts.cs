@@ -60,15 +60,43 @@ public sealed record TrafficStep(
     [property: Id(0)] TimeSpan Offset,
     [property: Id(1)] double RequestsPerSecond);
 
+/// <summary>The kinds of <see cref="TrafficShape"/>.</summary>
+public enum TrafficShapeKind
+{
+    /// <summary>Adds <see cref="TrafficShape.RequestsPerSecond"/> x min(1, elapsed / duration) from its start on (a ramp that then holds).</summary>
+    Ramp = 0,
+
+    /// <summary>Adds RequestsPerSecond x sin(2 pi elapsed / Period) from its start on (a daily sine with a 24 h period).</summary>
+    Sine = 1,
+
+    /// <summary>Adds RequestsPerSecond during [start, start + duration).</summary>
+    Spike = 2,
+}
+
+/// <summary>A shape added on top of a profile's steps (B-LB-3): ramps, sines and spikes; the total rate never goes below 0.</summary>
+[GenerateSerializer, Immutable, Alias("TrafficShape")]
+public sealed record TrafficShape(
+    [property: Id(0)] TrafficShapeKind Kind,
+    [property: Id(1)] TimeSpan Offset,
+    [property: Id(2)] TimeSpan Duration,
+    [property: Id(3)] double RequestsPerSecond,
+    [property: Id(4)] TimeSpan Period);
+
 /// <summary>
-/// B-LB-3: synthetic traffic of one service: a constant rate (one step), steps, or a profile over emulated time;
-/// each request takes <see cref="RequestDuration"/>; <see cref="PerTaskCapacity"/> requests/s make one task 100 % CPU (B-LB-4).
+/// B-LB-3: synthetic traffic of one service: a constant rate (one step), steps, plus ramps, sines and spikes
+/// (<see cref="Shapes"/>) over emulated time; each request takes <see cref="RequestDuration"/>;
+/// <see cref="PerTaskCapacity"/> requests/s make one task 100 % CPU (B-LB-4). Memory (Model choice): a task uses
+/// <see cref="MemoryBaselinePercent"/> of its memory idle plus <see cref="MemoryPerLoadPercent"/> at 100 % CPU,
+/// linearly in between.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("TrafficProfile")]
 public sealed record TrafficProfile(
     [property: Id(0)] ImmutableArray<TrafficStep> Steps,
     [property: Id(1)] TimeSpan RequestDuration,
-    [property: Id(2)] double PerTaskCapacity)
+    [property: Id(2)] double PerTaskCapacity,
+    [property: Id(3)] ImmutableArray<TrafficShape> Shapes = default,
+    [property: Id(4)] double MemoryBaselinePercent = 25,
+    [property: Id(5)] double MemoryPerLoadPercent = 50)
 {
     public static TrafficProfile Constant(double rps) => new([new TrafficStep(TimeSpan.Zero, rps)], TimeSpan.FromMilliseconds(200), 100);
 }
@@ -89,9 +117,12 @@ public sealed record ServiceTrafficFigures(
     [property: Id(7)] int UnhealthyHosts,
     [property: Id(8)] double CurrentRequestsPerSecond,
     [property: Id(9)] double CpuUtilizationPercent,
-    [property: Id(10)] DateTimeOffset At)
+    [property: Id(10)] DateTimeOffset At,
+    [property: Id(11)] double Failed5xxOverloaded = 0,
+    [property: Id(12)] double MemoryUtilizationPercent = 0)
 {
-    public double Failed => Failed503NoHealthyTarget + Failed502TargetDied;
+    /// <summary>Every failed request: 503, 502 and the target 5xx (overloaded tasks, B-DP-8 error rate).</summary>
+    public double Failed => Failed503NoHealthyTarget + Failed502TargetDied + Failed5xxOverloaded;
 }
 
 /// <summary>
@@ -204,4 +235,19 @@ public sealed record TrafficTimeline(
     [property: Id(8)] int HealthyAtTo,
     [property: Id(9)] int UnhealthyAtTo,
     [property: Id(10)] int InitialAtTo,
-    [property: Id(11)] int DrainingAtTo);
+    [property: Id(11)] int DrainingAtTo,
+    [property: Id(12)] ImmutableArray<TargetFaultClass> FaultClasses = default);
+
+/// <summary>
+/// B-DP-8 in the traffic model: the live targets receiving requests whose task answers <see cref="ErrorRate"/> of its
+/// requests 5xx and spends <see cref="CpuPerRequest"/> times the CPU per request (<c>emulator.errorRate</c>,
+/// <c>emulator.cpuPerRequest</c>, or the same faults as chaos): how many at the timeline's From, and every change after
+/// (<see cref="TargetChange.RoutableDelta"/>; <see cref="TargetChange.DeadRoutableDelta"/> is 0). Targets without these
+/// faults are in no class.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("TargetFaultClass")]
+public sealed record TargetFaultClass(
+    [property: Id(0)] double ErrorRate,
+    [property: Id(1)] double CpuPerRequest,
+    [property: Id(2)] int LiveAtFrom,
+    [property: Id(3)] ImmutableArray<TargetChange> Changes);

@@ -15,7 +15,32 @@ public sealed record MetricDatum(
     [property: Id(1)] ImmutableArray<MetricDimension> Dimensions,
     [property: Id(2)] DateTimeOffset Timestamp,
     [property: Id(3)] double Value,
-    [property: Id(4)] string Unit);
+    [property: Id(4)] string Unit,
+    [property: Id(5)] MetricStatisticSet? Statistics = null)
+{
+    /// <summary>How many samples this datum stands for (a PutMetricData StatisticValues set or Values/Counts entry; 1 otherwise).</summary>
+    public double SampleCount => Statistics?.SampleCount ?? 1;
+
+    public double Sum => Statistics?.Sum ?? Value;
+
+    public double Minimum => Statistics?.Minimum ?? Value;
+
+    public double Maximum => Statistics?.Maximum ?? Value;
+}
+
+/// <summary>PutMetricData's StatisticValues: many samples summarised (SampleCount, Sum, Minimum, Maximum).</summary>
+[GenerateSerializer, Immutable, Alias("MetricStatisticSet")]
+public sealed record MetricStatisticSet(
+    [property: Id(0)] double SampleCount,
+    [property: Id(1)] double Sum,
+    [property: Id(2)] double Minimum,
+    [property: Id(3)] double Maximum);
+
+/// <summary>One series to read from a metric store: name and exact dimensions.</summary>
+[GenerateSerializer, Immutable, Alias("MetricSeriesKey")]
+public sealed record MetricSeriesKey(
+    [property: Id(0)] string MetricName,
+    [property: Id(1)] ImmutableArray<MetricDimension> Dimensions);
 
 /// <summary>A metric series: name and dimensions (ListMetrics).</summary>
 [GenerateSerializer, Immutable, Alias("MetricSeries")]
@@ -43,6 +68,10 @@ public interface IMetricStoreGrain : IGrainWithStringKey
     /// <summary>Series whose name matches (null: any) and that have all the given dimensions (an empty value: any value).</summary>
     [Alias("List")]
     Task<ImmutableArray<MetricSeries>> List(string? metricName, ImmutableArray<MetricDimension> dimensions);
+
+    /// <summary>Datapoints of several series in [start, end) in one call (alarm evaluation reads a batch per period, B-CW-1).</summary>
+    [Alias("GetMany")]
+    Task<ImmutableArray<ImmutableArray<MetricDatum>>> GetMany(ImmutableArray<MetricSeriesKey> series, DateTimeOffset start, DateTimeOffset end);
 }
 
 public static class MetricNamespaces
@@ -57,7 +86,10 @@ public static class MetricNamespaces
     /// <summary>B-IT-5: the emulator's own namespace for accrued cost (EstimatedCharges, USD).</summary>
     public const string EmulatorCost = "Emulator/Cost";
 
-    public static ImmutableArray<string> All { get; } = [ManagedScaling, Ecs, AutoScaling, ApplicationElb, EmulatorCost];
+    /// <summary>ECS Container Insights: RunningTaskCount, DesiredTaskCount, PendingTaskCount, CpuUtilized, MemoryUtilized per service.</summary>
+    public const string ContainerInsights = "ECS/ContainerInsights";
+
+    public static ImmutableArray<string> All { get; } = [ManagedScaling, Ecs, AutoScaling, ApplicationElb, EmulatorCost, ContainerInsights];
 
     public static MetricDatum Datum(string metricName, DateTimeOffset at, double value, string unit, params ReadOnlySpan<(string Name, string Value)> dimensions)
     {

@@ -71,7 +71,8 @@ public sealed record TaskRecord(
     [property: Id(26)] DateTimeOffset? ConnectivityAt,
     [property: Id(27)] int StopTimeoutSeconds,
     [property: Id(28)] string? FailureInjected,
-    [property: Id(29)] DateTimeOffset? DeregisteredAt = null)
+    [property: Id(29)] DateTimeOffset? DeregisteredAt = null,
+    [property: Id(30)] TaskFaults? Faults = null)
 {
     /// <summary>True while the task holds resources on its instance: every state but STOPPED (B-CI-2).</summary>
     public bool HoldsResources => LastStatus != TaskStatus.STOPPED && ContainerInstanceId is not null;

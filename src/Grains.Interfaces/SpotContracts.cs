@@ -59,7 +59,7 @@ public sealed record LaunchConditions(
 [Alias("ISpotMarketGrain")]
 public interface ISpotMarketGrain : IGrainWithStringKey
 {
-    public const string Key = "default";
+    public const string Key = GrainKeys.SpotMarket;
 
     [Alias("GetLaunchConditions")]
     Task<LaunchConditions> GetLaunchConditions(string autoScalingGroup, ImmutableArray<string> instanceTypes, ImmutableArray<string> zones);

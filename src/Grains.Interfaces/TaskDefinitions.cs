@@ -18,9 +18,15 @@ public sealed record ContainerDefinition(
     [property: Id(5)] bool Essential,
     [property: Id(6)] ImmutableArray<PortMapping> PortMappings,
     [property: Id(7)] int? StopTimeout,
-    [property: Id(8)] int Gpu);
+    [property: Id(8)] int Gpu,
+    [property: Id(9)] System.Collections.Immutable.ImmutableDictionary<string, string>? DockerLabels = null,
+    [property: Id(10)] ContainerHealthCheck? HealthCheck = null);
 
-/// <summary>What RegisterTaskDefinition carries that the engine uses.</summary>
+/// <summary>
+/// What RegisterTaskDefinition carries that the engine uses, and <see cref="Document"/>: the request as it was written
+/// (JSON, without its tags), which DescribeTaskDefinition returns with AWS's defaults filled in, so a client reads back
+/// exactly what it registered (Terraform's container_definitions, log configurations, roles, volumes, ...).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("TaskDefinitionSpec")]
 public sealed record TaskDefinitionSpec(
     [property: Id(0)] string Family,
@@ -30,7 +36,8 @@ public sealed record TaskDefinitionSpec(
     [property: Id(4)] NetworkMode NetworkMode,
     [property: Id(5)] ImmutableArray<string> RequiresCompatibilities,
     [property: Id(6)] ImmutableArray<PlacementConstraint> PlacementConstraints,
-    [property: Id(7)] ImmutableDictionary<string, string> Tags);
+    [property: Id(7)] ImmutableDictionary<string, string> Tags,
+    [property: Id(8)] string? Document = null);
 
 /// <summary>A registered revision: <c>arn:aws:ecs:R:A:task-definition/FAMILY:REV</c> (B-ID-2).</summary>
 [GenerateSerializer, Immutable, Alias("TaskDefinitionRecord")]
@@ -43,4 +50,5 @@ public sealed record TaskDefinitionRecord(
     [property: Id(5)] DateTimeOffset RegisteredAt,
     [property: Id(6)] DateTimeOffset? DeregisteredAt,
     [property: Id(7)] TaskRequirements Requirements,
-    [property: Id(8)] int StopTimeoutSeconds);
+    [property: Id(8)] int StopTimeoutSeconds,
+    [property: Id(9)] TaskFaults? Faults = null);

@@ -11,6 +11,7 @@ namespace Emulator.Benchmarks;
 public sealed class CallProfile
 {
     private readonly CallTimings<string> _stats = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Calls, double CpuMs, long Bytes)> _cpu = new(StringComparer.Ordinal);
 
     public bool Enabled { get; set; }
 
@@ -23,15 +24,30 @@ public sealed class CallProfile
         }
 
         var start = Stopwatch.GetTimestamp();
+        var key = $"{context.InterfaceMethod?.DeclaringType?.Name ?? context.InterfaceName}.{context.MethodName} @{context.TargetId.Type}";
         try
         {
-            await context.Invoke();
+            // The synchronous part of the call (up to its first wait) runs on this thread: its CPU and allocations.
+            var cpu = ThreadCpu.Now();
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var call = context.Invoke();
+            var bytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            var cpuMs = ThreadCpu.Since(cpu).TotalMilliseconds;
+            _cpu.AddOrUpdate(key, (1, cpuMs, bytes), (_, t) => (t.Calls + 1, t.CpuMs + cpuMs, t.Bytes + bytes));
+            await call;
         }
         finally
         {
-            var key = $"{context.InterfaceMethod?.DeclaringType?.Name ?? context.InterfaceName}.{context.MethodName} @{context.TargetId.Type}";
             _stats.Record(key, Stopwatch.GetElapsedTime(start));
         }
+    }
+
+    /// <summary>CPU (thread CPU) and allocations of the calls' synchronous parts, by method, heaviest CPU first, and a fresh start.</summary>
+    public IReadOnlyList<(string Method, long Calls, double CpuMs, long Bytes)> TakeCpuSnapshot()
+    {
+        var all = _cpu.Select(kv => (kv.Key, kv.Value.Calls, kv.Value.CpuMs, kv.Value.Bytes)).OrderByDescending(t => t.CpuMs).ToList();
+        _cpu.Clear();
+        return all;
     }
 
     /// <summary>The figures since the last call, busiest first, and a fresh start.</summary>

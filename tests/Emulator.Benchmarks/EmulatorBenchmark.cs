@@ -112,7 +112,7 @@ public static class EmulatorBenchmark
 
     public static async Task<EmulatorResult> Run(IServiceProvider services, IGrainFactory grains, BenchmarkOptions o, CallProfile? profile, TextWriter log)
     {
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var cluster = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(ClusterName));
         var runtime = services.GetRequiredService<EmulatorRuntime>();
         var zones = runtime.Options.AvailabilityZones;

@@ -16,7 +16,7 @@ public static class EmulatorWarmUp
 
     public static async Task<string?> Run(IGrainFactory grains, TaskDefinitionRecord td, int tasks, IReadOnlyList<string> zones, TimeSpan timeout)
     {
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         var cluster = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(ClusterName));
         var service = EmulatorBenchmark.ServiceName;
         var sw = Stopwatch.StartNew();

@@ -58,7 +58,7 @@ public static class HistoryBenchmark
         using var host = Build(options, redis);
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IGrainFactory>();
-        var control = grains.GetGrain<IEcsControlGrain>(0);
+        var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
         output.WriteLine($"History storage cost: {tasks} Fargate tasks, storage {(redis is null ? "memory (embedded default)" : "Redis " + redis + " (durable mode, write-through)")}");
 
         await control.CreateCluster(new CreateClusterRequest("history", [], [], ImmutableDictionary<string, string>.Empty));

@@ -6,9 +6,19 @@ if (args is ["--lb-model", ..])
     return TrafficBenchmark.Run(args[1..], Console.Out);
 }
 
+if (args is ["--deployment", ..])
+{
+    return await DeploymentBenchmark.Run(args[1..], Console.Out);
+}
+
 if (args is ["--ui", ..])
 {
     return await DashboardBenchmark.Run(args[1..], Console.Out);
+}
+
+if (args is ["--service-auto-scaling", ..])
+{
+    return await ServiceAutoScalingBenchmark.Run(args[1..], Console.Out);
 }
 
 if (args is ["--history", ..])

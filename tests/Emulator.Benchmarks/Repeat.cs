@@ -16,35 +16,7 @@ public static class Repeat
 {
     public static async Task<int> Run(string[] args, BenchmarkOptions o, TextWriter output)
     {
-        var childArgs = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--repeat")
-            {
-                i++;
-                continue;
-            }
-
-            childArgs.Add(args[i]);
-        }
-
-        var runs = new List<JsonElement>();
-        var failed = 0;
-        for (var run = 1; run <= o.Repeat; run++)
-        {
-            output.WriteLine($"=== run {run} of {o.Repeat} (a process of its own: {string.Join(' ', childArgs)}) ===");
-            var (exit, json) = await RunChild(childArgs, output);
-            if (exit != 0)
-            {
-                failed++;
-                output.WriteLine($"=== run {run}: exit code {exit} ===");
-            }
-
-            if (json is { } j)
-            {
-                runs.Add(j);
-            }
-        }
+        var (runs, failed) = await RunChildren(WithoutRepeat(args), o.Repeat, output);
 
         output.WriteLine();
         output.WriteLine($"=== {o.Repeat} runs{(runs.Count < o.Repeat ? $", {o.Repeat - runs.Count} without a result" : "")}{(failed > 0 ? $", {failed} failed (exit code != 0)" : "")}: median (min–max) ===");
@@ -86,6 +58,48 @@ public static class Repeat
         return failed == 0 && runs.Count == o.Repeat ? 0 : 1;
     }
 
+    /// <summary>The arguments of one run: these without <c>--repeat N</c>, after the <paramref name="prefix"/> (a mode switch).</summary>
+    internal static List<string> WithoutRepeat(IReadOnlyList<string> args, params string[] prefix)
+    {
+        var childArgs = new List<string>(prefix);
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--repeat")
+            {
+                i++;
+                continue;
+            }
+
+            childArgs.Add(args[i]);
+        }
+
+        return childArgs;
+    }
+
+    /// <summary>This program <paramref name="repeat"/> times with <paramref name="childArgs"/>, each a process of its own: every run's JSON line and how many failed.</summary>
+    internal static async Task<(List<JsonElement> Runs, int Failed)> RunChildren(List<string> childArgs, int repeat, TextWriter output)
+    {
+        var runs = new List<JsonElement>();
+        var failed = 0;
+        for (var run = 1; run <= repeat; run++)
+        {
+            output.WriteLine($"=== run {run} of {repeat} (a process of its own: {string.Join(' ', childArgs)}) ===");
+            var (exit, json) = await RunChild(childArgs, output);
+            if (exit != 0)
+            {
+                failed++;
+                output.WriteLine($"=== run {run}: exit code {exit} ===");
+            }
+
+            if (json is { } j)
+            {
+                runs.Add(j);
+            }
+        }
+
+        return (runs, failed);
+    }
+
     private static List<(string What, Spread Spread, string Format, string Key)> EmulatorRows(List<JsonElement> runs)
     {
         (string, Spread, string, string) Row(string what, string key, string format, params string[] path) =>
@@ -125,7 +139,7 @@ public static class Repeat
     }
 
     /// <summary>A number at a JSON path (NaN written as "NaN" counts as missing).</summary>
-    private static double Number(JsonElement e, params string[] path)
+    internal static double Number(JsonElement e, params string[] path)
     {
         foreach (var p in path)
         {

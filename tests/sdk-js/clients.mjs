@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 
 export const endpoint = process.env.EMULATOR_ENDPOINT;
 if (!endpoint) {
@@ -20,6 +21,7 @@ const config = {
 export const ecs = new ECSClient(config);
 export const autoscaling = new AutoScalingClient(config);
 export const cloudwatch = new CloudWatchClient(config);
+export const appautoscaling = new ApplicationAutoScalingClient(config);
 
 /** A name no other test (or earlier run against the same silo) uses. */
 export const unique = (prefix) => `${prefix}-${randomBytes(4).toString("hex")}`;

@@ -136,6 +136,32 @@ public static class ChaosCommands
         fail.SetAction((r, ct) => Inject(r, withConnection, ct, g => g.FailTaskLaunches(Arns.ClusterName(r.GetValue(cluster)), r.GetValue(service), r.GetValue(probability), Dur(r.GetValue(failDuration)!, "--duration"))));
         chaos.Subcommands.Add(fail);
 
+        var faultCluster = new Option<string>("--cluster") { Description = "Cluster", Required = true };
+        var faultService = new Option<string>("--service") { Description = "Service whose tasks fail", Required = true };
+        var faultKind = new Option<string>("--fault") { Description = "pull, exit, health-check, target-health, error-rate or cpu-per-request", Required = true };
+        var faultValue = new Option<string?>("--value") { Description = "exit: after how long (30s, 5m); error-rate: share 0-1; cpu-per-request: factor" };
+        var faultDuration = new Option<string>("--duration") { Description = "How long the fault lasts (emulated)", Required = true };
+        var taskFault = new Command("task-fault", "A running service's tasks fail as the emulator.* docker labels would make them (B-DP-8).")
+        {
+            faultCluster, faultService, faultKind, faultValue, faultDuration,
+        };
+        taskFault.SetAction((r, ct) => Inject(r, withConnection, ct, g =>
+        {
+            var kind = TaskFaultNames.Parse(r.GetValue(faultKind)!) ?? throw new ArgumentException($"--fault must be one of {string.Join(", ", TaskFaultNames.All)}.");
+            double value = 0;
+            if (r.GetValue(faultValue) is { } text)
+            {
+                value = TaskFaultNames.ParseValue(kind, text) ?? throw new ArgumentException($"--value '{text}' is not valid: {TaskFaultNames.ValueHelp(kind)}.");
+            }
+            else if (TaskFaultNames.NeedsValue(kind))
+            {
+                throw new ArgumentException($"--value is required for {r.GetValue(faultKind)}: {TaskFaultNames.ValueHelp(kind)}.");
+            }
+
+            return g.TaskFault(Arns.ClusterName(r.GetValue(faultCluster)), r.GetValue(faultService)!, kind, value, Dur(r.GetValue(faultDuration)!, "--duration"));
+        }));
+        chaos.Subcommands.Add(taskFault);
+
         var outageZone = new Option<string>("--az") { Description = "Availability Zone", Required = true };
         var outageDuration = new Option<string?>("--duration") { Description = "Restore after this long (emulated); until az-restore when omitted" };
         var outage = new Command("az-outage", "Take an Availability Zone out: its instances are lost, nothing launches there.") { outageZone, outageDuration };

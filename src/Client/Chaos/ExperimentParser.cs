@@ -35,6 +35,10 @@ public static class ExperimentParser
         ["emulator:exhaust-spot-pool"] = new(null, null, ["duration"], ["instanceType", "availabilityZone"], "Spot pools have no capacity (B-ASG-3)"),
         ["emulator:az-outage"] = new(null, null, ["availabilityZone"], ["duration"], "every instance in the zone is lost; no launches there"),
         ["emulator:fail-task-launches"] = new(null, null, ["probability", "duration"], ["cluster", "service"], "task launches fail with a probability (B-SV-5)"),
+        ["emulator:deploy"] = new(null, null, ["service", "taskDefinition"], ["cluster", "forceNewDeployment"],
+            "UpdateService to a task definition: a new deployment (B-DP-1)"),
+        ["emulator:task-fault"] = new(null, null, ["service", "fault", "duration"], ["cluster", "value"],
+            "the service's tasks fail as the emulator.* docker labels would make them (B-DP-8)"),
     };
 
     /// <summary>Resource types a target may name.</summary>
@@ -331,7 +335,7 @@ public static class ExperimentParser
             }
 
             var parameters = StringMap(a, "parameters", where);
-            foreach (var key in new[] { "cluster", "service" }.Where(k => suffix is not null && parameters.ContainsKey(k)))
+            foreach (var key in new[] { "cluster", "service", "taskDefinition" }.Where(k => suffix is not null && parameters.ContainsKey(k)))
             {
                 parameters = parameters.SetItem(key, parameters[key] + suffix);
             }
@@ -451,6 +455,30 @@ public static class ExperimentParser
                 }
 
                 break;
+            case "emulator:task-fault":
+                if (TaskFaultNames.Parse(p["fault"]) is not { } kind)
+                {
+                    throw new ExperimentException($"{where}: fault must be one of {string.Join(", ", TaskFaultNames.All)}, not '{p["fault"]}'.");
+                }
+
+                if (TaskFaultNames.NeedsValue(kind) && !p.ContainsKey("value"))
+                {
+                    throw new ExperimentException($"{where}: the {p["fault"]} fault needs a value ({TaskFaultNames.ValueHelp(kind)}).");
+                }
+
+                if (p.TryGetValue("value", out var value) && TaskFaultNames.ParseValue(kind, value) is null)
+                {
+                    throw new ExperimentException($"{where}: value '{value}' is not valid for the {p["fault"]} fault ({TaskFaultNames.ValueHelp(kind)}).");
+                }
+
+                break;
+            case "emulator:deploy":
+                if (p.TryGetValue("forceNewDeployment", out var force) && force is not ("true" or "false"))
+                {
+                    throw new ExperimentException($"{where}: forceNewDeployment must be true or false.");
+                }
+
+                break;
             case "emulator:fail-task-launches":
                 if (!double.TryParse(p["probability"], NumberStyles.Float, CultureInfo.InvariantCulture, out var prob) || prob <= 0 || prob > 1)
                 {
@@ -509,7 +537,7 @@ public static class ExperimentParser
             var probe = new HypothesisProbe(line, kind, step, within);
             var allowed = kind switch
             {
-                "failedRequestsPercent" => new[] { "failedRequestsPercent", "cluster", "service", "op" },
+                "failedRequestsPercent" => new[] { "failedRequestsPercent", "cluster", "service", "op", "window" },
                 "serviceAtDesired" => ["serviceAtDesired", "cluster"],
                 _ => ScenarioParser.ConditionArgs,
             };
@@ -532,8 +560,13 @@ public static class ExperimentParser
                     {
                         throw new ExperimentException($"{probe.Where}: a percentage is between 0 and 100.");
                     }
+
+                    if (step.Has("window") && (step.Duration("window") <= TimeSpan.Zero || step.Has("service") || m.Children.ContainsKey(new YamlScalarNode("cluster"))))
+                    {
+                        throw new ExperimentException($"{probe.Where}: window is a positive duration over the experiment's requests (no service or cluster with it).");
+                    }
                 }
-                else if (kind != "serviceAtDesired" && kind != "serviceSteady" && kind != "noTasksKilledByScaleIn")
+                else if (kind is not ("serviceAtDesired" or "serviceSteady" or "noTasksKilledByScaleIn" or "deploymentState" or "serviceDeploymentStatus" or "azBalanced"))
                 {
                     step.Double(kind);
                 }

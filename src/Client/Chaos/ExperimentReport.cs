@@ -47,6 +47,9 @@ public sealed record ExperimentReport
     /// <summary>Service events (B-SV-6) written during the experiment, oldest first: they say why a service could not keep up.</summary>
     public List<string> ServiceEvents { get; init; } = [];
 
+    /// <summary>Service deployments started during the experiment (B-DP-5) and how they ended: completed, failed, rolled back.</summary>
+    public List<DeploymentOutcome> Deployments { get; init; } = [];
+
     /// <summary>What the emulator's invariant checker found wrong at the end, per cluster (empty: the invariants hold).</summary>
     public List<string> InvariantViolations { get; init; } = [];
 
@@ -61,6 +64,24 @@ public sealed record ExperimentReport
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 }
+
+/// <summary>
+/// One service deployment and its outcome (B-DP-1..5): its status and reason, the task definition it rolled out, the
+/// circuit breaker's failures against the threshold, and the task definition a rollback went back to.
+/// </summary>
+public sealed record DeploymentOutcome(
+    string Cluster,
+    string Service,
+    string ServiceDeploymentId,
+    string Status,
+    string? StatusReason,
+    string TaskDefinition,
+    string CircuitBreaker,
+    int FailureCount,
+    int Threshold,
+    string? RolledBackTo,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt);
 
 /// <summary>One action's injection: the action, when, on which resources, and until when for timed faults.</summary>
 public sealed record InjectionLine(string Action, string ActionId, DateTimeOffset At, List<string> Targets, string Message, DateTimeOffset? Until);
@@ -78,12 +99,16 @@ public sealed record RequestFigures
 
     public double Failed502TargetDied { get; init; }
 
+    /// <summary>Target 5xx of overloaded tasks (B-LB-4 Model choice: an under-scaled service sheds its excess).</summary>
+    public double Failed5xxOverloaded { get; init; }
+
     public double FailedPercent => Total <= 0 ? 0 : Failed / Total * 100;
 
     public List<ServiceRequests> ByService { get; init; } = [];
 }
 
-public sealed record ServiceRequests(string Cluster, string Service, double Total, double Failed503NoHealthyTarget, double Failed502TargetDied, int HealthyHostsAtEnd);
+public sealed record ServiceRequests(string Cluster, string Service, double Total, double Failed503NoHealthyTarget, double Failed502TargetDied, int HealthyHostsAtEnd,
+    double Failed5xxOverloaded = 0);
 
 public sealed record TaskFigures
 {

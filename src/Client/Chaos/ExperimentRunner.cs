@@ -34,7 +34,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
     private int _replacements;
     private DateTimeOffset _t0;
 
-    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(0);
+    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     private IChaosGrain Chaos => grains.GetGrain<IChaosGrain>(0);
 
@@ -259,6 +259,21 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
                 lasts = p.ContainsKey("duration") ? D("duration") : TimeSpan.Zero;
                 injection = await Chaos.ZoneOutage(p["availabilityZone"], p.ContainsKey("duration") ? lasts : null);
                 break;
+            case "emulator:deploy":
+                var deployCluster = p.GetValueOrDefault("cluster") ?? x.Cluster!;
+                var updated = await Control.UpdateService(new UpdateServiceRequest(deployCluster, p["service"], null, p["taskDefinition"], null, null, null, null, null,
+                    p.GetValueOrDefault("forceNewDeployment") == "true"));
+                var primary = updated.Deployments[0];
+                injection = new ChaosInjection(0, a.ActionId, now, deployCluster, [updated.Arn],
+                    $"service {p["service"]}: deployment {primary.Id} of {Arns.ShortName(primary.TaskDefinitionArn)} started", null);
+                lasts = TimeSpan.Zero;
+                break;
+            case "emulator:task-fault":
+                lasts = D("duration");
+                var kind = TaskFaultNames.Parse(p["fault"])!.Value;
+                injection = await Chaos.TaskFault(p.GetValueOrDefault("cluster") ?? x.Cluster!, p["service"], kind,
+                    p.TryGetValue("value", out var faultValue) ? TaskFaultNames.ParseValue(kind, faultValue)!.Value : 0, lasts);
+                break;
             case "emulator:fail-task-launches":
                 lasts = D("duration");
                 injection = await Chaos.FailTaskLaunches(p.GetValueOrDefault("cluster") ?? x.Cluster!, p.GetValueOrDefault("service"),
@@ -407,6 +422,21 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
                     var limit = p.Condition.Double(p.Kind);
                     var clusters = p.Condition.Opt("cluster") is { } c ? [c] : Clusters(x);
                     var figures = await Requests(clusters, p.Condition.Opt("service"));
+                    if (p.Condition.Has("window"))
+                    {
+                        // Only the requests of the last window: the latest sample at least that old is subtracted (none yet:
+                        // everything since the window started counts).
+                        var window = p.Condition.Duration("window");
+                        var since = _samples.LastOrDefault(sample => sample.At <= now - window);
+                        var total = figures.Total - (since?.Requests ?? 0);
+                        var failedInWindow = figures.Failed - (since?.FailedRequests ?? 0);
+                        var percent = total <= 0 ? 0 : failedInWindow / total * 100;
+                        holds = ScenarioRunner.Compare(percent, op, limit, 0);
+                        actual = $"{percent:0.###} % ({failedInWindow:0} of {total:0} in the last {Seconds(window)})";
+                        name = $"failedRequestsPercent {op} {limit.ToString(CultureInfo.InvariantCulture)} over the last {Seconds(window)}";
+                        break;
+                    }
+
                     holds = ScenarioRunner.Compare(figures.FailedPercent, op, limit, 0);
                     actual = $"{figures.FailedPercent:0.###} % ({figures.Failed:0} of {figures.Total:0})";
                     name = $"failedRequestsPercent {op} {limit.ToString(CultureInfo.InvariantCulture)}" + (p.Condition.Opt("service") is { } s ? $" (service {s})" : "");
@@ -490,7 +520,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
 
                 var b = baseline.FirstOrDefault(x => x.Service == f.Service);
                 by.Add(new ServiceRequests(c, f.Service, f.Requests - (b?.Requests ?? 0), f.Failed503NoHealthyTarget - (b?.Failed503NoHealthyTarget ?? 0),
-                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts));
+                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts, f.Failed5xxOverloaded - (b?.Failed5xxOverloaded ?? 0)));
             }
         }
 
@@ -499,7 +529,8 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             Total = by.Sum(s => s.Total),
             Failed503NoHealthyTarget = by.Sum(s => s.Failed503NoHealthyTarget),
             Failed502TargetDied = by.Sum(s => s.Failed502TargetDied),
-            Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied),
+            Failed5xxOverloaded = by.Sum(s => s.Failed5xxOverloaded),
+            Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied + s.Failed5xxOverloaded),
             ByService = by,
         };
     }
@@ -516,6 +547,28 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         }
 
         return [.. lines.OrderBy(l => l.At).Select(l => l.Text)];
+    }
+
+    /// <summary>B-DP-5: the service deployments of the clusters' services created since <paramref name="since"/>, oldest first.</summary>
+    internal static async Task<List<DeploymentOutcome>> DeploymentOutcomes(IGrainFactory grains, IEnumerable<string> clusters, DateTimeOffset since)
+    {
+        var outcomes = new List<DeploymentOutcome>();
+        foreach (var c in clusters)
+        {
+            var info = await grains.GetGrain<IClusterGrain>(c).Describe();
+            foreach (var name in info?.Services ?? [])
+            {
+                var service = grains.GetGrain<IServiceGrain>(GrainKeys.Service(c, name));
+                var views = (await service.ListServiceDeployments()).Where(v => v.Record.CreatedAt >= since).ToList();
+                var revisionIds = views.SelectMany(v => new[] { v.Record.TargetRevisionId, v.Record.Rollback?.RevisionId }).OfType<string>().Distinct().ToImmutableArray();
+                var revisions = (await service.GetServiceRevisions(revisionIds)).ToDictionary(r => r.Id, r => Arns.ShortName(r.TaskDefinitionArn), StringComparer.Ordinal);
+                outcomes.AddRange(views.Select(v => new DeploymentOutcome(c, name, v.Record.Id, v.Record.Status, v.Record.StatusReason,
+                    revisions.GetValueOrDefault(v.Record.TargetRevisionId, v.Record.TargetRevisionId), v.Record.CircuitBreakerStatus, v.Record.FailureCount,
+                    v.Record.Threshold, v.Record.Rollback is { } r ? revisions.GetValueOrDefault(r.RevisionId, r.RevisionId) : null, v.Record.CreatedAt, v.Record.FinishedAt)));
+            }
+        }
+
+        return [.. outcomes.OrderBy(o => o.CreatedAt)];
     }
 
     private async Task<decimal> Cost(List<string> clusters)
@@ -571,6 +624,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             Samples = _samples,
             CostAccruedUsd = costAtStart is { } start ? Math.Round(await Cost(exists) - start, 6) : 0,
             ServiceEvents = _t0 == default ? [] : await ServiceEvents(exists),
+            Deployments = _t0 == default ? [] : await DeploymentOutcomes(grains, exists, _t0),
         };
         Print(report);
         InvariantCheck.Print(console, invariants);
@@ -585,7 +639,16 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         var table = new Table().AddColumn("figure").AddColumn("value");
         table.AddRow("emulated time", Markup.Escape($"{r.StartedAt:HH:mm:ss} -> {r.EndedAt:HH:mm:ss} ({Seconds(r.EndedAt - r.StartedAt)}), wall {r.WallSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"));
         table.AddRow("injections", Markup.Escape(r.Injections.Count == 0 ? "none" : string.Join("\n", r.Injections.Select(i => $"{i.At:HH:mm:ss} {i.Action} ({i.ActionId}): {i.Targets.Count} target(s)"))));
-        table.AddRow("requests", Markup.Escape($"{r.Requests.Total:0} served, {r.Requests.Failed:0} failed ({r.Requests.FailedPercent:0.###} %): 503 no healthy target {r.Requests.Failed503NoHealthyTarget:0}, 502 target died {r.Requests.Failed502TargetDied:0}"));
+        table.AddRow("requests", Markup.Escape($"{r.Requests.Total:0} served, {r.Requests.Failed:0} failed ({r.Requests.FailedPercent:0.###} %): 503 no healthy target {r.Requests.Failed503NoHealthyTarget:0}, 502 target died {r.Requests.Failed502TargetDied:0}, 5xx overloaded tasks {r.Requests.Failed5xxOverloaded:0}"));
+        if (r.Requests.ByService.Count > 1)
+        {
+            // Several services (e.g. variants of one story side by side): each one's figures.
+            foreach (var v in r.Requests.ByService.OrderBy(v => v.Service, StringComparer.Ordinal))
+            {
+                var failed = v.Failed503NoHealthyTarget + v.Failed502TargetDied + v.Failed5xxOverloaded;
+                table.AddRow("  " + Markup.Escape(v.Service), Markup.Escape($"{v.Total:0} served, {failed:0} failed ({(v.Total <= 0 ? 0 : failed / v.Total * 100):0.###} %): 503 {v.Failed503NoHealthyTarget:0}, 502 {v.Failed502TargetDied:0}, 5xx overloaded {v.Failed5xxOverloaded:0}"));
+            }
+        }
         table.AddRow("tasks", Markup.Escape($"{r.Tasks.Stopped} stopped ({string.Join(", ", r.Tasks.StoppedByCode.Select(kv => $"{kv.Key} {kv.Value}"))}), {r.Tasks.ReplacementsStarted} service task(s) started"));
         table.AddRow("back to steady state", r.SecondsBackToSteadyState is { } s ? $"{s:0} s after the last action" : "never");
         table.AddRow("cost accrued", Markup.Escape($"{r.CostAccruedUsd:0.######} USD"));
@@ -597,6 +660,15 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             var cpr = r.Samples.SelectMany(x => x.CapacityProviderReservation).GroupBy(kv => kv.Key).Select(g => $"{g.Key} {first.CapacityProviderReservation.GetValueOrDefault(g.Key):0.#} -> max {g.Max(kv => kv.Value):0.#} -> {last.CapacityProviderReservation.GetValueOrDefault(g.Key):0.#}");
             table.AddRow("instances in service", Markup.Escape(string.Join("\n", low)));
             table.AddRow("CPR", Markup.Escape(string.Join("\n", cpr)));
+        }
+
+        if (r.Deployments.Count > 0)
+        {
+            table.AddRow("deployments", Markup.Escape(string.Join("\n", r.Deployments.Select(d =>
+                $"{d.CreatedAt:HH:mm:ss} {d.Service} -> {d.TaskDefinition}: {d.Status}" + (d.StatusReason is { } why ? $" ({why})" : "")
+                + (d.CircuitBreaker != "DISABLED" ? $", circuit breaker {d.CircuitBreaker} {d.FailureCount}/{d.Threshold}" : "")
+                + (d.RolledBackTo is { } back ? $", rolled back to {back}" : "")
+                + (d.FinishedAt is { } f ? $", finished {f:HH:mm:ss}" : "")))));
         }
 
         if (r.ServiceEvents.Count > 0)

@@ -63,6 +63,19 @@ public sealed record ScenarioStep(int Line, string Kind, IReadOnlyDictionary<str
         _ => throw new ScenarioException($"{Where}: '{key}' must be a list of maps."),
     };
 
+    /// <summary>A nested map argument (e.g. circuitBreaker) as a step of its own, for the same typed accessors.</summary>
+    public ScenarioStep Map(string key) => Args.TryGetValue(key, out var v) && v is Dictionary<string, object?> m
+        ? new ScenarioStep(Line, $"{Kind}.{key}", m)
+        : throw new ScenarioException($"{Where}: '{key}' must be a map.");
+
+    /// <summary>A map of names to strings (e.g. dockerLabels); empty when absent.</summary>
+    public IReadOnlyDictionary<string, string> StringMap(string key) => Args.TryGetValue(key, out var v) switch
+    {
+        false => new Dictionary<string, string>(),
+        true when v is Dictionary<string, object?> m && m.Values.All(x => x is string) => m.ToDictionary(kv => kv.Key, kv => (string)kv.Value!, StringComparer.Ordinal),
+        _ => throw new ScenarioException($"{Where}: '{key}' must be a map of names to values."),
+    };
+
     public TimeSpan Duration(string key, TimeSpan? fallback = null) =>
         Opt(key) is { } s ? ParseDuration(s, Where) : fallback ?? throw new ScenarioException($"{Where}: '{key}' is required.");
 

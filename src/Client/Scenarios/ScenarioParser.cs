@@ -1,3 +1,4 @@
+using Emulator.Contracts;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -14,11 +15,12 @@ public static class ScenarioParser
     [
         "runningTasks", "provisioningTasks", "registeredInstances", "inServiceInstances", "desiredCapacity",
         "capacityProviderReservation", "cprSeen", "maxTasksPerInstance", "serviceSteady", "noTasksKilledByScaleIn",
-        "failedRequests", "healthyTargets",
+        "failedRequests", "healthyTargets", "deploymentState", "serviceDeploymentStatus", "azBalanced",
+        "desiredCount", "alarmState", "scalingActivities",
     ];
 
     internal static readonly string[] ConditionArgs =
-        [.. Conditions, "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "op", "tolerance"];
+        [.. Conditions, "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "taskDefinition", "op", "tolerance", "alarm"];
 
     /// <summary>Step kinds with their required and optional arguments.</summary>
     public static readonly IReadOnlyDictionary<string, (string[] Required, string[] Optional)> Kinds = new Dictionary<string, (string[], string[])>
@@ -29,22 +31,32 @@ public static class ScenarioParser
         ["createCapacityProvider"] = (["name", "autoScalingGroup"],
             ["targetCapacity", "managedScaling", "managedTerminationProtection", "managedDraining", "minimumScalingStepSize", "maximumScalingStepSize", "instanceWarmupPeriod"]),
         ["putClusterCapacityProviders"] = (["cluster", "providers"], ["defaultStrategy"]),
-        ["registerTaskDefinition"] = (["family", "cpu", "memory"], ["networkMode", "fargate", "hostPort", "containerPort"]),
+        ["registerTaskDefinition"] = (["family", "cpu", "memory"], ["networkMode", "fargate", "hostPort", "containerPort", "image", "dockerLabels", "healthCheck"]),
         ["createService"] = (["cluster", "name", "taskDefinition"],
-            ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon", "targetGroup", "containerPort"]),
-        ["updateService"] = (["cluster", "name"], ["desiredCount", "taskDefinition", "minimumHealthyPercent", "maximumPercent"]),
+            ["desiredCount", "strategy", "launchType", "placementStrategy", "minimumHealthyPercent", "maximumPercent", "daemon", "targetGroup", "containerPort",
+             "circuitBreaker", "alarms", "healthCheckGracePeriod", "availabilityZoneRebalancing"]),
+        ["updateService"] = (["cluster", "name"], ["desiredCount", "taskDefinition", "minimumHealthyPercent", "maximumPercent", "forceNewDeployment", "circuitBreaker", "alarms"]),
         ["deleteService"] = (["cluster", "name"], ["force"]),
         ["runTask"] = (["cluster", "taskDefinition"], ["count", "strategy", "launchType", "placementStrategy"]),
         ["drainInstances"] = (["cluster"], ["count", "instanceType"]),
         ["createTargetGroup"] = (["name"], ["port", "healthyThreshold", "unhealthyThreshold", "interval", "deregistrationDelay"]),
-        ["setTraffic"] = (["cluster", "service", "rps"], ["requestDuration", "perTaskCapacity", "steps"]),
+        ["setTraffic"] = (["cluster", "service", "rps"], ["requestDuration", "perTaskCapacity", "steps", "shapes", "memoryBaselinePercent", "memoryPerLoadPercent"]),
+        ["registerScalableTarget"] = (["cluster", "service", "min", "max"], ["suspendScaleIn", "suspendScaleOut", "suspendScheduled"]),
+        ["putTargetTrackingPolicy"] = (["cluster", "service", "name", "targetValue"],
+            ["metric", "resourceLabel", "scaleOutCooldown", "scaleInCooldown", "disableScaleIn"]),
+        ["putScheduledAction"] = (["cluster", "service", "name", "schedule"], ["timezone", "min", "max"]),
+        ["putMetricAlarm"] = (["name", "metric", "threshold"],
+            ["targetGroup", "cluster", "service", "namespace", "statistic", "period", "evaluationPeriods", "datapointsToAlarm", "comparison", "treatMissingData"]),
         ["sleep"] = (["duration"], []),
         ["waitFor"] = ([], ["timeout", .. ConditionArgs]),
         ["assert"] = ([], ConditionArgs),
     };
 
     /// <summary>Arguments that name resources (the --suffix is appended to them).</summary>
-    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired"];
+    internal static readonly HashSet<string> NameKeys = ["name", "serviceSteady", "cluster", "autoScalingGroup", "capacityProvider", "family", "taskDefinition", "service", "providers", "targetGroup", "serviceAtDesired", "azBalanced", "names"];
+
+    /// <summary>Values of the deployment conditions (B-DP-1 rolloutState, B-DP-5 service deployment status).</summary>
+    internal static readonly string[] RolloutStates = ["IN_PROGRESS", "COMPLETED", "FAILED"];
 
     public static ScenarioFile Parse(string yaml, string? suffix)
     {
@@ -138,6 +150,21 @@ public static class ScenarioParser
                     throw new ScenarioException($"{step.Where}: op must be one of == != >= <= > <.");
                 }
 
+                if (step.Opt("deploymentState") is { } state && !RolloutStates.Contains(state))
+                {
+                    throw new ScenarioException($"{step.Where}: deploymentState must be one of {string.Join(", ", RolloutStates)}.");
+                }
+
+                if (step.Opt("serviceDeploymentStatus") is { } sds && !ServiceDeploymentStatuses.All.Contains(sds))
+                {
+                    throw new ScenarioException($"{step.Where}: serviceDeploymentStatus must be one of {string.Join(", ", ServiceDeploymentStatuses.All)}.");
+                }
+
+                if ((step.Has("deploymentState") || step.Has("serviceDeploymentStatus")) && (!step.Has("service") || !step.Has("cluster")))
+                {
+                    throw new ScenarioException($"{step.Where}: deploymentState and serviceDeploymentStatus need 'service' and 'cluster'.");
+                }
+
                 if (step.Kind == "waitFor")
                 {
                     step.Duration("timeout", TimeSpan.FromMinutes(30));
@@ -155,6 +182,44 @@ public static class ScenarioParser
             case "registerTaskDefinition":
                 step.Int("cpu");
                 step.Int("memory");
+                step.StringMap("dockerLabels");
+                if (step.Has("healthCheck"))
+                {
+                    var hc = step.Map("healthCheck");
+                    hc.Duration("interval", TimeSpan.FromSeconds(30));
+                    hc.Duration("startPeriod", TimeSpan.Zero);
+                    hc.Int("retries", 3);
+                }
+
+                break;
+            case "createService" or "updateService":
+                if (step.Has("circuitBreaker"))
+                {
+                    var cb = step.Map("circuitBreaker");
+                    cb.Bool("enable", true);
+                    cb.Bool("rollback", false);
+                    cb.OptInt("thresholdValue");
+                    if (cb.Opt("thresholdType") is { } type && type is not ("COUNT" or "BOUNDED_PERCENT" or "UNBOUNDED_PERCENT"))
+                    {
+                        throw new ScenarioException($"{step.Where}: circuitBreaker.thresholdType must be COUNT, BOUNDED_PERCENT or UNBOUNDED_PERCENT.");
+                    }
+                }
+
+                if (step.Has("alarms"))
+                {
+                    var alarms = step.Map("alarms");
+                    if (alarms.Strings("names").Count == 0)
+                    {
+                        throw new ScenarioException($"{step.Where}: alarms.names must name at least one alarm.");
+                    }
+                }
+
+                if (step.Has("healthCheckGracePeriod"))
+                {
+                    step.Duration("healthCheckGracePeriod");
+                }
+
+                step.Bool("forceNewDeployment", false);
                 break;
             case "createTargetGroup":
                 step.OptInt("port");
@@ -173,7 +238,49 @@ public static class ScenarioParser
                     m.Double("rps");
                 }
 
+                foreach (var m in step.Maps("shapes"))
+                {
+                    if (m.Str("kind") is not ("ramp" or "sine" or "spike"))
+                    {
+                        throw new ScenarioException($"{step.Where}: a shape's kind is ramp, sine or spike.");
+                    }
+
+                    m.Duration("after", TimeSpan.Zero);
+                    m.Duration("duration", TimeSpan.Zero);
+                    m.Duration("period", TimeSpan.FromHours(24));
+                    m.Double("rps");
+                }
+
                 break;
+            case "registerScalableTarget":
+                step.Int("min");
+                step.Int("max");
+                break;
+            case "putMetricAlarm":
+                step.Double("threshold");
+                step.Duration("period", TimeSpan.FromMinutes(1));
+                step.Int("evaluationPeriods", 1);
+                step.OptInt("datapointsToAlarm");
+                if (step.Opt("targetGroup") is null && (step.Opt("cluster") is null || step.Opt("service") is null) && step.Opt("namespace") is null)
+                {
+                    throw new ScenarioException($"{step.Where}: putMetricAlarm needs targetGroup (AWS/ApplicationELB), cluster and service (AWS/ECS), or a namespace.");
+                }
+
+                if (step.Opt("comparison") is { } comparison && comparison is not ("GreaterThanThreshold" or "GreaterThanOrEqualToThreshold" or "LessThanThreshold" or "LessThanOrEqualToThreshold"))
+                {
+                    throw new ScenarioException($"{step.Where}: comparison is GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold or LessThanOrEqualToThreshold.");
+                }
+
+                break;
+            case "putTargetTrackingPolicy":
+                step.Double("targetValue");
+                if (step.Opt("metric") is { } metric && metric is not ("cpu" or "memory" or "albRequestCountPerTarget"))
+                {
+                    throw new ScenarioException($"{step.Where}: metric is cpu, memory or albRequestCountPerTarget.");
+                }
+
+                break;
+
         }
     }
 

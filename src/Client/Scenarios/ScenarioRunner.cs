@@ -24,7 +24,7 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
     private readonly Dictionary<(string Cluster, string Type), int> _maxPerInstance = [];
     private readonly Dictionary<string, int> _serviceEventsSeen = new(StringComparer.Ordinal);
 
-    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(0);
+    private IEcsControlGrain Control => grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     public async Task<int> RunAsync(ScenarioFile scenario, CancellationToken ct)
     {
@@ -88,8 +88,18 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                 var ports = s.OptInt("hostPort") is { } hp ? ImmutableArray.Create(new PortMapping(hp, hp, "tcp"))
                     : s.OptInt("containerPort") is { } cp ? ImmutableArray.Create(new PortMapping(cp, fargate ? cp : 0, "tcp"))
                     : [];
+                var labels = s.StringMap("dockerLabels");
+                ContainerHealthCheck? healthCheck = null;
+                if (s.Has("healthCheck"))
+                {
+                    var hc = s.Map("healthCheck");
+                    healthCheck = new ContainerHealthCheck([.. hc.Strings("command") is { Count: > 0 } command ? command : ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]],
+                        (int)hc.Duration("interval", TimeSpan.FromSeconds(30)).TotalSeconds, 5, hc.Int("retries", 3), (int)hc.Duration("startPeriod", TimeSpan.Zero).TotalSeconds);
+                }
+
                 await Control.RegisterTaskDefinition(new TaskDefinitionSpec(s.Str("family"),
-                    [new ContainerDefinition("app", "public.ecr.aws/nginx/nginx:latest", s.Int("cpu"), s.Int("memory"), null, true, ports, null, 0)],
+                    [new ContainerDefinition("app", s.Opt("image") ?? "public.ecr.aws/nginx/nginx:latest", s.Int("cpu"), s.Int("memory"), null, true, ports, null, 0,
+                        labels.Count == 0 ? null : labels.ToImmutableDictionary(StringComparer.Ordinal), healthCheck)],
                     fargate ? s.Str("cpu") : null, fargate ? s.Str("memory") : null, mode, fargate ? ["FARGATE"] : ["EC2"], [],
                     ImmutableDictionary<string, string>.Empty));
                 return null;
@@ -106,12 +116,17 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                 await Control.CreateService(new CreateServiceRequest(s.Str("cluster"), s.Str("name"), s.Str("taskDefinition"),
                     daemon ? null : s.Int("desiredCount", 0), LaunchTypeOf(s), Strategy(s, "strategy"), Placement(s), [],
                     daemon ? SchedulingStrategy.DAEMON : SchedulingStrategy.REPLICA, s.OptInt("minimumHealthyPercent"), s.OptInt("maximumPercent"),
-                    ImmutableDictionary<string, string>.Empty, null, LoadBalancers: balancers));
+                    ImmutableDictionary<string, string>.Empty, null, LoadBalancers: balancers, Options: DeploymentOptions(s)));
                 _clusters.Add(s.Str("cluster"));
                 return null;
             case "updateService":
-                await Control.UpdateService(new UpdateServiceRequest(s.Str("cluster"), s.Str("name"), s.OptInt("desiredCount"), s.Opt("taskDefinition"),
-                    null, null, null, s.OptInt("minimumHealthyPercent"), s.OptInt("maximumPercent"), false));
+                var update = await Control.UpdateService(new UpdateServiceRequest(s.Str("cluster"), s.Str("name"), s.OptInt("desiredCount"), s.Opt("taskDefinition"),
+                    null, null, null, s.OptInt("minimumHealthyPercent"), s.OptInt("maximumPercent"), s.Bool("forceNewDeployment", false), null, DeploymentOptions(s)));
+                if (update.Deployments.Length > 1 && update.Deployments[0].RolloutState == DeploymentRolloutState.IN_PROGRESS)
+                {
+                    await Line("deploy", $"{s.Str("name")}: deployment {update.Deployments[0].Id} of {Arns.ShortName(update.Deployments[0].TaskDefinitionArn)} started");
+                }
+
                 return null;
             case "deleteService":
                 await Control.DeleteService(s.Str("cluster"), s.Str("name"), s.Bool("force", false));
@@ -144,10 +159,42 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
             case "setTraffic":
                 var steps = ImmutableArray.Create(new TrafficStep(TimeSpan.Zero, s.Double("rps")))
                     .AddRange(s.Maps("steps").Select(m => new TrafficStep(m.Duration("after"), m.Double("rps"))));
+                var shapes = s.Maps("shapes").Select(m => new TrafficShape(
+                    m.Str("kind") switch { "ramp" => TrafficShapeKind.Ramp, "sine" => TrafficShapeKind.Sine, _ => TrafficShapeKind.Spike },
+                    m.Duration("after", TimeSpan.Zero), m.Duration("duration", TimeSpan.Zero), m.Double("rps"), m.Duration("period", TimeSpan.FromHours(24)))).ToImmutableArray();
                 await grains.GetGrain<ITrafficGrain>(s.Str("cluster")).SetServiceTraffic(s.Str("service"),
-                    new TrafficProfile(steps, s.Duration("requestDuration", TimeSpan.FromMilliseconds(200)), s.Double("perTaskCapacity", 100)));
+                    new TrafficProfile(steps, s.Duration("requestDuration", TimeSpan.FromMilliseconds(200)), s.Double("perTaskCapacity", 100), shapes,
+                        s.Double("memoryBaselinePercent", 25), s.Double("memoryPerLoadPercent", 50)));
                 _clusters.Add(s.Str("cluster"));
                 await Line("traffic", $"{s.Str("service")}: {s.Double("rps").ToString(CultureInfo.InvariantCulture)} requests/s");
+                return null;
+            case "putMetricAlarm":
+                await PutMetricAlarm(s);
+                return null;
+            case "registerScalableTarget":
+                await Target(s).Register(new ScalableTargetSpec(AppAutoScaling.EcsNamespace, AppAutoScaling.ResourceId(s.Str("cluster"), s.Str("service")),
+                    AppAutoScaling.EcsDesiredCount, s.Int("min"), s.Int("max"), null,
+                    new SuspendedStateSpec(s.Bool("suspendScaleIn", false), s.Bool("suspendScaleOut", false), s.Bool("suspendScheduled", false)), null));
+                _clusters.Add(s.Str("cluster"));
+                await Line("scaling", $"{AppAutoScaling.ResourceId(s.Str("cluster"), s.Str("service"))}: scalable target {s.Int("min")}..{s.Int("max")}");
+                return null;
+            case "putTargetTrackingPolicy":
+                var metricType = (s.Opt("metric") ?? "cpu") switch
+                {
+                    "memory" => "ECSServiceAverageMemoryUtilization",
+                    "albRequestCountPerTarget" => "ALBRequestCountPerTarget",
+                    _ => "ECSServiceAverageCPUUtilization",
+                };
+                var policy = await Target(s).PutPolicy(new ScalingPolicySpec(s.Str("name"), "TargetTrackingScaling",
+                    new TargetTrackingSpec(s.Double("targetValue"), metricType, s.Opt("resourceLabel"), null,
+                        s.Has("scaleOutCooldown") ? (int)s.Duration("scaleOutCooldown").TotalSeconds : null,
+                        s.Has("scaleInCooldown") ? (int)s.Duration("scaleInCooldown").TotalSeconds : null,
+                        s.Has("disableScaleIn") ? s.Bool("disableScaleIn", false) : null), null));
+                await Line("scaling", $"policy {policy.Spec.PolicyName}: {metricType} target {s.Double("targetValue").ToString(CultureInfo.InvariantCulture)}, alarms {string.Join(", ", policy.Alarms.Select(a => a.AlarmName))}");
+                return null;
+            case "putScheduledAction":
+                var scheduled = await Target(s).PutScheduledAction(new ScheduledActionSpec(s.Str("name"), s.Str("schedule"), s.Opt("timezone"), null, null, s.OptInt("min"), s.OptInt("max")));
+                await Line("scaling", $"scheduled action {scheduled.Spec.Name}: {scheduled.Spec.Schedule}, next {scheduled.NextRunAt:u}");
                 return null;
             case "sleep":
                 var until = await Control.Now() + s.Duration("duration");
@@ -258,8 +305,45 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                 var tasks = await grains.GetGrain<IClusterGrain>(s.Str("cluster")).ListTasks(TaskFilter.All);
                 var n = tasks.Count(t => t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING
                                          && (s.Opt("service") is not { } svc || t.ServiceName == svc)
-                                         && (s.Opt("capacityProvider") is not { } cp || t.CapacityProvider == cp));
+                                         && (s.Opt("capacityProvider") is not { } cp || t.CapacityProvider == cp)
+                                         && (s.Opt("taskDefinition") is not { } td || IsTaskDefinition(t.TaskDefinitionArn, td)));
                 return (Compare(n, op, s.Double(condition), 0), Num(n));
+            }
+
+            case "deploymentState":
+            {
+                // B-DP-1: the rolloutState of the service's PRIMARY deployment.
+                var svc = await grains.GetGrain<IServiceGrain>(GrainKeys.Service(s.Str("cluster"), s.Str("service"))).Describe();
+                var primary = svc?.Deployments.FirstOrDefault(d => d.Status == "PRIMARY");
+                var state = primary?.RolloutState.ToString() ?? "none";
+                var expected = s.Str(condition);
+                return (op == "!=" ? state != expected : state == expected,
+                    primary is null ? "no deployment" : $"{state} ({primary.Id}, {Arns.ShortName(primary.TaskDefinitionArn)}: {primary.RolloutStateReason})");
+            }
+
+            case "azBalanced":
+            {
+                // B-AZ-1: the service's running tasks per zone differ by at most one, over the zones with ACTIVE instances
+                // (or holding its tasks).
+                var status = await Control.GetClusterStatus(s.Str("cluster"), false);
+                var service = s.Str(condition);
+                var counts = status.Instances.Where(i => i.Status == ContainerInstanceStatus.ACTIVE).Select(i => i.AvailabilityZone)
+                    .Concat(status.Tasks.Select(t => t.AvailabilityZone).OfType<string>())
+                    .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                    .ToDictionary(z => z, z => status.Tasks.Count(t => t.ServiceName == service && t.AvailabilityZone == z
+                                                                     && t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING));
+                var balanced = counts.Count <= 1 || counts.Values.Max() - counts.Values.Min() <= 1;
+                return (balanced, string.Join(", ", counts.Select(kv => $"{kv.Value} in {kv.Key}")));
+            }
+
+            case "serviceDeploymentStatus":
+            {
+                // B-DP-5: the status of the service's latest service deployment.
+                var list = await grains.GetGrain<IServiceGrain>(GrainKeys.Service(s.Str("cluster"), s.Str("service"))).ListServiceDeployments();
+                var latest = list.FirstOrDefault()?.Record;
+                var expected = s.Str(condition);
+                var status = latest?.Status ?? "none";
+                return (op == "!=" ? status != expected : status == expected, latest is null ? "none" : $"{status}{(latest.StatusReason is { } r ? $" ({r})" : "")}");
             }
 
             case "provisioningTasks":
@@ -323,10 +407,37 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                     + (condition == "failedRequests" ? $" of {figures.Sum(f => f.Requests).ToString("0", CultureInfo.InvariantCulture)} requests" : " healthy target(s)"));
             }
 
+            case "desiredCount":
+            {
+                var svc = await grains.GetGrain<IServiceGrain>(GrainKeys.Service(s.Str("cluster"), s.Str("service"))).Describe();
+                var n = svc?.Spec.DesiredCount ?? 0;
+                return (Compare(n, op, s.Double(condition), 0), svc is null ? "no such service" : Num(n));
+            }
+
+            case "alarmState":
+            {
+                // The service's policy alarms whose name contains `alarm` (e.g. AlarmHigh, AlarmLow); holds when one is in the state.
+                var status = await Target(s).Status();
+                var wanted = s.Str(condition);
+                var alarms = status?.Alarms.Where(a => s.Opt("alarm") is not { } part || a.AlarmName.Contains(part, StringComparison.Ordinal)).ToList() ?? [];
+                return (alarms.Any(a => a.State.ToString() == wanted),
+                    alarms.Count == 0 ? "no alarms" : string.Join(", ", alarms.Select(a => $"{a.AlarmName}: {a.State}")));
+            }
+
+            case "scalingActivities":
+            {
+                var activities = await Target(s).Activities(false);
+                var n = activities.Count(a => a.StatusCode == "Successful");
+                return (Compare(n, op, s.Double(condition), 0), Num(n) + " successful");
+            }
+
             default:
                 throw new ScenarioException($"{s.Where}: unknown condition");
         }
     }
+
+    private IScalableTargetGrain Target(ScenarioStep s) => grains.GetGrain<IScalableTargetGrain>(
+        GrainKeys.ScalableTarget(AppAutoScaling.EcsNamespace, AppAutoScaling.ResourceId(s.Str("cluster"), s.Str("service")), AppAutoScaling.EcsDesiredCount));
 
     /// <summary>Reads what happened since the last poll and prints it as timeline lines.</summary>
     private async Task Observe()
@@ -366,6 +477,16 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                             await Line("cas", $"{provider}: {text}", e.Time);
                         }
 
+                        break;
+                    case EventTypes.DeploymentStateChange:
+                        await Line("deploy", $"{e.Resources.FirstOrDefault()?.Split('/')[^1]} {e.Detail.GetValueOrDefault("deploymentId")}: {e.Detail.GetValueOrDefault("eventName")} - {e.Detail.GetValueOrDefault("reason")}", e.Time);
+                        break;
+                    case EventTypes.AlarmStateChange:
+                        await Line("alarm", $"{e.Detail.GetValueOrDefault("alarmName")}: {e.Detail.GetValueOrDefault("previousState.value")} -> {e.Detail.GetValueOrDefault("state.value")}", e.Time);
+                        break;
+                    case EventTypes.ScalingActivity:
+                        await Line("scaling", $"{e.Detail.GetValueOrDefault("resourceId")}: {e.Detail.GetValueOrDefault("description")} {e.Detail.GetValueOrDefault("statusCode")}"
+                            + (e.Detail.GetValueOrDefault("notScaledReason") is { Length: > 0 } why ? $" ({why})" : $" ({e.Detail.GetValueOrDefault("cause")})"), e.Time);
                         break;
                     case EventTypes.TaskStateChange when e.Task is { } t:
                         placed += t.LastStatus == TaskStatus.PENDING || (t.LastStatus == TaskStatus.PROVISIONING && t.ContainerInstanceId is not null) ? 1 : 0;
@@ -427,7 +548,7 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
     private static string Describe(ScenarioStep s)
     {
         var condition = ScenarioParser.Conditions.First(s.Has);
-        var scope = string.Join(", ", new[] { "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType" }
+        var scope = string.Join(", ", new[] { "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "taskDefinition" }
             .Where(s.Has).Select(k => $"{k} {s.Opt(k)}"));
         return $"{condition} {s.Opt("op") ?? (condition == "maxTasksPerInstance" ? "<=" : "==")} {s.Opt(condition)}" + (scope.Length > 0 ? $" ({scope})" : "");
     }
@@ -441,4 +562,75 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
         s.Maps("placementStrategy").Select(m => new Contracts.PlacementStrategy(Enum.Parse<PlacementStrategyType>(m.Str("type")), m.Opt("field"))).ToImmutableArray();
 
     private static LaunchType? LaunchTypeOf(ScenarioStep s) => s.Opt("launchType") is { } lt ? Enum.Parse<LaunchType>(lt) : null;
+
+    /// <summary>"web", "web:3" or a task definition ARN names the task's task definition (family, or family:revision).</summary>
+    private static bool IsTaskDefinition(string arn, string reference)
+    {
+        var shortName = Arns.ShortName(arn);
+        return reference == arn || reference == shortName || shortName.StartsWith(reference + ":", StringComparison.Ordinal);
+    }
+
+    /// <summary>The deployment settings of a createService / updateService step (B-DP-2, B-DP-3, B-AZ-1); null when it names none.</summary>
+    private static ServiceOptionsPatch? DeploymentOptions(ScenarioStep s)
+    {
+        if (!s.Has("circuitBreaker") && !s.Has("alarms") && !s.Has("healthCheckGracePeriod") && !s.Has("availabilityZoneRebalancing"))
+        {
+            return null;
+        }
+
+        DeploymentCircuitBreakerSpec? breaker = null;
+        if (s.Has("circuitBreaker"))
+        {
+            var cb = s.Map("circuitBreaker");
+            var threshold = cb.Opt("thresholdType") is { } type ? new ThresholdConfigurationSpec(type, cb.Int("thresholdValue", 50)) : null;
+            breaker = new DeploymentCircuitBreakerSpec(cb.Bool("enable", true), cb.Bool("rollback", false),
+                cb.Has("resetOnHealthyTask") ? cb.Bool("resetOnHealthyTask", true) : null, threshold);
+        }
+
+        DeploymentAlarmsSpec? alarms = null;
+        if (s.Has("alarms"))
+        {
+            var a = s.Map("alarms");
+            alarms = new DeploymentAlarmsSpec([.. a.Strings("names")], a.Bool("enable", true), a.Bool("rollback", true));
+        }
+
+        return ServiceOptionsPatch.None with
+        {
+            CircuitBreaker = breaker,
+            Alarms = alarms,
+            HealthCheckGracePeriodSeconds = s.Has("healthCheckGracePeriod") ? (int)s.Duration("healthCheckGracePeriod").TotalSeconds : null,
+            AvailabilityZoneRebalancing = s.Opt("availabilityZoneRebalancing"),
+        };
+    }
+
+    /// <summary>
+    /// B-CW-1 / B-DP-3: a CloudWatch metric alarm (PutMetricAlarm) on a target group's AWS/ApplicationELB metric (e.g.
+    /// HTTPCode_Target_5XX_Count, dimension TargetGroup), a service's AWS/ECS metric (ClusterName, ServiceName), or any
+    /// namespace; a service's deploymentConfiguration.alarms can then name it.
+    /// </summary>
+    private async Task PutMetricAlarm(ScenarioStep s)
+    {
+        var dimensions = ImmutableArray.CreateBuilder<MetricDimension>();
+        var ns = s.Opt("namespace");
+        if (s.Opt("targetGroup") is { } tg)
+        {
+            var group = await grains.GetGrain<ITargetGroupGrain>(tg).Describe() ?? throw new ScenarioException($"{s.Where}: target group {tg} does not exist.");
+            dimensions.Add(new MetricDimension("TargetGroup", TargetGroupArns.Dimension(group.Arn)));
+            ns ??= MetricNamespaces.ApplicationElb;
+        }
+        else if (s.Opt("cluster") is { } cluster && s.Opt("service") is { } service)
+        {
+            dimensions.Add(new MetricDimension("ClusterName", cluster));
+            dimensions.Add(new MetricDimension("ServiceName", service));
+            ns ??= MetricNamespaces.Ecs;
+        }
+
+        var name = s.Str("name");
+        var comparison = s.Opt("comparison") ?? "GreaterThanThreshold";
+        var alarm = await grains.GetGrain<ICloudWatchAlarmsGrain>(0).Put(new AlarmSpec(name, "scenario " + s.Where, true, [], [], [], ns, s.Str("metric"),
+            dimensions.ToImmutable(), s.Opt("statistic") ?? "Sum", null, (int)s.Duration("period", TimeSpan.FromMinutes(1)).TotalSeconds, null,
+            s.Int("evaluationPeriods", 1), s.OptInt("datapointsToAlarm"), s.Double("threshold"), comparison, s.Opt("treatMissingData") ?? "notBreaching", null, [], null,
+            ImmutableDictionary<string, string>.Empty, null));
+        await Line("alarm", $"{alarm.Spec.Name}: {ns} {s.Str("metric")} {s.Opt("statistic") ?? "Sum"} {comparison} {s.Double("threshold").ToString(CultureInfo.InvariantCulture)}");
+    }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
 using Emulator.Model.Catalog;
+using Emulator.Model.Lifecycle;
 using Emulator.Model.Scaling;
 using Emulator.Model.Time;
 using Emulator.Runtime;
@@ -37,16 +38,13 @@ public sealed class CapacityProviderState
 /// provider's instances and PROVISIONING queue from the cluster and the group from its grain, lets the pure
 /// <see cref="ClusterAutoScaling"/> model decide, then applies managed termination protection and the new desired
 /// capacity. Recovery (issue 5): an evaluation that fails (its cluster's grain was on a silo that died) is retried
-/// every <see cref="RetryDelay"/> instead of a period later, and a reminder every quarter period (it outlives a dead
+/// every <see cref="Model.EmulatorTimings.CapacityProviderRetry"/> instead of a period later, and a reminder every quarter period (it outlives a dead
 /// silo, timers do not) reactivates the provider, whose activation evaluates at once: CAS resumes within one metric
 /// period of a silo's death declaration.
 /// </summary>
 public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrain, IRemindable
 {
     private const string ReminderName = "cas";
-
-    /// <summary>How soon (emulated) a failed evaluation is tried again.</summary>
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
 
     private readonly IPersistentState<CapacityProviderState> _store;
     private readonly EmulatorRuntime _rt;
@@ -238,7 +236,7 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
 
             if (unreachable)
             {
-                _retryAt = now + RetryDelay;
+                _retryAt = now + _rt.Options.Timings.CapacityProviderRetry;
                 return;
             }
 
@@ -282,7 +280,7 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
 
         var byEc2 = snapshot.Instances.ToDictionary(i => i.Ec2InstanceId, StringComparer.Ordinal);
         var casInstances = asg.Instances
-            .Where(i => i.State is LifecycleState.Pending or LifecycleState.InService)
+            .Where(i => InstanceLifecycle.CountsTowardCapacity(i.State))
             .Select(i =>
             {
                 var registered = byEc2.GetValueOrDefault(i.InstanceId);
@@ -319,11 +317,7 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
         // B-CAS-7: ECS keeps protection on instances running non-daemon tasks and removes it from empty ones.
         if (Spec.ManagedTerminationProtection)
         {
-            var protection = asg.Instances
-                .Where(i => i.State == LifecycleState.InService && byEc2.ContainsKey(i.InstanceId))
-                .Select(i => (i.InstanceId, Protect: byEc2[i.InstanceId].NonDaemonTasks > 0))
-                .Where(p => asg.Instances.First(i => i.InstanceId == p.InstanceId).ProtectedFromScaleIn != p.Protect)
-                .ToImmutableDictionary(p => p.InstanceId, p => p.Protect);
+            var protection = InstanceGroup.ManagedProtection(asg.Instances, byEc2.ToDictionary(e => e.Key, e => e.Value.NonDaemonTasks, StringComparer.Ordinal));
             if (!protection.IsEmpty)
             {
                 await Asg.SetProtection(protection);

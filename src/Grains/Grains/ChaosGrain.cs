@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Emulator.Contracts;
+using Emulator.Model.Catalog;
 using Emulator.Model.Chaos;
 using Emulator.Model.Lifecycle;
 using Emulator.Model.Scaling;
@@ -48,7 +49,7 @@ public sealed class ChaosGrain(
 
     private DateTimeOffset Now => runtime.Clock.Now;
 
-    private IEcsControlGrain Control => GrainFactory.GetGrain<IEcsControlGrain>(0);
+    private IEcsControlGrain Control => GrainFactory.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     private ISpotMarketGrain Market => GrainFactory.GetGrain<ISpotMarketGrain>(ISpotMarketGrain.Key);
 
@@ -145,7 +146,7 @@ public sealed class ChaosGrain(
             StartTimer();
 
             // The timer does the work; the reminder brings the grain back if its silo went away meanwhile.
-            var period = runtime.WallPeriod(TimeSpan.FromMinutes(1));
+            var period = Durability.WakePeriod(runtime);
             await this.RegisterOrUpdateReminder(ReminderName, period, period);
         }
 
@@ -276,13 +277,46 @@ public sealed class ChaosGrain(
         string? serviceName = service is null ? null : Arns.ShortName(service);
         if (serviceName is not null && !view.Status.Services.Any(s => s.Spec.Name == serviceName))
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, $"Service {serviceName} not found in cluster {view.Name}.");
+            throw Errors.ServiceNotFoundIn(serviceName, view.Name);
         }
 
         var until = _at + duration;
         await Cluster(view.Name).SetLaunchFaults(new LaunchFaults(probability, "CannotPullContainerError: task launch failure injected by a chaos experiment", until, serviceName));
         return await Record(action, view.Name, serviceName is null ? [] : [Arns.Service(runtime.Region, runtime.Account, view.Name, serviceName)],
             $"Task launches of {(serviceName is null ? "every service and task" : "service " + serviceName)} fail with probability {probability.ToString(CultureInfo.InvariantCulture)} until {Iso(until)}", until);
+    }
+
+    public async Task<ChaosInjection> TaskFault(string cluster, string service, TaskFaultKind kind, double value, TimeSpan duration)
+    {
+        const string action = "emulator:task-fault";
+        _at = Now;
+        Check(ChaosSelections.ValidateDuration(duration));
+        if (!Enum.IsDefined(kind))
+        {
+            throw ErrorCodes.Invalid($"Unknown task fault '{kind}'.");
+        }
+
+        Check(TaskFaultLabels.Validate(kind, value));
+        var view = await Resolve(cluster);
+        var serviceName = Arns.ShortName(service);
+        if (!view.Status.Services.Any(s => s.Spec.Name == serviceName))
+        {
+            throw new EcsException(ErrorCodes.ServiceNotFound, $"Service {serviceName} not found in cluster {view.Name}.");
+        }
+
+        var until = _at + duration;
+        var reached = await Cluster(view.Name).SetServiceTaskFault(serviceName, new ServiceTaskFault(kind, value, _at, until));
+        var what = kind switch
+        {
+            TaskFaultKind.PullFailure => "new tasks fail to pull their image",
+            TaskFaultKind.Exit => $"tasks exit {value.ToString(CultureInfo.InvariantCulture)} s after they run (or after now)",
+            TaskFaultKind.HealthCheck => "container health checks fail",
+            TaskFaultKind.TargetHealth => "load balancer health checks fail",
+            TaskFaultKind.ErrorRate => $"{value.ToString(CultureInfo.InvariantCulture)} of requests are answered 5xx",
+            _ => $"CPU per request x {value.ToString(CultureInfo.InvariantCulture)}",
+        };
+        return await Record(action, view.Name, reached.Select(id => TaskArn(view.Name, id)).ToImmutableArray(),
+            $"Service {serviceName}: {what} until {Iso(until)} ({reached.Length} running task(s) reached)", until);
     }
 
     public async Task<ChaosInjection> ZoneOutage(string availabilityZone, TimeSpan? duration)

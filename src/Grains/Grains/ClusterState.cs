@@ -1,25 +1,15 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
-using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
+using Emulator.Model.Cluster;
 
 namespace Emulator.Grains;
 
-/// <summary>Where and how a queued PROVISIONING task wants to be placed once capacity appears (B-PQ-2).</summary>
-[GenerateSerializer, Immutable, Alias("QueuedPlacement")]
-public sealed record QueuedPlacement(
-    [property: Id(0)] ImmutableArray<PlacementStrategy> Strategies,
-    [property: Id(1)] ImmutableArray<PlacementConstraint> Constraints);
-
-/// <summary>A RunTask client token: the request's fingerprint, when it was used, the tasks it started.</summary>
-[GenerateSerializer, Immutable, Alias("ClientTokenRecord")]
-public sealed record ClientTokenRecord(
-    [property: Id(0)] string? Fingerprint,
-    [property: Id(1)] DateTimeOffset At,
-    [property: Id(2)] ImmutableArray<string> TaskIds);
-
-/// <summary>The persisted state of a cluster grain: its records, queue and settings.</summary>
+/// <summary>
+/// The persisted state of a cluster grain: its records and queue (which the record book, <see cref="ClusterBook"/>,
+/// works on in place) and its settings. Serialization ids are never renumbered; members only grow.
+/// </summary>
 [GenerateSerializer, Alias("ClusterState")]
-public sealed class ClusterState
+public sealed class ClusterState : IClusterRecords
 {
     [Id(0)] public bool Exists { get; set; }
 
@@ -67,6 +57,9 @@ public sealed class ClusterState
 
     /// <summary>How many times this cluster's grain was activated on its persisted state (seeds a fresh id stream).</summary>
     [Id(50)] public int Incarnation { get; set; }
+
+    /// <summary>B-DP-8: chaos task faults set on running services (newest last); new tasks of the service get the active ones.</summary>
+    [Id(60)] public Dictionary<string, ImmutableList<ServiceTaskFault>> ServiceFaults { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>B-LB-1: the target group each load-balanced service's tasks register with.</summary>
     [Id(18)] public Dictionary<string, TargetGroupSpec> TargetGroups { get; set; } = new(StringComparer.Ordinal);

@@ -20,7 +20,7 @@ public sealed partial class EcsControlGrain
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         if (!td.Active)
         {
-            throw ErrorCodes.Client($"TaskDefinition is inactive: {td.Arn}");
+            throw Errors.TaskDefinitionInactive(td.Arn);
         }
 
         // B-PL-1: one task on each named instance; EC2 only, no capacity provider, no strategy.
@@ -65,40 +65,70 @@ public sealed partial class EcsControlGrain
 
     public Task<TaskDefinitionRecord> DeregisterTaskDefinition(string taskDefinition) => TaskDefinitions.Deregister(taskDefinition);
 
-    public async Task<ImmutableDictionary<string, string>> TagResource(string resourceArn, ImmutableDictionary<string, string> tags) =>
-        await Tags.Tag(await ExistingResourceArn(resourceArn, listing: false), tags);
+    public async Task<ImmutableDictionary<string, string>> TagResource(string resourceArn, ImmutableDictionary<string, string> tags)
+    {
+        var (arn, created) = await ExistingResource(resourceArn, listing: false);
+        await StartTagsFromCreation(arn, created);
+        return await Tags.Tag(arn, tags);
+    }
 
-    public async Task<ImmutableDictionary<string, string>> UntagResource(string resourceArn, ImmutableArray<string> tagKeys) =>
-        await Tags.Untag(await ExistingResourceArn(resourceArn, listing: false), tagKeys);
+    public async Task<ImmutableDictionary<string, string>> UntagResource(string resourceArn, ImmutableArray<string> tagKeys)
+    {
+        var (arn, created) = await ExistingResource(resourceArn, listing: false);
+        await StartTagsFromCreation(arn, created);
+        return await Tags.Untag(arn, tagKeys);
+    }
 
-    public async Task<string> ExistingResourceArn(string resourceArn, bool listing)
+    public async Task<ImmutableDictionary<string, string>> ListTagsForResource(string resourceArn)
+    {
+        var (arn, created) = await ExistingResource(resourceArn, listing: true);
+        return await Tags.Find(arn) ?? created ?? ImmutableDictionary<string, string>.Empty;
+    }
+
+    public async Task<string> ExistingResourceArn(string resourceArn, bool listing) => (await ExistingResource(resourceArn, listing)).Arn;
+
+    /// <summary>
+    /// Issue 14: a resource's tags are the ones it was created with (CreateCluster, CreateService,
+    /// RegisterTaskDefinition, CreateCapacityProvider <c>tags</c>), then every TagResource / UntagResource: the first
+    /// change starts from the creation tags.
+    /// </summary>
+    private async Task StartTagsFromCreation(string arn, ImmutableDictionary<string, string>? created)
+    {
+        if (await Tags.Find(arn) is null)
+        {
+            await Tags.Replace(arn, created ?? ImmutableDictionary<string, string>.Empty);
+        }
+    }
+
+    /// <summary>The ARN and the tags the resource was created with, if it names an existing ECS resource; else the errors the operation declares.</summary>
+    private async Task<(string Arn, ImmutableDictionary<string, string>? Created)> ExistingResource(string resourceArn, bool listing)
     {
         var parts = resourceArn.Split(':', 6);
         if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "ecs")
         {
-            throw ErrorCodes.Invalid($"Invalid resource ARN: {resourceArn}");
+            throw Errors.InvalidResourceArn(resourceArn);
         }
 
         var resource = parts[5];
         var slash = resource.IndexOf('/', StringComparison.Ordinal);
         var kind = slash < 0 ? resource : resource[..slash];
         var path = slash < 0 ? [] : resource[(slash + 1)..].Split('/');
-        var exists = kind switch
+        (bool Exists, ImmutableDictionary<string, string>? Tags) found = kind switch
         {
-            "cluster" when path.Length == 1 => await Cluster(path[0]).Describe() is not null,
-            "service" when path.Length == 2 => await Service(path[0], path[1]).Describe() is { Status: not ServiceStatus.INACTIVE },
-            "task" when path.Length == 2 => !(await Cluster(path[0]).GetTasks([path[1]])).IsEmpty,
-            "container-instance" when path.Length == 2 => (await Cluster(path[0]).GetInstances()).Any(i => i.ContainerInstanceId == path[1]),
-            "task-definition" when path.Length == 1 => await TaskDefinitions.Get(path[0]) is not null,
-            "capacity-provider" when path.Length == 1 => (await DescribeCapacityProviders([path[0]])).Length > 0,
-            _ => throw ErrorCodes.Invalid($"Invalid resource ARN: {resourceArn}"),
+            "cluster" when path.Length == 1 => await Cluster(path[0]).Describe() is { } c ? (true, c.Tags) : (false, null),
+            "service" when path.Length == 2 => await Service(path[0], path[1]).Describe() is { Status: not ServiceStatus.INACTIVE } s ? (true, s.Spec.Tags) : (false, null),
+            "task" when path.Length == 2 => (!(await Cluster(path[0]).GetTasks([path[1]])).IsEmpty, null),
+            "container-instance" when path.Length == 2 => ((await Cluster(path[0]).GetInstances()).Any(i => i.ContainerInstanceId == path[1]), null),
+            "task-definition" when path.Length == 1 => await TaskDefinitions.Get(path[0]) is { } td ? (true, td.Spec.Tags) : (false, null),
+            "capacity-provider" when path.Length == 1 => (await DescribeCapacityProviders([path[0]])).FirstOrDefault() is { } p ? (true, p.Spec?.Tags) : (false, null),
+            _ => throw Errors.InvalidResourceArn(resourceArn),
         };
 
         // The model declares no ResourceNotFoundException for ListTagsForResource: a missing cluster is
         // ClusterNotFoundException, any other missing resource InvalidParameterException.
-        return exists ? resourceArn
+        return found.Exists ? (resourceArn, found.Tags)
             : !listing ? throw new EcsException(ErrorCodes.ResourceNotFound, "The specified resource could not be found.")
-            : kind == "cluster" ? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.")
+            : kind == "cluster" ? throw Errors.ClusterNotFound()
             : throw ErrorCodes.Invalid("The specified resource could not be found.");
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using Emulator.Model.Deployments;
 using Emulator.Model.Placement;
 using Emulator.Model.Scaling;
 using Emulator.Runtime;
@@ -26,7 +27,13 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     {
         var name = string.IsNullOrEmpty(request.Name) ? "default" : request.Name;
         ValidateName(name, "Cluster name");
+        var existed = await Cluster(name).Describe() is not null;
         var info = await Cluster(name).Create(request with { Name = name });
+        if (!existed)
+        {
+            await GrainFactory.GetGrain<IClusterSettingsGrain>(name).Put((request.Settings ?? ClusterSettingsRecord.Default) with { DeletedAt = null });
+        }
+
         await Account.Add(ResourceKind.Cluster, name);
         if (!request.CapacityProviders.IsDefaultOrEmpty)
         {
@@ -39,8 +46,10 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     public async Task<ClusterInfo> DeleteCluster(string cluster)
     {
         var name = Arns.ClusterName(cluster);
-        var before = await Cluster(name).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var before = await Cluster(name).Describe() ?? throw Errors.ClusterNotFound();
         var info = await Cluster(name).Delete();
+        var settings = GrainFactory.GetGrain<IClusterSettingsGrain>(name);
+        await settings.Put((await settings.Get() ?? ClusterSettingsRecord.Default) with { DeletedAt = runtime.Clock.Now });
         foreach (var p in before.CapacityProviders.Where(p => p is not (Fargate or FargateSpot)))
         {
             await Provider(p).SetCluster(null);
@@ -53,7 +62,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     public async Task<ClusterInfo> PutClusterCapacityProviders(string cluster, ImmutableArray<string> providers, ImmutableArray<CapacityProviderStrategyItem> defaultStrategy)
     {
         var name = Arns.ClusterName(cluster);
-        var before = await Cluster(name).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var before = await Cluster(name).Describe() ?? throw Errors.ClusterNotFound();
         var names = (providers.IsDefault ? [] : providers).Select(Arns.ShortName).Distinct(StringComparer.Ordinal).ToImmutableArray();
         var resolved = ImmutableArray.CreateBuilder<ClusterProvider>();
         foreach (var p in names)
@@ -161,12 +170,14 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         if (!td.Active)
         {
-            throw ErrorCodes.Client($"TaskDefinition is inactive: {td.Arn}");
+            throw Errors.TaskDefinitionInactive(td.Arn);
         }
 
         var strategies = request.PlacementStrategies.IsDefaultOrEmpty ? PlacementDefaults.ForRunTask : request.PlacementStrategies;
         var constraints = request.PlacementConstraints.IsDefault ? [] : request.PlacementConstraints;
         ValidatePlacement(strategies, constraints);
+        var network = await ResolveNetwork(request.Network, td);
+        var zones = network?.Zones ?? default;
         return new LaunchRequest(
             TaskDefinition: td,
             Count: request.Count,
@@ -178,11 +189,12 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             Strategy: request.CapacityProviderStrategy.IsDefault ? [] : request.CapacityProviderStrategy,
             Allocations: [],
             PlacementStrategies: strategies,
-            PlacementConstraints: constraints,
+            PlacementConstraints: constraints.AddRange(SubnetPlacement.ZoneConstraints(zones)),
             TargetContainerInstances: [],
             IsDaemon: false,
             ClientToken: request.ClientToken,
-            RequestFingerprint: request.RequestFingerprint);
+            RequestFingerprint: request.RequestFingerprint,
+            SubnetZones: zones);
     }
 
     public async Task<TaskRecord> StopTask(string? cluster, string task, string? reason)
@@ -195,13 +207,13 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     public async Task<ServiceInfo> CreateService(CreateServiceRequest request)
     {
         var clusterName = Arns.ClusterName(request.Cluster);
-        var cluster = await Cluster(clusterName).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var cluster = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
         ValidateName(request.ServiceName, "Service name");
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         var daemon = request.SchedulingStrategy == SchedulingStrategy.DAEMON;
         if (daemon && request.DesiredCount is not null)
         {
-            throw ErrorCodes.Invalid("The daemon scheduling strategy does not support a desired count for services.");
+            throw Errors.DaemonDesiredCount();
         }
 
         if (daemon && (request.LaunchType == LaunchType.FARGATE || request.CapacityProviderStrategy is { IsDefaultOrEmpty: false }))
@@ -216,7 +228,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
 
         if (request.DesiredCount is < 0)
         {
-            throw ErrorCodes.Invalid("desiredCount must be at least 0.");
+            throw Errors.NegativeDesiredCount();
         }
 
         // B-SV-2 defaults; B-SV-1: daemons run with maximumPercent 100 and minimumHealthyPercent 0.
@@ -228,35 +240,50 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         var placementStrategies = request.PlacementStrategies.IsDefault ? [] : request.PlacementStrategies;
         var constraints = request.PlacementConstraints.IsDefault ? [] : request.PlacementConstraints;
         ValidatePlacement(placementStrategies, constraints);
+
+        // B-AZ-1: availabilityZoneRebalancing defaults to ENABLED on create, DISABLED for services it cannot serve.
+        var patch = request.Options ?? ServiceOptionsPatch.None;
+        var options = ServiceOptions.Default.With(patch with
+        {
+            AvailabilityZoneRebalancing = patch.AvailabilityZoneRebalancing ?? DeploymentRules.DefaultAzRebalancing(request.SchedulingStrategy, placementStrategies),
+        });
+        options = options with { Network = await ResolveNetwork(options.Network, td) };
+        Check(DeploymentRules.Validate(options));
         var spec = new ServiceSpec(clusterName, request.ServiceName, td, request.DesiredCount ?? 0, request.LaunchType, strategy,
             placementStrategies, constraints, request.SchedulingStrategy, min, max,
             request.Tags ?? ImmutableDictionary<string, string>.Empty, request.ClientToken, request.RequestFingerprint,
-            request.LoadBalancers.IsDefault ? [] : request.LoadBalancers);
+            request.LoadBalancers.IsDefault ? [] : request.LoadBalancers, options);
         return await Service(clusterName, request.ServiceName).Create(spec);
     }
 
     public async Task<ServiceInfo> UpdateService(UpdateServiceRequest request)
     {
         var clusterName = Arns.ClusterName(request.Cluster);
-        var cluster = await Cluster(clusterName).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var cluster = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
         var service = Service(clusterName, Arns.ShortName(request.Service));
         var current = await service.Describe();
         if (current is null || current.Status == ServiceStatus.INACTIVE)
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+            throw Errors.ServiceNotFound();
         }
 
         if (request.DesiredCount is < 0)
         {
-            throw ErrorCodes.Invalid("desiredCount must be at least 0.");
+            throw Errors.NegativeDesiredCount();
         }
 
         if (request.DesiredCount is not null && current.Spec.SchedulingStrategy == SchedulingStrategy.DAEMON)
         {
-            throw ErrorCodes.Invalid("The daemon scheduling strategy does not support a desired count for services.");
+            throw Errors.DaemonDesiredCount();
         }
 
         ValidatePercents(request.MinimumHealthyPercent ?? current.Spec.MinimumHealthyPercent, request.MaximumPercent ?? current.Spec.MaximumPercent);
+        if (request.Options is { } requested)
+        {
+            // B-DP-2, B-DP-3: the options the service would have after the update must be valid; nothing changes otherwise.
+            Check(DeploymentRules.Validate(current.Spec.EffectiveOptions.With(requested)));
+        }
+
         if (request.CapacityProviderStrategy is { } strategy)
         {
             ValidateStrategy(null, strategy, cluster);
@@ -268,14 +295,24 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         }
 
         var td = request.TaskDefinition is { } reference ? await ResolveTaskDefinition(reference) : null;
+        var patch = request.Options;
+        if (patch?.Network is { } network)
+        {
+            patch = patch with { Network = await ResolveNetwork(network, td ?? current.Spec.TaskDefinition) };
+        }
+        else if (td is not null && td.Spec.NetworkMode != NetworkMode.awsvpc && current.Spec.Options?.Network is not null)
+        {
+            throw ErrorCodes.Invalid("Network Configuration is not valid for the given networkMode of this task definition.");
+        }
+
         return await service.Update(new ServiceUpdate(request.DesiredCount, td, request.CapacityProviderStrategy, request.PlacementStrategies,
-            request.PlacementConstraints, request.MinimumHealthyPercent, request.MaximumPercent, request.ForceNewDeployment, request.LoadBalancers));
+            request.PlacementConstraints, request.MinimumHealthyPercent, request.MaximumPercent, request.ForceNewDeployment, request.LoadBalancers, patch));
     }
 
     public async Task<ServiceInfo> DeleteService(string? cluster, string service, bool force)
     {
         var clusterName = Arns.ClusterName(cluster);
-        _ = await Cluster(clusterName).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        _ = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
         return await Service(clusterName, Arns.ShortName(service)).Delete(force);
     }
 
@@ -286,7 +323,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     {
         var name = Arns.ClusterName(cluster);
         var grain = Cluster(name);
-        var info = await grain.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var info = await grain.Describe() ?? throw Errors.ClusterNotFound();
         // An empty list means "every provider" to DescribeCapacityProviders; a cluster without providers has none.
         var providers = info.CapacityProviders.IsDefaultOrEmpty
             ? ImmutableArray<CapacityProviderInfo>.Empty
@@ -339,6 +376,48 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         return await Cluster(Arns.ClusterName(request.Cluster)).ExplainPlacement(launch);
     }
 
+    /// <summary>
+    /// An awsvpc network configuration checked as ECS checks it (only for awsvpc task definitions, 1..16 subnets, at most
+    /// 5 security groups, subnets and groups that exist) and its subnets' zones resolved. Subnet and group names that
+    /// are not AWS ids (subnet-private-a) are taken as given, without a zone rule: the emulator's older convenience.
+    /// </summary>
+    private async Task<AwsVpcConfiguration?> ResolveNetwork(AwsVpcConfiguration? requested, TaskDefinitionRecord td)
+    {
+        if (requested is null)
+        {
+            return null;
+        }
+
+        if (td.Spec.NetworkMode != NetworkMode.awsvpc)
+        {
+            throw ErrorCodes.Invalid("Network Configuration is not valid for the given networkMode of this task definition.");
+        }
+
+        if (requested.Subnets.IsDefaultOrEmpty || requested.Subnets.Length > 16)
+        {
+            throw ErrorCodes.Invalid("subnets can have at least 1 and at most 16 items.");
+        }
+
+        if (!requested.SecurityGroups.IsDefault && requested.SecurityGroups.Length > 5)
+        {
+            throw ErrorCodes.Invalid("securityGroups can have at most 5 items.");
+        }
+
+        var network = await GrainFactory.GetGrain<INetworkGrain>(INetworkGrain.Key).Read();
+        foreach (var subnet in requested.Subnets.Where(s => !network.Subnets.ContainsKey(s) && Model.Network.NetworkModel.LooksLikeSubnetId(s)))
+        {
+            throw ErrorCodes.Invalid($"Error retrieving subnet information for [{subnet}]: The subnet ID '{subnet}' does not exist (ErrorCode: InvalidSubnetID.NotFound)");
+        }
+
+        foreach (var group in (requested.SecurityGroups.IsDefault ? [] : requested.SecurityGroups)
+            .Where(g => !network.SecurityGroups.ContainsKey(g) && g.StartsWith("sg-", StringComparison.Ordinal) && g.Length is 11 or 20))
+        {
+            throw ErrorCodes.Invalid($"Error retrieving security group information for [{group}]: The security group '{group}' does not exist (ErrorCode: InvalidGroup.NotFound)");
+        }
+
+        return requested with { Zones = Model.Network.NetworkModel.ZonesOf(network, requested.Subnets) };
+    }
+
     private async Task<CapacityProviderInfo?> DescribeOne(string name) => name switch
     {
         Fargate => new CapacityProviderInfo(Fargate, Arns.CapacityProvider(runtime.Region, runtime.Account, Fargate), "ACTIVE", ProviderType.Fargate, null, null, null, null),
@@ -353,7 +432,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             throw ErrorCodes.Invalid("taskDefinition can not be blank.");
         }
 
-        return await TaskDefinitions.Get(reference) ?? throw ErrorCodes.Client("Unable to describe task definition.");
+        return await TaskDefinitions.Get(reference) ?? throw Errors.TaskDefinitionUnknown();
     }
 
     /// <summary>B-CP-1, B-CP-2: launch type and strategy are exclusive; the strategy's providers must be the cluster's.</summary>
@@ -388,16 +467,13 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         }
     }
 
-    private static void ValidatePercents(int min, int max)
-    {
-        if (min is < 0 or > 100)
-        {
-            throw ErrorCodes.Invalid("minimumHealthyPercent must be between 0 and 100.");
-        }
+    private static void ValidatePercents(int min, int max) => Check(DeploymentRules.ValidatePercents(min, max));
 
-        if (max < 1 || max > 2000 || max < min)
+    private static void Check(string? error)
+    {
+        if (error is not null)
         {
-            throw ErrorCodes.Invalid("maximumPercent must be between 1 and 2000 and not below minimumHealthyPercent.");
+            throw ErrorCodes.Invalid(error);
         }
     }
 

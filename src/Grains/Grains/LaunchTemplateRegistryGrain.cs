@@ -27,15 +27,66 @@ public sealed class LaunchTemplateRegistryGrain : Grain, ILaunchTemplateRegistry
 
     private LaunchRegistryState S => _store.State;
 
-    public async Task<LaunchTemplateRecord> CreateTemplate(string name, LaunchData data, ImmutableDictionary<string, string> tags)
+    public Task<LaunchTemplateRecord> CreateTemplate(string name, LaunchData data, ImmutableDictionary<string, string> tags) => CreateTemplate(name, data, tags, null);
+
+    public async Task<LaunchTemplateRecord> CreateTemplate(string name, LaunchData data, ImmutableDictionary<string, string> tags, string? versionDescription)
     {
         if (S.Templates.ContainsKey(name))
         {
             throw new EcsException("InvalidLaunchTemplateName.AlreadyExistsException", $"Launch template name already in use.");
         }
 
-        var record = new LaunchTemplateRecord("lt-" + RandomIds.HexString(RandomFor("template/" + name), 17), name, 1, 1, _rt.Clock.Now, data, tags);
+        var now = _rt.Clock.Now;
+        var record = new LaunchTemplateRecord("lt-" + RandomIds.HexString(RandomFor("template/" + name), 17), name, 1, 1, now, data, tags,
+            [new LaunchTemplateVersionRecord(1, versionDescription, now, data)]);
         S.Templates = S.Templates.Add(name, record);
+        await _store.WriteStateAsync();
+        return record;
+    }
+
+    public async Task<LaunchTemplateRecord> CreateTemplateVersion(string? id, string? name, LaunchData data, string? description)
+    {
+        var record = Find(id, name) ?? throw NotFound(id, name);
+        if (record.AllVersions.Length >= 10_000)
+        {
+            throw new EcsException("VersionLimitExceeded", "Launch template version limit (10000) exceeded.");
+        }
+
+        var number = record.LatestVersion + 1;
+        var updated = record with
+        {
+            LatestVersion = number,
+            Versions = record.AllVersions.Add(new LaunchTemplateVersionRecord(number, description, _rt.Clock.Now, data)),
+        };
+        return await Save(updated);
+    }
+
+    public async Task<LaunchTemplateRecord> SetDefaultVersion(string? id, string? name, string version)
+    {
+        var record = Find(id, name) ?? throw NotFound(id, name);
+        var chosen = record.Version(version)
+            ?? throw new EcsException("InvalidLaunchTemplateId.VersionNotFound", $"Could not find launch template version {version} for launch template {record.Id}.");
+        return await Save(record with { DefaultVersion = chosen.Number, Data = chosen.Data, Versions = record.AllVersions });
+    }
+
+    public async Task<LaunchTemplateRecord> TagTemplate(string id, ImmutableDictionary<string, string> tags, ImmutableDictionary<string, string?> remove)
+    {
+        var record = Find(id, null) ?? throw NotFound(id, null);
+        var next = record.Tags.SetItems(tags);
+        foreach (var (k, v) in remove)
+        {
+            if (next.TryGetValue(k, out var have) && (v is null || v == have))
+            {
+                next = next.Remove(k);
+            }
+        }
+
+        return await Save(record with { Tags = next });
+    }
+
+    private async Task<LaunchTemplateRecord> Save(LaunchTemplateRecord record)
+    {
+        S.Templates = S.Templates.SetItem(record.Name, record);
         await _store.WriteStateAsync();
         return record;
     }
@@ -73,7 +124,7 @@ public sealed class LaunchTemplateRegistryGrain : Grain, ILaunchTemplateRegistry
     public async Task<LaunchConfigurationRecord> DeleteConfiguration(string name)
     {
         var record = S.Configurations.GetValueOrDefault(name)
-            ?? throw new EcsException(ErrorCodes.ValidationError, $"Launch configuration name not found - Launch configuration {name} not found");
+            ?? throw Errors.LaunchConfigurationNotFound(name);
         S.Configurations = S.Configurations.Remove(name);
         await _store.WriteStateAsync();
         return record;

@@ -55,13 +55,14 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
             }
 
             // Datapoints arrive in time order per series; an out-of-order one is inserted in place.
+            var ticks = d.Timestamp.UtcTicks;
             var i = s.Points.Count;
-            while (i > 0 && s.Points[i - 1].Timestamp > d.Timestamp)
+            while (i > 0 && s.Points[i - 1].Ticks > ticks)
             {
                 i--;
             }
 
-            s.Points.Insert(i, d);
+            s.Points.Insert(i, s.PointOf(d));
             var chunk = MetricChunks.ChunkOf(d.Timestamp);
             _indexDirty |= s.Chunks.Add(chunk);
             _dirty.Add((key, chunk));
@@ -74,9 +75,28 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
     public async Task<ImmutableArray<MetricDatum>> Get(string metricName, ImmutableArray<MetricDimension> dimensions, DateTimeOffset start, DateTimeOffset end)
     {
         await FlushIfWriteThrough();
-        return _series.TryGetValue(Key(metricName, dimensions), out var s)
-            ? s.Points.Where(p => p.Timestamp >= start && p.Timestamp < end).ToImmutableArray()
-            : [];
+        return _series.TryGetValue(Key(metricName, dimensions), out var s) ? s.Range(start, end) : [];
+    }
+
+    public async Task<ImmutableArray<ImmutableArray<MetricDatum>>> GetMany(ImmutableArray<MetricSeriesKey> series, DateTimeOffset start, DateTimeOffset end)
+    {
+        await FlushIfWriteThrough();
+        var cpu = ThreadCpu.Now();
+        var result = ImmutableArray.CreateBuilder<ImmutableArray<MetricDatum>>(series.Length);
+        foreach (var key in series)
+        {
+            if (!_series.TryGetValue(Key(key.MetricName, key.Dimensions), out var s))
+            {
+                result.Add([]);
+                continue;
+            }
+
+            result.Add(s.Range(start, end));
+        }
+
+        // Only alarm shards read this way: their evaluation's CPU includes it.
+        runtime.Metrics.RecordCpu("metric-store", "GetMany", ThreadCpu.Since(cpu));
+        return result.MoveToImmutable();
     }
 
     public async Task<ImmutableArray<MetricSeries>> List(string? metricName, ImmutableArray<MetricDimension> dimensions)
@@ -93,13 +113,12 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
     /// <summary>One emulated day per series: older datapoints leave memory, and hours wholly before the cutoff leave storage.</summary>
     private void Expire(string key, Series s, DateTimeOffset cutoff)
     {
-        var expired = 0;
-        while (expired < s.Points.Count && s.Points[expired].Timestamp < cutoff)
+        var expired = s.LowerBound(cutoff);
+        if (expired > 0)
         {
-            expired++;
+            s.Points.RemoveRange(0, expired);
         }
 
-        s.Points.RemoveRange(0, expired);
         while (s.Chunks.Count > 0 && MetricChunks.Expired(s.Chunks.Min, cutoff))
         {
             if (s.Stored.Remove(s.Chunks.Min))
@@ -188,8 +207,8 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
             {
                 for (var i = 0; i < stored.Ticks.Length; i++)
                 {
-                    s.Points.Add(new MetricDatum(stored.Series.MetricName, stored.Series.Dimensions, new DateTimeOffset(stored.Ticks[i], TimeSpan.Zero),
-                        stored.Values[i], stored.Units.IsDefaultOrEmpty ? stored.Series.Unit : stored.Units[i]));
+                    var unit = stored.Units.IsDefaultOrEmpty ? stored.Series.Unit : stored.Units[i];
+                    s.Points.Add(new Point(stored.Ticks[i], stored.Values[i], unit == s.Meta.Unit ? null : unit, stored.Sets.IsDefaultOrEmpty ? null : stored.Sets[i]));
                 }
             }
         }
@@ -202,15 +221,64 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
 
     private string ChunkKey(string series, long chunk) => Namespace + "#" + series + "#" + chunk.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string Key(string metricName, ImmutableArray<MetricDimension> dimensions) =>
-        metricName + "|" + string.Join("|", dimensions.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => d.Name + "=" + d.Value));
+    private static string Key(string metricName, ImmutableArray<MetricDimension> dimensions)
+    {
+        if (dimensions.IsDefaultOrEmpty)
+        {
+            return metricName + "|";
+        }
+
+        // Dimensions usually arrive sorted by name (the contract): sort a copy only when they are not.
+        var sorted = true;
+        for (var i = 1; i < dimensions.Length && sorted; i++)
+        {
+            sorted = string.CompareOrdinal(dimensions[i - 1].Name, dimensions[i].Name) <= 0;
+        }
+
+        var dims = sorted ? dimensions : dimensions.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        var key = new System.Text.StringBuilder(metricName.Length + 32 * dims.Length).Append(metricName).Append('|');
+        for (var i = 0; i < dims.Length; i++)
+        {
+            key.Append(i == 0 ? "" : "|").Append(dims[i].Name).Append('=').Append(dims[i].Value);
+        }
+
+        return key.ToString();
+    }
+
+    /// <summary>
+    /// One stored datapoint: a value, not an object per datapoint (a day of a thousand series is millions of them, and
+    /// every one would be an old object the garbage collector walks). The unit is null when it is the series' own.
+    /// </summary>
+    private readonly record struct Point(long Ticks, double Value, string? Unit, MetricStatisticSet? Statistics);
 
     /// <summary>A series in memory: its datapoints in time order and the hours of it that storage holds (or will at the next flush).</summary>
     private sealed class Series(MetricSeries meta)
     {
         public MetricSeries Meta { get; } = meta;
 
-        public List<MetricDatum> Points { get; } = [];
+        public List<Point> Points { get; } = [];
+
+        public Point PointOf(MetricDatum d) => new(d.Timestamp.UtcTicks, d.Value, d.Unit == Meta.Unit ? null : d.Unit, d.Statistics);
+
+        /// <summary>The datapoints in [start, end), as datums of this series.</summary>
+        public ImmutableArray<MetricDatum> Range(DateTimeOffset start, DateTimeOffset end)
+        {
+            var first = LowerBound(start);
+            var last = LowerBound(end);
+            if (last <= first)
+            {
+                return [];
+            }
+
+            var result = ImmutableArray.CreateBuilder<MetricDatum>(last - first);
+            for (var i = first; i < last; i++)
+            {
+                var p = Points[i];
+                result.Add(new MetricDatum(Meta.MetricName, Meta.Dimensions, new DateTimeOffset(p.Ticks, TimeSpan.Zero), p.Value, p.Unit ?? Meta.Unit, p.Statistics));
+            }
+
+            return result.MoveToImmutable();
+        }
 
         public SortedSet<long> Chunks { get; } = [];
 
@@ -226,25 +294,31 @@ public sealed class MetricStoreGrain(EmulatorRuntime runtime) : Grain, IMetricSt
             var ticks = ImmutableArray.CreateBuilder<long>();
             var values = ImmutableArray.CreateBuilder<double>();
             var units = ImmutableArray.CreateBuilder<string>();
+            var sets = ImmutableArray.CreateBuilder<MetricStatisticSet?>();
             var mixed = false;
-            for (var i = first; i < Points.Count && Points[i].Timestamp < end; i++)
+            var anySet = false;
+            var endTicks = end.UtcTicks;
+            for (var i = first; i < Points.Count && Points[i].Ticks < endTicks; i++)
             {
-                ticks.Add(Points[i].Timestamp.UtcTicks);
+                ticks.Add(Points[i].Ticks);
                 values.Add(Points[i].Value);
-                units.Add(Points[i].Unit);
-                mixed |= Points[i].Unit != Meta.Unit;
+                units.Add(Points[i].Unit ?? Meta.Unit);
+                sets.Add(Points[i].Statistics);
+                mixed |= Points[i].Unit is not null;
+                anySet |= Points[i].Statistics is not null;
             }
 
-            return new MetricChunk(Meta, ticks.ToImmutable(), values.ToImmutable(), mixed ? units.ToImmutable() : []);
+            return new MetricChunk(Meta, ticks.ToImmutable(), values.ToImmutable(), mixed ? units.ToImmutable() : [], anySet ? sets.ToImmutable() : []);
         }
 
-        private int LowerBound(DateTimeOffset t)
+        public int LowerBound(DateTimeOffset t)
         {
+            var ticks = t.UtcTicks;
             int lo = 0, hi = Points.Count;
             while (lo < hi)
             {
                 var mid = (lo + hi) / 2;
-                if (Points[mid].Timestamp < t)
+                if (Points[mid].Ticks < ticks)
                 {
                     lo = mid + 1;
                 }

@@ -12,7 +12,8 @@ public sealed record MetricChunk(
     [property: Id(0)] MetricSeries Series,
     [property: Id(1)] ImmutableArray<long> Ticks,
     [property: Id(2)] ImmutableArray<double> Values,
-    [property: Id(3)] ImmutableArray<string> Units);
+    [property: Id(3)] ImmutableArray<string> Units,
+    [property: Id(4)] ImmutableArray<MetricStatisticSet?> Sets = default);
 
 /// <summary>A stored series and the hours of it that are in storage.</summary>
 [GenerateSerializer, Immutable, Alias("MetricIndexEntry")]

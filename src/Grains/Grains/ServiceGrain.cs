@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using Emulator.Model.Deployments;
 using Emulator.Model.Lifecycle;
 using Emulator.Model.Placement;
 using Emulator.Model.Scaling;
@@ -11,19 +12,6 @@ using TaskStatus = Emulator.Contracts.TaskStatus;
 using PlacementStrategy = Emulator.Contracts.PlacementStrategy;
 
 namespace Emulator.Grains;
-
-[GenerateSerializer, Immutable, Alias("DeploymentState")]
-public sealed record DeploymentState(
-    [property: Id(0)] string Id,
-    [property: Id(1)] TaskDefinitionRecord TaskDefinition,
-    [property: Id(2)] string Status,
-    [property: Id(3)] DeploymentRolloutState Rollout,
-    [property: Id(4)] string Reason,
-    [property: Id(5)] DateTimeOffset CreatedAt,
-    [property: Id(6)] DateTimeOffset UpdatedAt,
-    [property: Id(7)] int FailedTasks,
-    [property: Id(8)] LaunchType? LaunchType,
-    [property: Id(9)] ImmutableArray<CapacityProviderStrategyItem> Strategy);
 
 [GenerateSerializer, Alias("ServiceState")]
 public sealed class ServiceState
@@ -52,16 +40,37 @@ public sealed class ServiceState
 
     /// <summary>How many times this service's grain was activated on its persisted state (seeds a fresh id stream).</summary>
     [Id(11)] public int Incarnation { get; set; }
+
+    /// <summary>B-DP-5: the service deployments (newest first), kept 90 emulated days after they finish.</summary>
+    [Id(12)] public ImmutableList<ServiceDeploymentRecord> ServiceDeployments { get; set; } = [];
+
+    /// <summary>B-DP-5: the service revisions the kept deployments name.</summary>
+    [Id(13)] public ImmutableList<ServiceRevisionRecord> Revisions { get; set; } = [];
+
+    /// <summary>B-AZ-1: an AZ rebalancing is in progress (its started event was written, its completed one not yet).</summary>
+    [Id(14)] public bool Rebalancing { get; set; }
+
+    /// <summary>
+    /// B-AZ-1: tasks started to rebalance and when, until they are placed or gone (stored: a service reactivated after
+    /// its silo died must still give up on those that wait for capacity that never comes).
+    /// </summary>
+    [Id(15)] public Dictionary<string, DateTimeOffset> RebalanceLaunched { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>B-AZ-1: no rebalancing before this instant (after it gave up or was refused).</summary>
+    [Id(16)] public DateTimeOffset RebalanceBlockedUntil { get; set; } = DateTimeOffset.MinValue;
 }
 
 /// <summary>
-/// An ECS service's scheduler (B-SV-1..7). Each reconciliation reads the service's tasks from the cluster in one
-/// call, asks the pure <see cref="ServiceScheduler"/> what to do, and applies it in batches (one LaunchTasks call
-/// per provider, one stop call): never a round trip per task.
+/// An ECS service's scheduler (B-SV-1..7) and its deployments (B-DP-1..5, B-AZ-1). Each reconciliation reads the
+/// service's tasks from the cluster in one call, folds them into the deployments' circuit breakers, asks the pure
+/// <see cref="ServiceScheduler"/> what to do, and applies it in batches (one LaunchTasks call per provider, one stop
+/// call): never a round trip per task.
 /// </summary>
 public sealed partial class ServiceGrain : Grain, IServiceGrain
 {
     private const int EventLimit = 100;
+    private const string PrimaryStatus = "PRIMARY";
+    private const string ActiveStatus = "ACTIVE";
 
     private readonly IPersistentState<ServiceState> _store;
     private readonly EmulatorRuntime _rt;
@@ -73,9 +82,13 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private int _running;
     private int _pending;
     private ImmutableDictionary<string, int> _runningByProvider = ImmutableDictionary<string, int>.Empty;
+    private Dictionary<string, (int Running, int Pending)> _byDeployment = new(StringComparer.Ordinal);
     private string? _lastPlacementEvent;
     private DateTimeOffset _lastPlacementEventAt;
     private string? _lastNote;
+    private readonly List<EmulatorEvent> _eventsToSend = [];
+    private DateTimeOffset _nextInsightsAt = DateTimeOffset.MaxValue;
+    private TimeSpan? _insightsOffset;
 
     public ServiceGrain([PersistentState("service", "emulator")] IPersistentState<ServiceState> store, EmulatorRuntime runtime, ILogger<ServiceGrain> log)
     {
@@ -96,7 +109,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
 
     private DateTimeOffset Now => _rt.Clock.Now;
 
-    private DeploymentState Primary => S.Deployments.First(d => d.Status == "PRIMARY");
+    private DeploymentState Primary => S.Deployments.First(d => d.Status == PrimaryStatus);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -142,7 +155,11 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         S.BackoffUntil = null;
         S.LastFailureSeenAt = now;
         S.Launches = [];
-        S.Deployments = [NewDeployment(spec.TaskDefinition, spec, now)];
+        S.Deployments = [];
+        S.ServiceDeployments = [];
+        S.Revisions = [];
+        S.Rebalancing = false;
+        StartDeployment(spec, now);
         await Cluster.AddService(Name);
         await _store.WriteStateAsync();
         StartTimer();
@@ -185,6 +202,14 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             spec = spec with { MaximumPercent = max };
         }
 
+        // Settings stored as written (ServiceOptions); a changed network configuration deploys (B-DP-1).
+        var newNetwork = false;
+        if (update.Options is { } patch)
+        {
+            newNetwork = patch.Network is { } network && !SameNetwork(network, spec.Options?.Network);
+            spec = spec with { Options = spec.EffectiveOptions.With(patch) };
+        }
+
         var newLoadBalancers = update.LoadBalancers is { } lbs && !lbs.SequenceEqual(spec.LoadBalancers.IsDefault ? [] : spec.LoadBalancers);
         if (newLoadBalancers)
         {
@@ -198,28 +223,29 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             spec = spec with { TaskDefinition = update.TaskDefinition! };
         }
 
-        // B-DP-1: a new task definition, strategy or a forced deployment starts a new PRIMARY deployment.
-        if (newTaskDef || update.ForceNewDeployment || update.CapacityProviderStrategy is not null || newLoadBalancers)
-        {
-            S.Deployments = S.Deployments
-                .Select(d => d.Status == "PRIMARY" ? d with { Status = "ACTIVE", UpdatedAt = now } : d)
-                .Prepend(NewDeployment(spec.TaskDefinition, spec, now))
-                .ToImmutableList();
-            S.Steady = false;
-        }
-
         if (spec.DesiredCount != Spec.DesiredCount)
         {
             S.Steady = false;
+            S.Rebalancing = false; // B-AZ-1: the scheduler's own arithmetic takes over again
         }
 
         S.Spec = spec;
+
+        // B-DP-1: a new task definition, strategy, load balancers, network configuration or a forced deployment starts a
+        // new PRIMARY deployment (and a new service deployment and revision, B-DP-5).
+        if (ServiceDeployments.StartsDeployment(newTaskDef, update.CapacityProviderStrategy is not null, newLoadBalancers, newNetwork, update.ForceNewDeployment))
+        {
+            StartDeployment(spec, now);
+        }
+
         await _store.WriteStateAsync();
         await Reconcile();
         return Info();
     }
 
     public Task<ServiceInfo?> Describe() => Task.FromResult(S.Exists ? Info() : null);
+
+    public Task Wake() => Task.CompletedTask;
 
     public async Task<ServiceInfo> Delete(bool force)
     {
@@ -232,6 +258,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         // B-SV-7: DRAINING until its tasks are gone, then INACTIVE.
         S.Spec = Spec with { DesiredCount = 0 };
         S.Status = ServiceStatus.DRAINING;
+        S.Rebalancing = false;
         await _store.WriteStateAsync();
         await Reconcile();
         return Info();
@@ -260,18 +287,54 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             {
                 await Reconcile();
             }
+
+            PublishInsights();
         }
         finally
         {
-            _timer?.Arm(NextReconcileAt);
+            _timer?.Arm(NextWake);
         }
+    }
+
+    /// <summary>The next reconciliation, or the next Container Insights datapoint when that is sooner.</summary>
+    private DateTimeOffset NextWake => NextReconcileAt < InsightsDueAt ? NextReconcileAt : InsightsDueAt;
+
+    /// <summary>When the next Container Insights datapoints go out: the period's end plus this service's offset (B-T-3).</summary>
+    private DateTimeOffset InsightsDueAt => _nextInsightsAt == DateTimeOffset.MaxValue ? _nextInsightsAt : _nextInsightsAt + InsightsOffset;
+
+    private TimeSpan InsightsOffset => _insightsOffset ??= TickSchedule.Offset(Arn, _rt.Options.Timings.MetricPublishSpread);
+
+    /// <summary>
+    /// ECS/ContainerInsights RunningTaskCount, DesiredTaskCount and PendingTaskCount (ClusterName, ServiceName) once per
+    /// metric period, stamped with the period that just ended and taken from the latest reconciliation's counts (what
+    /// target tracking on a custom metric such as backlog per task divides by, B-AS-2).
+    /// </summary>
+    private void PublishInsights()
+    {
+        var now = Now;
+        if (now < InsightsDueAt || !S.Exists || S.Status == ServiceStatus.INACTIVE)
+        {
+            return;
+        }
+
+        var period = _rt.Options.Timings.MetricPeriod;
+        var stamp = _nextInsightsAt - period;
+        _nextInsightsAt = TickSchedule.NextTick(_nextInsightsAt, now - InsightsOffset, period);
+        (string, string) cluster = ("ClusterName", ClusterName), service = ("ServiceName", Name);
+        GrainFactory.GetGrain<IMetricStoreGrain>(MetricNamespaces.ContainerInsights).Put([
+            MetricNamespaces.Datum("RunningTaskCount", stamp, _running, "Count", cluster, service),
+            MetricNamespaces.Datum("PendingTaskCount", stamp, _pending, "Count", cluster, service),
+            MetricNamespaces.Datum("DesiredTaskCount", stamp, Spec.DesiredCount, "Count", cluster, service)]).Ignore();
     }
 
     /// <summary>B-SV-3: the timer wakes only when the next reconciliation is due, not every emulated second.</summary>
     private DateTimeOffset NextReconcileAt =>
         ServiceScheduler.NextReconcileAt(_lastReconcile, _poked, S.Steady, _rt.Options.Timings.ServiceReconcilePeriod, _rt.Clock.TimeScale);
 
-    /// <summary>B-SV-3: one reconciliation: read, plan (pure), apply in batches, record events.</summary>
+    /// <summary>
+    /// B-SV-3: one reconciliation: read; fold the tasks into the deployments (circuit breaker, B-DP-2); replace tasks that
+    /// failed their health checks; plan (pure) and apply in batches; rebalance zones (B-AZ-1); settle deployments.
+    /// </summary>
     private async Task Reconcile()
     {
         _poked = false;
@@ -284,10 +347,12 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         TrackFailures(snapshot, now);
         UpdateCounts(snapshot);
 
+        var changed = await MonitorDeployments(snapshot, now);
+        changed |= await StopUnhealthy(snapshot, now);
+        spec = Spec; // a rollback puts the previous revision's task definition back
         var primary = Primary;
         var reason = StopReasons.ScalingActivity(primary.Id);
         var launchAllowed = S.BackoffUntil is null || S.BackoffUntil <= now;
-        var changed = false;
         bool steady;
         if (daemon)
         {
@@ -298,9 +363,9 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
                 changed = true;
             }
 
-            if (!plan.LaunchOnInstances.IsEmpty && launchAllowed && S.Status == ServiceStatus.ACTIVE)
+            if (!plan.LaunchOnInstances.IsEmpty && launchAllowed && S.Status == ServiceStatus.ACTIVE && primary.Rollout != DeploymentRolloutState.FAILED)
             {
-                await Launch(primary, null, plan.LaunchOnInstances.Length, plan.LaunchOnInstances, now);
+                await Launch(primary, null, plan.LaunchOnInstances.Length, plan.LaunchOnInstances, now, []);
                 changed = true;
             }
 
@@ -308,40 +373,54 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         }
         else
         {
+            // B-DP-2: a deployment that failed (without a rollback) launches nothing more and replaces nothing more.
+            var halted = primary.Rollout == DeploymentRolloutState.FAILED;
             var targets = Targets(spec, snapshot);
             var budget = Math.Max(0, _rt.Options.ServiceLaunchesPerMinute - LaunchesInLastMinute(now));
+
+            // B-AZ-1: tasks started to rebalance zones are not scaled in as excess: rebalancing stops its own.
+            var extra = S.Rebalancing ? Math.Max(0, CurrentTasks(snapshot, primary.Id).Count - spec.DesiredCount) : 0;
             var plan = ServiceScheduler.PlanReplica(
-                spec.DesiredCount, spec.MinimumHealthyPercent, spec.MaximumPercent, primary.Id, targets, snapshot.Tasks,
-                launchAllowed ? budget : 0);
+                spec.DesiredCount + extra, spec.MinimumHealthyPercent, spec.MaximumPercent, primary.Id, targets, snapshot.Tasks,
+                launchAllowed && !halted ? budget : 0);
             foreach (var excess in plan.StopExcess)
             {
                 await Cluster.StopServiceTasks(Name, excess.CapacityProvider, excess.Count, PlacementFor(spec), reason);
                 changed = true;
             }
 
-            if (!plan.StopTasks.IsEmpty)
+            if (!plan.StopTasks.IsEmpty && !halted)
             {
                 var stopped = await Cluster.StopTasks(plan.StopTasks, StopReasons.ServiceSchedulerInitiated, reason);
-                AddEvent(ServiceEvents.StoppedTasks(Name, stopped.Select(t => t.TaskId).Take(10).ToList()), now);
+                StoppedEvents(stopped, now);
                 changed = true;
             }
 
-            if (S.Status == ServiceStatus.ACTIVE)
+            if (S.Status == ServiceStatus.ACTIVE && !halted)
             {
                 foreach (var l in plan.Launch)
                 {
-                    await Launch(primary, l.CapacityProvider, l.Count, [], now);
+                    await Launch(primary, l.CapacityProvider, l.Count, [], now, []);
                     changed = true;
                 }
             }
 
-            if (plan.Note is { } note && note != _lastNote)
+            var note = halted ? null : plan.Note;
+            if (note is not null && note != _lastNote)
             {
-                AddEvent(ServiceEvents.CannotProgress(Name, note), now);
+                // B-SV-4: during a deployment AWS says the deployment configuration blocks it; draining says why.
+                var deploying = snapshot.Tasks.Any(t => t.DesiredStatus == DesiredStatus.RUNNING && t.DeploymentId != primary.Id);
+                AddEvent(deploying ? ServiceEvents.DeploymentConfigurationBlocks(Name) : ServiceEvents.CannotProgress(Name, note), now);
             }
 
-            _lastNote = plan.Note;
-            steady = plan.Steady;
+            _lastNote = note;
+            steady = plan.Steady && !halted && extra == 0;
+            if (!changed && primary.Rollout == DeploymentRolloutState.COMPLETED && plan.OldCount == 0 && S.Status == ServiceStatus.ACTIVE
+                && (plan.Steady || S.Rebalancing))
+            {
+                changed = await Rebalance(snapshot, primary, now);
+                steady &= !S.Rebalancing;
+            }
         }
 
         if (changed)
@@ -351,17 +430,20 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
         }
 
         await Settle(steady && !changed, snapshot, now);
-        _timer?.Arm(NextReconcileAt);
+        FlushEvents();
+        _timer?.Arm(NextWake);
     }
 
-    private async Task Launch(DeploymentState deployment, string? provider, int count, ImmutableArray<string> targets, DateTimeOffset now)
+    /// <summary>Starts tasks of a deployment (one LaunchTasks call); returns the ids of the tasks created.</summary>
+    private async Task<ImmutableArray<string>> Launch(DeploymentState deployment, string? provider, int count, ImmutableArray<string> targets, DateTimeOffset now,
+        ImmutableArray<PlacementConstraint> extraConstraints)
     {
         var spec = Spec;
         var request = new LaunchRequest(
             deployment.TaskDefinition, count, "service:" + Name, deployment.Id, Name, deployment.Id,
             deployment.LaunchType ?? (provider is null ? spec.LaunchType ?? LaunchType.EC2 : null), [],
-            [new ProviderAllocation(provider, count)], PlacementFor(spec), Constraints(spec), targets,
-            spec.SchedulingStrategy == SchedulingStrategy.DAEMON, null);
+            [new ProviderAllocation(provider, count)], PlacementFor(spec), Constraints(spec).AddRange(extraConstraints.IsDefault ? [] : extraConstraints), targets,
+            spec.SchedulingStrategy == SchedulingStrategy.DAEMON, null, null, SubnetZones(spec));
         try
         {
             var result = await Cluster.LaunchTasks(request);
@@ -371,7 +453,7 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
                 S.Launches = S.Launches.Add((now, result.Tasks.Length));
             }
 
-            if (started.Count > 0)
+            if (started.Count > 0 && extraConstraints.IsDefaultOrEmpty)
             {
                 AddEvent(ServiceEvents.StartedTasks(Name, started.Select(t => t.TaskId).Take(10).ToList()), now);
             }
@@ -380,114 +462,19 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             {
                 PlacementEvent(message, now);
             }
+
+            return result.Tasks.Select(t => t.TaskId).ToImmutableArray();
         }
         catch (EcsException e) when (e.Code == ErrorCodes.ClientException)
         {
             PlacementEvent($"(service {Name}) was unable to place a task. Reason: {e.Message}", now);
+            return [];
         }
     }
 
-    private void PlacementEvent(string message, DateTimeOffset now)
-    {
-        // AWS repeats a placement failure event, but not on every reconcile.
-        if (message != _lastPlacementEvent || now - _lastPlacementEventAt >= TimeSpan.FromMinutes(5))
-        {
-            AddEvent(message, now);
-            _lastPlacementEvent = message;
-            _lastPlacementEventAt = now;
-            ServiceAction("SERVICE_TASK_PLACEMENT_FAILURE", now);
-        }
-    }
-
-    private async Task Settle(bool steady, ServiceTasksSnapshot snapshot, DateTimeOffset now)
-    {
-        var active = snapshot.Tasks.Where(t => t.DesiredStatus == DesiredStatus.RUNNING).ToList();
-
-        // B-DP-1: older deployments with no tasks left become INACTIVE (dropped from the list).
-        var before = S.Deployments.Count;
-        S.Deployments = S.Deployments
-            .Where(d => d.Status == "PRIMARY" || active.Any(t => t.DeploymentId == d.Id))
-            .ToImmutableList();
-        var dirty = before != S.Deployments.Count;
-
-        if (steady && !S.Steady)
-        {
-            S.Steady = true;
-            var primary = Primary;
-            if (primary.Rollout == DeploymentRolloutState.IN_PROGRESS)
-            {
-                S.Deployments = S.Deployments.Replace(primary, primary with
-                {
-                    Rollout = DeploymentRolloutState.COMPLETED,
-                    Reason = "ECS deployment " + primary.Id + " completed.",
-                    UpdatedAt = now,
-                });
-                AddEvent(ServiceEvents.DeploymentCompleted(Name, primary.Id), now);
-                DeploymentEvent("SERVICE_DEPLOYMENT_COMPLETED", primary.Id, now);
-            }
-
-            AddEvent(ServiceEvents.SteadyState(Name), now);
-            ServiceAction("SERVICE_STEADY_STATE", now);
-            dirty = true;
-        }
-        else if (!steady && S.Steady)
-        {
-            S.Steady = false;
-            dirty = true;
-        }
-
-        // B-SV-7: DRAINING until every task has actually stopped.
-        if (S.Status == ServiceStatus.DRAINING && snapshot.Tasks.All(t => t.LastStatus == TaskStatus.STOPPED))
-        {
-            S.Status = ServiceStatus.INACTIVE;
-            await UnbindTargetGroups(Spec);
-            await Cluster.RemoveService(Name);
-            _timer?.Dispose();
-            _timer = null;
-            dirty = true;
-        }
-
-        if (dirty)
-        {
-            await _store.WriteStateAsync();
-        }
-    }
-
-    /// <summary>B-SV-5: tasks that keep failing to start push the next launch further out, up to 15 minutes.</summary>
-    private void TrackFailures(ServiceTasksSnapshot snapshot, DateTimeOffset now)
-    {
-        var failures = snapshot.Tasks.Count(t => t.StopCode == StopReasons.TaskFailedToStart && t.StoppedAt > S.LastFailureSeenAt);
-        var startedOk = snapshot.Tasks.Any(t => t.LastStatus == TaskStatus.RUNNING && t.Healthy);
-        if (failures > 0)
-        {
-            S.LastFailureSeenAt = snapshot.Tasks.Where(t => t.StopCode == StopReasons.TaskFailedToStart && t.StoppedAt is not null).Max(t => t.StoppedAt!.Value);
-            S.ConsecutiveFailures += failures;
-            var primary = Primary;
-            S.Deployments = S.Deployments.Replace(primary, primary with { FailedTasks = primary.FailedTasks + failures, UpdatedAt = now });
-            var backoff = ServiceScheduler.StartFailureBackoff(S.ConsecutiveFailures, _rt.Options.Timings.StartFailureBackoffInitial, _rt.Options.Timings.StartFailureBackoffMax);
-            S.BackoffUntil = now + backoff;
-            if (S.ConsecutiveFailures >= 3)
-            {
-                AddEvent(ServiceEvents.UnableToConsistentlyStart(Name), now);
-                ServiceAction("SERVICE_TASK_START_IMPAIRED", now);
-            }
-        }
-        else if (startedOk && S.ConsecutiveFailures > 0 && snapshot.Tasks.All(t => t.DesiredStatus != DesiredStatus.RUNNING || t.LastStatus == TaskStatus.RUNNING))
-        {
-            S.ConsecutiveFailures = 0;
-            S.BackoffUntil = null;
-        }
-    }
-
-    private void UpdateCounts(ServiceTasksSnapshot snapshot)
-    {
-        _running = snapshot.Tasks.Count(t => t.LastStatus == TaskStatus.RUNNING);
-        _pending = snapshot.Tasks.Count(t => t.LastStatus is TaskStatus.PENDING or TaskStatus.PROVISIONING or TaskStatus.ACTIVATING);
-        _runningByProvider = snapshot.Tasks
-            .Where(t => t.LastStatus == TaskStatus.RUNNING)
-            .GroupBy(t => t.CapacityProvider ?? "-")
-            .ToImmutableDictionary(g => g.Key, g => g.Count());
-    }
+    /// <summary>The primary deployment's tasks that are wanted running on a usable instance (B-SV-4's "current" tasks).</summary>
+    private static List<ServiceTaskView> CurrentTasks(ServiceTasksSnapshot snapshot, string primaryId) =>
+        snapshot.Tasks.Where(t => t.DesiredStatus == DesiredStatus.RUNNING && t.DeploymentId == primaryId && !t.OnDrainingInstance).ToList();
 
     /// <summary>B-CP-3: the split of the whole desired count over the providers of the strategy in force.</summary>
     private static ImmutableArray<ProviderLaunch> Targets(ServiceSpec spec, ServiceTasksSnapshot snapshot)
@@ -511,61 +498,50 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     private static ImmutableArray<PlacementStrategy> PlacementFor(ServiceSpec spec) =>
         spec.PlacementStrategies.IsDefaultOrEmpty ? PlacementDefaults.ForService : spec.PlacementStrategies;
 
+    /// <summary>The service's own constraints, plus the zones of its awsvpc subnets (tasks land in their subnets' zones).</summary>
     private static ImmutableArray<PlacementConstraint> Constraints(ServiceSpec spec) =>
-        spec.PlacementConstraints.IsDefault ? [] : spec.PlacementConstraints;
+        (spec.PlacementConstraints.IsDefault ? [] : spec.PlacementConstraints).AddRange(SubnetPlacement.ZoneConstraints(SubnetZones(spec)));
+
+    private static ImmutableArray<string> SubnetZones(ServiceSpec spec) => spec.Options?.Network?.Zones ?? default;
+
+    private static bool SameNetwork(AwsVpcConfiguration a, AwsVpcConfiguration? b) =>
+        b is not null && a.Subnets.SequenceEqual(b.Subnets) && a.SecurityGroups.SequenceEqual(b.SecurityGroups) && a.AssignPublicIp == b.AssignPublicIp;
 
     private int LaunchesInLastMinute(DateTimeOffset now)
     {
-        var cutoff = now - TimeSpan.FromMinutes(1);
+        var cutoff = now - _rt.Options.Timings.ServiceLaunchWindow; // B-SV-3
         S.Launches = S.Launches.RemoveAll(l => l.At < cutoff);
         return S.Launches.Sum(l => l.Count);
     }
 
-    private DeploymentState NewDeployment(TaskDefinitionRecord taskDefinition, ServiceSpec spec, DateTimeOffset now) =>
-        new(RandomIds.DeploymentId(_random), taskDefinition, "PRIMARY", DeploymentRolloutState.IN_PROGRESS,
-            "ECS deployment in progress.", now, now, 0, spec.LaunchType,
-            spec.CapacityProviderStrategy.IsDefault ? [] : spec.CapacityProviderStrategy);
-
-    private void AddEvent(string message, DateTimeOffset now)
-    {
-        S.Events = S.Events.Insert(0, new ServiceEventRecord(RandomIds.Uuid(_random), now, message));
-        if (S.Events.Count > EventLimit)
-        {
-            S.Events = S.Events.RemoveRange(EventLimit, S.Events.Count - EventLimit);
-        }
-
-        LogServiceEvent(ClusterName, Name, message);
-    }
-
-    private void ServiceAction(string eventName, DateTimeOffset now) =>
-        Cluster.AppendEvents([new EmulatorEvent(0, RandomIds.Uuid(_random), EventTypes.ServiceAction, EventTypes.SourceEcs, now,
-            [Arn], ImmutableDictionary<string, string>.Empty.Add("eventType", "INFO").Add("eventName", eventName)
-                .Add("clusterArn", Arns.Cluster(_rt.Region, _rt.Account, ClusterName)), null, null)]).Ignore();
-
-    private void DeploymentEvent(string eventName, string deploymentId, DateTimeOffset now) =>
-        Cluster.AppendEvents([new EmulatorEvent(0, RandomIds.Uuid(_random), EventTypes.DeploymentStateChange, EventTypes.SourceEcs, now,
-            [Arn], ImmutableDictionary<string, string>.Empty.Add("eventType", "INFO").Add("eventName", eventName)
-                .Add("deploymentId", deploymentId).Add("updatedAt", now.ToString("O")).Add("reason", $"ECS deployment {deploymentId} completed."), null, null)]).Ignore();
-
-    private string Arn => Arns.Service(_rt.Region, _rt.Account, ClusterName, Name);
-
     private ServiceInfo Info()
     {
-        var deployments = S.Deployments.Select(d => new DeploymentInfo(
-            d.Id, d.Status, d.TaskDefinition.Arn,
-            d.Status == "PRIMARY" ? Spec.DesiredCount : 0,
-            d.Status == "PRIMARY" ? _pending : 0,
-            d.Status == "PRIMARY" ? _running : 0,
-            d.FailedTasks, d.Rollout, d.Reason, d.CreatedAt, d.UpdatedAt, d.LaunchType, d.Strategy, d.TaskDefinition)).ToImmutableArray();
-        return new ServiceInfo(Spec, Arn, S.Status, _running, _pending, deployments, S.Events.ToImmutableArray(), S.CreatedAt, S.Steady, _runningByProvider);
+        var deployments = S.Deployments.Select(d =>
+        {
+            var counts = _byDeployment.GetValueOrDefault(d.Id);
+            var primary = d.Status == PrimaryStatus;
+            var breaker = d.Breaker is { } b ? CircuitBreaker.Evaluate(b, Spec.EffectiveOptions.CircuitBreaker, Spec.DesiredCount) : null;
+            return new DeploymentInfo(
+                d.Id, d.Status, d.TaskDefinition.Arn,
+                primary ? Spec.DesiredCount : counts.Running + counts.Pending,
+                counts.Pending, counts.Running,
+                d.FailedTasks, d.Rollout, d.Reason, d.CreatedAt, d.UpdatedAt, d.LaunchType, d.Strategy, d.TaskDefinition,
+                breaker?.FailureCount ?? 0,
+                Spec.EffectiveOptions.CircuitBreaker.Enable ? CircuitBreaker.Threshold(Spec.EffectiveOptions.CircuitBreaker.EffectiveThreshold, Spec.DesiredCount) : null,
+                d.RevisionId, d.ServiceDeploymentId, d.BakeUntil);
+        }).ToImmutableArray();
+        return new ServiceInfo(Spec, Arn, S.Status, _running, _pending, deployments, S.Events.ToImmutableArray(), S.CreatedAt, S.Steady, _runningByProvider,
+            S.ServiceDeployments.FirstOrDefault()?.Id, CurrentRevisions());
     }
 
     private void StartTimer()
     {
         if (_timer is null)
         {
+            var period = _rt.Options.Timings.MetricPeriod;
+            _nextInsightsAt = DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(((Now - DateTimeOffset.UnixEpoch).Ticks / period.Ticks + 1) * period.Ticks);
             _timer = DueTimer.Register(this, Tick, _rt.Clock);
-            _timer.Arm(NextReconcileAt);
+            _timer.Arm(NextWake);
         }
     }
 
@@ -573,12 +549,12 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     {
         if (!S.Exists || S.Status == ServiceStatus.INACTIVE)
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+            throw Errors.ServiceNotFound();
         }
 
         if (S.Status == ServiceStatus.DRAINING)
         {
-            throw new EcsException(ErrorCodes.ServiceNotActive, "Service was not ACTIVE.");
+            throw Errors.ServiceNotActive();
         }
     }
 

@@ -12,8 +12,6 @@ public sealed class TagRegistryState
 /// <summary>Tags by resource ARN. Limits as ECS: 50 tags, keys 1..128, values up to 256, no "aws:" keys.</summary>
 public sealed class TagRegistryGrain([PersistentState("tags", "emulator")] IPersistentState<TagRegistryState> store) : Grain, ITagRegistryGrain
 {
-    public const string Key = "tags";
-
     public async Task<ImmutableDictionary<string, string>> Tag(string arn, ImmutableDictionary<string, string> tags)
     {
         foreach (var (k, v) in tags)
@@ -51,4 +49,20 @@ public sealed class TagRegistryGrain([PersistentState("tags", "emulator")] IPers
 
     public Task<ImmutableDictionary<string, string>> Get(string arn) =>
         Task.FromResult(store.State.Tags.GetValueOrDefault(arn) ?? ImmutableDictionary<string, string>.Empty);
+
+    public Task<ImmutableDictionary<string, string>?> Find(string arn) => Task.FromResult(store.State.Tags.GetValueOrDefault(arn));
+
+    public async Task Forget(string arn)
+    {
+        if (store.State.Tags.Remove(arn))
+        {
+            await store.WriteStateAsync();
+        }
+    }
+
+    public async Task Replace(string arn, ImmutableDictionary<string, string> tags)
+    {
+        store.State.Tags[arn] = tags;
+        await store.WriteStateAsync();
+    }
 }

@@ -23,11 +23,18 @@ public sealed class TaskDefinitionRegistryGrain(
             throw ErrorCodes.Client(error);
         }
 
+        // B-DP-8: the emulator.* docker labels become the task's faults; a label that does not parse is refused.
+        var (faults, labelError) = TaskFaultLabels.Parse(spec);
+        if (labelError is not null)
+        {
+            throw ErrorCodes.Client(labelError);
+        }
+
         var revisions = store.State.Families.GetValueOrDefault(spec.Family) ?? [];
         var revision = revisions.Count + 1;
         var record = new TaskDefinitionRecord(
             Arns.TaskDefinition(runtime.Region, runtime.Account, spec.Family, revision), spec.Family, revision, spec, true,
-            runtime.Clock.Now, null, TaskDefinitions.Requirements(spec), TaskDefinitions.StopTimeoutSeconds(spec));
+            runtime.Clock.Now, null, TaskDefinitions.Requirements(spec), TaskDefinitions.StopTimeoutSeconds(spec), faults);
         store.State.Families[spec.Family] = revisions.Add(record);
         await store.WriteStateAsync();
         return record;

@@ -15,17 +15,25 @@ public sealed record ServiceTraffic(
     [property: Id(4)] string? TargetGroup,
     [property: Id(5)] int Healthy,
     [property: Id(6)] int Unhealthy,
-    [property: Id(7)] string? TargetGroupArn);
+    [property: Id(7)] string? TargetGroupArn,
+    [property: Id(8)] double CpuFactor = 1)
+{
+    /// <summary>B-DP-8: the mean CPU factor of the live targets at the last accounting (1 when unknown).</summary>
+    public double CpuFactorOrOne => CpuFactor > 0 ? CpuFactor : 1;
+}
 
 [GenerateSerializer, Immutable, Alias("TrafficIncrementState")]
 public sealed record TrafficIncrementState(
     [property: Id(0)] double Requests,
     [property: Id(1)] double Failed503,
-    [property: Id(2)] double Failed502)
+    [property: Id(2)] double Failed502,
+    [property: Id(3)] double Failed5xx = 0,
+    [property: Id(4)] double CpuExtra = 0)
 {
     public static TrafficIncrementState Zero { get; } = new(0, 0, 0);
 
-    public TrafficIncrementState Add(TrafficIncrement i) => new(Requests + i.Requests, Failed503 + i.Failed503, Failed502 + i.Failed502);
+    public TrafficIncrementState Add(TrafficIncrement i) =>
+        new(Requests + i.Requests, Failed503 + i.Failed503, Failed502 + i.Failed502, Failed5xx + i.Failed5xx, CpuExtra + i.CpuExtra);
 }
 
 [GenerateSerializer, Alias("TrafficState")]
@@ -46,8 +54,9 @@ public sealed class TrafficState
 /// one call, for every service's target timeline over the elapsed emulated interval and integrates the request rate
 /// over it (<see cref="TrafficModel"/>): cost per tick grows with the number of targets and health changes, never with
 /// the request rate. Once per metric period it publishes AWS/ApplicationELB (RequestCount, HTTPCode_ELB_5XX_Count,
-/// HTTPCode_ELB_503_Count, HTTPCode_ELB_502_Count, HealthyHostCount, UnHealthyHostCount by TargetGroup) and AWS/ECS
-/// CPUUtilization (ClusterName, ServiceName) to the CloudWatch store.
+/// HTTPCode_ELB_503_Count, HTTPCode_ELB_502_Count, HTTPCode_Target_5XX_Count (overloaded tasks, B-DP-8 error rates), RequestCountPerTarget,
+/// HealthyHostCount, UnHealthyHostCount by TargetGroup) and AWS/ECS CPUUtilization and MemoryUtilization (ClusterName,
+/// ServiceName) to the CloudWatch store, on the metric-period grid (the periods alarms evaluate, B-CW-1).
 /// </summary>
 public sealed class TrafficGrain(
     [PersistentState("traffic", "emulator")] IPersistentState<TrafficState> store, EmulatorRuntime runtime) : Grain, ITrafficGrain, IRemindable
@@ -106,7 +115,7 @@ public sealed class TrafficGrain(
         var info = await GrainFactory.GetGrain<IServiceGrain>(GrainKeys.Service(ClusterName, service)).Describe();
         if (info is null || info.Status == ServiceStatus.INACTIVE)
         {
-            throw new EcsException(ErrorCodes.ServiceNotFound, "Service not found.");
+            throw Errors.ServiceNotFound();
         }
 
         if (info.Spec.LoadBalancers.IsDefaultOrEmpty)
@@ -139,7 +148,8 @@ public sealed class TrafficGrain(
         {
             S.Running = true;
             S.ComputedTo = Now;
-            S.NextPeriodAt = Now + runtime.Options.Timings.MetricPeriod;
+            var period = runtime.Options.Timings.MetricPeriod;
+            S.NextPeriodAt = DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(((Now - DateTimeOffset.UnixEpoch).Ticks / period.Ticks + 1) * period.Ticks);
             await store.WriteStateAsync();
             await this.RegisterOrUpdateReminder(Durability.WakeReminder, Durability.WakePeriod(runtime), Durability.WakePeriod(runtime));
         }
@@ -181,6 +191,7 @@ public sealed class TrafficGrain(
                     TargetGroupArn = svc.TargetGroup == tl.TargetGroup ? svc.TargetGroupArn : null,
                     Healthy = tl.HealthyAtTo,
                     Unhealthy = tl.UnhealthyAtTo,
+                    CpuFactor = TrafficModel.CpuFactorAtTo(tl),
                 };
             }
 
@@ -220,15 +231,27 @@ public sealed class TrafficGrain(
                 elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_5XX_Count", periodStart, svc.Period.Failed503 + svc.Period.Failed502, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_503_Count", periodStart, svc.Period.Failed503, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("HTTPCode_ELB_502_Count", periodStart, svc.Period.Failed502, "Count", dim));
+                elb.Add(MetricNamespaces.Datum("HTTPCode_Target_5XX_Count", periodStart, svc.Period.Failed5xx, "Count", dim));
+                if (svc.Healthy > 0)
+                {
+                    // B-AS-2 ALBRequestCountPerTarget: the period's requests over the healthy targets (Sum per minute).
+                    elb.Add(MetricNamespaces.Datum("RequestCountPerTarget", periodStart, svc.Period.Requests / svc.Healthy, "Count", dim));
+                }
+
                 elb.Add(MetricNamespaces.Datum("HealthyHostCount", periodStart, svc.Healthy, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("UnHealthyHostCount", periodStart, svc.Unhealthy, "Count", dim));
             }
 
             if (svc.Profile is { } profile)
             {
-                // B-LB-4: the period's average load over the healthy tasks at its end.
-                var cpu = TrafficModel.CpuUtilization(svc.Period.Requests / period.TotalSeconds, svc.Healthy, profile.PerTaskCapacity);
+                // B-LB-4: the period's average load over the healthy tasks at its end (B-DP-8: requests to tasks with a
+                // CPU factor weigh that much more).
+                var cpu = TrafficModel.CpuUtilization((svc.Period.Requests + svc.Period.CpuExtra) / period.TotalSeconds, svc.Healthy, profile.PerTaskCapacity);
                 ecs.Add(MetricNamespaces.Datum("CPUUtilization", periodStart, cpu, "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+                if (svc.Healthy > 0)
+                {
+                    ecs.Add(MetricNamespaces.Datum("MemoryUtilization", periodStart, TrafficModel.MemoryUtilization(cpu, profile), "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+                }
             }
 
             S.Services[service] = svc with { Period = TrafficIncrementState.Zero };
@@ -248,9 +271,10 @@ public sealed class TrafficGrain(
     private ServiceTrafficFigures Figures(string service, ServiceTraffic svc, DateTimeOffset now)
     {
         var rate = svc.Profile is { } p ? TrafficModel.RateAt(p, svc.ProfileStart, now) : 0;
-        var cpu = svc.Profile is { } q ? TrafficModel.CpuUtilization(rate, svc.Healthy, q.PerTaskCapacity) : 0;
+        var cpu = svc.Profile is { } q ? TrafficModel.CpuUtilization(rate * svc.CpuFactorOrOne, svc.Healthy, q.PerTaskCapacity) : 0;
         return new ServiceTrafficFigures(ClusterName, service, svc.TargetGroup, svc.Totals.Requests, svc.Totals.Failed503, svc.Totals.Failed502,
-            svc.Healthy, svc.Unhealthy, rate, cpu, S.ComputedTo);
+            svc.Healthy, svc.Unhealthy, rate, cpu, S.ComputedTo, svc.Totals.Failed5xx,
+            svc.Profile is { } m && svc.Healthy > 0 ? TrafficModel.MemoryUtilization(cpu, m) : 0);
     }
 
     private static ServiceTraffic Empty(string? targetGroup) =>
@@ -260,7 +284,7 @@ public sealed class TrafficGrain(
     {
         if (_timer is null)
         {
-            var period = runtime.WallPeriod(TimeSpan.FromSeconds(5));
+            var period = runtime.WallPeriod(runtime.Options.Timings.TrafficStep);
             if (period < TimeSpan.FromMilliseconds(20))
             {
                 period = TimeSpan.FromMilliseconds(20);

@@ -141,7 +141,10 @@ public sealed class SpotPoolOptions
     public double? InterruptionRatePerHour { get; set; }
 }
 
-/// <summary>Default durations of B-T-2 (emulated time), each configurable.</summary>
+/// <summary>
+/// Every emulated duration of the emulator (B-T-2 and the periods of its control loops), each configurable under
+/// <c>Emulator:Timings</c>, with AWS's defaults. Grains read them from here; none is written inline.
+/// </summary>
 public sealed class EmulatorTimings
 {
     /// <summary>EC2 launch: ASG Pending -> InService.</summary>
@@ -196,6 +199,63 @@ public sealed class EmulatorTimings
     /// <summary>How often a service reconciles even without a change (B-SV-3).</summary>
     public TimeSpan ServiceReconcilePeriod { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How often an Auto Scaling group looks at its instances between their due steps (B-ASG-1): launches toward
+    /// desired capacity, managed draining's progress (B-CAS-8), the pools' interruption rates (B-SP-5). Due steps
+    /// (InService, registration, Spot warning and termination, the hook timeout) get wakes of their own.
+    /// </summary>
+    public TimeSpan AutoScalingGroupTick { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>After a failed launch (no capacity) the group tries again this much later: one failed scaling activity per attempt (B-ASG-3, B-ASG-6).</summary>
+    public TimeSpan LaunchRetry { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>B-SP-5: the pools' interruption rates are applied over steps of this length.</summary>
+    public TimeSpan SpotInterruptionRateStep { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A terminated EC2 instance is kept this long (EC2 shows terminated instances about an hour), then folded into the group's cost.</summary>
+    public TimeSpan TerminatedInstanceRetention { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A CAS evaluation that failed because a grain was unreachable (its silo died) is tried again this much later (B-CAS-*).</summary>
+    public TimeSpan CapacityProviderRetry { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>B-PL-5, B-SV-6: an unchanged placement-failure service event is repeated at most this often.</summary>
+    public TimeSpan PlacementFailureEventRepeat { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// B-AZ-1 (Model choice): tasks started to rebalance that still wait for a container instance this long are stopped
+    /// (Cluster Auto Scaling had time to launch one) ...
+    /// </summary>
+    public TimeSpan RebalanceQueueGrace { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>B-AZ-1 (Model choice): ... and the service does not try to rebalance again for this long.</summary>
+    public TimeSpan RebalanceBackoff { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>B-SV-3: the window over which a service's launches are counted against <see cref="EmulatorOptions.ServiceLaunchesPerMinute"/>.</summary>
+    public TimeSpan ServiceLaunchWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>B-LB-3: synthetic traffic is computed in steps of this length.</summary>
+    public TimeSpan TrafficStep { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// B-CW-1 (Model choice): an alarm evaluates the periods that ended at a grid point this long after it, so the
+    /// datapoints of the period just closed (published at its end by the emulator's own metrics) have arrived.
+    /// </summary>
+    public TimeSpan AlarmEvaluationDelay { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// B-CW-1 / B-T-3 (Model choice): AWS does not evaluate every alarm on the same second. The 16 alarm shards evaluate
+    /// at offsets spread evenly over this window after <see cref="AlarmEvaluationDelay"/> (at most one period), so two
+    /// thousand alarms are not one burst on the metric store. Zero evaluates every alarm at the delay itself.
+    /// </summary>
+    public TimeSpan AlarmEvaluationSpread { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// B-T-3 (Model choice): each service publishes its Container Insights datapoints (stamped with the period that
+    /// ended) at a stable offset of up to this long after the period's end instead of all services on the same instant.
+    /// Less than <see cref="AlarmEvaluationDelay"/>, so an alarm reads a period only after its datapoints arrived.
+    /// </summary>
+    public TimeSpan MetricPublishSpread { get; set; } = TimeSpan.FromSeconds(10);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -206,7 +266,12 @@ public sealed class EmulatorTimings
                      (nameof(ContainerExit), ContainerExit), (nameof(StopTimeout), StopTimeout),
                      (nameof(Deprovisioning), Deprovisioning), (nameof(StoppedRetention), StoppedRetention),
                      (nameof(SpotNotice), SpotNotice), (nameof(HealthGracePeriod), HealthGracePeriod),
-                     (nameof(DrainingHookTimeout), DrainingHookTimeout),
+                     (nameof(DrainingHookTimeout), DrainingHookTimeout), (nameof(LaunchRetry), LaunchRetry),
+                     (nameof(AlarmEvaluationDelay), AlarmEvaluationDelay), (nameof(AlarmEvaluationSpread), AlarmEvaluationSpread),
+                     (nameof(MetricPublishSpread), MetricPublishSpread),
+                     (nameof(TerminatedInstanceRetention), TerminatedInstanceRetention),
+                     (nameof(PlacementFailureEventRepeat), PlacementFailureEventRepeat),
+                     (nameof(RebalanceQueueGrace), RebalanceQueueGrace), (nameof(RebalanceBackoff), RebalanceBackoff),
                  })
         {
             if (value < TimeSpan.Zero)
@@ -220,14 +285,32 @@ public sealed class EmulatorTimings
             errors.Add("Timings.MetricPeriod must be positive.");
         }
 
+        if (MetricPublishSpread > TimeSpan.Zero && MetricPublishSpread >= AlarmEvaluationDelay)
+        {
+            errors.Add("Timings.MetricPublishSpread must be shorter than Timings.AlarmEvaluationDelay (an alarm would read a period before its datapoints arrived).");
+        }
+
+        if (MetricPublishSpread >= MetricPeriod)
+        {
+            errors.Add("Timings.MetricPublishSpread must be shorter than Timings.MetricPeriod.");
+        }
+
         if (ProvisioningTimeout <= TimeSpan.Zero)
         {
             errors.Add("Timings.ProvisioningTimeout must be positive.");
         }
 
-        if (ServiceReconcilePeriod <= TimeSpan.Zero)
+        foreach (var (name, value) in new (string, TimeSpan)[]
+                 {
+                     (nameof(ServiceReconcilePeriod), ServiceReconcilePeriod), (nameof(AutoScalingGroupTick), AutoScalingGroupTick),
+                     (nameof(SpotInterruptionRateStep), SpotInterruptionRateStep), (nameof(CapacityProviderRetry), CapacityProviderRetry),
+                     (nameof(ServiceLaunchWindow), ServiceLaunchWindow), (nameof(TrafficStep), TrafficStep),
+                 })
         {
-            errors.Add("Timings.ServiceReconcilePeriod must be positive.");
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"Timings.{name} must be positive.");
+            }
         }
 
         if (Jitter is < 0 or > 1)

@@ -23,6 +23,7 @@ public sealed class EmulatorMetrics : IDisposable
     private readonly LagReservoir _lag = new(4096);
     private readonly ConcurrentDictionary<string, LagReservoir> _lagBySource = new(StringComparer.Ordinal);
     private readonly CallTimings<(string Grain, string Method)> _turns = new();
+    private readonly CallTimings<(string Grain, string Method)> _cpu = new();
     private readonly ConcurrentDictionary<(string Dimension, string Name, string Cluster), double> _costs = new();
     private readonly ConcurrentDictionary<(string Cluster, string Service), ServiceTrafficFigures> _traffic = new();
 
@@ -113,6 +114,15 @@ public sealed class EmulatorMetrics : IDisposable
     /// </summary>
     public void RecordTurn(string grain, string method, TimeSpan elapsed) => _turns.Record((grain, method), elapsed);
 
+    /// <summary>
+    /// The thread CPU (<see cref="ThreadCpu"/>) of the synchronous parts of one kind of work, where wall time would also
+    /// count the time it waited (the alarm shards' evaluation waits on the metric store).
+    /// </summary>
+    public void RecordCpu(string grain, string method, TimeSpan cpu) => _cpu.Record((grain, method), cpu);
+
+    /// <summary>CPU recorded with <see cref="RecordCpu"/> since the last reset, busiest first.</summary>
+    public IReadOnlyList<CallTiming<(string Grain, string Method)>> CpuProfile() => _cpu.Read(reset: false);
+
     /// <summary>Turns since the last reset, busiest first.</summary>
     public IReadOnlyList<CallTiming<(string Grain, string Method)>> TurnProfile() => _turns.Read(reset: false);
 
@@ -120,6 +130,7 @@ public sealed class EmulatorMetrics : IDisposable
     public void ResetLag()
     {
         _turns.Reset();
+        _cpu.Reset();
         _lag.Reset();
         foreach (var r in _lagBySource.Values)
         {
@@ -221,6 +232,12 @@ public static class LagSources
 
     /// <summary>A chaos action's scheduled end (undrain, restore).</summary>
     public const string Chaos = "chaos";
+
+    /// <summary>A CloudWatch alarm shard's evaluation, once per alarm period (B-CW-1).</summary>
+    public const string AlarmEvaluation = "alarm-evaluation";
+
+    /// <summary>A scheduled action of a scalable target (B-AS-4).</summary>
+    public const string ScheduledAction = "scheduled-action";
 }
 
 /// <summary>One cluster's latest figures for the gauges.</summary>

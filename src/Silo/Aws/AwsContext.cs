@@ -14,7 +14,10 @@ public sealed class AwsContext(IGrainFactory grains, EmulatorRuntime runtime, st
 
     public string RequestId { get; } = requestId;
 
-    public IEcsControlGrain Control => Grains.GetGrain<IEcsControlGrain>(0);
+    /// <summary>The request body's size in bytes when the client sent it (PutMetricData's 1 MB limit).</summary>
+    public long? ContentLength { get; init; }
+
+    public IEcsControlGrain Control => Grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     public string Region => Runtime.Region;
 

@@ -24,7 +24,7 @@ public static partial class AwsEndpoint
     {
         var requestId = Guid.NewGuid().ToString();
         http.Response.Headers["x-amzn-RequestId"] = requestId;
-        var context = new AwsContext(grains, runtime, requestId);
+        var context = new AwsContext(grains, runtime, requestId) { ContentLength = http.Request.ContentLength };
         var log = logs.CreateLogger("Emulator.Silo.Aws");
         var target = http.Request.Headers["X-Amz-Target"].ToString();
         if (target.Length > 0)
@@ -82,7 +82,7 @@ public static partial class AwsEndpoint
         }
         catch (EcsException e)
         {
-            await JsonError(http, jsonContentType, e.Code, e.Message, e.ResourceIds);
+            await JsonError(http, jsonContentType, e.Code, e.Message, e.ResourceIds, service);
         }
         catch (ArgumentException e)
         {
@@ -101,6 +101,13 @@ public static partial class AwsEndpoint
         Dictionary<string, string> form;
         try
         {
+            // PutMetricData may carry 1,000 datums of several members each (1 MB): more form values than ASP.NET's 1,024.
+            if (http.Request.HasFormContentType && http.Features.Get<Microsoft.AspNetCore.Http.Features.IFormFeature>()?.Form is null)
+            {
+                http.Features.Set<Microsoft.AspNetCore.Http.Features.IFormFeature>(new Microsoft.AspNetCore.Http.Features.FormFeature(http.Request,
+                    new Microsoft.AspNetCore.Http.Features.FormOptions { ValueCountLimit = 200_000 }));
+            }
+
             form = http.Request.HasFormContentType
                 ? (await http.Request.ReadFormAsync()).ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal)
                 : http.Request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal);
@@ -163,9 +170,10 @@ public static partial class AwsEndpoint
 
     private const string QueryCompatibleKey = "Emulator.AwsQueryCompatible";
 
-    private static async Task JsonError(HttpContext http, string contentType, string code, string message, System.Collections.Immutable.ImmutableArray<string> resourceIds = default)
+    private static async Task JsonError(HttpContext http, string contentType, string code, string message, System.Collections.Immutable.ImmutableArray<string> resourceIds = default,
+        string? service = null)
     {
-        http.Response.StatusCode = AwsErrors.StatusOf(code);
+        http.Response.StatusCode = AwsErrors.StatusOf(code, service);
         http.Response.ContentType = contentType;
         http.Response.Headers["x-amzn-ErrorType"] = code;
         if (http.Items.ContainsKey(QueryCompatibleKey))
@@ -187,7 +195,7 @@ public static partial class AwsEndpoint
     private static async Task QueryError(HttpContext http, string? service, string code, string message, string requestId)
     {
         XNamespace ns = service is null ? AwsServices.XmlNamespaces[AwsServices.AutoScaling] : AwsServices.XmlNamespaces[service];
-        http.Response.StatusCode = AwsErrors.StatusOf(code);
+        http.Response.StatusCode = AwsErrors.StatusOf(code, service);
         http.Response.ContentType = "text/xml";
         var xml = service == AwsServices.Ec2
             ? new XElement("Response", // EC2's own error shape, without a namespace

@@ -13,9 +13,13 @@ public static class AwsErrors
     public const string MissingAction = "MissingAction";
     public const string InternalFailure = "InternalFailure";
 
-    public static int StatusOf(string code) => code switch
+    public static int StatusOf(string code, string? service = null) => code switch
     {
-        ErrorCodes.ServerException or InternalFailure => 500,
+        ErrorCodes.ServerException or InternalFailure or "ServiceFailure" => 500,
+        "ResourceNotFound" => 404, // CloudWatch DeleteAlarms / SetAlarmState
+        "ResourceNotFoundException" when service == AwsServices.CloudWatch => 404, // CloudWatch tagging
+        "NoSuchEntity" when service == AwsServices.Iam => 404,
+        "EntityAlreadyExists" or "DeleteConflict" or "LimitExceeded" when service == AwsServices.Iam => 409, // Auto Scaling's LimitExceeded is a 400
         _ => 400,
     };
 

@@ -10,6 +10,10 @@ public static class AwsServices
     public const string ApplicationAutoScaling = "application-autoscaling";
     public const string Elbv2 = "elasticloadbalancing";
     public const string CloudFormation = "cloudformation";
+    public const string Iam = "iam";
+    public const string Sts = "sts";
+    public const string Logs = "logs";
+    public const string Ssm = "ssm";
 
     /// <summary>X-Amz-Target prefixes of the JSON protocol services.</summary>
     public static readonly IReadOnlyDictionary<string, string> JsonTargets = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -17,6 +21,8 @@ public static class AwsServices
         ["AmazonEC2ContainerServiceV20141113"] = Ecs,
         ["AnyScaleFrontendService"] = ApplicationAutoScaling,
         ["GraniteServiceVersion20100801"] = CloudWatch,
+        ["Logs_20140328"] = Logs,
+        ["AmazonSSM"] = Ssm,
     };
 
     /// <summary>
@@ -33,6 +39,8 @@ public static class AwsServices
         ["2010-08-01"] = CloudWatch,
         ["2015-12-01"] = Elbv2,
         ["2010-05-15"] = CloudFormation,
+        ["2010-05-08"] = Iam,
+        ["2011-06-15"] = Sts,
     };
 
     /// <summary>XML namespaces of query protocol responses.</summary>
@@ -43,5 +51,7 @@ public static class AwsServices
         [CloudWatch] = "http://monitoring.amazonaws.com/doc/2010-08-01/",
         [Elbv2] = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
         [CloudFormation] = "http://cloudformation.amazonaws.com/doc/2010-05-15/",
+        [Iam] = "https://iam.amazonaws.com/doc/2010-05-08/",
+        [Sts] = "https://sts.amazonaws.com/doc/2011-06-15/",
     };
 }

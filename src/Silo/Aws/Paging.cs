@@ -15,6 +15,12 @@ public enum PagingErrors
 
     /// <summary>EC2: InvalidParameterValue for the size, InvalidPaginationToken for the token.</summary>
     Ec2,
+
+    /// <summary>IAM (query, MaxItems / Marker): ValidationError for both.</summary>
+    Iam,
+
+    /// <summary>Application Auto Scaling (JSON 1.1): ValidationException for the size, InvalidNextTokenException for the token.</summary>
+    AppAutoScaling,
 }
 
 /// <summary>
@@ -44,6 +50,9 @@ public static class PageSizes
     public static readonly PageSpec EcsListAttributes = Ecs("ListAttributes", 100, 100);
     public static readonly PageSpec EcsDescribeCapacityProviders = Ecs("DescribeCapacityProviders", 10, 10);
 
+    // ListServiceDeployments (B-DP-5): maxResults 1..100, default 20.
+    public static readonly PageSpec EcsListServiceDeployments = Ecs("ListServiceDeployments", 20, 100);
+
     // EC2 Auto Scaling: MaxRecords default 50 max 100; DescribeAutoScalingInstances max 50; DescribeScalingActivities default 100.
     public static readonly PageSpec AsgDescribeAutoScalingGroups = Asg("DescribeAutoScalingGroups", 50, 100);
     public static readonly PageSpec AsgDescribeAutoScalingInstances = Asg("DescribeAutoScalingInstances", 50, 50);
@@ -55,6 +64,16 @@ public static class PageSizes
     // EC2: without MaxResults every result comes back; DescribeInstances MaxResults 5..1000, DescribeLaunchTemplates 1..200.
     public static readonly PageSpec Ec2DescribeInstances = new(AwsServices.Ec2, "DescribeInstances", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
     public static readonly PageSpec Ec2DescribeLaunchTemplates = new(AwsServices.Ec2, "DescribeLaunchTemplates", null, 1, 200, "MaxResults", "NextToken", PagingErrors.Ec2);
+
+    public static readonly PageSpec Ec2DescribeLaunchTemplateVersions = new(AwsServices.Ec2, "DescribeLaunchTemplateVersions", null, 1, 200, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeSecurityGroupRules = new(AwsServices.Ec2, "DescribeSecurityGroupRules", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeVpcs = new(AwsServices.Ec2, "DescribeVpcs", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeSubnets = new(AwsServices.Ec2, "DescribeSubnets", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeSecurityGroups = new(AwsServices.Ec2, "DescribeSecurityGroups", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeRouteTables = new(AwsServices.Ec2, "DescribeRouteTables", null, 5, 100, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeNetworkAcls = new(AwsServices.Ec2, "DescribeNetworkAcls", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeNetworkInterfaces = new(AwsServices.Ec2, "DescribeNetworkInterfaces", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
+    public static readonly PageSpec Ec2DescribeTags = new(AwsServices.Ec2, "DescribeTags", null, 5, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
 
     // DescribeSpotPriceHistory: MaxResults 1..1000, default 1000.
     public static readonly PageSpec Ec2DescribeSpotPriceHistory = new(AwsServices.Ec2, "DescribeSpotPriceHistory", 1000, 1, 1000, "MaxResults", "NextToken", PagingErrors.Ec2);
@@ -77,22 +96,57 @@ public static class PageSizes
     public static readonly PageSpec CfnListExports = Cfn("ListExports");
     public static readonly PageSpec CfnListChangeSets = Cfn("ListChangeSets");
 
+    // IAM: MaxItems 1..1000 (default 100) with Marker; IsTruncated tells whether more follow.
+    public static readonly PageSpec IamListRoles = Iam("ListRoles");
+    public static readonly PageSpec IamListRolePolicies = Iam("ListRolePolicies");
+    public static readonly PageSpec IamListAttachedRolePolicies = Iam("ListAttachedRolePolicies");
+    public static readonly PageSpec IamListInstanceProfiles = Iam("ListInstanceProfiles");
+    public static readonly PageSpec IamListInstanceProfilesForRole = Iam("ListInstanceProfilesForRole");
+    public static readonly PageSpec IamListPolicies = Iam("ListPolicies");
+    public static readonly PageSpec IamListPolicyVersions = Iam("ListPolicyVersions");
+    public static readonly PageSpec IamListEntitiesForPolicy = Iam("ListEntitiesForPolicy");
+    public static readonly PageSpec IamListRoleTags = Iam("ListRoleTags");
+
+    // CloudWatch Logs: limit 1..50 (default 50) with nextToken; bad values are InvalidParameterException.
+    public static readonly PageSpec LogsDescribeLogGroups = new(AwsServices.Logs, "DescribeLogGroups", 50, 1, 50, "limit", "nextToken", PagingErrors.Ecs);
+
+    // Application Auto Scaling: MaxResults 1..50, default 50; DescribeScalingPolicies 1..10, default 10.
+    public static readonly PageSpec AasDescribeScalableTargets = Aas("DescribeScalableTargets");
+    public static readonly PageSpec AasDescribeScalingPolicies = Aas("DescribeScalingPolicies", 10);
+    public static readonly PageSpec AasDescribeScheduledActions = Aas("DescribeScheduledActions");
+    public static readonly PageSpec AasDescribeScalingActivities = Aas("DescribeScalingActivities");
+
+    // CloudWatch DescribeAlarmHistory: MaxRecords 1..100 (default 100).
+    public static readonly PageSpec CwDescribeAlarmHistory = new(AwsServices.CloudWatch, "DescribeAlarmHistory", 100, 1, 100, "MaxRecords", "NextToken", PagingErrors.Query);
+
     public static IReadOnlyList<PageSpec> All { get; } =
     [
         EcsListClusters, EcsListServices, EcsListTasks, EcsListContainerInstances, EcsListTaskDefinitions, EcsListTaskDefinitionFamilies,
-        EcsListAttributes, EcsDescribeCapacityProviders,
+        EcsListAttributes, EcsDescribeCapacityProviders, EcsListServiceDeployments,
         AsgDescribeAutoScalingGroups, AsgDescribeAutoScalingInstances, AsgDescribeLaunchConfigurations, AsgDescribeScalingActivities,
         AsgDescribePolicies, AsgDescribeTags,
         Ec2DescribeInstances, Ec2DescribeLaunchTemplates, Ec2DescribeSpotPriceHistory,
+        Ec2DescribeLaunchTemplateVersions, Ec2DescribeSecurityGroupRules, Ec2DescribeTags, Ec2DescribeNetworkInterfaces,
+        Ec2DescribeVpcs, Ec2DescribeSubnets, Ec2DescribeSecurityGroups, Ec2DescribeRouteTables, Ec2DescribeNetworkAcls,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
         Elbv2DescribeTargetGroups,
         CfnDescribeStacks, CfnDescribeStackEvents, CfnListStacks, CfnListStackResources, CfnListExports, CfnListChangeSets,
+        IamListRoles, IamListRolePolicies, IamListAttachedRolePolicies, IamListInstanceProfiles, IamListInstanceProfilesForRole,
+        IamListPolicies, IamListPolicyVersions, IamListEntitiesForPolicy, IamListRoleTags,
+        LogsDescribeLogGroups,
+        AasDescribeScalableTargets, AasDescribeScalingPolicies, AasDescribeScheduledActions, AasDescribeScalingActivities,
+        CwDescribeAlarmHistory,
     ];
 
     private static PageSpec Cfn(string operation) => new(AwsServices.CloudFormation, operation, 100, 100, 100, "", "NextToken", PagingErrors.Query);
 
+    private static PageSpec Aas(string operation, int size = 50) =>
+        new(AwsServices.ApplicationAutoScaling, operation, size, 1, size, "MaxResults", "NextToken", PagingErrors.AppAutoScaling);
+
     private static PageSpec Ecs(string operation, int defaultSize, int maxSize) =>
         new(AwsServices.Ecs, operation, defaultSize, 1, maxSize, "maxResults", "nextToken", PagingErrors.Ecs);
+
+    private static PageSpec Iam(string operation) => new(AwsServices.Iam, operation, 100, 1, 1000, "MaxItems", "Marker", PagingErrors.Iam);
 
     private static PageSpec Asg(string operation, int defaultSize, int maxSize) =>
         new(AwsServices.AutoScaling, operation, defaultSize, 1, maxSize, "MaxRecords", "NextToken", PagingErrors.Query);
@@ -136,6 +190,8 @@ public static class Paging
             PagingErrors.Ecs => ErrorCodes.Invalid($"{spec.SizeMember} must be between {spec.MinSize} and {spec.MaxSize}."),
             PagingErrors.Ec2 => new EcsException("InvalidParameterValue",
                 string.Create(CultureInfo.InvariantCulture, $"Value ( {n} ) for parameter maxResults is invalid. Expecting a value between {spec.MinSize} and {spec.MaxSize}.")),
+            PagingErrors.AppAutoScaling => new EcsException("ValidationException", string.Create(CultureInfo.InvariantCulture,
+                $"1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy constraint: Member must have value {(n < spec.MinSize ? "greater than or equal to " + spec.MinSize : "less than or equal to " + spec.MaxSize)}")),
             _ => QueryInput.Validation(string.Create(CultureInfo.InvariantCulture,
                 $"1 validation error detected: Value '{n}' at '{char.ToLowerInvariant(spec.SizeMember[0])}{spec.SizeMember[1..]}' failed to satisfy constraint: Member must have value {(n < spec.MinSize ? "greater than or equal to " + spec.MinSize : "less than or equal to " + spec.MaxSize)}")),
         };
@@ -145,18 +201,20 @@ public static class Paging
     {
         PagingErrors.Ecs => ErrorCodes.Invalid($"The nextToken is not valid for {spec.Operation}: pass the nextToken of a previous {spec.Operation} response unchanged."),
         PagingErrors.Ec2 => new EcsException("InvalidPaginationToken", "The pagination token is not valid or has expired."),
+        PagingErrors.Iam => QueryInput.Validation("Invalid Marker: pass the Marker of a previous response unchanged."),
+        PagingErrors.AppAutoScaling => new EcsException("InvalidNextTokenException", "The NextToken is not valid."),
         _ => new EcsException("InvalidNextToken", "The token passed in NextToken is invalid."),
     };
 
     public static string Encode(PageSpec spec, string anchor, int position) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"v1|{spec.Operation}|{position}|{anchor}")));
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"v1|{spec.Service}:{spec.Operation}|{position}|{anchor}")));
 
     public static (string Anchor, int Position) Decode(PageSpec spec, string token)
     {
         try
         {
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(token)).Split('|', 4);
-            if (parts.Length == 4 && parts[0] == "v1" && parts[1] == spec.Operation
+            if (parts.Length == 4 && parts[0] == "v1" && parts[1] == spec.Service + ":" + spec.Operation
                 && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var position))
             {
                 return (parts[3], position);

@@ -281,7 +281,7 @@ internal sealed class TargetGroupHandler : ResourceHandler
         if (c.Changed.Any(HealthCheck.Contains))
         {
             var form = new Dictionary<string, string>(StringComparer.Ordinal);
-            CfnProperties.Flatten(form, "", new JsonObject(HealthCheck.Where(h => c.Properties[h] is not null).Select(h => KeyValuePair.Create(h, c.Properties[h]!.DeepClone()))));
+            CfnProperties.Flatten(form, "", new JsonObject(HealthCheck.Where(h => c.Properties[h] is not null).Select(h => KeyValuePair.Create<string, JsonNode?>(h, c.Properties[h]!.DeepClone()))));
             form["TargetGroupArn"] = c.PhysicalId;
             await c.Aws.Query(AwsServices.Elbv2, "ModifyTargetGroup", form);
         }

@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using Emulator.Contracts;
 using Emulator.Model.CloudFormation;
 using Emulator.Runtime;
-using Emulator.Silo.Aws;
 using static Emulator.Model.CloudFormation.RunPhase;
 
 namespace Emulator.Silo.CloudFormation;

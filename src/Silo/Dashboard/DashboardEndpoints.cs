@@ -31,7 +31,7 @@ public static class DashboardEndpoints
 
         app.MapGet("/emulator/ui/clusters", async (IGrainFactory grains, EmulatorRuntime runtime) =>
         {
-            var control = grains.GetGrain<IEcsControlGrain>(0);
+            var control = grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
             var names = await grains.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.Cluster);
             var statuses = new List<ClusterStatus>();
             foreach (var name in names.Order(StringComparer.Ordinal))
@@ -53,7 +53,7 @@ public static class DashboardEndpoints
         {
             try
             {
-                var status = await grains.GetGrain<IEcsControlGrain>(0).GetClusterStatus(cluster, false);
+                var status = await grains.GetGrain<IEcsControlGrain>(GrainKeys.Control).GetClusterStatus(cluster, false);
                 return Json(DashboardSnapshot.Write(status, Settings(runtime)));
             }
             catch (EcsException e)
@@ -67,7 +67,7 @@ public static class DashboardEndpoints
             ClusterStatus status;
             try
             {
-                status = await grains.GetGrain<IEcsControlGrain>(0).GetClusterStatus(cluster, true);
+                status = await grains.GetGrain<IEcsControlGrain>(GrainKeys.Control).GetClusterStatus(cluster, true);
             }
             catch (EcsException e)
             {
@@ -87,7 +87,7 @@ public static class DashboardEndpoints
             var grain = grains.GetGrain<IClusterGrain>(GrainKeys.Cluster(Arns.ClusterName(cluster)));
             if (await grain.Describe() is null)
             {
-                return NotFound(new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found."), cluster);
+                return NotFound(Errors.ClusterNotFound(), cluster);
             }
 
             var id = Arns.ShortName(instance);

@@ -28,7 +28,7 @@ public static class EmulatorEndpoints
         {
             try
             {
-                var status = await grains.GetGrain<IEcsControlGrain>(0).GetClusterStatus(cluster, false);
+                var status = await grains.GetGrain<IEcsControlGrain>(GrainKeys.Control).GetClusterStatus(cluster, false);
                 return Results.Json(status, Json);
             }
             catch (EcsException e)
@@ -74,7 +74,7 @@ public static class EmulatorEndpoints
             if (await grain.Describe() is null)
             {
                 http.Response.StatusCode = 400;
-                await http.Response.WriteAsJsonAsync(new { __type = ErrorCodes.ClusterNotFound, message = "Cluster not found." });
+                await http.Response.WriteAsJsonAsync(new { __type = ErrorCodes.ClusterNotFound, message = Errors.ClusterNotFound().Message });
                 return;
             }
 

@@ -8,7 +8,10 @@ namespace Emulator.Silo.Hosting;
 /// The JSON form of a traffic profile (B-LB-3) for <c>POST /emulator/traffic/{cluster}/{service}</c>:
 /// <c>{"requestsPerSecond": 100}</c> for a constant rate, or
 /// <c>{"steps": [{"offsetSeconds": 0, "requestsPerSecond": 100}, {"offsetSeconds": 600, "requestsPerSecond": 400}],
-/// "requestDurationSeconds": 0.2, "perTaskCapacity": 100}</c>. Defaults: 0.2 s per request, 100 requests/s per task.
+/// "requestDurationSeconds": 0.2, "perTaskCapacity": 100}</c>, plus <c>"shapes": [{"kind": "ramp" | "sine" | "spike",
+/// "offsetSeconds": 0, "durationSeconds": 600, "requestsPerSecond": 300, "periodSeconds": 86400}]</c> added on top of the
+/// steps, and the memory model <c>"memoryBaselinePercent": 25, "memoryPerLoadPercent": 50</c>. Defaults: 0.2 s per
+/// request, 100 requests/s per task.
 /// </summary>
 public static class TrafficProfiles
 {
@@ -39,8 +42,30 @@ public static class TrafficProfiles
             steps = [new TrafficStep(TimeSpan.Zero, Number(root, "requestsPerSecond") ?? throw ErrorCodes.Invalid("Give 'requestsPerSecond' or 'steps'."))];
         }
 
+        ImmutableArray<TrafficShape> shapes = [];
+        if (root.TryGetProperty("shapes", out var shapeList))
+        {
+            if (shapeList.ValueKind != JsonValueKind.Array)
+            {
+                throw ErrorCodes.Invalid("'shapes' must be an array.");
+            }
+
+            shapes = [.. shapeList.EnumerateArray().Select(s => new TrafficShape(
+                (s.ValueKind == JsonValueKind.Object && s.TryGetProperty("kind", out var k) ? k.GetString() : null) switch
+                {
+                    "ramp" => TrafficShapeKind.Ramp,
+                    "sine" => TrafficShapeKind.Sine,
+                    "spike" => TrafficShapeKind.Spike,
+                    _ => throw ErrorCodes.Invalid("Every shape needs a 'kind': ramp, sine or spike."),
+                },
+                TimeSpan.FromSeconds(Number(s, "offsetSeconds") ?? 0), TimeSpan.FromSeconds(Number(s, "durationSeconds") ?? 0),
+                Number(s, "requestsPerSecond") ?? throw ErrorCodes.Invalid("Every shape needs 'requestsPerSecond'."),
+                TimeSpan.FromSeconds(Number(s, "periodSeconds") ?? 86400)))];
+        }
+
         var duration = Number(root, "requestDurationSeconds") is { } d ? TimeSpan.FromSeconds(d) : defaults.RequestDuration;
-        return new TrafficProfile(steps, duration, Number(root, "perTaskCapacity") ?? defaults.PerTaskCapacity);
+        return new TrafficProfile(steps, duration, Number(root, "perTaskCapacity") ?? defaults.PerTaskCapacity, shapes,
+            Number(root, "memoryBaselinePercent") ?? defaults.MemoryBaselinePercent, Number(root, "memoryPerLoadPercent") ?? defaults.MemoryPerLoadPercent);
     }
 
     private static double? Number(JsonElement e, string name)

@@ -280,12 +280,16 @@ public sealed class AutoScalingCloudWatchTests(EmulatorClusterFixture fixture) :
             ("AutoScalingGroupName", asg), ("MinSize", "x"), ("MaxSize", "1"), ("LaunchConfigurationName", lc))).Code);
         Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "CreateLaunchConfiguration",
             ("LaunchConfigurationName", EmulatorClusterFixture.Unique("lc")), ("ImageId", "ami-1"), ("InstanceType", "z9.huge"))).Code);
+        Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "CreateAutoScalingGroup",
+            ("AutoScalingGroupName", asg), ("MinSize", "0"), ("MaxSize", "1"), ("LaunchConfigurationName", lc))).Code); // no zone or subnet
+        Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "CreateAutoScalingGroup", ("AutoScalingGroupName", asg), ("MinSize", "0"),
+            ("MaxSize", "1"), ("LaunchConfigurationName", lc), ("VPCZoneIdentifier", "subnet-0123456789abcdef0"))).Code); // no such subnet
         Assert.Empty((await Query(AwsServices.AutoScaling, "DescribeAutoScalingGroups", ("AutoScalingGroupNames.member.1", asg))).Element("AutoScalingGroups")!.Elements());
 
         await Query(AwsServices.AutoScaling, "CreateAutoScalingGroup", ("AutoScalingGroupName", asg), ("MinSize", "0"), ("MaxSize", "2"),
-            ("DesiredCapacity", "0"), ("LaunchConfigurationName", lc));
+            ("DesiredCapacity", "0"), ("LaunchConfigurationName", lc), ("AvailabilityZones.member.1", "us-east-1a"));
         Assert.Equal("AlreadyExists", (await Fails(AwsServices.AutoScaling, "CreateAutoScalingGroup", ("AutoScalingGroupName", asg), ("MinSize", "0"),
-            ("MaxSize", "2"), ("LaunchConfigurationName", lc))).Code);
+            ("MaxSize", "2"), ("LaunchConfigurationName", lc), ("AvailabilityZones.member.1", "us-east-1a"))).Code);
         Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "SetDesiredCapacity", ("AutoScalingGroupName", asg), ("DesiredCapacity", "5"))).Code);
         Assert.Equal("ValidationError", (await Fails(AwsServices.AutoScaling, "UpdateAutoScalingGroup", ("AutoScalingGroupName", asg), ("MinSize", "3"))).Code);
         var info = (await fixture.Grains.GetGrain<IAutoScalingGroupGrain>(asg).Describe())!;
@@ -296,6 +300,43 @@ public sealed class AutoScalingCloudWatchTests(EmulatorClusterFixture fixture) :
         Assert.Equal("InvalidParameterValue", (await Fails(AwsServices.CloudWatch, "GetMetricStatistics", ("Namespace", "AWS/ECS"), ("MetricName", "CPUReservation"),
             ("StartTime", "2026-01-01T00:00:00Z"), ("EndTime", "2026-01-01T01:00:00Z"), ("Period", "61"), ("Statistics.member.1", "Average"))).Code);
         await Query(AwsServices.AutoScaling, "DeleteAutoScalingGroup", ("AutoScalingGroupName", asg));
+    }
+
+    [Fact]
+    public async Task Alarm_tags_are_the_creation_tags_then_every_change_and_go_with_the_alarm()
+    {
+        // Issue 14 (aws_cloudwatch_metric_alarm): ListTagsForResource returns what PutMetricAlarm created the alarm with,
+        // TagResource / UntagResource change it, an update's Tags are ignored (as AWS does), DeleteAlarms forgets them.
+        var name = EmulatorClusterFixture.Unique("alarm");
+        (string, string)[] alarm = [("AlarmName", name), ("Namespace", "App/Tags"), ("MetricName", "Backlog"), ("Statistic", "Sum"), ("Period", "60"),
+            ("EvaluationPeriods", "1"), ("Threshold", "10"), ("ComparisonOperator", "GreaterThanThreshold")];
+        await Query(AwsServices.CloudWatch, "PutMetricAlarm", [.. alarm, ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "web")]);
+        var arn = (string)(await Json(AwsServices.CloudWatch, "DescribeAlarms", new JsonObject { ["AlarmNames"] = new JsonArray(name) }))["MetricAlarms"]![0]!["AlarmArn"]!;
+        Assert.Equal($"arn:aws:cloudwatch:{_context.Region}:{_context.Account}:alarm:{name}", arn);
+
+        async Task<string> Tags() => string.Join(",", ((JsonArray)(await Json(AwsServices.CloudWatch, "ListTagsForResource", new JsonObject { ["ResourceARN"] = arn }))["Tags"]!)
+            .Select(t => $"{t!["Key"]}={t["Value"]}"));
+        Assert.Equal("team=web", await Tags());
+        await Query(AwsServices.CloudWatch, "TagResource", ("ResourceARN", arn), ("Tags.member.1.Key", "env"), ("Tags.member.1.Value", "prod"),
+            ("Tags.member.2.Key", "team"), ("Tags.member.2.Value", "ops"));
+        Assert.Equal("env=prod,team=ops", await Tags());
+        await Json(AwsServices.CloudWatch, "UntagResource", new JsonObject { ["ResourceARN"] = arn, ["TagKeys"] = new JsonArray("team") });
+        Assert.Equal("env=prod", await Tags());
+        await Query(AwsServices.CloudWatch, "PutMetricAlarm", [.. alarm, ("Tags.member.1.Key", "ignored"), ("Tags.member.1.Value", "x")]);
+        Assert.Equal("env=prod", await Tags());
+
+        // Bad input changes nothing.
+        Assert.Equal("InvalidParameterValue", (await Fails(AwsServices.CloudWatch, "TagResource", ("ResourceARN", arn), ("Tags.member.1.Key", "aws:x"), ("Tags.member.1.Value", "1"))).Code);
+        Assert.Equal("InvalidParameterValue", (await Fails(AwsServices.CloudWatch, "ListTagsForResource", ("ResourceARN", "arn:aws:ecs:us-east-1:1:cluster/x"))).Code);
+        Assert.Equal("MissingParameter", (await Fails(AwsServices.CloudWatch, "UntagResource", ("ResourceARN", arn))).Code);
+        Assert.Equal("env=prod", await Tags());
+
+        // Deleted, then created again: the new alarm starts from its own creation tags; a missing alarm is ResourceNotFoundException.
+        await Query(AwsServices.CloudWatch, "DeleteAlarms", ("AlarmNames.member.1", name));
+        Assert.Equal("ResourceNotFoundException", (await Fails(AwsServices.CloudWatch, "ListTagsForResource", ("ResourceARN", arn))).Code);
+        await Query(AwsServices.CloudWatch, "PutMetricAlarm", [.. alarm, ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "new")]);
+        Assert.Equal("team=new", await Tags());
+        await Query(AwsServices.CloudWatch, "DeleteAlarms", ("AlarmNames.member.1", name));
     }
 
     private Task<XElement> Query(string service, string operation, params (string Key, string Value)[] form)

@@ -130,6 +130,20 @@ public sealed class ExperimentParserTests
     }
 
     [Fact]
+    public void A_failed_requests_window_must_be_a_positive_duration_over_the_whole_experiment()
+    {
+        static string Text(string check) => $$"""
+            cluster: c1
+            steadyState:
+              - { failedRequestsPercent: 0, {{check}} }
+            actions: { w: { actionId: "aws:fis:wait", parameters: { duration: PT1M } } }
+            """;
+        Assert.Equal("3m", ExperimentParser.Parse(Text("window: 3m")).SteadyState.Single().Condition.Opt("window"));
+        Assert.Contains("window is a positive duration", Assert.Throws<ExperimentException>(() => ExperimentParser.Parse(Text("window: 0s"))).Message, StringComparison.Ordinal);
+        Assert.Contains("window is a positive duration", Assert.Throws<ExperimentException>(() => ExperimentParser.Parse(Text("window: 3m, service: web"))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Missing_cluster_is_rejected_unless_given()
     {
         const string text = """

@@ -85,6 +85,30 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         Assert.Contains("EC2 Spot Instance Interruption Warning", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// B-AS-2, B-LB-4, B-CAS-4: the seed's advice measured. A spike overloads four copies of one service; without service
+    /// auto scaling the overloaded tasks shed about a third of the spike; with it far less, and least with CAS spare
+    /// capacity (targetCapacity 80), where the new tasks start without waiting for instances.
+    /// </summary>
+    [Fact]
+    public async Task B_AS_2_traffic_spike_fails_least_with_auto_scaling_and_spare_capacity()
+    {
+        var (r, output) = await Run(Shipped("traffic-spike-auto-scaling.yaml"));
+        double Failed(string service)
+        {
+            var v = r.Requests.ByService.Single(s => s.Service.StartsWith(service, StringComparison.Ordinal));
+            return (v.Failed503NoHealthyTarget + v.Failed502TargetDied + v.Failed5xxOverloaded) / v.Total * 100;
+        }
+
+        var (fixed100, auto100, fixed80, auto80) = (Failed("fixed-100"), Failed("auto-100"), Failed("fixed-80"), Failed("auto-80"));
+        var figures = $"failed %: fixed-100 {fixed100:0.##}, auto-100 {auto100:0.##}, fixed-80 {fixed80:0.##}, auto-80 {auto80:0.##}{Environment.NewLine}{Describe(r, output)}";
+        Assert.True(fixed100 > 10 && fixed80 > 10, figures); // a third of the 15-minute spike is shed
+        Assert.True(auto100 < fixed100 && auto80 < fixed80, figures);
+        Assert.True(auto80 <= auto100, figures);
+        Assert.True(r.Requests.Failed5xxOverloaded > 0, figures);
+        Assert.Contains("5xx overloaded", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task B_SP_2_workshop_Spot_draining_off_loses_the_tasks_with_the_host_and_requests_fail()
     {
@@ -131,7 +155,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
               - createCapacityProvider: { name: fis-cp, autoScalingGroup: fis-asg }
               - putClusterCapacityProviders: { cluster: fis-demo, providers: [fis-cp], defaultStrategy: [{ capacityProvider: fis-cp, weight: 1 }] }
               - registerTaskDefinition: { family: fis-web, cpu: 512, memory: 1024 }
-              - createService: { cluster: fis-demo, name: web, taskDefinition: fis-web, desiredCount: 4 }
+              - createService: { cluster: fis-demo, name: web, taskDefinition: fis-web, desiredCount: 4, availabilityZoneRebalancing: DISABLED }
               - waitFor: { serviceSteady: web, cluster: fis-demo, timeout: 30m }
             """, suffix);
         Assert.Equal(0, await new ScenarioRunner(fixture.Grains, new TestConsole(), EmulatorClusterFixture.Pause).RunAsync(setup, CancellationToken.None));
@@ -170,5 +194,51 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         Assert.True(r.ExitCode == 0, Describe(r, output));
         Assert.Equal("emulator:az-outage", Assert.Single(r.Injections).ActionId);
         Assert.True(r.Tasks.Stopped > 0, Describe(r, output));
+        Assert.Contains(r.ServiceEvents, e => e.Contains("AZ Rebalancing in progress", StringComparison.Ordinal));
+        Assert.Contains(r.Hypothesis, h => h.Phase == "after" && h.Check.StartsWith("azBalanced", StringComparison.Ordinal) && h.Holds);
+    }
+
+    [Fact]
+    public async Task B_DP_2_bad_deploy_is_rolled_back_by_the_circuit_breaker_with_zero_failed_requests()
+    {
+        var (r, output) = await Run(Shipped("bad-deploy-circuit-breaker.yaml"));
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        Assert.Equal("emulator:deploy", Assert.Single(r.Injections).ActionId);
+        Assert.Equal(0, r.Requests.Failed);
+        Assert.True(r.Requests.Total > 0);
+        var deployment = Assert.Single(r.Deployments);
+        Assert.Equal(ServiceDeploymentStatuses.RollbackSuccessful, deployment.Status);
+        Assert.Equal("TRIGGERED", deployment.CircuitBreaker);
+        Assert.Equal(3, deployment.Threshold);
+        Assert.StartsWith("badcb-web", deployment.RolledBackTo, StringComparison.Ordinal);
+        Assert.True(r.Tasks.StoppedByCode.GetValueOrDefault("TaskFailedToStart") >= 3, Describe(r, output));
+        Assert.Contains("deployments", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task B_DP_3_B_DP_8_bad_deploy_with_an_error_rate_trips_the_target_5xx_alarm_and_rolls_back_then_5xx_stop()
+    {
+        var (r, output) = await Run(Shipped("bad-deploy-alarm-rollback.yaml"));
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        Assert.Equal("emulator:deploy", Assert.Single(r.Injections).ActionId);
+        var deployment = Assert.Single(r.Deployments);
+        Assert.Equal(ServiceDeploymentStatuses.RollbackSuccessful, deployment.Status);
+        Assert.Contains("badal-target-5xx", deployment.StatusReason, StringComparison.Ordinal);
+        Assert.StartsWith("badal-web", deployment.RolledBackTo, StringComparison.Ordinal);
+        Assert.DoesNotContain("next", deployment.RolledBackTo, StringComparison.Ordinal);
+        Assert.Contains("alarm", output, StringComparison.Ordinal);
+        Assert.Contains(r.Hypothesis, h => h.Phase == "after" && h.Check.Contains("over the last 180 s", StringComparison.Ordinal) && h.Holds);
+
+        // The new revision's tasks answered 5xx while they served (and nothing else failed) ...
+        var figures = (await fixture.Grains.GetGrain<ITrafficGrain>(deployment.Cluster).GetFigures()).Single(f => f.Service == deployment.Service);
+        Assert.True(figures.Failed5xxOverloaded > 0, Describe(r, output));
+        Assert.Equal(0, figures.Failed503NoHealthyTarget + figures.Failed502TargetDied);
+        Assert.True(r.Requests.Failed > 0 && r.Requests.FailedPercent < 25, Describe(r, output));
+
+        // ... and none after the rollback: the old revision serves alone.
+        await _driver.Advance(TimeSpan.FromMinutes(3));
+        var later = (await fixture.Grains.GetGrain<ITrafficGrain>(deployment.Cluster).GetFigures()).Single(f => f.Service == deployment.Service);
+        Assert.True(later.Requests > figures.Requests);
+        Assert.Equal(figures.Failed5xxOverloaded, later.Failed5xxOverloaded, 6);
     }
 }

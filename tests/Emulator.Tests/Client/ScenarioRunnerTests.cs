@@ -24,11 +24,28 @@ public sealed class ScenarioRunnerTests(EmulatorClusterFixture fixture)
     [InlineData("fargate-split.yaml")]
     [InlineData("seed-talk-walkthrough.yaml")]
     [InlineData("workshop-capacity-providers.yaml")]
+    [InlineData("rolling-update.yaml")]
+    [InlineData("deploy-needs-capacity.yaml")]
+    [InlineData("service-auto-scaling.yaml")]
     public async Task Shipped_scenario_passes(string file)
     {
         var (exit, output) = await Run(file);
         Assert.True(exit == 0, output);
         Assert.Contains("PASSED", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task B_DP_1_deployment_that_needs_capacity_prints_its_timeline()
+    {
+        var (exit, output) = await Run("deploy-needs-capacity.yaml");
+        Assert.True(exit == 0, output);
+        var lines = output.Split('\n');
+        int At(string text) => Array.FindIndex(lines, l => l.Contains(text, StringComparison.Ordinal));
+        var started = At("deployment ecs-svc/"); // the updateService step's line
+        var queued = At("4 task(s) PROVISIONING");
+        var cas = At("CPR 200");
+        var completed = Array.FindLastIndex(lines, l => l.Contains("SERVICE_DEPLOYMENT_COMPLETED", StringComparison.Ordinal));
+        Assert.True(started >= 0 && queued > started && cas > queued && completed > cas, output);
     }
 
     [Fact]

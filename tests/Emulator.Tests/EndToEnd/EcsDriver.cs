@@ -15,7 +15,7 @@ public sealed class EcsDriver(EmulatorClusterFixture fixture) : IAsyncLifetime
 
     public IGrainFactory Grains => fixture.Grains;
 
-    public IEcsControlGrain Control => Grains.GetGrain<IEcsControlGrain>(0);
+    public IEcsControlGrain Control => Grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     public IClusterGrain Cluster(string name) => Grains.GetGrain<IClusterGrain>(name);
 

@@ -20,7 +20,7 @@ public sealed class ReconciliationTests(EmulatorClusterFixture fixture)
     private const string Zone = "us-east-1a";
     private const string Type = "m5.large";
 
-    private IEcsControlGrain Control => fixture.Grains.GetGrain<IEcsControlGrain>(0);
+    private IEcsControlGrain Control => fixture.Grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
     [Fact]
     public async Task B_T_2_B_ASG_1_reactivated_group_registers_again_an_instance_whose_container_instance_the_cluster_lost()

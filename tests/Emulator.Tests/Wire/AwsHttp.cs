@@ -24,11 +24,16 @@ public sealed class AwsHttp(string endpoint) : IDisposable
         public string? Value(string name) => All(name).FirstOrDefault()?.Value;
     }
 
-    public async Task<JsonReply> Ecs(string operation, JsonObject body)
+    public Task<JsonReply> Ecs(string operation, JsonObject body) => Json("AmazonEC2ContainerServiceV20141113", operation, body);
+
+    /// <summary>Application Auto Scaling (JSON 1.1).</summary>
+    public Task<JsonReply> Aas(string operation, JsonObject body) => Json("AnyScaleFrontendService", operation, body);
+
+    public async Task<JsonReply> Json(string targetPrefix, string operation, JsonObject body, string contentType = "application/x-amz-json-1.1")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/");
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", "AmazonEC2ContainerServiceV20141113." + operation);
-        request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/x-amz-json-1.1");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", targetPrefix + "." + operation);
+        request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, contentType);
         using var response = await _http.SendAsync(request);
         return new JsonReply(response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject());
     }

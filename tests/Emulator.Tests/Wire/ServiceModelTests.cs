@@ -160,6 +160,34 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
             return d.GetProperty("services")[0].GetProperty("runningCount").GetInt32() == 2 ? "yes" : null;
         });
         await api.Ecs("ListServices", new JsonObject { ["cluster"] = cluster });
+
+        // ---- Deployments (B-DP-1..5): the deployment configuration as written, service deployments and revisions. The new
+        // revision cannot pull its image (B-DP-8) and the breaker is off: the deployment stays IN_PROGRESS to be stopped.
+        var broken = td.DeepClone().AsObject();
+        broken["containerDefinitions"]![0]!["dockerLabels"] = new JsonObject { ["emulator.pull"] = "fail" };
+        await api.Ecs("RegisterTaskDefinition", broken);
+        await api.Ecs("UpdateService", new JsonObject
+        {
+            ["cluster"] = cluster, ["service"] = "web", ["taskDefinition"] = family + ":2", ["availabilityZoneRebalancing"] = "ENABLED",
+            ["deploymentConfiguration"] = new JsonObject
+            {
+                ["deploymentCircuitBreaker"] = new JsonObject
+                {
+                    ["enable"] = false, ["rollback"] = false, ["resetOnHealthyTask"] = true,
+                    ["thresholdConfiguration"] = new JsonObject { ["type"] = "BOUNDED_PERCENT", ["value"] = 50 },
+                },
+                ["alarms"] = new JsonObject { ["alarmNames"] = new JsonArray("web-5xx"), ["enable"] = false, ["rollback"] = false },
+            },
+        });
+        var deploymentsListed = await api.Ecs("ListServiceDeployments", new JsonObject { ["cluster"] = cluster, ["service"] = "web", ["maxResults"] = 5 });
+        var sdArn = deploymentsListed.GetProperty("serviceDeployments")[0].GetProperty("serviceDeploymentArn").GetString()!;
+        var sdDescribed = await api.Ecs("DescribeServiceDeployments", new JsonObject { ["serviceDeploymentArns"] = new JsonArray(sdArn, sdArn + "x") });
+        var revisionArn = sdDescribed.GetProperty("serviceDeployments")[0].GetProperty("targetServiceRevision").GetProperty("arn").GetString()!;
+        await api.Ecs("DescribeServiceRevisions", new JsonObject { ["serviceRevisionArns"] = new JsonArray(revisionArn, revisionArn[..^3] + "000") });
+        await api.Ecs("StopServiceDeployment", new JsonObject { ["serviceDeploymentArn"] = sdArn, ["stopType"] = "ABORT" });
+        await api.Ecs("StopServiceDeployment", new JsonObject { ["serviceDeploymentArn"] = sdArn, ["stopType"] = "ABORT" }, "ConflictException");
+        await api.Ecs("StopServiceDeployment", new JsonObject { ["serviceDeploymentArn"] = sdArn + "x" }, "ServiceDeploymentNotFoundException");
+        await api.Ecs("ListServiceDeployments", new JsonObject { ["cluster"] = cluster, ["service"] = "ghost" }, "ServiceNotFoundException");
         await api.Ecs("StopTask", new JsonObject { ["cluster"] = cluster, ["task"] = taskArn, ["reason"] = "model test" });
         await api.Ecs("DescribeClusters", new JsonObject
         {
@@ -179,7 +207,8 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Query("ec2", "DescribeInstances", ("Filter.1.Name", "instance-state-name"), ("Filter.1.Value.1", "running"));
         await api.Query("ec2", "DescribeSpotPriceHistory", ("InstanceType.1", "m5.large"), ("MaxResults", "2"));
         await api.Query("autoscaling", "SetInstanceProtection", ("AutoScalingGroupName", group), ("InstanceIds.member.1", ec2InstanceId), ("ProtectedFromScaleIn", "true"));
-        await api.Query("autoscaling", "UpdateAutoScalingGroup", ("AutoScalingGroupName", group), ("MaxSize", "5"));
+        // MinSize 2: CAS's scale-in (15 emulated minutes are 1.5 s here) must not take the instances the teardown terminates.
+        await api.Query("autoscaling", "UpdateAutoScalingGroup", ("AutoScalingGroupName", group), ("MinSize", "2"), ("MaxSize", "5"));
         await api.Query("autoscaling", "SetDesiredCapacity", ("AutoScalingGroupName", group), ("DesiredCapacity", "2"));
 
         // ---- CloudWatch over both protocols
@@ -225,6 +254,123 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         });
         await api.CloudWatchJson("ListMetrics", new JsonObject { ["Namespace"] = "AWS/ECS" });
         await api.CloudWatchJson("DescribeAlarms", new JsonObject { ["AlarmNamePrefix"] = "TargetTracking-" + group, ["MaxRecords"] = 10 });
+
+        // ---- Application Auto Scaling on the live service, and CloudWatch custom metrics and alarms (B-AS-*, B-CW-1)
+        var resourceId = $"service/{cluster}/web";
+        JsonObject TargetOf() => new() { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId, ["ScalableDimension"] = "ecs:service:DesiredCount" };
+        JsonObject With(JsonObject o, params (string Key, JsonNode? Value)[] members)
+        {
+            foreach (var (k, v) in members)
+            {
+                o[k] = v;
+            }
+
+            return o;
+        }
+
+        var registered = await api.Aas("RegisterScalableTarget", With(TargetOf(), ("MinCapacity", 1), ("MaxCapacity", 4), ("Tags", new JsonObject { ["team"] = "web" })));
+        var targetArn = registered.GetProperty("ScalableTargetARN").GetString()!;
+        await api.Aas("RegisterScalableTarget", With(TargetOf(), ("SuspendedState", new JsonObject { ["ScheduledScalingSuspended"] = true })));
+        await api.Aas("DescribeScalableTargets", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceIds"] = new JsonArray(resourceId), ["MaxResults"] = 5 });
+        await api.Aas("PutScalingPolicy", With(TargetOf(), ("PolicyName", "cpu50"), ("PolicyType", "TargetTrackingScaling"),
+            ("TargetTrackingScalingPolicyConfiguration", new JsonObject
+            {
+                ["TargetValue"] = 50.0, ["PredefinedMetricSpecification"] = new JsonObject { ["PredefinedMetricType"] = "ECSServiceAverageCPUUtilization" },
+                ["ScaleOutCooldown"] = 60, ["ScaleInCooldown"] = 120,
+            })));
+        await api.Aas("PutScalingPolicy", With(TargetOf(), ("PolicyName", "backlog"), ("PolicyType", "TargetTrackingScaling"),
+            ("TargetTrackingScalingPolicyConfiguration", new JsonObject
+            {
+                ["TargetValue"] = 100.0,
+                ["CustomizedMetricSpecification"] = new JsonObject
+                {
+                    ["Metrics"] = new JsonArray(
+                        new JsonObject { ["Id"] = "m1", ["ReturnData"] = false, ["MetricStat"] = new JsonObject { ["Stat"] = "Sum", ["Metric"] = new JsonObject { ["Namespace"] = "App/" + cluster, ["MetricName"] = "Backlog" } } },
+                        new JsonObject { ["Id"] = "m2", ["ReturnData"] = false, ["MetricStat"] = new JsonObject { ["Stat"] = "Average", ["Metric"] = new JsonObject { ["Namespace"] = "ECS/ContainerInsights", ["MetricName"] = "RunningTaskCount", ["Dimensions"] = new JsonArray(new JsonObject { ["Name"] = "ClusterName", ["Value"] = cluster }, new JsonObject { ["Name"] = "ServiceName", ["Value"] = "web" }) } } },
+                        new JsonObject { ["Id"] = "e1", ["Expression"] = "m1 / m2", ["Label"] = "backlog per task", ["ReturnData"] = true }),
+                },
+            })));
+        var stepPolicy = await api.Aas("PutScalingPolicy", With(TargetOf(), ("PolicyName", "step"), ("PolicyType", "StepScaling"),
+            ("StepScalingPolicyConfiguration", new JsonObject
+            {
+                ["AdjustmentType"] = "PercentChangeInCapacity", ["MinAdjustmentMagnitude"] = 1, ["Cooldown"] = 60, ["MetricAggregationType"] = "Average",
+                ["StepAdjustments"] = new JsonArray(new JsonObject { ["MetricIntervalLowerBound"] = 0.0, ["ScalingAdjustment"] = 50 }),
+            })));
+        await api.Aas("DescribeScalingPolicies", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId });
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "nightly"), ("Schedule", "cron(0 2 * * ? *)"), ("Timezone", "Europe/Berlin"),
+            ("ScalableTargetAction", new JsonObject { ["MinCapacity"] = 1, ["MaxCapacity"] = 3 })));
+        // An update names only what changes (Terraform does): the rest keeps its value; a new action needs its Schedule.
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "nightly"), ("ScalableTargetAction", new JsonObject { ["MaxCapacity"] = 4 })));
+        var nightly = (await api.Aas("DescribeScheduledActions", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId }))
+            .GetProperty("ScheduledActions").EnumerateArray().Single(a => a.GetProperty("ScheduledActionName").GetString() == "nightly");
+        Assert.Equal(("cron(0 2 * * ? *)", "Europe/Berlin", 1, 4), (nightly.GetProperty("Schedule").GetString(), nightly.GetProperty("Timezone").GetString(),
+            nightly.GetProperty("ScalableTargetAction").GetProperty("MinCapacity").GetInt32(), nightly.GetProperty("ScalableTargetAction").GetProperty("MaxCapacity").GetInt32()));
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "new-without-schedule")), "ValidationException");
+        await api.Aas("DescribeScalingActivities", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = resourceId, ["IncludeNotScaledActivities"] = true });
+        await api.Aas("TagResource", new JsonObject { ["ResourceARN"] = targetArn, ["Tags"] = new JsonObject { ["env"] = "test" } });
+        await api.Aas("ListTagsForResource", new JsonObject { ["ResourceARN"] = targetArn });
+        await api.Aas("UntagResource", new JsonObject { ["ResourceARN"] = targetArn, ["TagKeys"] = new JsonArray("env") });
+        await api.Aas("PutScheduledAction", With(TargetOf(), ("ScheduledActionName", "bad"), ("Schedule", "cron(0 2 * *)")), "ValidationException");
+        await api.Aas("RegisterScalableTarget", With(TargetOf(), ("MinCapacity", -1), ("MaxCapacity", 4)), "ValidationException");
+        await api.Aas("PutScalingPolicy", With(TargetOf(), ("PolicyName", "x"), ("PolicyType", "SimpleScaling")), "ValidationException");
+        await api.Aas("DeleteScalingPolicy", With(TargetOf(), ("PolicyName", "nope")), "ObjectNotFoundException");
+        await api.Aas("RegisterScalableTarget", new JsonObject { ["ServiceNamespace"] = "ecs", ["ResourceId"] = $"service/{cluster}/ghost", ["ScalableDimension"] = "ecs:service:DesiredCount", ["MinCapacity"] = 1, ["MaxCapacity"] = 2 }, "ValidationException");
+        await api.Aas("ListTagsForResource", new JsonObject { ["ResourceARN"] = "arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/0000" }, "ResourceNotFoundException");
+
+        var customNs = "App/" + cluster;
+        await api.Query("cloudwatch", "PutMetricData", ("Namespace", customNs), ("MetricData.member.1.MetricName", "Backlog"), ("MetricData.member.1.Value", "120"),
+            ("MetricData.member.2.MetricName", "Latency"), ("MetricData.member.2.StatisticValues.SampleCount", "4"), ("MetricData.member.2.StatisticValues.Sum", "40"),
+            ("MetricData.member.2.StatisticValues.Minimum", "5"), ("MetricData.member.2.StatisticValues.Maximum", "20"));
+        await api.CloudWatchJson("PutMetricData", new JsonObject
+        {
+            ["Namespace"] = customNs,
+            ["MetricData"] = new JsonArray(new JsonObject { ["MetricName"] = "Latency", ["Values"] = new JsonArray(1.0, 2.0), ["Counts"] = new JsonArray(3.0, 1.0), ["Unit"] = "Milliseconds" }),
+        });
+        var stepArn = stepPolicy.GetProperty("PolicyARN").GetString()!;
+        await api.Query("cloudwatch", "PutMetricAlarm", ("AlarmName", cluster + "-backlog"), ("Namespace", customNs), ("MetricName", "Backlog"), ("Statistic", "Sum"),
+            ("Period", "60"), ("EvaluationPeriods", "2"), ("DatapointsToAlarm", "1"), ("Threshold", "100"), ("ComparisonOperator", "GreaterThanThreshold"),
+            ("AlarmActions.member.1", stepArn), ("TreatMissingData", "notBreaching"), ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "web"));
+        await api.CloudWatchJson("PutMetricAlarm", new JsonObject
+        {
+            ["AlarmName"] = cluster + "-math", ["EvaluationPeriods"] = 3, ["Threshold"] = 10.0, ["ComparisonOperator"] = "GreaterThanOrEqualToThreshold",
+            ["Metrics"] = new JsonArray(
+                new JsonObject { ["Id"] = "m1", ["ReturnData"] = false, ["MetricStat"] = new JsonObject { ["Period"] = 60, ["Stat"] = "Sum", ["Metric"] = new JsonObject { ["Namespace"] = customNs, ["MetricName"] = "Backlog" } } },
+                new JsonObject { ["Id"] = "e1", ["Expression"] = "m1 / 10", ["ReturnData"] = true }),
+        });
+        await api.Query("cloudwatch", "SetAlarmState", ("AlarmName", cluster + "-backlog"), ("StateValue", "ALARM"), ("StateReason", "testing"));
+        await api.CloudWatchJson("SetAlarmState", new JsonObject { ["AlarmName"] = cluster + "-math", ["StateValue"] = "OK", ["StateReason"] = "testing" });
+        await api.Query("cloudwatch", "DescribeAlarms", ("AlarmNames.member.1", cluster + "-backlog"), ("AlarmNames.member.2", cluster + "-math"));
+        await api.CloudWatchJson("DescribeAlarms", new JsonObject { ["AlarmNamePrefix"] = "TargetTracking-service/" + cluster });
+        await api.Query("cloudwatch", "DescribeAlarmHistory", ("AlarmName", cluster + "-backlog"));
+        await api.CloudWatchJson("DescribeAlarmHistory", new JsonObject { ["AlarmName"] = cluster + "-math", ["HistoryItemType"] = "StateUpdate" });
+        await api.Query("cloudwatch", "DisableAlarmActions", ("AlarmNames.member.1", cluster + "-backlog"));
+        await api.CloudWatchJson("DisableAlarmActions", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
+        await api.Query("cloudwatch", "EnableAlarmActions", ("AlarmNames.member.1", cluster + "-backlog"));
+        await api.CloudWatchJson("EnableAlarmActions", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
+        var alarmArn = (await api.CloudWatchJson("DescribeAlarms", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") }))
+            .GetProperty("MetricAlarms")[0].GetProperty("AlarmArn").GetString()!;
+        await api.Query("cloudwatch", "TagResource", ("ResourceARN", alarmArn), ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "ops"));
+        await api.CloudWatchJson("TagResource", new JsonObject { ["ResourceARN"] = alarmArn, ["Tags"] = new JsonArray(new JsonObject { ["Key"] = "env", ["Value"] = "prod" }) });
+        await api.Query("cloudwatch", "ListTagsForResource", ("ResourceARN", alarmArn));
+        await api.CloudWatchJson("ListTagsForResource", new JsonObject { ["ResourceARN"] = alarmArn });
+        await api.Query("cloudwatch", "UntagResource", ("ResourceARN", alarmArn), ("TagKeys.member.1", "team"));
+        await api.CloudWatchJson("UntagResource", new JsonObject { ["ResourceARN"] = alarmArn, ["TagKeys"] = new JsonArray("env") });
+        await api.CloudWatchJson("ListTagsForResource", new JsonObject { ["ResourceARN"] = alarmArn + "-gone" }, "ResourceNotFoundException");
+        await api.Query("cloudwatch", "TagResource", [("ResourceARN", "arn:aws:ecs:us-east-1:000000000000:cluster/x"), ("Tags.member.1.Key", "k"), ("Tags.member.1.Value", "v")], "InvalidParameterValue");
+        await api.CloudWatchJson("GetMetricData", new JsonObject
+        {
+            ["StartTime"] = start.ToUnixTimeSeconds(), ["EndTime"] = end.ToUnixTimeSeconds(),
+            ["MetricDataQueries"] = new JsonArray(
+                new JsonObject { ["Id"] = "m1", ["ReturnData"] = false, ["MetricStat"] = new JsonObject { ["Period"] = 60, ["Stat"] = "Sum", ["Metric"] = new JsonObject { ["Namespace"] = customNs, ["MetricName"] = "Backlog" } } },
+                new JsonObject { ["Id"] = "e1", ["Expression"] = "m1 * 2", ["Label"] = "double" }),
+        });
+        await api.Query("cloudwatch", "PutMetricData", [("Namespace", "AWS/ECS"), ("MetricData.member.1.MetricName", "X"), ("MetricData.member.1.Value", "1")], "InvalidParameterValue");
+        await api.CloudWatchJson("DeleteAlarms", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-gone") }, "ResourceNotFound");
+        await api.Query("cloudwatch", "DeleteAlarms", ("AlarmNames.member.1", cluster + "-backlog"));
+        await api.CloudWatchJson("DeleteAlarms", new JsonObject { ["AlarmNames"] = new JsonArray(cluster + "-math") });
+        await api.Aas("DeleteScheduledAction", With(TargetOf(), ("ScheduledActionName", "nightly")));
+        await api.Aas("DeleteScalingPolicy", With(TargetOf(), ("PolicyName", "cpu50")));
+        await api.Aas("DeregisterScalableTarget", TargetOf());
 
         // ---- Errors: codes the operations declare, in the error shape of each protocol
         await api.Ecs("DescribeServices", new JsonObject { ["cluster"] = "nope-" + cluster, ["services"] = new JsonArray("a") }, "ClusterNotFoundException");
@@ -304,6 +450,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.AnyQuery("elasticloadbalancing", "DeleteTargetGroup", ("TargetGroupArn", "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/nope/0123456789abcdef"));
         await api.AnyQuery("elasticloadbalancing", "ModifyTargetGroupAttributes", ("TargetGroupArn", "not-an-arn"), ("Attributes.member.1.Key", "x"), ("Attributes.member.1.Value", "1"));
         await api.AnyQuery("cloudwatch", "GetMetricData", ("StartTime", Iso(start)), ("EndTime", Iso(end)), ("MetricDataQueries.member.1.Id", "m"), ("MetricDataQueries.member.1.Expression", "SUM(x)"));
+        await api.AnyJson("application-autoscaling", "PutScalingPolicy", """{"ServiceNamespace":"ecs","ResourceId":"service/x/y","ScalableDimension":"ecs:service:DesiredCount","PolicyName":"p","PolicyType":"TargetTrackingScaling","TargetTrackingScalingPolicyConfiguration":{"TargetValue":"high"}}""");
 
         // ---- Draining, deregistration, termination and teardown
         await api.Ecs("UpdateContainerInstancesState", new JsonObject { ["cluster"] = cluster, ["containerInstances"] = new JsonArray(instanceArn), ["status"] = "DRAINING" });
@@ -335,6 +482,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         var empty = EmulatorClusterFixture.Unique("model-empty");
         await api.Ecs("CreateCluster", new JsonObject { ["clusterName"] = empty });
         await api.Ecs("DeleteCluster", new JsonObject { ["cluster"] = empty });
+        await ServiceModelSideServices.Exercise(api, cluster);
 
         Assert.True(api.Problems.Count == 0, "responses that do not fit the AWS model:" + Environment.NewLine + string.Join(Environment.NewLine, api.Problems));
 
@@ -412,11 +560,31 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     public Task<JsonElement> CloudWatchJson(string operation, JsonObject body, string? expectedError = null) =>
         Json("cloudwatch", "GraniteServiceVersion20100801", "application/x-amz-json-1.0", operation, body, expectedError);
 
+    public Task<JsonElement> Logs(string operation, JsonObject body, string? expectedError = null) =>
+        Json("logs", "Logs_20140328", "application/x-amz-json-1.1", operation, body, expectedError);
+
+    public Task<JsonElement> Ssm(string operation, JsonObject body, string? expectedError = null) =>
+        Json("ssm", "AmazonSSM", "application/x-amz-json-1.1", operation, body, expectedError);
+
+    public Task<JsonElement> Aas(string operation, JsonObject body, string? expectedError = null) =>
+        Json("application-autoscaling", "AnyScaleFrontendService", "application/x-amz-json-1.1", operation, body, expectedError);
+
     public Task<XElement> Query(string service, string action, params (string Key, string Value)[] parameters) => Query(service, action, parameters, null);
+
+    private static string Version(string service) => service switch
+    {
+        "autoscaling" => "2011-01-01",
+        "ec2" => "2016-11-15",
+        "cloudwatch" => "2010-08-01",
+        "elasticloadbalancing" => "2015-12-01",
+        "iam" => "2010-05-08",
+        "sts" => "2011-06-15",
+        _ => throw new ArgumentException(service),
+    };
 
     public async Task<XElement> Query(string service, string action, (string Key, string Value)[] parameters, string? expectedError)
     {
-        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", "cloudwatch" => "2010-08-01", "elasticloadbalancing" => "2015-12-01", _ => throw new ArgumentException(service) };
+        var version = Version(service);
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", version) };
         form.AddRange(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value)));
         using var response = await _http.PostAsync("/", new FormUrlEncodedContent(form));
@@ -430,7 +598,14 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     /// <summary>Sends a JSON body and validates whatever comes back (success or error).</summary>
     public async Task AnyJson(string service, string operation, string body)
     {
-        var (prefix, contentType) = service == "ecs" ? ("AmazonEC2ContainerServiceV20141113", "application/x-amz-json-1.1") : ("GraniteServiceVersion20100801", "application/x-amz-json-1.0");
+        var (prefix, contentType) = service switch
+        {
+            "ecs" => ("AmazonEC2ContainerServiceV20141113", "application/x-amz-json-1.1"),
+            "logs" => ("Logs_20140328", "application/x-amz-json-1.1"),
+            "ssm" => ("AmazonSSM", "application/x-amz-json-1.1"),
+            "application-autoscaling" => ("AnyScaleFrontendService", "application/x-amz-json-1.1"),
+            _ => ("GraniteServiceVersion20100801", "application/x-amz-json-1.0"),
+        };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/");
         request.Headers.TryAddWithoutValidation("X-Amz-Target", $"{prefix}.{operation}");
         request.Content = new StringContent(body, Encoding.UTF8);
@@ -444,7 +619,7 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
     /// <summary>Sends a query request and validates whatever comes back (success or error).</summary>
     public async Task AnyQuery(string service, string action, params (string Key, string Value)[] parameters)
     {
-        var version = service switch { "autoscaling" => "2011-01-01", "ec2" => "2016-11-15", "elasticloadbalancing" => "2015-12-01", _ => "2010-08-01" };
+        var version = Version(service);
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", version) };
         form.AddRange(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value)));
         using var response = await _http.PostAsync("/", new FormUrlEncodedContent(form));

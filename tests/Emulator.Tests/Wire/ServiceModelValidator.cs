@@ -27,6 +27,11 @@ public static partial class ServiceModelValidator
         ["ec2"] = "ec2",
         ["cloudwatch"] = "cloudwatch",
         ["elasticloadbalancing"] = "elbv2",
+        ["iam"] = "iam",
+        ["sts"] = "sts",
+        ["logs"] = "logs",
+        ["ssm"] = "ssm",
+        ["application-autoscaling"] = "application-autoscaling",
     };
 
     /// <summary>Errors any operation of a JSON protocol service may answer (AWS's common errors).</summary>
@@ -55,6 +60,12 @@ public static partial class ServiceModelValidator
         "InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed",
         "InvalidLaunchTemplateId.VersionNotFound", "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed",
         "InvalidParameter", "UnknownParameter", "InvalidRequest", "OperationNotPermitted", "UnsupportedOperation",
+        // The network (issue 14), from the EC2 API reference's error code list.
+        "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound", "InvalidGroup.NotFound", "InvalidGroup.Duplicate", "InvalidGroup.Reserved",
+        "CannotDelete", "DependencyViolation", "InvalidPermission.Duplicate", "InvalidPermission.NotFound", "InvalidSecurityGroupRuleId.NotFound",
+        "RulesPerSecurityGroupLimitExceeded", "InvalidVpc.Range", "InvalidSubnet.Range", "InvalidSubnet.Conflict", "InvalidID", "VPCIdNotSpecified",
+        "TagLimitExceeded", "InvalidRouteTableID.NotFound", "InvalidNetworkAclID.NotFound", "InvalidNetworkInterfaceID.NotFound",
+        "InvalidUserData.Malformed", "VersionLimitExceeded",
     };
 
     /// <summary>
@@ -66,6 +77,13 @@ public static partial class ServiceModelValidator
     {
         // ECS managed instance draining (2023-11): AutoScalingGroupProvider.managedDraining, enum ManagedDraining.
         [("ecs", "AutoScalingGroupProvider")] = new(StringComparer.Ordinal) { ["managedDraining"] = "ManagedDrainingNewer" },
+
+        // ECS AZ rebalancing (2024-11, B-AZ-1): Service.availabilityZoneRebalancing, enum AvailabilityZoneRebalancing.
+        [("ecs", "Service")] = new(StringComparer.Ordinal) { ["availabilityZoneRebalancing"] = "AvailabilityZoneRebalancingNewer" },
+
+        // CloudWatch Logs log group classes (2023-11) and log group ARNs without ':*', as in the aws-sdk v2 2.1693.0 model
+        // (apis/logs-2014-03-28): LogGroup.logGroupClass, LogGroup.logGroupArn.
+        [("logs", "LogGroup")] = new(StringComparer.Ordinal) { ["logGroupClass"] = "LogGroupClassNewer", ["logGroupArn"] = "Arn" },
     };
 
     /// <summary>Enum values added after the Debian model, from the same newer model: (service, shape) -> values.</summary>
@@ -73,13 +91,104 @@ public static partial class ServiceModelValidator
     {
         [("ecs", "CapacityProviderUpdateStatus")] = ["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED"],
         [("ecs", "ManagedDrainingNewer")] = ["ENABLED", "DISABLED"],
+        [("ecs", "AvailabilityZoneRebalancingNewer")] = ["ENABLED", "DISABLED"],
+        [("logs", "LogGroupClassNewer")] = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"],
+    };
+
+    /// <summary>
+    /// Shapes AWS added or changed after the Debian model, as declared by @aws-sdk/client-application-auto-scaling
+    /// 3.964.0 (tests/sdk-js/package-lock.json): target tracking metric math (CustomizedMetricSpecification.Metrics, whose
+    /// MetricName/Namespace/Statistic are then absent), not-scaled activities (2023-01), scalable target ARNs and tags
+    /// (2023-03). A shape here replaces the Debian one.
+    /// </summary>
+    private static readonly Dictionary<(string Service, string Shape), string> NewerShapes = new()
+    {
+        [("application-autoscaling", "CustomizedMetricSpecification")] = """
+            {"type":"structure","members":{"MetricName":{"shape":"MetricName"},"Namespace":{"shape":"MetricNamespace"},"Dimensions":{"shape":"MetricDimensions"},
+             "Statistic":{"shape":"MetricStatistic"},"Unit":{"shape":"MetricUnit"},"Metrics":{"shape":"TargetTrackingMetricDataQueries"}}}
+            """,
+        [("application-autoscaling", "TargetTrackingMetricDataQueries")] = """{"type":"list","member":{"shape":"TargetTrackingMetricDataQuery"}}""",
+        [("application-autoscaling", "TargetTrackingMetricDataQuery")] = """
+            {"type":"structure","required":["Id"],"members":{"Expression":{"shape":"Expression"},"Id":{"shape":"Id"},"Label":{"shape":"XmlString"},
+             "MetricStat":{"shape":"TargetTrackingMetricStat"},"ReturnData":{"shape":"ReturnData"}}}
+            """,
+        [("application-autoscaling", "Expression")] = """{"type":"string","max":2048,"min":1}""",
+        [("application-autoscaling", "Id")] = """{"type":"string","max":255,"min":1}""",
+        [("application-autoscaling", "ReturnData")] = """{"type":"boolean"}""",
+        [("application-autoscaling", "TargetTrackingMetricStat")] = """
+            {"type":"structure","required":["Metric","Stat"],"members":{"Metric":{"shape":"TargetTrackingMetric"},"Stat":{"shape":"XmlString"},"Unit":{"shape":"TargetTrackingMetricUnit"}}}
+            """,
+        [("application-autoscaling", "TargetTrackingMetricUnit")] = """{"type":"string","max":1023,"min":1}""",
+        [("application-autoscaling", "TargetTrackingMetric")] = """
+            {"type":"structure","members":{"Dimensions":{"shape":"TargetTrackingMetricDimensions"},"MetricName":{"shape":"TargetTrackingMetricName"},"Namespace":{"shape":"TargetTrackingMetricNamespace"}}}
+            """,
+        [("application-autoscaling", "TargetTrackingMetricDimensions")] = """{"type":"list","member":{"shape":"TargetTrackingMetricDimension"}}""",
+        [("application-autoscaling", "TargetTrackingMetricDimension")] = """
+            {"type":"structure","required":["Name","Value"],"members":{"Name":{"shape":"TargetTrackingMetricDimensionName"},"Value":{"shape":"TargetTrackingMetricDimensionValue"}}}
+            """,
+        [("application-autoscaling", "TargetTrackingMetricDimensionName")] = """{"type":"string","max":255,"min":1}""",
+        [("application-autoscaling", "TargetTrackingMetricDimensionValue")] = """{"type":"string","max":1024,"min":1}""",
+        [("application-autoscaling", "TargetTrackingMetricName")] = """{"type":"string","max":255,"min":1}""",
+        [("application-autoscaling", "TargetTrackingMetricNamespace")] = """{"type":"string","max":255,"min":1}""",
+        [("application-autoscaling", "NotScaledReasons")] = """{"type":"list","member":{"shape":"NotScaledReason"}}""",
+        [("application-autoscaling", "NotScaledReason")] = """
+            {"type":"structure","required":["Code"],"members":{"Code":{"shape":"XmlString"},"MaxCapacity":{"shape":"ResourceCapacity"},"MinCapacity":{"shape":"ResourceCapacity"},"CurrentCapacity":{"shape":"ResourceCapacity"}}}
+            """,
+        [("application-autoscaling", "TagMap")] = """{"type":"map","key":{"shape":"TagKey"},"value":{"shape":"TagValue"}}""",
+        [("application-autoscaling", "TagKey")] = """{"type":"string","max":128,"min":1}""",
+        [("application-autoscaling", "TagValue")] = """{"type":"string","max":256,"min":0}""",
+        [("application-autoscaling", "TagResourceRequest")] = """{"type":"structure","required":["ResourceARN","Tags"],"members":{"ResourceARN":{"shape":"AmazonResourceName"},"Tags":{"shape":"TagMap"}}}""",
+        [("application-autoscaling", "TagResourceResponse")] = """{"type":"structure","members":{}}""",
+        [("application-autoscaling", "UntagResourceRequest")] = """{"type":"structure","required":["ResourceARN","TagKeys"],"members":{"ResourceARN":{"shape":"AmazonResourceName"},"TagKeys":{"shape":"TagKeyList"}}}""",
+        [("application-autoscaling", "TagKeyList")] = """{"type":"list","member":{"shape":"TagKey"}}""",
+        [("application-autoscaling", "UntagResourceResponse")] = """{"type":"structure","members":{}}""",
+        [("application-autoscaling", "ListTagsForResourceRequest")] = """{"type":"structure","required":["ResourceARN"],"members":{"ResourceARN":{"shape":"AmazonResourceName"}}}""",
+        [("application-autoscaling", "ListTagsForResourceResponse")] = """{"type":"structure","members":{"Tags":{"shape":"TagMap"}}}""",
+        [("application-autoscaling", "AmazonResourceName")] = """{"type":"string","max":1011,"min":1}""",
+        [("application-autoscaling", "ResourceNotFoundException")] = """{"type":"structure","members":{"Message":{"shape":"ErrorMessage"},"ResourceName":{"shape":"AmazonResourceName"}},"exception":true}""",
+        [("application-autoscaling", "TooManyTagsException")] = """{"type":"structure","members":{"Message":{"shape":"ErrorMessage"},"ResourceName":{"shape":"AmazonResourceName"}},"exception":true}""",
+    };
+
+    /// <summary>Members added after the Debian model to existing shapes (same source as <see cref="NewerShapes"/>).</summary>
+    private static readonly Dictionary<(string Service, string Shape), Dictionary<string, string>> NewerAasMembers = new()
+    {
+        [("application-autoscaling", "ScalableTarget")] = new(StringComparer.Ordinal) { ["ScalableTargetARN"] = "XmlString" },
+        [("application-autoscaling", "RegisterScalableTargetResponse")] = new(StringComparer.Ordinal) { ["ScalableTargetARN"] = "XmlString" },
+        [("application-autoscaling", "ScalingActivity")] = new(StringComparer.Ordinal) { ["NotScaledReasons"] = "NotScaledReasons" },
+    };
+
+    /// <summary>Operations added after the Debian model (tags on scalable targets, 2023-03): name -> (input, output, errors).</summary>
+    private static readonly Dictionary<(string Service, string Operation), (string Input, string Output, string[] Errors)> NewerOperations = new()
+    {
+        [("application-autoscaling", "TagResource")] = ("TagResourceRequest", "TagResourceResponse", ["ResourceNotFoundException", "TooManyTagsException", "ValidationException"]),
+        [("application-autoscaling", "UntagResource")] = ("UntagResourceRequest", "UntagResourceResponse", ["ResourceNotFoundException", "ValidationException"]),
+        [("application-autoscaling", "ListTagsForResource")] = ("ListTagsForResourceRequest", "ListTagsForResourceResponse", ["ResourceNotFoundException"]),
     };
 
     private static readonly ConcurrentDictionary<string, JsonElement> Models = new(StringComparer.Ordinal);
 
-    /// <summary>The botocore model of one service, e.g. "ecs"; fails clearly when Debian's awscli is not installed.</summary>
+    /// <summary>
+    /// The newest ECS model the registries offer: the one embedded in tests/sdk-js's @aws-sdk/client-ecs (lockfile
+    /// committed), written as botocore JSON by tests/sdk-js/export-ecs-model.mjs. Service deployments and revisions,
+    /// thresholdConfiguration, currentServiceDeployment and the other fields of 2024-2025 are declared only there.
+    /// </summary>
+    public const string EcsNewest = "ecs-newest";
+
+    private static readonly Lazy<JsonObject> NewestEcs = new(ExportNewestEcs);
+
+    /// <summary>
+    /// The model of one service: "ecs" is Debian's botocore model with what the newest ECS model adds merged in
+    /// (operations, shapes, members, enum values), so ECS responses are checked against both; "ecs-newest" is the newest
+    /// model alone. Fails clearly when Debian's awscli or the SDK packages are not installed.
+    /// </summary>
     public static JsonElement Model(string service) => Models.GetOrAdd(service, s =>
     {
+        if (s == EcsNewest)
+        {
+            using var newest = JsonDocument.Parse(NewestEcs.Value.ToJsonString());
+            return newest.RootElement.Clone();
+        }
+
         var dir = Path.Combine(DebianModels, Directories[s]);
         Assert.True(Directory.Exists(dir), $"the AWS service models are missing: {dir} (apt-get install -y awscli; test.sh installs it)");
         var version = Directory.GetDirectories(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).Last()!;
@@ -95,7 +204,24 @@ public static partial class ServiceModelValidator
             }
         }
 
-        foreach (var ((svc, shape), members) in NewerMembers.Where(e => e.Key.Service == s))
+        foreach (var ((_, shape), json) in NewerShapes.Where(e => e.Key.Service == s))
+        {
+            shapes[shape] = JsonNode.Parse(json);
+        }
+
+        var operations = model["operations"]!.AsObject();
+        foreach (var ((_, name), (input, output, errors)) in NewerOperations.Where(e => e.Key.Service == s))
+        {
+            operations[name] = new JsonObject
+            {
+                ["name"] = name,
+                ["input"] = new JsonObject { ["shape"] = input },
+                ["output"] = new JsonObject { ["shape"] = output },
+                ["errors"] = new JsonArray([.. errors.Select(e => (JsonNode)new JsonObject { ["shape"] = e })]),
+            };
+        }
+
+        foreach (var ((svc, shape), members) in NewerMembers.Concat(NewerAasMembers).Where(e => e.Key.Service == s))
         {
             var target = shapes[shape]!["members"]!.AsObject();
             foreach (var (name, memberShape) in members)
@@ -104,17 +230,169 @@ public static partial class ServiceModelValidator
             }
         }
 
+        if (s == "ecs")
+        {
+            MergeNewer(model, NewestEcs.Value);
+        }
+
         using var doc = JsonDocument.Parse(model.ToJsonString());
         return doc.RootElement.Clone();
     });
+
+    /// <summary>
+    /// Adds to a Debian model what a newer model of the same service declares beyond it: operations (with their
+    /// shapes), members of existing structures (with the shapes they name), enum values of members typed by an enum in
+    /// both. Nothing Debian declares is removed or narrowed.
+    /// </summary>
+    private static void MergeNewer(JsonObject model, JsonObject newer)
+    {
+        var shapes = model["shapes"]!.AsObject();
+        var newShapes = newer["shapes"]!.AsObject();
+
+        string Import(string name)
+        {
+            if (shapes.ContainsKey(name))
+            {
+                return name;
+            }
+
+            var copy = newShapes[name]!.DeepClone().AsObject();
+            shapes[name] = copy;
+            foreach (var reference in References(copy))
+            {
+                Import(reference);
+            }
+
+            return name;
+        }
+
+        void MergeStructure(string name, string newerName, HashSet<string> seen)
+        {
+            if (!seen.Add(name) || shapes[name] is not JsonObject old || newShapes[newerName] is not JsonObject fresh)
+            {
+                return;
+            }
+
+            if (old["type"]?.GetValue<string>() == "string" && old["enum"] is JsonArray values && fresh["enum"] is JsonArray newValues)
+            {
+                foreach (var v in newValues.Select(v => v!.GetValue<string>()).Where(v => values.All(e => e!.GetValue<string>() != v)).ToList())
+                {
+                    values.Add(v);
+                }
+
+                return;
+            }
+
+            if (old["type"]?.GetValue<string>() == "list" && fresh["type"]?.GetValue<string>() == "list")
+            {
+                MergeStructure(old["member"]!["shape"]!.GetValue<string>(), fresh["member"]!["shape"]!.GetValue<string>(), seen);
+                return;
+            }
+
+            if (old["type"]?.GetValue<string>() != "structure" || fresh["type"]?.GetValue<string>() != "structure")
+            {
+                return;
+            }
+
+            var members = old["members"]!.AsObject();
+            foreach (var (member, node) in fresh["members"]!.AsObject())
+            {
+                var freshShape = node!["shape"]!.GetValue<string>();
+                if (members[member] is JsonObject existing)
+                {
+                    MergeStructure(existing["shape"]!.GetValue<string>(), freshShape, seen);
+                }
+                else
+                {
+                    var copy = node.DeepClone().AsObject();
+                    copy["shape"] = Import(freshShape);
+                    members[member] = copy;
+                }
+            }
+        }
+
+        var operations = model["operations"]!.AsObject();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, node) in newer["operations"]!.AsObject())
+        {
+            if (operations[name] is JsonObject op)
+            {
+                MergeStructure(op["input"]!["shape"]!.GetValue<string>(), node!["input"]!["shape"]!.GetValue<string>(), seen);
+                MergeStructure(op["output"]!["shape"]!.GetValue<string>(), node["output"]!["shape"]!.GetValue<string>(), seen);
+                continue;
+            }
+
+            var copy = node!.DeepClone().AsObject();
+            Import(copy["input"]!["shape"]!.GetValue<string>());
+            Import(copy["output"]!["shape"]!.GetValue<string>());
+            foreach (var e in copy["errors"]!.AsArray())
+            {
+                Import(e!["shape"]!.GetValue<string>());
+            }
+
+            operations[name] = copy;
+        }
+    }
+
+    private static IEnumerable<string> References(JsonObject shape)
+    {
+        if (shape["members"] is JsonObject members)
+        {
+            foreach (var (_, m) in members)
+            {
+                yield return m!["shape"]!.GetValue<string>();
+            }
+        }
+
+        foreach (var key in new[] { "member", "key", "value" })
+        {
+            if (shape[key] is JsonObject r)
+            {
+                yield return r["shape"]!.GetValue<string>();
+            }
+        }
+    }
+
+    /// <summary>Runs tests/sdk-js/export-ecs-model.mjs once per test process.</summary>
+    private static JsonObject ExportNewestEcs()
+    {
+        var dir = Path.Combine(Emulator.Tests.Client.ScenarioParserTests.RepoRoot(), "tests", "sdk-js");
+        Assert.True(Directory.Exists(Path.Combine(dir, "node_modules", "@aws-sdk", "client-ecs")),
+            $"the newest ECS model comes from @aws-sdk/client-ecs: run `npm ci` in {dir} (test.sh does this)");
+        var output = Path.Combine(Path.GetTempPath(), $"ecs-newest-{Environment.ProcessId}.json");
+        var info = new System.Diagnostics.ProcessStartInfo("node") { WorkingDirectory = dir, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("export-ecs-model.mjs");
+        info.ArgumentList.Add(output);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var errors = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, "export-ecs-model.mjs failed: " + errors);
+        var model = JsonNode.Parse(File.ReadAllText(output))!.AsObject();
+        File.Delete(output);
+        return model;
+    }
 
     /// <summary>Every operation the model of a service declares.</summary>
     public static bool Declares(string service, string operation) => Model(service).GetProperty("operations").TryGetProperty(operation, out _);
 
     // ------------------------------------------------------------------ JSON protocols (ECS JSON 1.1, CloudWatch JSON 1.0)
 
-    /// <summary>A JSON protocol response: a 200 body against the output shape, or an error body against the declared errors.</summary>
+    /// <summary>
+    /// A JSON protocol response: a 200 body against the output shape, or an error body against the declared errors. ECS
+    /// responses are checked against Debian's model (merged with the newest) and against the newest ECS model alone.
+    /// </summary>
     public static List<string> ValidateJson(string service, string operation, int status, string body, string? errorTypeHeader)
+    {
+        var problems = ValidateJsonAgainst(service, operation, status, body, errorTypeHeader);
+        if (service == "ecs")
+        {
+            problems.AddRange(ValidateJsonAgainst(EcsNewest, operation, status, body, errorTypeHeader).Select(p => "(newest ECS model) " + p));
+        }
+
+        return problems;
+    }
+
+    private static List<string> ValidateJsonAgainst(string service, string operation, int status, string body, string? errorTypeHeader)
     {
         var problems = new List<string>();
         var model = Model(service);
@@ -295,6 +573,8 @@ public static partial class ServiceModelValidator
                 }
 
                 CheckRange(shape, value.GetDouble(), path, shapeName, problems);
+                break;
+            case "document":
                 break;
             case "timestamp":
                 // awsJson: epoch seconds as a number unless the shape says otherwise.

@@ -104,6 +104,19 @@ public static class TaskDefinitions
                 return $"Invalid setting for container '{c.Name}'. At least one of 'memory' or 'memoryReservation' must be specified.";
             }
 
+            if (c.HealthCheck is { } hc)
+            {
+                if (hc.Command.IsDefaultOrEmpty)
+                {
+                    return $"Invalid healthCheck for container '{c.Name}': command must not be empty.";
+                }
+
+                if (hc.IntervalSeconds is < 5 or > 300 || hc.TimeoutSeconds is < 2 or > 120 || hc.Retries is < 1 or > 10 || hc.StartPeriodSeconds is < 0 or > 300)
+                {
+                    return $"Invalid healthCheck for container '{c.Name}': interval must be 5-300 s, timeout 2-120 s, retries 1-10 and startPeriod 0-300 s.";
+                }
+            }
+
             foreach (var p in c.PortMappings.IsDefault ? [] : c.PortMappings)
             {
                 if (p.ContainerPort is < 0 or > 65535 || p.HostPort is < 0 or > 65535)

@@ -27,6 +27,17 @@ public static class StopReasons
 
     public static string HostStopCode(bool spotHost) => spotHost ? SpotInterruption : ServiceSchedulerInitiated;
 
+    /// <summary>The service scheduler stops a task whose target failed its load balancer health checks (B-LB-1, B-DP-2).</summary>
+    public static string FailedElbHealthChecks(string targetGroupArn) => $"Task failed ELB health checks in (target-group {targetGroupArn})";
+
+    /// <summary>The service scheduler stops a task whose essential container health check reported UNHEALTHY (B-DP-2).</summary>
+    public const string FailedContainerHealthChecks = "Task failed container health checks";
+
+    /// <summary>Whether a stoppedReason says the task failed its health checks (what stage 2 of the circuit breaker counts).</summary>
+    public static bool IsHealthCheckFailure(string? reason) =>
+        reason is not null && (reason.StartsWith("Task failed ELB health checks", StringComparison.Ordinal)
+                               || reason.StartsWith(FailedContainerHealthChecks, StringComparison.Ordinal));
+
     public static string CannotPull(string image) =>
         $"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref {image}: not found";
 }

@@ -81,6 +81,8 @@ public static class TaskLifecycle
                 case TaskStatus.PENDING:
                 case TaskStatus.ACTIVATING:
                     return StartOrFail(t, due, timings);
+                case TaskStatus.RUNNING when ExitsAt(t) is { } exit && exit <= now:
+                    return Exited(t, exit, timings);
                 default:
                     return t with { NextTransitionAt = null };
             }
@@ -184,10 +186,11 @@ public static class TaskLifecycle
     public static bool ProvisioningTimedOut(TaskRecord t, EmulatorTimings timings, DateTimeOffset now) =>
         t.IsQueued && t.CreatedAt + timings.ProvisioningTimeout <= now;
 
-    /// <summary>B-TL-5: without a load balancer or health checks a task is healthy 40 s after RUNNING.</summary>
-    public static bool IsHealthy(TaskRecord t, EmulatorTimings timings, DateTimeOffset now) =>
-        t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING
-        && t.StartedAt is { } started && started + timings.HealthGracePeriod <= now;
+    /// <summary>
+    /// B-TL-5: without a load balancer or health checks a task is healthy 40 s after RUNNING; with a container health
+    /// check once it passes (and not once it reports UNHEALTHY, B-DP-8; <see cref="TaskHealth"/>).
+    /// </summary>
+    public static bool IsHealthy(TaskRecord t, EmulatorTimings timings, DateTimeOffset now) => TaskHealth.IsHealthy(t, timings, now);
 
     private static TimeSpan ShutdownTime(TaskRecord t, EmulatorTimings timings)
     {
@@ -195,9 +198,39 @@ public static class TaskLifecycle
         return timings.ContainerExit < cap ? timings.ContainerExit : cap;
     }
 
+    /// <summary>
+    /// B-DP-8: a task whose essential container exits (<c>emulator.exitAfter</c>, or the chaos exit fault injected at
+    /// <paramref name="now"/> into a running task) is due to stop that long after it started (or after the injection).
+    /// </summary>
+    public static TaskRecord WithFaults(TaskRecord t, TaskFaults? faults, DateTimeOffset now)
+    {
+        var updated = t with { Faults = faults };
+        if (t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING && faults?.ExitAfter is { } after
+            && (t.Faults?.ExitAfter != after || t.NextTransitionAt is null))
+        {
+            updated = updated with { NextTransitionAt = now + after };
+        }
+
+        return updated;
+    }
+
+    /// <summary>When the task's essential container exits (B-DP-8), or null: it runs on.</summary>
+    private static DateTimeOffset? ExitsAt(TaskRecord t) =>
+        t.Faults?.ExitAfter is not null && t.NextTransitionAt is { } at && (t.Faults.Until is null || at <= t.Faults.Until) ? at : null;
+
+    /// <summary>The essential container exited: the task stops at once, without deregistration (its target dies, B-LB-3).</summary>
+    private static TaskRecord Exited(TaskRecord t, DateTimeOffset at, EmulatorTimings timings) =>
+        Stopped(t with
+        {
+            DesiredStatus = DesiredStatus.STOPPED,
+            StopCode = StopReasons.EssentialContainerExited,
+            StoppedReason = StopReasons.EssentialExited,
+            StoppingAt = at,
+        }, at, timings);
+
     private static TaskRecord StartOrFail(TaskRecord t, DateTimeOffset due, EmulatorTimings timings)
     {
-        if (t.FailureInjected is { } failure)
+        if ((t.FailureInjected ?? t.Faults?.PullFailure) is { } failure)
         {
             return Stopped(
                 t with
@@ -217,7 +250,7 @@ public static class TaskLifecycle
             StartedAt = due,
             ConnectivityAt = t.ConnectivityAt ?? due,
             PullStartedAt = t.PullStartedAt ?? due,
-            NextTransitionAt = null,
+            NextTransitionAt = t.Faults?.ExitAfter is { } exitAfter ? due + exitAfter : null,
             Version = t.Version + 1,
         };
     }

@@ -16,7 +16,23 @@ public sealed record HealthCheckSettings(TimeSpan Interval, int HealthyThreshold
 /// was stopped through the load balancer (DEACTIVATING, B-LB-2), died when its task or host went away without a
 /// deregistration (host terminated, instance force-deregistered).
 /// </summary>
-public sealed record TargetFacts(string TaskId, DateTimeOffset RegisteredAt, DateTimeOffset? DeregisteredAt, DateTimeOffset? DiedAt);
+/// <remarks>
+/// <see cref="FailsFrom"/>: from when the target's health checks fail while its task lives (B-DP-8 <c>emulator.targetHealth=fail</c>).
+/// <see cref="ErrorRate"/> and <see cref="CpuPerRequest"/>: B-DP-8 <c>emulator.errorRate</c> / <c>emulator.cpuPerRequest</c>
+/// (or the same chaos faults), in force until <see cref="LoadFaultUntil"/> (null: for good).
+/// </remarks>
+public sealed record TargetFacts(string TaskId, DateTimeOffset RegisteredAt, DateTimeOffset? DeregisteredAt, DateTimeOffset? DiedAt, DateTimeOffset? FailsFrom = null,
+    double ErrorRate = 0, double CpuPerRequest = 1, DateTimeOffset? LoadFaultUntil = null)
+{
+    /// <summary>True when the target answers some requests 5xx or spends more (or less) CPU per request than a plain task.</summary>
+    public bool HasLoadFault => ErrorRate > 0 || (CpuPerRequest > 0 && Math.Abs(CpuPerRequest - 1) > 1e-12);
+
+    /// <summary>B-DP-8: the error rate / CPU factor are in force at <paramref name="t"/>.</summary>
+    public bool LoadFaultAt(DateTimeOffset t) => HasLoadFault && (LoadFaultUntil is not { } until || t < until);
+
+    /// <summary>The fault class key of the target (see <see cref="TargetFaultClass"/>).</summary>
+    public (double ErrorRate, double CpuPerRequest) LoadFaultKey => (ErrorRate, CpuPerRequest > 0 ? CpuPerRequest : 1);
+}
 
 public enum TargetPhase
 {
@@ -43,7 +59,42 @@ public readonly record struct TargetView(TargetPhase Phase, bool Routable, bool 
 /// </summary>
 public static class TargetHealthModel
 {
-    public static DateTimeOffset HealthyAt(TargetFacts f, HealthCheckSettings s) => f.RegisteredAt + s.Interval * Math.Max(1, s.HealthyThreshold);
+    /// <summary>The most change times one target has (<see cref="ChangeTimes"/>).</summary>
+    public const int MaxChangeTimes = 9;
+
+    public static DateTimeOffset HealthyAt(TargetFacts f, HealthCheckSettings s) => HealthyAtOrNull(f, s) ?? DateTimeOffset.MaxValue;
+
+    /// <summary>
+    /// When the target turns healthy: after <c>healthyThreshold</c> passing checks, unless its checks fail first (B-DP-8):
+    /// then never (null).
+    /// </summary>
+    public static DateTimeOffset? HealthyAtOrNull(TargetFacts f, HealthCheckSettings s)
+    {
+        var at = f.RegisteredAt + s.Interval * Math.Max(1, s.HealthyThreshold);
+        return f.FailsFrom is { } fails && FirstCheckAtOrAfter(f, s, fails) <= at ? null : at;
+    }
+
+    /// <summary>
+    /// B-DP-8: when a live target whose checks fail from <see cref="TargetFacts.FailsFrom"/> is found unhealthy: after
+    /// <c>unhealthyThreshold</c> failing checks from the first check at or after that instant; null when its checks pass.
+    /// </summary>
+    public static DateTimeOffset? UnhealthyWhileAlive(TargetFacts f, HealthCheckSettings s)
+    {
+        if (f.FailsFrom is not { } fails)
+        {
+            return null;
+        }
+
+        var interval = s.Interval > TimeSpan.Zero ? s.Interval : TimeSpan.FromSeconds(1);
+        return FirstCheckAtOrAfter(f, s, fails) + interval * (Math.Max(1, s.UnhealthyThreshold) - 1);
+    }
+
+    private static DateTimeOffset FirstCheckAtOrAfter(TargetFacts f, HealthCheckSettings s, DateTimeOffset at)
+    {
+        var interval = s.Interval > TimeSpan.Zero ? s.Interval : TimeSpan.FromSeconds(1);
+        var k = at <= f.RegisteredAt ? 1 : Math.Max(1, (long)Math.Ceiling((at - f.RegisteredAt) / interval));
+        return f.RegisteredAt + interval * k;
+    }
 
     /// <summary>The first check after death plus (unhealthyThreshold - 1) intervals; null while the task lives.</summary>
     public static DateTimeOffset? UnhealthyAt(TargetFacts f, HealthCheckSettings s)
@@ -74,9 +125,16 @@ public static class TargetHealthModel
         }
 
         var healthyAt = HealthyAt(f, s);
+        var aliveUnhealthy = UnhealthyWhileAlive(f, s);
         if (f.DiedAt is { } died && t >= died)
         {
             var unhealthyAt = UnhealthyAt(f, s)!.Value;
+            if (aliveUnhealthy is { } au && au <= died)
+            {
+                // Already out of rotation when it died: no request reached it.
+                return t < unhealthyAt + s.Interval ? new TargetView(TargetPhase.Unhealthy, false, true) : default;
+            }
+
             if (t >= unhealthyAt)
             {
                 return t < unhealthyAt + s.Interval ? new TargetView(TargetPhase.Unhealthy, false, true) : default;
@@ -85,15 +143,29 @@ public static class TargetHealthModel
             return healthyAt <= died ? new TargetView(TargetPhase.Healthy, true, true) : new TargetView(TargetPhase.Initial, false, true);
         }
 
+        if (aliveUnhealthy is { } unhealthy && t >= unhealthy)
+        {
+            return new TargetView(TargetPhase.Unhealthy, false, false);
+        }
+
         return t >= healthyAt ? new TargetView(TargetPhase.Healthy, true, false) : new TargetView(TargetPhase.Initial, false, false);
     }
 
-    /// <summary>Every moment at which the target's view may change (at most 7), written into <paramref name="into"/>.</summary>
+    /// <summary>Every moment at which the target's view may change (at most <see cref="MaxChangeTimes"/>), written into <paramref name="into"/>.</summary>
     public static int ChangeTimes(TargetFacts f, HealthCheckSettings s, Span<DateTimeOffset> into)
     {
         var n = 0;
         into[n++] = f.RegisteredAt;
-        into[n++] = HealthyAt(f, s);
+        if (HealthyAtOrNull(f, s) is { } healthy)
+        {
+            into[n++] = healthy;
+        }
+
+        if (UnhealthyWhileAlive(f, s) is { } unhealthy)
+        {
+            into[n++] = unhealthy;
+        }
+
         if (f.DiedAt is { } died)
         {
             into[n++] = died;
@@ -106,6 +178,12 @@ public static class TargetHealthModel
         {
             into[n++] = dereg;
             into[n++] = dereg + s.DeregistrationDelay;
+        }
+
+        // B-DP-8: a chaos error rate / CPU factor that ends moves the target out of its fault class.
+        if (f.HasLoadFault && f.LoadFaultUntil is { } until && until > f.RegisteredAt)
+        {
+            into[n++] = until;
         }
 
         return n;
@@ -136,7 +214,8 @@ public static class TargetHealthModel
         int routable = 0, dead = 0, healthy = 0, unhealthy = 0, initial = 0, draining = 0;
         var changes = new SortedDictionary<DateTimeOffset, (int Routable, int Dead)>();
         var deaths = ImmutableArray.CreateBuilder<TargetDeath>();
-        Span<DateTimeOffset> times = stackalloc DateTimeOffset[7];
+        var classes = new FaultClassBuilder();
+        Span<DateTimeOffset> times = stackalloc DateTimeOffset[MaxChangeTimes];
         foreach (var f in targets)
         {
             var start = At(f, s, from);
@@ -147,6 +226,11 @@ public static class TargetHealthModel
                 {
                     dead++;
                 }
+            }
+
+            if (f.HasLoadFault && InFaultClass(f, start, from))
+            {
+                classes.AddLive(f.LoadFaultKey);
             }
 
             var count = ChangeTimes(f, s, times);
@@ -165,6 +249,15 @@ public static class TargetHealthModel
                 {
                     var cur = changes.GetValueOrDefault(c);
                     changes[c] = (cur.Routable + dr, cur.Dead + dd);
+                }
+
+                if (f.HasLoadFault)
+                {
+                    var dc = (InFaultClass(f, after, c) ? 1 : 0) - (InFaultClass(f, before, c.AddTicks(-1)) ? 1 : 0);
+                    if (dc != 0)
+                    {
+                        classes.AddChange(f.LoadFaultKey, c, dc);
+                    }
                 }
             }
 
@@ -193,7 +286,36 @@ public static class TargetHealthModel
         deaths.Sort((a, b) => a.At.CompareTo(b.At));
         return new TrafficTimeline(service, targetGroup, from, to, routable, dead,
             changes.Where(kv => kv.Value != (0, 0)).Select(kv => new TargetChange(kv.Key, kv.Value.Routable, kv.Value.Dead)).ToImmutableArray(),
-            deaths.ToImmutable(), healthy, unhealthy, initial, draining);
+            deaths.ToImmutable(), healthy, unhealthy, initial, draining, classes.Build());
+    }
+
+    /// <summary>B-DP-8: a target counts in its fault class while it receives requests, lives, and its fault is in force.</summary>
+    private static bool InFaultClass(TargetFacts f, TargetView v, DateTimeOffset t) => v.Routable && !v.Dead && f.LoadFaultAt(t);
+
+    /// <summary>Collects the fault classes of a timeline (few: one per faulty revision or chaos value).</summary>
+    private sealed class FaultClassBuilder
+    {
+        private readonly SortedDictionary<(double ErrorRate, double Cpu), (int Live, SortedDictionary<DateTimeOffset, int> Changes)> _classes = [];
+
+        private (int Live, SortedDictionary<DateTimeOffset, int> Changes) Get((double, double) key) =>
+            _classes.TryGetValue(key, out var c) ? c : _classes[key] = (0, []);
+
+        public void AddLive((double, double) key)
+        {
+            var c = Get(key);
+            _classes[key] = (c.Live + 1, c.Changes);
+        }
+
+        public void AddChange((double, double) key, DateTimeOffset at, int delta)
+        {
+            var c = Get(key);
+            c.Changes[at] = c.Changes.GetValueOrDefault(at) + delta;
+        }
+
+        public ImmutableArray<TargetFaultClass> Build() =>
+            [.. _classes.Select(kv => new TargetFaultClass(kv.Key.ErrorRate, kv.Key.Cpu, kv.Value.Live,
+                    [.. kv.Value.Changes.Where(c => c.Value != 0).Select(c => new TargetChange(c.Key, c.Value, 0))]))
+                .Where(c => c.LiveAtFrom != 0 || c.Changes.Length > 0)];
     }
 
     /// <summary>
@@ -206,7 +328,7 @@ public static class TargetHealthModel
     {
         var quietFrom = DateTimeOffset.MinValue;
         var facts = targets as IReadOnlyCollection<TargetFacts> ?? targets.ToList();
-        Span<DateTimeOffset> times = stackalloc DateTimeOffset[7];
+        Span<DateTimeOffset> times = stackalloc DateTimeOffset[MaxChangeTimes];
         foreach (var f in facts)
         {
             var count = ChangeTimes(f, s, times);
@@ -220,6 +342,7 @@ public static class TargetHealthModel
         }
 
         int routable = 0, dead = 0, healthy = 0, unhealthy = 0, initial = 0, draining = 0;
+        var classes = new FaultClassBuilder();
         foreach (var f in facts)
         {
             var v = At(f, s, quietFrom);
@@ -227,6 +350,11 @@ public static class TargetHealthModel
             {
                 routable++;
                 dead += v.Dead ? 1 : 0;
+            }
+
+            if (f.HasLoadFault && InFaultClass(f, v, quietFrom))
+            {
+                classes.AddLive(f.LoadFaultKey);
             }
 
             switch (v.Phase)
@@ -238,12 +366,13 @@ public static class TargetHealthModel
             }
         }
 
-        return new SettledTargets(quietFrom, routable, dead, healthy, unhealthy, initial, draining);
+        return new SettledTargets(quietFrom, routable, dead, healthy, unhealthy, initial, draining, classes.Build());
     }
 }
 
 /// <summary>Targets that no longer change after <see cref="QuietFrom"/>, with their counts from then on (see <see cref="TargetHealthModel.Settle"/>).</summary>
-public sealed record SettledTargets(DateTimeOffset QuietFrom, int Routable, int DeadRoutable, int Healthy, int Unhealthy, int Initial, int Draining)
+public sealed record SettledTargets(DateTimeOffset QuietFrom, int Routable, int DeadRoutable, int Healthy, int Unhealthy, int Initial, int Draining,
+    ImmutableArray<TargetFaultClass> FaultClasses = default)
 {
     /// <summary>
     /// The same timeline <see cref="TargetHealthModel.Timeline"/> gives over (from, to] when <paramref name="from"/> is
@@ -256,6 +385,6 @@ public sealed record SettledTargets(DateTimeOffset QuietFrom, int Routable, int 
             throw new ArgumentOutOfRangeException(nameof(from), from, $"The targets still change until {QuietFrom:O}.");
         }
 
-        return new TrafficTimeline(service, targetGroup, from, to, Routable, DeadRoutable, [], [], Healthy, Unhealthy, Initial, Draining);
+        return new TrafficTimeline(service, targetGroup, from, to, Routable, DeadRoutable, [], [], Healthy, Unhealthy, Initial, Draining, FaultClasses);
     }
 }

@@ -175,7 +175,7 @@ public static class AutoScalingGroups
     public static decimal SpotPrice(decimal onDemandPrice, double spotFraction = 0.30) =>
         decimal.Round(onDemandPrice * (decimal)spotFraction, 6, MidpointRounding.AwayFromZero);
 
-    private static bool CountsTowardCapacity(AsgInstanceView i) => i.State is LifecycleState.Pending or LifecycleState.InService;
+    private static bool CountsTowardCapacity(AsgInstanceView i) => Lifecycle.InstanceLifecycle.CountsTowardCapacity(i.State);
 
     /// <summary>How far an instance is into its current billing hour; the largest is the closest to the next one.</summary>
     private static long IntoBillingHour(DateTimeOffset launchedAt, DateTimeOffset now)

@@ -110,7 +110,10 @@ public static class ServiceScheduler
 
         var toLaunch = Math.Min(need, Math.Min(room, Math.Max(0, launchBudget)));
         string? note = null;
-        if (need > 0 && toLaunch == 0 && room == 0)
+
+        // Blocked only when nothing is on its way: current tasks still starting or not yet healthy will make room.
+        var inFlight = current.Any(t => !t.Healthy);
+        if (need > 0 && toLaunch == 0 && room == 0 && !inFlight)
         {
             note = $"maximumPercent {maximumPercent} allows at most {maxTasks} tasks; {active.Count} are running or pending";
         }
@@ -163,7 +166,7 @@ public static class ServiceScheduler
             }
         }
 
-        if (old.Count > 0 && stop.Count == 0 && toLaunch == 0)
+        if (old.Count > 0 && stop.Count == 0 && toLaunch == 0 && !inFlight)
         {
             note = $"minimumHealthyPercent {minimumHealthyPercent} needs {minHealthy} healthy tasks and maximumPercent {maximumPercent} allows {maxTasks}: replacement cannot progress";
         }
@@ -218,6 +221,27 @@ public static class ServiceScheduler
         return new DaemonPlan(launch, stop.ToImmutable(), steady);
     }
 
+    /// <summary>
+    /// B-DP-1, B-LB-1, B-DP-8: running tasks whose load balancer or container health checks failed, with the reason the
+    /// scheduler stops them for. healthCheckGracePeriodSeconds: failed checks are ignored until that long after the task
+    /// started.
+    /// </summary>
+    public static ImmutableArray<(string TaskId, string Reason)> UnhealthyToStop(IReadOnlyList<ServiceTaskView> tasks, DateTimeOffset now, TimeSpan gracePeriod)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        var result = ImmutableArray.CreateBuilder<(string, string)>();
+        foreach (var t in tasks)
+        {
+            if (t.DesiredStatus == DesiredStatus.RUNNING && t.LastStatus == TaskStatus.RUNNING && t.UnhealthyAt is { } at && at <= now
+                && t.StartedAt is { } started && now >= started + gracePeriod && t.UnhealthyReason is { } reason)
+            {
+                result.Add((t.TaskId, reason));
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
     /// <summary>B-SV-5: the retry interval doubles per consecutive failure, capped (15 min by default).</summary>
     public static TimeSpan StartFailureBackoff(int consecutiveFailures, TimeSpan initial, TimeSpan max)
     {
@@ -253,4 +277,41 @@ public static class ServiceEvents
 
     public static string CannotProgress(string service, string why) =>
         $"(service {service}) is unable to replace tasks: {why}.";
+
+    /// <summary>B-SV-4 during a deployment: minimumHealthyPercent / maximumPercent leave the scheduler no move.</summary>
+    public static string DeploymentConfigurationBlocks(string service) =>
+        $"(service {service}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.";
+
+    /// <summary>B-DP-4: a deployment failed (circuit breaker or alarms).</summary>
+    public static string DeploymentFailed(string service, string deploymentId, string reason) =>
+        $"(service {service}) (deployment {deploymentId}) deployment failed: {reason}";
+
+    /// <summary>B-DP-4: a rollback started.</summary>
+    public static string RollingBack(string service, string deploymentId, string reason) =>
+        $"(service {service}) (deployment {deploymentId}) deployment in progress: {reason}";
+
+    /// <summary>B-DP-8: the scheduler replaces a task whose container health check failed.</summary>
+    public static string FailedContainerHealthChecks(string service, string taskId) =>
+        $"(service {service}) (task {taskId}) failed container health checks.";
+
+    /// <summary>B-LB-1: the scheduler replaces a task whose target failed its health checks.</summary>
+    public static string UnhealthyTarget(string service, string taskId, string targetGroupArn) =>
+        $"(service {service}) (task {taskId}) is unhealthy in (target-group {targetGroupArn}) due to (reason Health checks failed).";
+
+    /// <summary>B-LB-2: deregistration before stopping.</summary>
+    public static string DrainingConnections(string service, int count) =>
+        $"(service {service}) has begun draining connections on {count} tasks.";
+
+    /// <summary>B-AZ-1: the texts of AZ rebalancing.</summary>
+    public static string RebalancingStarted(string service, string counts) =>
+        $"(service {service}) is not AZ balanced with {counts}. AZ Rebalancing in progress.";
+
+    public static string RebalancingStartedTasks(string service, int count, string zone, IReadOnlyCollection<string> taskIds) =>
+        $"(service {service}) has started {count} tasks in {zone} to AZ Rebalance: {string.Join(' ', taskIds.Select(t => $"(task {t})"))}.";
+
+    public static string RebalancingStoppedTasks(string service, int count, string zone, IReadOnlyCollection<string> taskIds) =>
+        $"(service {service}) has stopped {count} running tasks in {zone} to AZ Rebalance: {string.Join(' ', taskIds.Select(t => $"(task {t})"))}.";
+
+    public static string RebalancingCompleted(string service, string counts) =>
+        $"(service {service}) is AZ balanced with {counts}.";
 }

@@ -63,6 +63,22 @@ public static class RandomIds
         return $"{h[..8]}-{h[8..12]}-{h[12..16]}-{h[16..20]}-{h[20..]}";
     }
 
+    /// <summary>Service revision ids (B-DP-5): 19 digits.</summary>
+    public static string RevisionId(Random random) => DeploymentId(random)["ecs-svc/".Length..];
+
+    /// <summary>Service deployment ids (B-DP-5): 22 characters of [A-Za-z0-9_-], like AWS's.</summary>
+    public static string ServiceDeploymentId(Random random)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        return string.Create(22, random, static (span, r) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = alphabet[r.Next(alphabet.Length)];
+            }
+        });
+    }
+
     /// <summary>Deployment ids "ecs-svc/" + 19 digits.</summary>
     public static string DeploymentId(Random random)
     {

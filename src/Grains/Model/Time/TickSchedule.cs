@@ -39,6 +39,24 @@ public static class TickSchedule
         }
     }
 
+    /// <summary>
+    /// B-T-3 (Model choice): a stable offset in [0, <paramref name="spread"/>) for the periodic work of one of many
+    /// grains (from a hash of <paramref name="key"/>), so that a thousand services do not all wake on the same grid
+    /// instant: the work of a period is spread over its first seconds instead of arriving as one burst that makes every
+    /// timer due then late. The same key always gets the same offset (seeded runs stay reproducible).
+    /// </summary>
+    public static TimeSpan Offset(string key, TimeSpan spread)
+    {
+        if (spread <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        // Whole milliseconds, so that offsets read well in event times and logs.
+        var steps = Math.Max(1, (long)spread.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds((uint)SeededRandomSource.StableHash(key) % steps);
+    }
+
     /// <summary>The earlier of the next periodic tick and the earliest due transition (if any).</summary>
     public static DateTimeOffset NextWake(DateTimeOffset nextTick, DateTimeOffset? earliestDue) =>
         earliestDue is { } due && due < nextTick ? due : nextTick;

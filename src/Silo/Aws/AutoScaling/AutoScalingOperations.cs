@@ -69,6 +69,15 @@ public static class AutoScalingOperations
 
     // ------------------------------------------------------------------ groups
 
+    /// <summary>The members the engine models itself; every other member of a request is kept as written (<see cref="AsgSettings"/>).</summary>
+    private static readonly HashSet<string> Modelled = new(StringComparer.Ordinal)
+    {
+        "AutoScalingGroupName", "MinSize", "MaxSize", "DesiredCapacity", "Tags", "AvailabilityZones", "NewInstancesProtectedFromScaleIn", "CapacityRebalance",
+    };
+
+    /// <summary>Members whose effect the emulator does not have: refused with a clear error rather than stored and ignored.</summary>
+    private static readonly string[] Unsupported = ["LifecycleHookSpecificationList", "TrafficSources", "InstanceId"];
+
     [AwsOperation(AwsServices.AutoScaling, "CreateAutoScalingGroup")]
     public static async Task<XElement> CreateAutoScalingGroup(QueryInput input, AwsContext context)
     {
@@ -76,29 +85,115 @@ public static class AutoScalingOperations
         var min = input.Int("MinSize") ?? throw Missing("MinSize");
         var max = input.Int("MaxSize") ?? throw Missing("MaxSize");
         var desired = input.Int("DesiredCapacity") ?? min;
+        RefuseUnsupported(input);
         var launch = await ResolveLaunch(input, context);
-        var zones = Zones(input, context);
+        var zones = await Zones(input, context) ?? throw QueryInput.Validation("At least one Availability Zone or VPC Subnet is required.");
         var tags = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var notPropagated = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (var t in input.Members("Tags"))
         {
-            tags[t.RequiredString("Key")] = t.String("Value") ?? "";
+            var key = t.RequiredString("Key");
+            tags[key] = t.String("Value") ?? "";
+            if (t.Bool("PropagateAtLaunch") == false)
+            {
+                notPropagated.Add(key);
+            }
         }
 
         var agent = EcsAgentConfig.FromBase64(launch.UserData);
+        var settings = new AsgSettings(CheckedFields(input, context), notPropagated.ToImmutable());
         var spec = new AsgSpec(name, min, max, desired, zones, launch.InstanceTypes, launch.Distribution, agent.ClusterName, agent.SpotInstanceDraining,
             input.Bool("NewInstancesProtectedFromScaleIn") ?? false, input.Bool("CapacityRebalance") ?? false, launch.Version, tags.ToImmutable(),
-            launch.TemplateName, launch.ConfigurationName);
+            launch.TemplateName, launch.ConfigurationName, settings);
         await context.Control.CreateAutoScalingGroup(spec);
         return QueryXml.NoOutput();
     }
 
+    /// <summary>
+    /// Sizes go to the group's own rules (B-ASG-1); a new launch template, mixed instances policy or launch
+    /// configuration applies to the instances launched from now on; new subnets or zones to the next launches; every
+    /// other member is stored as written.
+    /// </summary>
     [AwsOperation(AwsServices.AutoScaling, "UpdateAutoScalingGroup")]
     public static async Task<XElement> UpdateAutoScalingGroup(QueryInput input, AwsContext context)
     {
-        var grain = Group(context, input.RequiredString("AutoScalingGroupName"));
+        var name = input.RequiredString("AutoScalingGroupName");
+        var grain = Group(context, name);
+        var current = await grain.Describe() ?? throw GroupNotFound(Arns.AutoScalingGroupName(name));
+        RefuseUnsupported(input);
+        var spec = current.Spec;
+        var written = CheckedFields(input, context).Remove("AutoScalingGroupName");
+        if (input.String("LaunchConfigurationName") is not null || input.Structure("LaunchTemplate") is not null || input.Structure("MixedInstancesPolicy") is not null)
+        {
+            var launch = await ResolveLaunch(input, context);
+            var agent = EcsAgentConfig.FromBase64(launch.UserData);
+            spec = spec with
+            {
+                InstanceTypes = launch.InstanceTypes, InstancesDistribution = launch.Distribution, ClusterName = agent.ClusterName,
+                SpotDraining = agent.SpotInstanceDraining, LaunchTemplateVersion = launch.Version, LaunchTemplateName = launch.TemplateName,
+                LaunchConfigurationName = launch.ConfigurationName,
+            };
+
+            // The new launch source replaces the old one whole.
+            var old = spec.Settings?.Fields ?? AutoScalingShapes.Derived(current.Spec, null);
+            spec = spec with { Settings = (spec.Settings ?? new AsgSettings(ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal), [])) with { Fields = old.RemoveRange(old.Keys.Where(IsLaunchSource)) } };
+        }
+
+        if (await Zones(input, context) is { } zones)
+        {
+            spec = spec with { AvailabilityZones = zones };
+        }
+
+        var settings = spec.Settings ?? new AsgSettings(AutoScalingShapes.Derived(current.Spec, null), []);
+        spec = spec with { Settings = settings with { Fields = QueryFields.Merge(settings.Fields, written) } };
         await grain.Update(new AsgUpdate(input.Int("MinSize"), input.Int("MaxSize"), input.Int("DesiredCapacity"),
-            input.Bool("NewInstancesProtectedFromScaleIn"), input.Bool("CapacityRebalance")));
+            input.Bool("NewInstancesProtectedFromScaleIn"), input.Bool("CapacityRebalance"), null, spec));
         return QueryXml.NoOutput();
+    }
+
+    private static bool IsLaunchSource(string key) =>
+        key == "LaunchConfigurationName" || key.StartsWith("LaunchTemplate.", StringComparison.Ordinal) || key.StartsWith("MixedInstancesPolicy.", StringComparison.Ordinal);
+
+    private static void RefuseUnsupported(QueryInput input)
+    {
+        foreach (var member in Unsupported)
+        {
+            if (input.Form.Keys.Any(k => k == member || k.StartsWith(member + ".", StringComparison.Ordinal)))
+            {
+                throw QueryInput.Validation($"{member} is not supported by the emulator.");
+            }
+        }
+    }
+
+    /// <summary>The request's members kept as written, the ones with a fixed form validated as Auto Scaling validates them.</summary>
+    private static ImmutableSortedDictionary<string, string> CheckedFields(QueryInput input, AwsContext context)
+    {
+        if (input.String("HealthCheckType") is { } check && check is not ("EC2" or "ELB" or "VPC_LATTICE" or "EBS"))
+        {
+            throw QueryInput.Validation($"Invalid HealthCheckType '{check}': valid values are EC2, ELB, VPC_LATTICE, EBS.");
+        }
+
+        foreach (var (member, min, max) in new[] { ("HealthCheckGracePeriod", 0, int.MaxValue), ("DefaultCooldown", 0, int.MaxValue), ("MaxInstanceLifetime", 0, int.MaxValue), ("DefaultInstanceWarmup", -1, int.MaxValue) })
+        {
+            if (input.Int(member) is { } v && (v < min || v > max || (member == "MaxInstanceLifetime" && v is > 0 and < 86400)))
+            {
+                throw QueryInput.Validation($"Invalid {member} {v}" + (member == "MaxInstanceLifetime" ? ": 0 or at least 86400 seconds." : "."));
+            }
+        }
+
+        var policies = new[] { "Default", "AllocationStrategy", "OldestLaunchTemplate", "OldestLaunchConfiguration", "ClosestToNextInstanceHour", "NewestInstance", "OldestInstance" };
+        foreach (var p in input.Strings("TerminationPolicies").Where(p => !policies.Contains(p) && !p.StartsWith("arn:", StringComparison.Ordinal)))
+        {
+            throw QueryInput.Validation($"Invalid termination policy '{p}': valid values are {string.Join(", ", policies)} or a Lambda function ARN.");
+        }
+
+        if (input.String("DesiredCapacityType") is { } unit && unit is not ("units" or "vcpu" or "memory-mib"))
+        {
+            throw QueryInput.Validation($"Invalid DesiredCapacityType '{unit}': valid values are units, vcpu, memory-mib.");
+        }
+
+        _ = context;
+        return QueryFields.Of(input.Form, Modelled);
     }
 
     [AwsOperation(AwsServices.AutoScaling, "DeleteAutoScalingGroup")]
@@ -184,7 +279,7 @@ public static class AutoScalingOperations
         var id = input.RequiredString("InstanceId");
         var decrement = input.Bool("ShouldDecrementDesiredCapacity") ?? throw Missing("ShouldDecrementDesiredCapacity");
         var group = (await Groups(context)).FirstOrDefault(g => g.Instances.Any(i => i.InstanceId == id))
-            ?? throw QueryInput.Validation($"Instance Id not found - No managed instance found for instance ID: {id}");
+            ?? throw Errors.InstanceNotManaged(id);
         var activity = await Group(context, group.Spec.Name).TerminateInstance(id, decrement);
         return E("TerminateInstanceInAutoScalingGroupResult", AutoScalingShapes.Activity(activity, group.Arn, "Activity"));
     }
@@ -261,7 +356,12 @@ public static class AutoScalingOperations
     }
 
     [AwsOperation(AwsServices.AutoScaling, "CreateOrUpdateTags")]
-    public static async Task<XElement> CreateOrUpdateTags(QueryInput input, AwsContext context)
+    public static Task<XElement> CreateOrUpdateTags(QueryInput input, AwsContext context) => ChangeTags(input, context, delete: false);
+
+    [AwsOperation(AwsServices.AutoScaling, "DeleteTags")]
+    public static Task<XElement> DeleteTags(QueryInput input, AwsContext context) => ChangeTags(input, context, delete: true);
+
+    private static async Task<XElement> ChangeTags(QueryInput input, AwsContext context, bool delete)
     {
         var tags = input.Members("Tags");
         if (tags.Count == 0)
@@ -269,7 +369,7 @@ public static class AutoScalingOperations
             throw Missing("Tags");
         }
 
-        var byGroup = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        var byGroup = new Dictionary<string, List<(string Key, string Value, bool Propagate)>>(StringComparer.Ordinal);
         foreach (var t in tags)
         {
             var type = t.String("ResourceType") ?? "auto-scaling-group";
@@ -279,17 +379,33 @@ public static class AutoScalingOperations
             }
 
             var group = Arns.AutoScalingGroupName(t.RequiredString("ResourceId"));
-            (byGroup.TryGetValue(group, out var d) ? d : byGroup[group] = new(StringComparer.Ordinal))[t.RequiredString("Key")] = t.String("Value") ?? "";
+            (byGroup.TryGetValue(group, out var list) ? list : byGroup[group] = []).Add((t.RequiredString("Key"), t.String("Value") ?? "", t.Bool("PropagateAtLaunch") ?? false));
         }
 
+        var current = new Dictionary<string, AsgInfo>(StringComparer.Ordinal);
         foreach (var group in byGroup.Keys)
         {
-            _ = await Group(context, group).Describe() ?? throw GroupNotFound(group);
+            current[group] = await Group(context, group).Describe() ?? throw GroupNotFound(group);
         }
 
-        foreach (var (group, d) in byGroup)
+        foreach (var (group, changes) in byGroup)
         {
-            await Group(context, group).Update(new AsgUpdate(null, null, null, null, null, d.ToImmutableDictionary(StringComparer.Ordinal)));
+            var spec = current[group].Spec;
+            var settings = spec.Settings ?? new AsgSettings(AutoScalingShapes.Derived(spec, null), []);
+            var keys = changes.Select(c => c.Key).ToImmutableArray();
+            var notPropagated = delete
+                ? settings.TagsNotPropagated.Except(keys)
+                : settings.TagsNotPropagated.Except(keys).Union(changes.Where(c => !c.Propagate).Select(c => c.Key));
+            var tagSet = delete
+                ? spec.Tags.RemoveRange(changes.Where(c => !spec.Tags.TryGetValue(c.Key, out var v) || c.Value.Length == 0 || v == c.Value).Select(c => c.Key))
+                : spec.Tags.SetItems(changes.Select(c => KeyValuePair.Create(c.Key, c.Value)));
+            if (tagSet.Count > 50)
+            {
+                throw new EcsException("LimitExceeded", "The quota of 50 tags per Auto Scaling group has been reached.");
+            }
+
+            spec = spec with { Tags = tagSet, Settings = settings with { TagsNotPropagated = notPropagated } };
+            await Group(context, group).Update(new AsgUpdate(null, null, null, null, null, null, spec));
         }
 
         return QueryXml.NoOutput();
@@ -305,17 +421,18 @@ public static class AutoScalingOperations
         }
 
         var rows = (await Groups(context))
-            .SelectMany(g => g.Spec.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (Group: g.Spec.Name, t.Key, t.Value)))
+            .SelectMany(g => g.Spec.Tags.OrderBy(t => t.Key, StringComparer.Ordinal)
+                .Select(t => (Group: g.Spec.Name, t.Key, t.Value, Propagate: g.Spec.Settings?.TagsNotPropagated.Contains(t.Key) != true)))
             .Where(r => filters.All(f => f.Name switch
             {
                 "auto-scaling-group" => f.Values.Contains(r.Group),
                 "key" => f.Values.Contains(r.Key),
                 "value" => f.Values.Contains(r.Value),
-                _ => f.Values.Contains("true"),
+                _ => f.Values.Contains(r.Propagate ? "true" : "false"),
             }))
             .ToList();
         var (page, next) = Page(rows, input, PageSizes.AsgDescribeTags, r => r.Group + "|" + r.Key);
-        return E("DescribeTagsResult", Members("Tags", page.Select(r => AutoScalingShapes.Tag(r.Group, r.Key, r.Value))), V("NextToken", next));
+        return E("DescribeTagsResult", Members("Tags", page.Select(r => AutoScalingShapes.Tag(r.Group, r.Key, r.Value, r.Propagate))), V("NextToken", next));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -342,13 +459,15 @@ public static class AutoScalingOperations
         if (template is not null)
         {
             var (record, version) = await ResolveTemplate(template, context);
-            var type = record.Data.InstanceType ?? throw QueryInput.Validation("The specified launch template does not specify an instance type.");
-            return new Launch([type], record.Data.Spot ? SpotOnly : null, record.Data.UserData, version, record.Name, null);
+            var data = record.Version(version)!.Data;
+            var type = data.InstanceType ?? throw QueryInput.Validation("The specified launch template does not specify an instance type.");
+            return new Launch([type], data.Spot ? SpotOnly : null, data.UserData, version, record.Name, null);
         }
 
         var lt = mixed!.Structure("LaunchTemplate")?.Structure("LaunchTemplateSpecification")
             ?? throw Missing("MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification");
         var (mixedRecord, mixedVersion) = await ResolveTemplate(lt, context);
+        var mixedData = mixedRecord.Version(mixedVersion)!.Data;
         var overrides = mixed.Structure("LaunchTemplate")!.Members("Overrides").Select(o => o.String("InstanceType")).OfType<string>().ToImmutableArray();
         foreach (var t in overrides)
         {
@@ -356,7 +475,7 @@ public static class AutoScalingOperations
         }
 
         var types = overrides.IsEmpty
-            ? [mixedRecord.Data.InstanceType ?? throw QueryInput.Validation("The specified launch template does not specify an instance type and no overrides were given.")]
+            ? [mixedData.InstanceType ?? throw QueryInput.Validation("The specified launch template does not specify an instance type and no overrides were given.")]
             : overrides;
         var d = mixed.Structure("InstancesDistribution");
         var distribution = new MixedInstancesSpec(d?.Int("OnDemandBaseCapacity") ?? 0, d?.Int("OnDemandPercentageAboveBaseCapacity") ?? 100,
@@ -371,7 +490,7 @@ public static class AutoScalingOperations
             throw QueryInput.Validation($"Invalid SpotAllocationStrategy '{distribution.SpotAllocationStrategy}': valid values are {string.Join(", ", SpotStrategies)}.");
         }
 
-        return new Launch(types, distribution, mixedRecord.Data.UserData, mixedVersion, mixedRecord.Name, null);
+        return new Launch(types, distribution, mixedData.UserData, mixedVersion, mixedRecord.Name, null);
     }
 
     private static async Task<(LaunchTemplateRecord Record, string Version)> ResolveTemplate(QueryInput spec, AwsContext context)
@@ -386,15 +505,20 @@ public static class AutoScalingOperations
         var record = await Registry(context).GetTemplate(id, name)
             ?? throw QueryInput.Validation($"You must use a valid fully-formed launch template. The specified launch template, with template {(id is not null ? "ID " + id : "name " + name)}, does not exist.");
         var version = spec.String("Version") ?? "$Default";
-        if (version is not ("$Default" or "$Latest" or "1"))
+        if (record.Version(version) is null)
         {
             throw QueryInput.Validation($"You must use a valid fully-formed launch template. The specified launch template version {version} does not exist.");
         }
 
-        return (record, version is "$Default" or "$Latest" ? version : "1");
+        return (record, version);
     }
 
-    private static ImmutableArray<string> Zones(QueryInput input, AwsContext context)
+    /// <summary>
+    /// The zones of the request's AvailabilityZones or VPCZoneIdentifier subnets (null when it names neither). A subnet of
+    /// the emulator's EC2 network carries its zone; an id in AWS's form must exist. Other subnet names (the emulator's
+    /// older convenience, e.g. subnet-private-a) map to the zone their name contains, else to one by a stable hash.
+    /// </summary>
+    private static async Task<ImmutableArray<string>?> Zones(QueryInput input, AwsContext context)
     {
         var known = context.Runtime.Options.AvailabilityZones;
         var zones = input.Strings("AvailabilityZones");
@@ -412,10 +536,30 @@ public static class AutoScalingOperations
         }
 
         var subnets = (input.String("VPCZoneIdentifier") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return subnets
-            .Select(s => known.FirstOrDefault(z => s.Contains(z, StringComparison.Ordinal)) ?? known[(int)(StableHash(s) % (uint)known.Count)])
-            .Distinct()
-            .ToImmutableArray();
+        if (subnets.Length == 0)
+        {
+            return null;
+        }
+
+        var network = await Ec2.Ec2NetworkOperations.Network(context).Read();
+        var result = new List<string>();
+        foreach (var s in subnets)
+        {
+            if (network.Subnets.TryGetValue(s, out var subnet))
+            {
+                result.Add(subnet.AvailabilityZone);
+            }
+            else if (Model.Network.NetworkModel.LooksLikeSubnetId(s))
+            {
+                throw QueryInput.Validation($"The subnet ID '{s}' does not exist");
+            }
+            else
+            {
+                result.Add(known.FirstOrDefault(z => s.Contains(z, StringComparison.Ordinal)) ?? known[(int)(StableHash(s) % (uint)known.Count)]);
+            }
+        }
+
+        return result.Distinct().ToImmutableArray();
     }
 
     private static uint StableHash(string s)
@@ -462,5 +606,5 @@ public static class AutoScalingOperations
     private static EcsException Missing(string name) =>
         QueryInput.Validation($"1 validation error detected: Value null at '{char.ToLowerInvariant(name[0]) + name[1..]}' failed to satisfy constraint: Member must not be null");
 
-    private static EcsException GroupNotFound(string name) => QueryInput.Validation($"AutoScalingGroup name not found - AutoScalingGroup {name} not found");
+    private static EcsException GroupNotFound(string name) => Errors.AutoScalingGroupNotFound(name);
 }

@@ -1,6 +1,5 @@
 using System.Xml.Linq;
 using Emulator.Contracts;
-using Emulator.Model.CloudFormation;
 using static Emulator.Silo.Aws.QueryXml;
 
 namespace Emulator.Silo.Aws.CloudFormation;

@@ -13,13 +13,13 @@ namespace Emulator.Silo.Aws.CloudWatch;
 /// the emulator publishes (B-CAS-3 CapacityProviderReservation, AWS/ECS reservations, AWS/AutoScaling group sizes) and
 /// the alarms of the target tracking policy behind managed scaling (B-CAS-4, B-CAS-5). Each operation builds one
 /// neutral result (a JSON tree whose timestamps are DateTimeOffset values) that is rendered as XML (ISO 8601) or as
-/// JSON (epoch seconds). Known gaps: no PutMetricData, no metric math, alarms exist once their provider has been
-/// evaluated.
+/// JSON (epoch seconds). PutMetricData, metric math and the alarms are in CloudWatchAlarmOperations.
 /// </summary>
 public static class CloudWatchOperations
 {
     public const string InvalidParameterValue = "InvalidParameterValue";
     public const string InvalidParameterCombination = "InvalidParameterCombination";
+    public const string ValidationError = "ValidationError";
 
     // ------------------------------------------------------------------ wire bindings
 
@@ -46,14 +46,6 @@ public static class CloudWatchOperations
     [AwsOperation(AwsServices.CloudWatch, "ListMetrics")]
     public static async Task<JsonObject> ListMetricsJson(JsonInput input, AwsContext context) =>
         ToJson(await ListMetrics(CloudWatchInput.Of(input), context));
-
-    [AwsOperation(AwsServices.CloudWatch, "DescribeAlarms")]
-    public static async Task<XElement> DescribeAlarmsQuery(QueryInput input, AwsContext context) =>
-        ToXml("DescribeAlarmsResult", await DescribeAlarms(CloudWatchInput.Of(input), context));
-
-    [AwsOperation(AwsServices.CloudWatch, "DescribeAlarms")]
-    public static async Task<JsonObject> DescribeAlarmsJson(JsonInput input, AwsContext context) =>
-        ToJson(await DescribeAlarms(CloudWatchInput.Of(input), context));
 
     // ------------------------------------------------------------------ operations
 
@@ -119,13 +111,15 @@ public static class CloudWatchOperations
         var maxDatapoints = input.Int(spec.SizeMember);
         Paging.CheckSize(spec, maxDatapoints);
         var skip = input.String(spec.TokenMember) is { Length: > 0 } token ? Paging.Decode(spec, token).Position : 0;
-        var series = new List<(string Id, string Label, string Statistic, List<StatisticsBucket> Points)>();
+        var series = new List<(string Id, string Label, List<(DateTimeOffset Timestamp, double Value)> Points)>();
+        var specs = new List<MetricQuerySpec>();
         foreach (var q in queries)
         {
             var id = q.Required("Id");
-            if (q.String("Expression") is not null)
+            if (q.String("Expression") is { } expression)
             {
-                throw new EcsException(InvalidParameterValue, "Metric math expressions are not supported by this emulator (see docs/coverage.md).");
+                specs.Add(new MetricQuerySpec(id, null, expression, q.String("Label"), q.Bool("ReturnData") ?? true, q.Int("Period"), null));
+                continue;
             }
 
             var stat = q.Structure("MetricStat") ?? throw MissingParameter("MetricStat");
@@ -133,21 +127,58 @@ public static class CloudWatchOperations
             var period = stat.Int("Period") ?? throw MissingParameter("Period");
             CheckPeriod(period);
             var statistic = stat.Required("Stat");
-            if (!MetricStatistics.Statistics.Contains(statistic))
+            if (!MetricStatistics.IsStatistic(statistic))
             {
-                throw new EcsException(InvalidParameterValue, $"Unsupported statistic '{statistic}': Average, Sum, Minimum, Maximum or SampleCount.");
+                throw new EcsException(InvalidParameterValue, $"Unsupported statistic '{statistic}': Average, Sum, Minimum, Maximum, SampleCount or pNN.");
             }
 
-            var name = metric.Required("MetricName");
-            var points = await Store(context, metric.Required("Namespace")).Get(name, Dimensions(metric), start, end);
-            var buckets = MetricStatistics.Aggregate(points.Select(p => (p.Timestamp, p.Value)), start, end, TimeSpan.FromSeconds(period));
-            var ordered = descending ? buckets.Reverse().ToList() : buckets.ToList();
-            if (q.Bool("ReturnData") == false)
+            specs.Add(new MetricQuerySpec(id, new MetricStatSpec(metric.Required("Namespace"), metric.Required("MetricName"), Dimensions(metric), period, statistic, stat.String("Unit")),
+                null, q.String("Label"), q.Bool("ReturnData") ?? true, null, null));
+        }
+
+        if (specs.Any(q => q.Expression is not null))
+        {
+            // Metric math (B-CW-1): every query on one grid of the smallest period over [start, end).
+            if (Emulator.Model.Alarms.AlarmRules.QueriesErrorForData(specs) is { } error)
             {
-                continue;
+                throw new EcsException(ValidationError, error);
             }
 
-            series.Add((id, q.String("Label") ?? name, statistic, ordered));
+            var step = specs.Where(q => q.MetricStat is not null).Select(q => q.MetricStat!.PeriodSeconds).Concat(specs.Select(q => q.PeriodSeconds ?? 0)).Where(p => p > 0).DefaultIfEmpty(60).Min();
+            var count = (int)Math.Min(100_800, Math.Ceiling((end - start).TotalSeconds / step));
+            var starts = Enumerable.Range(0, count).Select(i => start + TimeSpan.FromSeconds((double)step * i)).ToArray();
+            var raw = new List<IReadOnlyList<MetricDatum>>();
+            foreach (var q in specs.Where(q => q.MetricStat is not null))
+            {
+                raw.Add(await Store(context, q.MetricStat!.Namespace).Get(q.MetricStat.MetricName, q.MetricStat.Dimensions, start, end));
+            }
+
+            Dictionary<string, double?[]> values;
+            try
+            {
+                values = Emulator.Model.Alarms.AlarmSeries.QueryValues([.. specs.Select(q => q.MetricStat is { } ms ? q with { MetricStat = ms with { PeriodSeconds = step } } : q)], raw, starts, step);
+            }
+            catch (Emulator.Model.Alarms.MetricMathException e)
+            {
+                throw new EcsException(ValidationError, e.Message);
+            }
+
+            foreach (var q in specs.Where(q => q.ReturnData))
+            {
+                var points = starts.Select((t, i) => (t, values[q.Id][i])).Where(p => p.Item2 is not null).Select(p => (p.t, p.Item2!.Value)).ToList();
+                series.Add((q.Id, q.Label ?? q.Id, descending ? points.AsEnumerable().Reverse().ToList() : points));
+            }
+        }
+        else
+        {
+            foreach (var q in specs.Where(q => q.ReturnData))
+            {
+                var ms = q.MetricStat!;
+                var points = await Store(context, ms.Namespace).Get(ms.MetricName, ms.Dimensions, start, end);
+                var buckets = MetricStatistics.Aggregate(points.Where(p => ms.Unit is null || p.Unit == ms.Unit), start, end, TimeSpan.FromSeconds(ms.PeriodSeconds));
+                var ordered = (descending ? buckets.Reverse() : buckets).Select(b => (b.Timestamp, b.Get(ms.Stat))).ToList();
+                series.Add((q.Id, q.Label ?? ms.MetricName, ordered));
+            }
         }
 
         // MaxDatapoints pages the data points of all queries together (PageSizes.CwGetMetricData): a result cut short is
@@ -162,7 +193,7 @@ public static class CloudWatchOperations
         var before = 0;
         var returned = 0;
         var results = new JsonArray();
-        foreach (var (id, label, statistic, points) in series)
+        foreach (var (id, label, points) in series)
         {
             var from = Math.Clamp(skip - before, 0, points.Count);
             var take = Math.Min(points.Count - from, budget - returned);
@@ -174,7 +205,7 @@ public static class CloudWatchOperations
                 ["Id"] = id,
                 ["Label"] = label,
                 ["Timestamps"] = new JsonArray([.. page.Select(b => (JsonNode)JsonValue.Create(b.Timestamp))]),
-                ["Values"] = new JsonArray([.. page.Select(b => (JsonNode)JsonValue.Create(b.Get(statistic)))]),
+                ["Values"] = new JsonArray([.. page.Select(b => (JsonNode)JsonValue.Create(b.Value))]),
                 ["StatusCode"] = from + take < points.Count ? "PartialData" : "Complete",
             });
         }
@@ -188,7 +219,7 @@ public static class CloudWatchOperations
         var ns = input.String("Namespace");
         var filters = input.Members("Dimensions").Select(d => new MetricDimension(d.Required("Name"), d.String("Value") ?? "")).ToImmutableArray();
         var rows = new List<(string Namespace, MetricSeries Series)>();
-        foreach (var n in ns is null ? MetricNamespaces.All : [ns])
+        foreach (var n in ns is null ? await AllNamespaces(context) : [ns])
         {
             rows.AddRange((await Store(context, n).List(input.String("MetricName"), filters)).Select(s => (n, s)));
         }
@@ -205,51 +236,8 @@ public static class CloudWatchOperations
         }.With("NextToken", next);
     }
 
-    /// <summary>The high and low alarms of each managed-scaling provider's target tracking policy (B-CAS-4, B-CAS-5).</summary>
-    public static async Task<JsonObject> DescribeAlarms(CloudWatchInput input, AwsContext context)
-    {
-        var names = input.Strings("AlarmNames");
-        var prefix = input.String("AlarmNamePrefix");
-        var state = input.String("StateValue");
-        if (state is not (null or "OK" or "ALARM" or "INSUFFICIENT_DATA"))
-        {
-            throw new EcsException(InvalidParameterValue, $"Invalid StateValue '{state}': OK, ALARM or INSUFFICIENT_DATA.");
-        }
-
-        var max = input.Int("MaxRecords");
-        Paging.CheckSize(PageSizes.CwDescribeAlarms, max);
-
-        var types = input.Strings("AlarmTypes");
-        var alarms = new List<JsonObject>();
-        if (types.IsEmpty || types.Contains("MetricAlarm"))
-        {
-            var providers = await context.Grains.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.CapacityProvider);
-            foreach (var p in providers.Order(StringComparer.Ordinal))
-            {
-                var info = await context.Grains.GetGrain<ICapacityProviderGrain>(GrainKeys.CapacityProvider(p)).Describe();
-                if (info is { Spec: { } spec, Cas: { AlarmId: { } alarmId } cas } && spec.ManagedScaling.Status == ManagedScalingStatus.ENABLED)
-                {
-                    alarms.Add(Alarm(context, info, spec, cas, ScalingActivities.CasHighAlarmName(spec.AutoScalingGroup, alarmId), high: true));
-                    alarms.Add(Alarm(context, info, spec, cas, ScalingActivities.CasLowAlarmName(spec.AutoScalingGroup, alarmId), high: false));
-                }
-            }
-        }
-
-        var selected = alarms
-            .Where(a => names.IsEmpty || names.Contains((string)a["AlarmName"]!))
-            .Where(a => prefix is null || ((string)a["AlarmName"]!).StartsWith(prefix, StringComparison.Ordinal))
-            .Where(a => state is null || (string)a["StateValue"]! == state)
-            .OrderBy(a => (string)a["AlarmName"]!, StringComparer.Ordinal)
-            .ToList();
-        var (page, next) = Paging.Page(selected, PageSizes.CwDescribeAlarms, input.String("NextToken"), max, a => (string)a["AlarmName"]!);
-        return new JsonObject
-        {
-            ["MetricAlarms"] = new JsonArray([.. page]),
-            ["CompositeAlarms"] = new JsonArray(),
-        }.With("NextToken", next);
-    }
-
-    private static JsonObject Alarm(AwsContext context, CapacityProviderInfo provider, CapacityProviderSpec spec, CasStatus cas, string name, bool high)
+    /// <summary>B-CAS-4, B-CAS-5: one of the two alarms of a managed-scaling provider's target tracking policy, from its CAS state.</summary>
+    internal static JsonObject CasAlarmNode(AwsContext context, CapacityProviderInfo provider, CapacityProviderSpec spec, CasStatus cas, string name, bool high)
     {
         var stateValue = cas.Datapoints.IsDefaultOrEmpty ? "INSUFFICIENT_DATA"
             : cas.Alarm == (high ? nameof(CasAlarm.High) : nameof(CasAlarm.Low)) ? "ALARM"
@@ -294,7 +282,7 @@ public static class CloudWatchOperations
 
     public static EcsException MissingParameter(string name) => new("MissingParameter", $"The parameter {name} is required.");
 
-    private static (DateTimeOffset Start, DateTimeOffset End) Range(CloudWatchInput input)
+    internal static (DateTimeOffset Start, DateTimeOffset End) Range(CloudWatchInput input)
     {
         var start = input.Timestamp("StartTime") ?? throw MissingParameter("StartTime");
         var end = input.Timestamp("EndTime") ?? throw MissingParameter("EndTime");
@@ -306,7 +294,7 @@ public static class CloudWatchOperations
         return (start, end);
     }
 
-    private static void CheckPeriod(int period)
+    internal static void CheckPeriod(int period)
     {
         if (period < 1 || (period >= 60 && period % 60 != 0) || (period < 60 && period is not (1 or 5 or 10 or 30)))
         {
@@ -314,14 +302,18 @@ public static class CloudWatchOperations
         }
     }
 
-    private static ImmutableArray<MetricDimension> Dimensions(CloudWatchInput input) =>
+    internal static ImmutableArray<MetricDimension> Dimensions(CloudWatchInput input) =>
         input.Members("Dimensions").Select(d => new MetricDimension(d.Required("Name"), d.Required("Value")))
             .OrderBy(d => d.Name, StringComparer.Ordinal).ToImmutableArray();
 
-    private static JsonArray DimensionsNode(IEnumerable<MetricDimension> dims) =>
+    internal static JsonArray DimensionsNode(IEnumerable<MetricDimension> dims) =>
         new([.. dims.Select(d => (JsonNode)new JsonObject { ["Name"] = d.Name, ["Value"] = d.Value })]);
 
-    private static IMetricStoreGrain Store(AwsContext context, string ns) => context.Grains.GetGrain<IMetricStoreGrain>(ns);
+    /// <summary>The emulator's namespaces and every namespace PutMetricData has written to.</summary>
+    internal static async Task<ImmutableArray<string>> AllNamespaces(AwsContext context) =>
+        [.. MetricNamespaces.All.Concat(await context.Grains.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.MetricNamespace)).Distinct()];
+
+    internal static IMetricStoreGrain Store(AwsContext context, string ns) => context.Grains.GetGrain<IMetricStoreGrain>(ns);
 
     /// <summary>Query rendering: objects are elements, arrays <c>member</c> lists, timestamps ISO 8601.</summary>
     public static XElement ToXml(string name, JsonNode? node) => node switch

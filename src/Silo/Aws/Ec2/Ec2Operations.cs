@@ -23,33 +23,97 @@ public static class Ec2Operations
             throw new EcsException("InvalidLaunchTemplateName.MalformedException", "A launch template name must be between 3 and 128 characters.");
         }
 
-        var data = input.Structure("LaunchTemplateData") ?? throw Ec2Missing("LaunchTemplateData");
-        var type = data.String("InstanceType");
-        if (type is not null && !context.Runtime.Catalog.TryGet(type, out _))
+        var data = LaunchDataOf(input, context, LaunchTemplateDataXml.FieldsOf(input.Form), required: true);
+        var record = await Registry(context).CreateTemplate(name, data, Ec2Input.TagSpecifications(input, "launch-template"), VersionDescription(input));
+        return E("CreateLaunchTemplateResult", Template(record, "launchTemplate", context.Account));
+    }
+
+    /// <summary>A new version, from the request's data or merged over a source version's (B-ASG-2: groups on $Latest launch from it).</summary>
+    [AwsOperation(AwsServices.Ec2, "CreateLaunchTemplateVersion")]
+    public static async Task<XElement> CreateLaunchTemplateVersion(QueryInput input, AwsContext context)
+    {
+        var (id, name) = TemplateKey(input);
+        var record = await Registry(context).GetTemplate(id, name) ?? throw TemplateNotFound(id, name);
+        var fields = LaunchTemplateDataXml.FieldsOf(input.Form);
+        if (input.String("SourceVersion") is { } source)
         {
-            throw new EcsException("InvalidParameterValue", $"Invalid value '{type}' for InstanceType.");
+            var from = record.Version(source)
+                ?? throw new EcsException("InvalidLaunchTemplateId.VersionNotFound", $"Could not find launch template version {source} for launch template {record.Id}.");
+            fields = LaunchTemplateDataXml.Merge(LaunchTemplateDataXml.FieldsOf(from.Data), fields);
         }
 
-        var market = data.Structure("InstanceMarketOptions");
-        var marketType = market?.String("MarketType");
-        if (marketType is not (null or "spot" or "capacity-block"))
+        var data = LaunchDataOf(input, context, fields, required: input.String("SourceVersion") is null);
+        var updated = await Registry(context).CreateTemplateVersion(record.Id, null, data, VersionDescription(input));
+        return E("CreateLaunchTemplateVersionResult", Version(updated, updated.AllVersions[^1], "launchTemplateVersion", context.Account));
+    }
+
+    [AwsOperation(AwsServices.Ec2, "ModifyLaunchTemplate")]
+    public static async Task<XElement> ModifyLaunchTemplate(QueryInput input, AwsContext context)
+    {
+        var (id, name) = TemplateKey(input);
+        var record = await Registry(context).GetTemplate(id, name) ?? throw TemplateNotFound(id, name);
+        if (input.String("SetDefaultVersion") is { } version)
         {
-            throw new EcsException("InvalidParameterValue", $"Invalid value '{marketType}' for MarketType.");
+            record = await Registry(context).SetDefaultVersion(record.Id, null, version);
         }
 
-        var tags = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach (var spec in input.NumberedMembers("TagSpecification").Where(s => s.String("ResourceType") is null or "launch-template"))
+        return E("ModifyLaunchTemplateResult", Template(record, "launchTemplate", context.Account));
+    }
+
+    [AwsOperation(AwsServices.Ec2, "DescribeLaunchTemplateVersions")]
+    public static async Task<XElement> DescribeLaunchTemplateVersions(QueryInput input, AwsContext context)
+    {
+        var id = input.String("LaunchTemplateId");
+        var name = input.String("LaunchTemplateName");
+        var selectors = input.Numbered("LaunchTemplateVersion");
+        if (id is not null && name is not null)
         {
-            foreach (var t in spec.NumberedMembers("Tag"))
+            throw new EcsException("InvalidParameterCombination", "Only one of launch template ID or launch template name may be specified.");
+        }
+
+        IEnumerable<LaunchTemplateRecord> templates;
+        if (id is null && name is null)
+        {
+            if (!selectors.IsEmpty)
             {
-                tags[t.String("Key") ?? ""] = t.String("Value") ?? "";
+                throw new EcsException("MissingParameter", "The request must contain the parameter LaunchTemplateId or LaunchTemplateName when versions are given.");
             }
+
+            templates = await Registry(context).ListTemplates();
+        }
+        else
+        {
+            templates = [await Registry(context).GetTemplate(id, name) ?? throw TemplateNotFound(id, name)];
         }
 
-        var record = await Registry(context).CreateTemplate(name,
-            new LaunchData(data.String("ImageId"), type, data.String("UserData"), marketType == "spot", market?.Structure("SpotOptions")?.String("MaxPrice")),
-            tags.ToImmutable());
-        return E("CreateLaunchTemplateResult", Template(record, "launchTemplate"));
+        long? Bound(string member) => input.String(member) is { } v
+            ? long.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var b) ? b
+                : throw new EcsException("InvalidParameterValue", $"Invalid value '{v}' for {member}.")
+            : null;
+        var (min, max) = (Bound("MinVersion"), Bound("MaxVersion"));
+        var filters = Ec2Input.Filters(input);
+        var rows = new List<(LaunchTemplateRecord Template, LaunchTemplateVersionRecord Version)>();
+        foreach (var t in templates)
+        {
+            var versions = selectors.IsEmpty
+                ? t.AllVersions.ToList()
+                : selectors.Select(s => t.Version(s) ?? throw new EcsException("InvalidLaunchTemplateId.VersionNotFound",
+                    $"Could not find launch template version {s} for launch template {t.Id}.")).Distinct().ToList();
+            rows.AddRange(versions
+                .Where(v => (min is null || v.Number >= min) && (max is null || v.Number <= max))
+                .Where(v => filters.All(f => f.Name switch
+                {
+                    "is-default-version" => f.Matches(v.Number == t.DefaultVersion),
+                    "image-id" => f.Matches(v.Data.ImageId),
+                    "instance-type" => f.Matches(v.Data.InstanceType),
+                    _ => throw Ec2Input.UnknownFilter(f),
+                }))
+                .Select(v => (t, v)));
+        }
+
+        var ordered = rows.OrderBy(r => r.Template.Name, StringComparer.Ordinal).ThenByDescending(r => r.Version.Number).ToList();
+        var (page, next) = Page(ordered, input, PageSizes.Ec2DescribeLaunchTemplateVersions, r => r.Template.Id + ":" + r.Version.Number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return E("DescribeLaunchTemplateVersionsResult", Items("launchTemplateVersionSet", page.Select(r => Version(r.Template, r.Version, "item", context.Account))), V("nextToken", next));
     }
 
     [AwsOperation(AwsServices.Ec2, "DescribeLaunchTemplates")]
@@ -68,7 +132,7 @@ public static class Ec2Operations
             throw new EcsException("InvalidLaunchTemplateName.NotFoundException", $"At least one of the launch templates specified in the request does not exist: {name}.");
         }
 
-        var filters = Filters(input);
+        var filters = Ec2Input.Filters(input);
         var selected = all
             .Where(t => (ids.IsEmpty || ids.Contains(t.Id)) && (names.IsEmpty || names.Contains(t.Name)))
             .Where(t => filters.All(f => f.Name switch
@@ -79,7 +143,7 @@ public static class Ec2Operations
             }))
             .ToList();
         var (page, next) = Page(selected, input, PageSizes.Ec2DescribeLaunchTemplates, t => t.Id);
-        return E("DescribeLaunchTemplatesResult", Items("launchTemplates", page.Select(t => Template(t, "item"))), V("nextToken", next));
+        return E("DescribeLaunchTemplatesResult", Items("launchTemplates", page.Select(t => Template(t, "item", context.Account))), V("nextToken", next));
     }
 
     [AwsOperation(AwsServices.Ec2, "DeleteLaunchTemplate")]
@@ -93,7 +157,7 @@ public static class Ec2Operations
         }
 
         var record = await Registry(context).DeleteTemplate(id, name);
-        return E("DeleteLaunchTemplateResult", Template(record, "launchTemplate"));
+        return E("DeleteLaunchTemplateResult", Template(record, "launchTemplate", context.Account));
     }
 
     [AwsOperation(AwsServices.Ec2, "DescribeInstances")]
@@ -106,7 +170,7 @@ public static class Ec2Operations
             throw new EcsException("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
         }
 
-        var filters = Filters(input);
+        var filters = Ec2Input.Filters(input);
         var templates = await AutoScalingOperations.Templates(context);
         var rows = (await AutoScalingOperations.Groups(context))
             .SelectMany(g => g.Instances.Select(i => (Group: g, Instance: i)))
@@ -191,7 +255,7 @@ public static class Ec2Operations
         return E(name, V("code", code), V("name", text));
     }
 
-    private static bool Matches((string Name, ImmutableArray<string> Values) f, AsgInfo g, AsgInstance i) => f.Name switch
+    private static bool Matches(Ec2Filter f, AsgInfo g, AsgInstance i) => f.Name switch
     {
         "instance-id" => f.Values.Contains(i.InstanceId),
         "instance-type" => f.Values.Contains(i.InstanceType),
@@ -202,15 +266,73 @@ public static class Ec2Operations
         _ => throw new EcsException("InvalidParameterValue", $"The filter '{f.Name}' is invalid"),
     };
 
-    private static List<(string Name, ImmutableArray<string> Values)> Filters(QueryInput input) =>
-        input.NumberedMembers("Filter").Select(f => (f.String("Name") ?? "", f.Numbered("Value"))).ToList();
+    private static XElement Version(LaunchTemplateRecord t, LaunchTemplateVersionRecord v, string name, string account) =>
+        E(name,
+            V("launchTemplateId", t.Id),
+            V("launchTemplateName", t.Name),
+            V("versionNumber", v.Number),
+            V("versionDescription", v.Description),
+            V("createTime", v.CreatedAt),
+            V("createdBy", $"arn:aws:iam::{account}:root"),
+            V("defaultVersion", v.Number == t.DefaultVersion),
+            LaunchTemplateDataXml.Render("launchTemplateData", LaunchTemplateDataXml.FieldsOf(v.Data)));
 
-    private static XElement Template(LaunchTemplateRecord t, string name) =>
+    /// <summary>What the engine reads from a version's data (B-ASG-2, B-SP-2), validated; the fields themselves are kept as written.</summary>
+    private static LaunchData LaunchDataOf(QueryInput input, AwsContext context, ImmutableSortedDictionary<string, string> fields, bool required)
+    {
+        if (required && input.Structure("LaunchTemplateData") is null)
+        {
+            throw Ec2Missing("LaunchTemplateData");
+        }
+
+        var type = fields.GetValueOrDefault("InstanceType");
+        if (type is not null && !context.Runtime.Catalog.TryGet(type, out _))
+        {
+            throw new EcsException("InvalidParameterValue", $"Invalid value '{type}' for InstanceType.");
+        }
+
+        var marketType = fields.GetValueOrDefault("InstanceMarketOptions.MarketType");
+        if (marketType is not (null or "spot" or "capacity-block"))
+        {
+            throw new EcsException("InvalidParameterValue", $"Invalid value '{marketType}' for MarketType.");
+        }
+
+        if (fields.GetValueOrDefault("UserData") is { } userData && !Emulator.Model.Catalog.EcsAgentConfig.IsBase64(userData))
+        {
+            throw new EcsException("InvalidUserData.Malformed", "Invalid BASE64 encoding of user data.");
+        }
+
+        return new LaunchData(fields.GetValueOrDefault("ImageId"), type, fields.GetValueOrDefault("UserData"), marketType == "spot",
+            fields.GetValueOrDefault("InstanceMarketOptions.SpotOptions.MaxPrice"), fields);
+    }
+
+    private static string? VersionDescription(QueryInput input) =>
+        input.String("VersionDescription") is { Length: > 255 } d
+            ? throw new EcsException("InvalidParameterValue", "The version description must be at most 255 characters.")
+            : input.String("VersionDescription");
+
+    private static (string? Id, string? Name) TemplateKey(QueryInput input)
+    {
+        var id = input.String("LaunchTemplateId");
+        var name = input.String("LaunchTemplateName");
+        return (id, name) switch
+        {
+            (null, null) => throw Ec2Missing("LaunchTemplateId"),
+            (not null, not null) => throw new EcsException("InvalidParameterCombination", "Only one of launch template ID or launch template name may be specified."),
+            _ => (id, name),
+        };
+    }
+
+    private static EcsException TemplateNotFound(string? id, string? name) => id is not null
+        ? new EcsException("InvalidLaunchTemplateId.NotFound", $"The specified launch template, with template ID {id}, does not exist.")
+        : new EcsException("InvalidLaunchTemplateName.NotFoundException", $"The specified launch template, with template name {name}, does not exist.");
+
+    private static XElement Template(LaunchTemplateRecord t, string name, string account) =>
         E(name,
             V("launchTemplateId", t.Id),
             V("launchTemplateName", t.Name),
             V("createTime", t.CreatedAt),
-            V("createdBy", "arn:aws:iam::000000000000:root"),
+            V("createdBy", $"arn:aws:iam::{account}:root"),
             V("defaultVersionNumber", t.DefaultVersion),
             V("latestVersionNumber", t.LatestVersion),
             t.Tags.IsEmpty ? null : Items("tagSet", t.Tags.OrderBy(x => x.Key, StringComparer.Ordinal).Select(x => E("item", V("key", x.Key), V("value", x.Value)))));

@@ -18,7 +18,7 @@ public static class EcsContainerInstanceOperations
         }
 
         var cluster = context.Cluster(input.String("cluster"));
-        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var info = await cluster.Describe() ?? throw Errors.ClusterNotFound();
         var all = (await cluster.GetInstances()).ToDictionary(i => i.ContainerInstanceId, StringComparer.Ordinal);
         var found = new JsonArray();
         var failures = new JsonArray();
@@ -60,7 +60,7 @@ public static class EcsContainerInstanceOperations
         }
 
         var cluster = context.Cluster(input.String("cluster"));
-        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var info = await cluster.Describe() ?? throw Errors.ClusterNotFound();
         var instances = (await cluster.GetInstances())
             .Where(i => status is null ? i.Status is ContainerInstanceStatus.ACTIVE or ContainerInstanceStatus.DRAINING : i.Status.ToString() == status)
             .Where(i => filter is null || filter.Evaluate(i))
@@ -114,11 +114,11 @@ public static class EcsContainerInstanceOperations
     {
         if (input.RequiredString("targetType") != "container-instance")
         {
-            throw ErrorCodes.Invalid("targetType must be container-instance.");
+            throw Errors.AttributeTargetType();
         }
 
         var cluster = context.Cluster(input.String("cluster"));
-        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var info = await cluster.Describe() ?? throw Errors.ClusterNotFound();
         var name = input.String("attributeName");
         var value = input.String("attributeValue");
         var list = (await cluster.GetInstances())
@@ -179,7 +179,7 @@ public static class EcsContainerInstanceOperations
         {
             if (a.String("targetType") is { } t && t != "container-instance")
             {
-                throw ErrorCodes.Invalid("targetType must be container-instance.");
+                throw Errors.AttributeTargetType();
             }
 
             return new InstanceAttribute(a.String("targetId") ?? throw a.Missing("targetId"), a.RequiredString("name"), a.String("value"));

@@ -16,7 +16,7 @@ public static class EcsServiceOperations
             input.Enum<SchedulingStrategy>("schedulingStrategy") ?? SchedulingStrategy.REPLICA,
             deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Tags(),
             EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.CreateServiceMaxLength), EcsInputs.Fingerprint(input),
-            EcsInputs.LoadBalancers(input)));
+            EcsInputs.LoadBalancers(input), EcsInputs.ServiceOptionsPatch(input)));
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
@@ -30,7 +30,7 @@ public static class EcsServiceOperations
             input.Has("placementStrategy") ? EcsInputs.PlacementStrategies(input) : null,
             input.Has("placementConstraints") ? EcsInputs.PlacementConstraints(input) : null,
             deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Bool("forceNewDeployment") ?? false,
-            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null));
+            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null, EcsInputs.ServiceOptionsPatch(input)));
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
@@ -43,7 +43,7 @@ public static class EcsServiceOperations
             throw ErrorCodes.Invalid("services can have at most 10 items.");
         }
 
-        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw Errors.ClusterNotFound();
         var services = new JsonArray();
         var failures = new JsonArray();
         foreach (var n in names)
@@ -55,7 +55,9 @@ public static class EcsServiceOperations
             }
             else
             {
-                services.Add(Shape(info, context));
+                var shape = Shape(info, context);
+                shape["tags"] = WireJson.Tags(await EcsTagOperations.Effective(context, info.Arn, info.Spec.Tags));
+                services.Add(shape);
             }
         }
 
@@ -67,7 +69,7 @@ public static class EcsServiceOperations
     {
         var launchType = input.Enum<LaunchType>("launchType");
         var scheduling = input.Enum<SchedulingStrategy>("schedulingStrategy");
-        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var cluster = await context.Cluster(input.String("cluster")).Describe() ?? throw Errors.ClusterNotFound();
         var arns = new List<string>();
         foreach (var s in cluster.Services)
         {
@@ -86,12 +88,14 @@ public static class EcsServiceOperations
     public static async Task<JsonObject> DeleteService(JsonInput input, AwsContext context)
     {
         var info = await context.Control.DeleteService(input.String("cluster"), input.RequiredString("service"), input.Bool("force") ?? false);
+        await EcsTagOperations.Deleted(context, info.Arn);
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
     public static JsonObject Shape(ServiceInfo s, AwsContext context)
     {
         var spec = s.Spec;
+        var options = spec.EffectiveOptions;
         var o = new JsonObject
         {
             ["serviceArn"] = s.Arn,
@@ -109,12 +113,9 @@ public static class EcsServiceOperations
             ["runningCount"] = s.RunningCount,
             ["pendingCount"] = s.PendingCount,
             ["taskDefinition"] = spec.TaskDefinition.Arn,
-            ["deploymentConfiguration"] = new JsonObject
-            {
-                ["deploymentCircuitBreaker"] = new JsonObject { ["enable"] = false, ["rollback"] = false },
-                ["maximumPercent"] = spec.MaximumPercent,
-                ["minimumHealthyPercent"] = spec.MinimumHealthyPercent,
-            },
+            ["deploymentConfiguration"] = DeploymentConfiguration(spec.MinimumHealthyPercent, spec.MaximumPercent, options.CircuitBreaker, options.Alarms,
+                options.Strategy, options.BakeTimeInMinutes),
+            ["deploymentController"] = new JsonObject { ["type"] = options.DeploymentController },
             ["deployments"] = WireJson.Array(s.Deployments.Select(d => (JsonNode?)Deployment(d))),
             ["events"] = WireJson.Array(s.Events.Select(e => (JsonNode?)new JsonObject
             {
@@ -128,11 +129,49 @@ public static class EcsServiceOperations
             ["placementStrategy"] = WireJson.Array((spec.PlacementStrategies.IsDefault ? [] : spec.PlacementStrategies)
                 .Select(p => (JsonNode?)new JsonObject { ["type"] = p.Type.ToString() }.With("field", p.Field))),
             ["schedulingStrategy"] = spec.SchedulingStrategy.ToString(),
-            ["enableECSManagedTags"] = false,
-            ["propagateTags"] = "NONE",
-            ["enableExecuteCommand"] = false,
+            ["enableECSManagedTags"] = options.EnableEcsManagedTags,
+            ["propagateTags"] = options.PropagateTags,
+            ["enableExecuteCommand"] = options.EnableExecuteCommand,
+            ["availabilityZoneRebalancing"] = options.AvailabilityZoneRebalancing,
             ["tags"] = WireJson.Tags(spec.Tags),
         };
+        if (options.Network is { } network)
+        {
+            o["networkConfiguration"] = NetworkConfiguration(network);
+        }
+
+        if (options.HealthCheckGracePeriodSeconds is { } grace)
+        {
+            o["healthCheckGracePeriodSeconds"] = grace;
+        }
+
+        if (spec.LaunchType == LaunchType.FARGATE || spec.CapacityProviderStrategy.Any(i => i.CapacityProvider is "FARGATE" or "FARGATE_SPOT"))
+        {
+            o["platformVersion"] = options.PlatformVersion ?? "LATEST";
+            o["platformFamily"] = "Linux";
+        }
+        else if (options.PlatformVersion is { } platform)
+        {
+            o["platformVersion"] = platform;
+        }
+
+        // B-DP-5: the current service deployment and the revisions the service runs now.
+        if (s.CurrentServiceDeploymentId is { } current)
+        {
+            o["currentServiceDeployment"] = DeploymentArns.ServiceDeployment(context.Region, context.Account, spec.Cluster, spec.Name, current);
+        }
+
+        if (!s.CurrentRevisions.IsDefaultOrEmpty)
+        {
+            o["currentServiceRevisions"] = WireJson.Array(s.CurrentRevisions.Select(r => (JsonNode?)new JsonObject
+            {
+                ["arn"] = DeploymentArns.ServiceRevision(context.Region, context.Account, spec.Cluster, spec.Name, r.RevisionId),
+                ["requestedTaskCount"] = r.Requested,
+                ["runningTaskCount"] = r.Running,
+                ["pendingTaskCount"] = r.Pending,
+            }));
+        }
+
         if (spec.LaunchType is { } lt)
         {
             o["launchType"] = lt.ToString();
@@ -144,6 +183,51 @@ public static class EcsServiceOperations
 
         return o;
     }
+
+    /// <summary>DeploymentConfiguration as written (B-DP-2, B-DP-3): members the service never set are left out, as AWS does.</summary>
+    public static JsonObject DeploymentConfiguration(int minimumHealthyPercent, int maximumPercent, DeploymentCircuitBreakerSpec cb, DeploymentAlarmsSpec? alarms,
+        string? strategy, int? bakeTimeInMinutes)
+    {
+        var breaker = new JsonObject { ["enable"] = cb.Enable, ["rollback"] = cb.Rollback };
+        if (cb.ResetOnHealthyTask is { } reset)
+        {
+            breaker["resetOnHealthyTask"] = reset;
+        }
+
+        if (cb.Threshold is { } threshold)
+        {
+            breaker["thresholdConfiguration"] = new JsonObject { ["type"] = threshold.Type, ["value"] = threshold.Value };
+        }
+
+        var o = new JsonObject
+        {
+            ["deploymentCircuitBreaker"] = breaker,
+            ["maximumPercent"] = maximumPercent,
+            ["minimumHealthyPercent"] = minimumHealthyPercent,
+        };
+        if (alarms is not null)
+        {
+            o["alarms"] = new JsonObject { ["alarmNames"] = WireJson.Strings(alarms.AlarmNames.IsDefault ? [] : alarms.AlarmNames), ["enable"] = alarms.Enable, ["rollback"] = alarms.Rollback };
+        }
+
+        o.With("strategy", strategy);
+        if (bakeTimeInMinutes is { } bake)
+        {
+            o["bakeTimeInMinutes"] = bake;
+        }
+
+        return o;
+    }
+
+    public static JsonObject NetworkConfiguration(AwsVpcConfiguration n) => new()
+    {
+        ["awsvpcConfiguration"] = new JsonObject
+        {
+            ["subnets"] = WireJson.Strings(n.Subnets.IsDefault ? [] : n.Subnets),
+            ["securityGroups"] = WireJson.Strings(n.SecurityGroups.IsDefault ? [] : n.SecurityGroups),
+            ["assignPublicIp"] = n.AssignPublicIp ? "ENABLED" : "DISABLED",
+        },
+    };
 
     private static JsonObject Deployment(DeploymentInfo d)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Emulator.Contracts;
 
@@ -37,9 +38,16 @@ public static class EcsTagOperations
     [AwsOperation(AwsServices.Ecs, "ListTagsForResource")]
     public static async Task<JsonObject> ListTagsForResource(JsonInput input, AwsContext context)
     {
-        var arn = await context.Control.ExistingResourceArn(input.RequiredString("resourceArn"), listing: true);
-        return new JsonObject { ["tags"] = WireJson.Tags(await Registry(context).Get(arn)) };
+        var tags = await context.Control.ListTagsForResource(input.RequiredString("resourceArn"));
+        return new JsonObject { ["tags"] = WireJson.Tags(tags) };
     }
+
+    /// <summary>A resource's tags for Describe* with include TAGS: the ones it was created with, then every TagResource / UntagResource.</summary>
+    public static async Task<ImmutableDictionary<string, string>> Effective(AwsContext context, string arn, ImmutableDictionary<string, string>? created) =>
+        await Registry(context).Find(arn) ?? created ?? ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>The resource was deleted: a resource created again under its ARN starts from its own creation tags.</summary>
+    public static Task Deleted(AwsContext context, string arn) => Registry(context).Forget(arn);
 
     private static ITagRegistryGrain Registry(AwsContext context) => context.Grains.GetGrain<ITagRegistryGrain>(GrainKeys.Tags);
 }

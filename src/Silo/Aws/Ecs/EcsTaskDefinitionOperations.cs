@@ -30,10 +30,16 @@ public static class EcsTaskDefinitionOperations
             c.Objects("portMappings").Select(p => new PortMapping(p.Int("containerPort") ?? 0, p.Int("hostPort"), p.String("protocol") ?? "tcp")).ToImmutableArray(),
             c.Int("stopTimeout"),
             c.Objects("resourceRequirements").Where(r => r.String("type") == "GPU")
-                .Sum(r => int.TryParse(r.String("value"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0))).ToImmutableArray();
+                .Sum(r => int.TryParse(r.String("value"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0),
+            c.Map("dockerLabels"),
+            c.Object("healthCheck") is { } hc
+                ? new ContainerHealthCheck(hc.Strings("command") ?? throw hc.Missing("command"), hc.Int("interval") ?? 30, hc.Int("timeout") ?? 5, hc.Int("retries") ?? 3, hc.Int("startPeriod") ?? 0)
+                : null)).ToImmutableArray();
+        var document = JsonNode.Parse(input.Element.GetRawText())!.AsObject();
+        document.Remove("tags");
         var spec = new TaskDefinitionSpec(family, defs, input.String("cpu"), input.String("memory"),
             input.Enum<NetworkMode>("networkMode") ?? NetworkMode.bridge, input.Strings("requiresCompatibilities") ?? [],
-            EcsInputs.PlacementConstraints(input), input.Tags());
+            EcsInputs.PlacementConstraints(input), input.Tags(), document.ToJsonString());
         var record = await context.Control.RegisterTaskDefinition(spec);
         return new JsonObject { ["taskDefinition"] = TaskDefinition(record, input), ["tags"] = WireJson.Tags(spec.Tags) };
     }
@@ -42,11 +48,11 @@ public static class EcsTaskDefinitionOperations
     public static async Task<JsonObject> DescribeTaskDefinition(JsonInput input, AwsContext context)
     {
         var record = await Registry(context).Get(input.RequiredString("taskDefinition"))
-            ?? throw ErrorCodes.Client("Unable to describe task definition.");
+            ?? throw Errors.TaskDefinitionUnknown();
         var result = new JsonObject { ["taskDefinition"] = TaskDefinition(record, null) };
         if ((input.Strings("include") ?? []).Contains("TAGS"))
         {
-            result["tags"] = WireJson.Tags(record.Spec.Tags);
+            result["tags"] = WireJson.Tags(await EcsTagOperations.Effective(context, record.Arn, record.Spec.Tags));
         }
 
         return result;
@@ -131,9 +137,17 @@ public static class EcsTaskDefinitionOperations
         var failures = names.Select(Arns.ShortName).Where(n => found.All(f => f.Name != n))
             .Select(n => (JsonNode?)EcsShapes.Failure(Arns.CapacityProvider(context.Region, context.Account, n), "MISSING"));
         var (page, next) = Paging.Page(found, PageSizes.EcsDescribeCapacityProviders, input.String("nextToken"), input.Int("maxResults"), p => p.Name);
+        var shapes = new List<JsonNode?>();
+        foreach (var p in page)
+        {
+            var shape = CapacityProvider(p, null);
+            shape["tags"] = WireJson.Tags(await EcsTagOperations.Effective(context, p.Arn, p.Spec?.Tags));
+            shapes.Add(shape);
+        }
+
         return new JsonObject
         {
-            ["capacityProviders"] = WireJson.Array(page.Select(p => (JsonNode?)CapacityProvider(p, null))),
+            ["capacityProviders"] = WireJson.Array(shapes),
             ["failures"] = WireJson.Array(failures),
         }.With("nextToken", next);
     }
@@ -145,6 +159,7 @@ public static class EcsTaskDefinitionOperations
         try
         {
             var info = await context.Control.DeleteCapacityProvider(name);
+            await EcsTagOperations.Deleted(context, info.Arn);
             return new JsonObject { ["capacityProvider"] = CapacityProvider(info, "DELETE_COMPLETE") };
         }
         catch (EcsException e) when (e.Code == ErrorCodes.ResourceInUse)
@@ -166,6 +181,11 @@ public static class EcsTaskDefinitionOperations
     public static JsonObject TaskDefinition(TaskDefinitionRecord r, JsonInput? original)
     {
         var spec = r.Spec;
+        if (spec.Document is { } document)
+        {
+            return FromDocument(r, JsonNode.Parse(document)!.AsObject());
+        }
+
         var containers = spec.Containers.Select(c =>
         {
             var o = new JsonObject
@@ -187,6 +207,29 @@ public static class EcsTaskDefinitionOperations
             o.With("memory", c.Memory is { } m ? JsonValue.Create(m) : null)
              .With("memoryReservation", c.MemoryReservation is { } mr ? JsonValue.Create(mr) : null)
              .With("stopTimeout", c.StopTimeout is { } st ? JsonValue.Create(st) : null);
+            if (c.DockerLabels is { Count: > 0 } labels)
+            {
+                var l = new JsonObject();
+                foreach (var (k, v) in labels.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    l[k] = v;
+                }
+
+                o["dockerLabels"] = l;
+            }
+
+            if (c.HealthCheck is { } check)
+            {
+                o["healthCheck"] = new JsonObject
+                {
+                    ["command"] = WireJson.Strings(check.Command.IsDefault ? [] : check.Command),
+                    ["interval"] = check.IntervalSeconds,
+                    ["timeout"] = check.TimeoutSeconds,
+                    ["retries"] = check.Retries,
+                    ["startPeriod"] = check.StartPeriodSeconds,
+                };
+            }
+
             return (JsonNode?)o;
         });
         var compat = spec.RequiresCompatibilities.IsDefaultOrEmpty ? ["EC2"] : spec.RequiresCompatibilities.ToList();
@@ -218,6 +261,67 @@ public static class EcsTaskDefinitionOperations
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A task definition as registered (its document) with what ECS adds: identity, status and times, compatibilities,
+    /// and the defaults DescribeTaskDefinition shows for members left out (network mode, empty lists, essential,
+    /// container CPU 0, host ports).
+    /// </summary>
+    private static JsonObject FromDocument(TaskDefinitionRecord r, JsonObject doc)
+    {
+        var spec = r.Spec;
+        var containers = new JsonArray();
+        foreach (var node in doc["containerDefinitions"] as JsonArray ?? [])
+        {
+            var c = (node as JsonObject)?.DeepClone().AsObject() ?? [];
+            c.TryAdd("cpu", 0);
+            c.TryAdd("essential", true);
+            c.TryAdd("portMappings", new JsonArray());
+            foreach (var pm in c["portMappings"] as JsonArray ?? [])
+            {
+                if (pm is JsonObject m)
+                {
+                    if (!m.ContainsKey("hostPort") && m["containerPort"] is { } cp)
+                    {
+                        m["hostPort"] = spec.NetworkMode == NetworkMode.bridge ? 0 : cp.DeepClone();
+                    }
+
+                    m.TryAdd("protocol", "tcp");
+                }
+            }
+
+            c.TryAdd("environment", new JsonArray());
+            c.TryAdd("mountPoints", new JsonArray());
+            c.TryAdd("volumesFrom", new JsonArray());
+            containers.Add(c);
+        }
+
+        var compat = spec.RequiresCompatibilities.IsDefaultOrEmpty ? ["EC2"] : spec.RequiresCompatibilities.ToList();
+        if (!compat.Contains("EC2") && spec.NetworkMode != NetworkMode.awsvpc)
+        {
+            compat.Add("EC2");
+        }
+
+        var o = new JsonObject { ["taskDefinitionArn"] = r.Arn, ["containerDefinitions"] = containers, ["family"] = r.Family };
+        foreach (var (name, value) in doc)
+        {
+            if (name is not ("containerDefinitions" or "family"))
+            {
+                o[name] = value?.DeepClone();
+            }
+        }
+
+        o["networkMode"] = spec.NetworkMode.ToString();
+        o["revision"] = r.Revision;
+        o.TryAdd("volumes", new JsonArray());
+        o["status"] = r.Active ? "ACTIVE" : "INACTIVE";
+        o["requiresAttributes"] = new JsonArray();
+        o.TryAdd("placementConstraints", new JsonArray());
+        o["compatibilities"] = WireJson.Strings(compat.Distinct());
+        o.TryAdd("requiresCompatibilities", new JsonArray());
+        o["registeredAt"] = WireJson.Epoch(r.RegisteredAt);
+        return o.With("deregisteredAt", WireJson.Epoch(r.DeregisteredAt));
     }
 
     public static JsonObject CapacityProvider(CapacityProviderInfo p, string? updateStatus)

@@ -15,7 +15,8 @@ public static class EcsTaskOperations
             input.String("cluster"), input.RequiredString("taskDefinition"), input.Int("count") ?? 1, input.Enum<LaunchType>("launchType"),
             EcsInputs.Strategy(input), EcsInputs.PlacementStrategies(input), EcsInputs.PlacementConstraints(input),
             input.String("group"), input.String("startedBy"),
-            EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.RunTaskMaxLength), EcsInputs.Fingerprint(input)));
+            EcsInputs.ClientToken(input, Emulator.Model.Lifecycle.ClientTokens.RunTaskMaxLength), EcsInputs.Fingerprint(input),
+            EcsInputs.Network(input)));
         return await Launched(result, context);
     }
 
@@ -51,7 +52,7 @@ public static class EcsTaskOperations
         var found = await cluster.GetTasks(ids);
         if (found.Length < ids.Length && await cluster.Describe() is null)
         {
-            throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+            throw Errors.ClusterNotFound();
         }
 
         var tasks = new JsonArray();
@@ -79,7 +80,7 @@ public static class EcsTaskOperations
         };
         var pendingOnly = input.String("desiredStatus") == "PENDING";
         var cluster = context.Cluster(input.String("cluster"));
-        var info = await cluster.Describe() ?? throw new EcsException(ErrorCodes.ClusterNotFound, "Cluster not found.");
+        var info = await cluster.Describe() ?? throw Errors.ClusterNotFound();
         var tasks = await cluster.ListTasks(new TaskFilter(input.String("serviceName") is { } s ? Arns.ShortName(s) : null, input.String("family"),
             input.String("startedBy"), input.String("containerInstance"), desired, launchType));
         var arns = tasks.Where(t => !pendingOnly || t.LastStatus < TaskStatus.RUNNING)
@@ -113,7 +114,7 @@ public static class EcsTaskOperations
     /// </summary>
     private static async ValueTask<JsonNode> CachedShape(TaskRecord t, AwsContext context)
     {
-        var healthy = Healthy(t, context);
+        var healthy = Health(t, context);
         var cache = Shapes.GetOrCreateValue(context.Runtime);
         if (cache.TryGetValue(t, out var known) && known.Healthy == healthy)
         {
@@ -126,20 +127,21 @@ public static class EcsTaskOperations
         return JsonObject.Create(element)!;
     }
 
-    private sealed record CachedTaskShape(bool Healthy, System.Text.Json.JsonElement Shape);
+    private sealed record CachedTaskShape(string Healthy, System.Text.Json.JsonElement Shape);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Emulator.Runtime.EmulatorRuntime,
         System.Runtime.CompilerServices.ConditionalWeakTable<TaskRecord, CachedTaskShape>> Shapes = new();
 
-    private static bool Healthy(TaskRecord t, AwsContext context) =>
-        Emulator.Model.Lifecycle.TaskLifecycle.IsHealthy(t, context.Runtime.Options.Timings, context.Now);
+    /// <summary>The task's healthStatus (B-TL-5, B-DP-8): HEALTHY, UNHEALTHY or UNKNOWN, from its container health.</summary>
+    private static string Health(TaskRecord t, AwsContext context) =>
+        t.LastStatus != TaskStatus.RUNNING ? "UNKNOWN" : Emulator.Model.Lifecycle.TaskHealth.Container(t, context.Runtime.Options.Timings).StatusAt(context.Now);
 
     /// <summary>The Task shape of the service model, from a task record and its task definition.</summary>
     public static async Task<JsonObject> Shape(TaskRecord t, AwsContext context)
     {
         var td = await context.TaskDefinitionRevision(t.TaskDefinitionArn);
         var taskArn = Arns.Task(context.Region, context.Account, t.Cluster, t.TaskId);
-        var healthy = Healthy(t, context);
+        var health = Health(t, context);
         var containers = (td?.Spec.Containers ?? []).Select((c, i) =>
         {
             var o = new JsonObject
@@ -157,13 +159,19 @@ public static class EcsTaskOperations
                     ["protocol"] = p.Protocol,
                 })),
                 ["networkInterfaces"] = new JsonArray(),
-                ["healthStatus"] = "UNKNOWN",
+                ["healthStatus"] = c.HealthCheck is not null && c.Essential ? health : "UNKNOWN",
                 ["cpu"] = c.Cpu.ToString(CultureInfo.InvariantCulture),
             };
             o.With("memory", c.Memory?.ToString(CultureInfo.InvariantCulture)).With("memoryReservation", c.MemoryReservation?.ToString(CultureInfo.InvariantCulture));
             if (t.LastStatus == TaskStatus.STOPPED)
             {
-                o["exitCode"] = t.StopCode == "TaskFailedToStart" ? 1 : 0;
+                // B-DP-8: an essential container that exited carries its emulator.exitCode (default 1).
+                o["exitCode"] = t.StopCode switch
+                {
+                    "TaskFailedToStart" => 1,
+                    "EssentialContainerExited" when c.Essential => t.Faults?.ExitCode ?? 1,
+                    _ => 0,
+                };
             }
 
             return (JsonNode?)o;
@@ -188,7 +196,7 @@ public static class EcsTaskOperations
             ["desiredStatus"] = t.DesiredStatus.ToString(),
             ["enableExecuteCommand"] = false,
             ["group"] = t.Group,
-            ["healthStatus"] = healthy ? "HEALTHY" : "UNKNOWN",
+            ["healthStatus"] = health,
             ["lastStatus"] = t.LastStatus.ToString(),
             ["launchType"] = t.LaunchType.ToString(),
             ["memory"] = t.Needs.Memory.ToString(CultureInfo.InvariantCulture),

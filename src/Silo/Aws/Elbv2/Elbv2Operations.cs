@@ -49,7 +49,9 @@ public static class Elbv2Operations
             VpcId = input.String("VpcId"),
             HealthCheckProtocol = protocol ?? "HTTP",
         }, input);
+        var tags = Elbv2TagOperations.Tags(input);
         var info = await Group(context, name).Create(spec);
+        await Elbv2TagOperations.Created(context, info.Arn, tags);
         return E("CreateTargetGroupResult", Members("TargetGroups", [Elbv2Shapes.TargetGroup(info)]));
     }
 
@@ -186,6 +188,7 @@ public static class Elbv2Operations
         if (await grain.Describe() is { } info && info.Arn == arn)
         {
             await grain.Delete();
+            await Elbv2TagOperations.Deleted(context, arn);
         }
 
         return E("DeleteTargetGroupResult");

@@ -152,4 +152,91 @@ public sealed class TrafficModelTests
         Assert.Equal(5000, inc.Requests, 6);
         Assert.Equal((100 * 1000.0 / 10_000 * 0.2) + (2 * 1000.0 * 100 / 10_000), inc.Failed502, 6);
     }
+
+    // ------------------------------------------------------------------ B-DP-8: error rate and CPU per request
+
+    [Fact]
+    public void B_DP_8_error_rate_answers_that_share_of_a_tasks_requests_5xx()
+    {
+        // 4 healthy targets at 100 req/s, all with errorRate 0.5 (one revision): half of 6,000 requests are target 5xx.
+        var targets = TargetHealthModelTests.Healthy(4).Select(t => t with { ErrorRate = 0.5 });
+        var inc = Run(targets, Constant(100), 0, 60);
+        Assert.Equal(6000, inc.Requests, 6);
+        Assert.Equal(3000, inc.Failed5xx, 6);
+        Assert.Equal(0, inc.Failed503 + inc.Failed502);
+        Assert.Equal(0, inc.CpuExtra, 6);
+    }
+
+    [Fact]
+    public void B_DP_8_mixed_old_and_new_revision_targets_err_only_on_the_new_ones()
+    {
+        // 3 old targets (no fault) and 1 new one (errorRate 0.4) share 100 req/s: the new one gets 25 req/s and fails 40 %.
+        var targets = TargetHealthModelTests.Healthy(3).Add(new TargetFacts("new", T0 - TimeSpan.FromHours(1), null, null, ErrorRate: 0.4));
+        var inc = Run(targets, Constant(100), 0, 100, step: 7);
+        Assert.Equal(10000, inc.Requests, 6);
+        Assert.Equal(25 * 100 * 0.4, inc.Failed5xx, 6);
+
+        // A new target registered at 10 s is healthy (routable) at 70 s (2 x 30 s): from then on it gets a fifth.
+        var registering = TargetHealthModelTests.Healthy(4).Add(new TargetFacts("new2", At(10), null, null, ErrorRate: 1));
+        var tl = TargetHealthModel.Timeline("s", "tg", registering, Workshop, At(0), At(100));
+        var cls = Assert.Single(tl.FaultClasses);
+        Assert.Equal((1.0, 1.0, 0), (cls.ErrorRate, cls.CpuPerRequest, cls.LiveAtFrom));
+        Assert.Equal(new TargetChange(At(70), 1, 0), Assert.Single(cls.Changes));
+        var inc2 = TrafficModel.Accumulate(tl, Constant(100), T0);
+        Assert.Equal(20 * 30, inc2.Failed5xx, 6);
+    }
+
+    [Fact]
+    public void B_DP_8_a_chaos_error_rate_ends_at_its_until_and_the_settled_targets_agree()
+    {
+        var targets = TargetHealthModelTests.Healthy(2).Select(t => t with { ErrorRate = 0.5, LoadFaultUntil = At(30) }).ToList();
+        var inc = Run(targets, Constant(100), 0, 60, step: 5);
+        Assert.Equal(100 * 30 * 0.5, inc.Failed5xx, 6);
+
+        // Once quiet (after the fault ended) the settled timeline carries no class; before, the pass carries it.
+        var settled = TargetHealthModel.Settle(targets, Workshop);
+        Assert.Equal(At(30), settled.QuietFrom);
+        Assert.True(settled.FaultClasses.IsEmpty);
+        var forever = TargetHealthModelTests.Healthy(2).Select(t => t with { ErrorRate = 0.5 }).ToList();
+        var quiet = TargetHealthModel.Settle(forever, Workshop);
+        var fromSettled = TrafficModel.Accumulate(quiet.Timeline("s", "tg", At(0), At(60)), Constant(100), T0);
+        var fromPass = TrafficModel.Accumulate(TargetHealthModel.Timeline("s", "tg", forever, Workshop, At(0), At(60)), Constant(100), T0);
+        Assert.Equal(fromPass, fromSettled);
+        Assert.Equal(3000, fromSettled.Failed5xx, 6);
+    }
+
+    [Fact]
+    public void B_DP_8_cpu_per_request_raises_cpu_and_lowers_what_a_task_serves()
+    {
+        // Capacity 100 req/s per task. 4 tasks at 200 req/s (50 each) with factor 3: each works as if at 150 req/s, so it
+        // serves 33.3 of its 50 and sheds the rest as 5xx; CPU counts the served ones 3 times.
+        var targets = TargetHealthModelTests.Healthy(4).Select(t => t with { CpuPerRequest = 3 });
+        var inc = Run(targets, Constant(200), 0, 10);
+        var served = 4 * (100.0 / 3) * 10;
+        Assert.Equal(2000 - served, inc.Failed5xx, 6);
+        Assert.Equal(served * 2, inc.CpuExtra, 6);
+        Assert.Equal(100, TrafficModel.CpuUtilization((inc.Requests + inc.CpuExtra) / 10, 4, 100), 6);
+
+        // Factor 1.5 under capacity: nothing fails, CPU goes from 50 % to 75 %.
+        var light = Run(TargetHealthModelTests.Healthy(4).Select(t => t with { CpuPerRequest = 1.5 }), Constant(200), 0, 10);
+        Assert.Equal(0, light.Failed5xx, 6);
+        Assert.Equal(75, TrafficModel.CpuUtilization((light.Requests + light.CpuExtra) / 10, 4, 100), 6);
+        Assert.Equal(50, TrafficModel.CpuUtilization(light.Requests / 10, 4, 100), 6);
+    }
+
+    [Fact]
+    public void B_DP_8_serve_faulty_arithmetic_for_plain_and_faulty_targets_side_by_side()
+    {
+        // 2 plain + 1 (e 0.5, f 2) + 1 (e 0, f 4), 60 requests each over a slice where a plain task serves 100.
+        TargetFaultClass[] classes = [new(0.5, 2, 1, []), new(0, 4, 1, [])];
+        var (failed, cpu) = TrafficModel.ServeFaulty(classes, [1, 1], live: 4, perTarget: 60, capacity: 100);
+        // class 1: serves 50 (100 / 2), sheds 10, errs 25 -> 35 failed, CPU extra 50; class 2: serves 25, sheds 35, CPU extra 75.
+        Assert.Equal(35 + 35, failed, 9);
+        Assert.Equal(50 + 75, cpu, 9);
+
+        // The live CPU factor: (2 x 1 + 2 + 4) / 4 = 2.
+        var tl = new TrafficTimeline("s", "tg", T0, At(1), 4, 0, [], [], 4, 0, 0, 0, [.. classes]);
+        Assert.Equal(2, TrafficModel.CpuFactorAtTo(tl), 9);
+        Assert.Equal(1, TrafficModel.CpuFactorAtTo(tl with { FaultClasses = default }), 9);
+    }
 }

@@ -164,4 +164,86 @@ public sealed class ServiceSchedulerTests
         Assert.Equal(last.AddSeconds(15), ServiceScheduler.NextReconcileAt(last, poked: false, steady: true, period, 10));
         Assert.Equal(last.AddSeconds(120), ServiceScheduler.NextReconcileAt(last, poked: false, steady: false, period, 6000)); // 20 ms wall at 6000x
     }
+
+    // ---- B-SV-4 during a rolling deployment (B-DP-1): old tasks belong to the previous deployment.
+
+    [Fact]
+    public void B_SV_4_B_DP_1_min_50_desired_4_stops_2_old_before_starting_2_new_at_max_100()
+    {
+        var plan = Plan(4, 50, 100, Task(1, Old), Task(2, Old), Task(3, Old), Task(4, Old));
+        Assert.Equal(2, plan.StopTasks.Length);
+        Assert.Empty(plan.Launch);
+
+        // Once those two are gone, two new tasks start in their room.
+        var next = Plan(4, 50, 100, Task(3, Old), Task(4, Old));
+        Assert.Equal(2, next.Launch.Sum(l => l.Count));
+    }
+
+    [Fact]
+    public void B_SV_4_B_DP_1_min_75_desired_2_max_100_cannot_stop_or_start()
+    {
+        var plan = Plan(2, 75, 100, Task(1, Old), Task(2, Old));
+        Assert.Empty(plan.StopTasks);
+        Assert.Empty(plan.Launch);
+        Assert.NotNull(plan.Note);
+        Assert.Equal(2, plan.OldCount);
+    }
+
+    [Fact]
+    public void B_SV_4_B_DP_1_max_125_desired_3_cannot_start_an_extra_task_during_a_deployment()
+    {
+        var plan = Plan(3, 100, 125, Task(1, Old), Task(2, Old), Task(3, Old));
+        Assert.Empty(plan.Launch);
+        Assert.Empty(plan.StopTasks);
+        Assert.NotNull(plan.Note);
+    }
+
+    [Fact]
+    public void B_SV_4_B_DP_1_rolling_50_200_starts_all_new_then_replaces_only_healthy_ones()
+    {
+        // desired 4, min 50 %, max 200 %: 4 new tasks start at once (room 8 - 4), and 2 old may stop meanwhile.
+        var start = Plan(4, 50, 200, Task(1, Old), Task(2, Old), Task(3, Old), Task(4, Old));
+        Assert.Equal(4, start.Launch.Sum(l => l.Count));
+        Assert.Equal(2, start.StopTasks.Length);
+
+        // New tasks not yet healthy: the remaining old ones are the healthy floor (2) and stay.
+        var mid = Plan(4, 50, 200, Task(3, Old), Task(4, Old), Task(5, healthy: false), Task(6, healthy: false), Task(7, healthy: false), Task(8, healthy: false));
+        Assert.Empty(mid.StopTasks);
+        Assert.False(mid.Steady);
+
+        // New tasks healthy: the old ones go; then the service is steady.
+        var late = Plan(4, 50, 200, Task(3, Old), Task(4, Old), Task(5), Task(6), Task(7), Task(8));
+        Assert.Equal(2, late.StopTasks.Length);
+        Assert.True(Plan(4, 50, 200, Task(5), Task(6), Task(7), Task(8)).Steady);
+    }
+
+    [Fact]
+    public void B_DP_1_unhealthy_tasks_are_stopped_after_the_grace_period_with_their_reason()
+    {
+        var now = new DateTimeOffset(2026, 1, 1, 0, 10, 0, TimeSpan.Zero);
+        var started = now.AddMinutes(-2);
+        ServiceTaskView T(string id, DateTimeOffset? unhealthyAt, string? reason, DesiredStatus desired = DesiredStatus.RUNNING) =>
+            new(id, Primary, null, TaskStatus.RUNNING, desired, false, false, "ci", null, null, null, started, null, unhealthyAt, reason);
+        var tasks = new[]
+        {
+            T("elb", now.AddSeconds(-1), "Task failed ELB health checks in (target-group tg)"),
+            T("hc", now, Emulator.Model.Lifecycle.StopReasons.FailedContainerHealthChecks),
+            T("later", now.AddSeconds(1), "x"),
+            T("fine", null, null),
+            T("stopping", now.AddMinutes(-1), "x", DesiredStatus.STOPPED),
+        };
+        Assert.Equal(["elb", "hc"], ServiceScheduler.UnhealthyToStop(tasks, now, TimeSpan.Zero).Select(v => v.TaskId));
+        Assert.Empty(ServiceScheduler.UnhealthyToStop(tasks, now, TimeSpan.FromMinutes(3))); // healthCheckGracePeriodSeconds 180
+        Assert.Equal("Task failed container health checks", ServiceScheduler.UnhealthyToStop(tasks, now, TimeSpan.Zero)[1].Reason);
+    }
+
+    [Fact]
+    public void B_DP_1_service_events_say_what_blocks_a_deployment()
+    {
+        Assert.Equal(
+            "(service web) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
+            ServiceEvents.DeploymentConfigurationBlocks("web"));
+        Assert.Equal("(service web) is not AZ balanced with 0 tasks in a, 2 tasks in b. AZ Rebalancing in progress.",
+            ServiceEvents.RebalancingStarted("web", "0 tasks in a, 2 tasks in b"));
+    }
 }

@@ -25,6 +25,23 @@ public sealed class TimerLagTests
     }
 
     [Fact]
+    public void B_T_3_periodic_work_of_many_grains_is_spread_over_the_window_stable_per_key()
+    {
+        var spread = TimeSpan.FromSeconds(10);
+        var offsets = Enumerable.Range(0, 1000).Select(i => TickSchedule.Offset($"arn:aws:ecs:us-east-1:000000000000:service/c/svc-{i}", spread)).ToList();
+        Assert.All(offsets, o => Assert.InRange(o, TimeSpan.Zero, spread - TimeSpan.FromMilliseconds(1)));
+
+        // Spread, not bunched: every second of the window gets a share (about 100 of 1,000 each), none gets a third.
+        var perSecond = offsets.GroupBy(o => (int)o.TotalSeconds).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(10, perSecond.Count);
+        Assert.All(perSecond.Values, n => Assert.InRange(n, 50, 330));
+
+        // The same key always gets the same offset; no spread, no offset.
+        Assert.Equal(offsets[7], TickSchedule.Offset("arn:aws:ecs:us-east-1:000000000000:service/c/svc-7", spread));
+        Assert.Equal(TimeSpan.Zero, TickSchedule.Offset("anything", TimeSpan.Zero));
+    }
+
+    [Fact]
     public void B_T_3_a_transition_due_before_the_next_tick_is_a_wake_of_its_own()
     {
         Assert.Equal(T0.AddSeconds(0.3), TickSchedule.NextWake(T0.AddSeconds(1), T0.AddSeconds(0.3)));

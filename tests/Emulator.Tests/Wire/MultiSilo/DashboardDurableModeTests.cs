@@ -28,7 +28,7 @@ public sealed partial class DashboardDurableModeTests
         }
 
         await using var connection = await EmulatorConnection.ConnectAsync(0, silos.Redis, silos.ClusterId, CancellationToken.None);
-        var control = connection.Grains.GetGrain<IEcsControlGrain>(0);
+        var control = connection.Grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
         const string cluster = "dash";
         await control.CreateCluster(new CreateClusterRequest(cluster, [], [], ImmutableDictionary<string, string>.Empty));

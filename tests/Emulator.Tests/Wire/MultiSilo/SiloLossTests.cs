@@ -34,7 +34,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
         await silos.StartRedisAsync();
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => silos.StartSiloAsync(TimeScale, SiloArgs)));
         await using var connection = await EmulatorConnection.ConnectAsync(0, silos.Redis, silos.ClusterId, CancellationToken.None);
-        var control = connection.Grains.GetGrain<IEcsControlGrain>(0);
+        var control = connection.Grains.GetGrain<IEcsControlGrain>(GrainKeys.Control);
 
         // The cluster: two ASG-backed capacity providers at fixed size (min = max = desired), 10 services x 200 tasks.
         const string cluster = "durable";
@@ -203,6 +203,13 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             var live = s.Tasks.Where(t => t.LastStatus != TaskStatus.STOPPED).ToList();
             last = $"{live.Count} live tasks ({string.Join(", ", live.GroupBy(t => t.LastStatus).Select(g => $"{g.Key} {g.Count()}"))}), " +
                    $"services {string.Join(", ", s.Services.Select(v => $"{v.Spec.Name}={v.RunningCount}/{v.Spec.DesiredCount}"))}";
+            if (s.Services.FirstOrDefault(v => v.Spec.Name == "queued") is { } q)
+            {
+                // What a failure needs to be read: the queued service's live tasks and its newest events.
+                last += $"; queued tasks: {string.Join(", ", live.Where(t => t.ServiceName == "queued").GroupBy(t => (t.LastStatus, t.DesiredStatus, t.AvailabilityZone ?? "-", t.DeploymentId ?? "-")).Select(g => $"{g.Count()} x {g.Key}"))}" +
+                        $"; queued events: {string.Join(" | ", q.Events.Take(8).Select(e => e.CreatedAt.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + " " + e.Message))}";
+            }
+
             var replicas = live.Where(t => t.ServiceName != "queued").ToList();
             var waiting = live.Where(t => t.ServiceName == "queued").ToList();
             if (replicas.Count != Services * TasksPerService || replicas.Any(t => t.LastStatus != TaskStatus.RUNNING)

@@ -11,7 +11,7 @@ namespace Emulator.Tests.Wire.MultiSilo;
 /// A redis-server in a temp directory on a free port, and real silo processes (the built Emulator.Silo.dll) started
 /// against it. Every process it starts is killed (by its own id) at the end.
 /// </summary>
-public sealed class SiloProcesses : IAsyncDisposable
+public sealed class SiloProcesses(string? clusterId = null) : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly string _dir = Directory.CreateTempSubdirectory("emulator-multisilo-").FullName;
@@ -19,9 +19,12 @@ public sealed class SiloProcesses : IAsyncDisposable
 
     public string Redis { get; private set; } = "";
 
-    public string ClusterId { get; } = "ms-" + Guid.NewGuid().ToString("N")[..8];
+    public string ClusterId { get; } = clusterId ?? "ms-" + Guid.NewGuid().ToString("N")[..8];
 
     public Dictionary<int, StringBuilder> Logs { get; } = [];
+
+    /// <summary>The HTTP endpoint (AWS API, /emulator/*) of each silo started here, by process id.</summary>
+    public Dictionary<int, string> Endpoints { get; } = [];
 
     public static string SiloDll()
     {
@@ -35,12 +38,18 @@ public sealed class SiloProcesses : IAsyncDisposable
         return dll;
     }
 
-    public async Task StartRedisAsync()
+    /// <summary>Starts redis-server; with <paramref name="rdb"/>, on a copy of that dump (never written back: no saving).</summary>
+    public async Task StartRedisAsync(string? rdb = null)
     {
+        if (rdb is not null)
+        {
+            File.Copy(rdb, Path.Combine(_dir, "dump.rdb"));
+        }
+
         var port = FreePort();
         var info = new ProcessStartInfo("redis-server")
         {
-            ArgumentList = { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _dir, "--save", "", "--appendonly", "no" },
+            ArgumentList = { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _dir, "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -54,8 +63,9 @@ public sealed class SiloProcesses : IAsyncDisposable
             Assert.Fail("redis-server is needed for the multi-silo test (apt-get install redis-server): " + e.Message);
         }
 
-        _redis.OutputDataReceived += (_, _) => { };
-        _redis.ErrorDataReceived += (_, _) => { };
+        var log = new StringBuilder();
+        _redis.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        _redis.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         _redis.BeginOutputReadLine();
         _redis.BeginErrorReadLine();
         Redis = "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
@@ -64,17 +74,30 @@ public sealed class SiloProcesses : IAsyncDisposable
         {
             try
             {
+                // Redis listens before it has loaded its dump: ready is when PING answers PONG (not -LOADING).
                 using var tcp = new TcpClient();
                 await tcp.ConnectAsync(IPAddress.Loopback, port);
-                return;
+                var stream = tcp.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray());
+                var reply = new byte[64];
+                var n = await stream.ReadAsync(reply);
+                if (Encoding.ASCII.GetString(reply, 0, n).StartsWith("+PONG", StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                Assert.False(_redis.HasExited, "redis-server exited: " + log);
+                await Task.Delay(100);
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or IOException)
             {
+                // e.g. a dump.rdb of a newer Redis: redis-server says so and exits
+                Assert.False(_redis.HasExited, "redis-server exited: " + log);
                 await Task.Delay(100);
             }
         }
 
-        Assert.Fail("redis-server did not listen within 20 s");
+        Assert.Fail("redis-server did not listen within 20 s: " + log);
     }
 
     /// <summary>Starts a silo process; returns it once its HTTP endpoint answers.</summary>
@@ -100,6 +123,7 @@ public sealed class SiloProcesses : IAsyncDisposable
 
         var process = Process.Start(info)!;
         _processes.Add(process);
+        Endpoints[process.Id] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         var log = new StringBuilder();
         Logs[process.Id] = log;
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
