@@ -378,7 +378,7 @@ public static class StackEngine
 
         switch (job.Verb)
         {
-            case VerbCreate when job.Replacement:
+            case VerbCreate or VerbUpdate when job.Replacement:
             {
                 var record = job.Target! with { PhysicalId = outcome.PhysicalId ?? job.Target!.PhysicalId, Attributes = outcome.Attributes ?? job.Target.Attributes, Handle = outcome.Handle, LastUpdated = now };
                 if (!outcome.Succeeded)

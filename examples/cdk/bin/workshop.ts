@@ -1,0 +1,46 @@
+import { App, BootstraplessSynthesizer, DefaultStackSynthesizer, IStackSynthesizer } from "aws-cdk-lib";
+import { PlatformStack } from "../lib/platform-stack";
+import { Ec2ServiceStack, FargateServiceStack } from "../lib/service-stacks";
+
+/**
+ * The capacity provider workshop as one CDK app. Chapters are context values instead of edits to app.py:
+ *   -c ec2Capacity=true    the platform's "CAPACITY PROVIDERS SECTION"
+ *   -c spotCapacity=true   the platform's "EC2 SPOT CAPACITY PROVIDER SECTION"
+ *   -c fargateCount=10     desired count of the Fargate service
+ *   -c ec2Count=1|10|40    desired count of the EC2 service
+ *   -c onDemandProvider=EC2... -c spotProvider=EC2Spot...   the EC2 service's strategy (Spot chapter)
+ * Synthesizer: -c synthesizer=bootstrapless (default: deploys with the CLI's credentials, no bootstrap stack, no
+ * asset bucket; what the emulator needs) or -c synthesizer=default (real AWS after `cdk bootstrap`).
+ */
+function synthesizer(app: App): () => IStackSynthesizer {
+  const kind = app.node.tryGetContext("synthesizer") ?? "bootstrapless";
+  return kind === "default" ? () => new DefaultStackSynthesizer() : () => new BootstraplessSynthesizer();
+}
+
+const app = new App();
+const flag = (name: string) => String(app.node.tryGetContext(name) ?? "false") === "true";
+const count = (name: string, fallback: number) => Number(app.node.tryGetContext(name) ?? fallback);
+const newSynthesizer = synthesizer(app);
+
+const platform = new PlatformStack(app, "ecsworkshop-base", {
+  synthesizer: newSynthesizer(),
+  ec2Capacity: flag("ec2Capacity"),
+  spotCapacity: flag("spotCapacity"),
+});
+
+new FargateServiceStack(app, "ecsworkshop-capacityproviders-fargate", {
+  synthesizer: newSynthesizer(),
+  cluster: platform.cluster,
+  desiredCount: count("fargateCount", 10),
+});
+
+const onDemand = app.node.tryGetContext("onDemandProvider");
+const spot = app.node.tryGetContext("spotProvider");
+new Ec2ServiceStack(app, "ecsworkshop-capacityproviders-ec2", {
+  synthesizer: newSynthesizer(),
+  cluster: platform.cluster,
+  desiredCount: count("ec2Count", 1),
+  strategy: onDemand && spot
+    ? [{ capacityProvider: onDemand, base: 1, weight: 1 }, { capacityProvider: spot, weight: 4 }]
+    : undefined,
+});
