@@ -34,13 +34,16 @@ new FargateServiceStack(app, "ecsworkshop-capacityproviders-fargate", {
   desiredCount: count("fargateCount", 10),
 });
 
-const onDemand = app.node.tryGetContext("onDemandProvider");
-const spot = app.node.tryGetContext("spotProvider");
-new Ec2ServiceStack(app, "ecsworkshop-capacityproviders-ec2", {
-  synthesizer: newSynthesizer(),
-  cluster: platform.cluster,
-  desiredCount: count("ec2Count", 1),
-  strategy: onDemand && spot
-    ? [{ capacityProvider: onDemand, base: 1, weight: 1 }, { capacityProvider: spot, weight: 4 }]
-    : undefined,
-});
+// The EC2 service exists from the chapter "ECS cluster auto scaling" on: it needs the platform's EC2 capacity.
+if (flag("ec2Capacity")) {
+  const onDemand = app.node.tryGetContext("onDemandProvider");
+  const spot = app.node.tryGetContext("spotProvider");
+  new Ec2ServiceStack(app, "ecsworkshop-capacityproviders-ec2", {
+    synthesizer: newSynthesizer(),
+    cluster: platform.cluster,
+    desiredCount: count("ec2Count", 1),
+    strategy: onDemand && spot
+      ? [{ capacityProvider: onDemand, base: 1, weight: 1 }, { capacityProvider: spot, weight: 4 }]
+      : undefined,
+  });
+}
