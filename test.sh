@@ -13,13 +13,14 @@ fi
 # Debian packages the tests need, installed when missing:
 # awscli (/usr/bin/aws) for the wire tests, nodejs + npm for the AWS SDK for JavaScript tests and the dashboard's
 # browser tests, chromium (/usr/bin/chromium, driven headless by playwright-core from tests/ui) for those,
-# redis-server for the multi-silo (durable mode) tests.
+# redis-server for the multi-silo (durable mode) tests, curl for the load balancer data-plane test (a *.localhost DNS name).
 need=()
 [ -x /usr/bin/aws ] || need+=(awscli)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq

@@ -287,6 +287,9 @@ public interface IClusterGrain : IGrainWithStringKey
     /// <summary>B-LB-3: per service naming a target group (all of them when <paramref name="services"/> is empty), its targets over (from, to].</summary>
     [Alias("GetTrafficTimelines")]
     Task<ImmutableArray<TrafficTimeline>> GetTrafficTimelines(ImmutableArray<string> services, DateTimeOffset from, DateTimeOffset to);
+
+    /// <summary>Issue 17: per service naming the target group, the targets receiving requests now and its RUNNING tasks.</summary>
+    [Alias("GetDataPlaneTargets")] Task<ImmutableArray<ServiceDataPlaneTargets>> GetDataPlaneTargets(string targetGroup);
 }
 
 /// <summary>Why a placement would go where it goes, or why it cannot (B-PL-5, B-PL-6).</summary>

@@ -67,4 +67,7 @@ public enum ResourceKind
 
     /// <summary>CloudWatch namespaces that received custom metrics (PutMetricData).</summary>
     MetricNamespace = 5,
+
+    /// <summary>ELBv2 load balancers (B-ELB-1), by name.</summary>
+    LoadBalancer = 6,
 }

@@ -52,7 +52,8 @@ public sealed record TargetGroupInfo(
     [property: Id(0)] TargetGroupSpec Spec,
     [property: Id(1)] string Arn,
     [property: Id(2)] ImmutableArray<TargetHealthInfo> Targets,
-    [property: Id(3)] DateTimeOffset CreatedAt);
+    [property: Id(3)] DateTimeOffset CreatedAt,
+    [property: Id(4)] ImmutableArray<string> LoadBalancerArns = default);
 
 /// <summary>One step of a traffic profile: from <see cref="Offset"/> after the profile starts, <see cref="RequestsPerSecond"/>.</summary>
 [GenerateSerializer, Immutable, Alias("TrafficStep")]
@@ -146,6 +147,22 @@ public interface ITargetGroupGrain : IGrainWithStringKey
 
     /// <summary>The service no longer names this group (deleted, or updated to another).</summary>
     [Alias("Detach")] Task Detach(string cluster, string service);
+
+    /// <summary>The group's settings, ECS users and load balancers, without asking the clusters for targets (null: no such group).</summary>
+    [Alias("Summary")] Task<TargetGroupSummary?> Summary();
+
+    /// <summary>
+    /// B-ELB-1: a load balancer's actions name this group (<paramref name="referenced"/>) and, from <paramref name="from"/> on,
+    /// its flows send this group <paramref name="routes"/>. Returns whether an ECS service registers targets with the group.
+    /// </summary>
+    [Alias("SetLoadBalancerRoutes")]
+    Task<bool> SetLoadBalancerRoutes(string loadBalancerArn, bool referenced, ImmutableArray<RoutedLoad> routes, DateTimeOffset from);
+
+    /// <summary>The load balancer flows this group receives over time (the traffic grains integrate them, B-LB-3).</summary>
+    [Alias("GetRoutes")] Task<ImmutableArray<RouteEpoch>> GetRoutes();
+
+    /// <summary>Issue 17: the targets receiving requests now and the tasks behind them, from every cluster whose services name the group.</summary>
+    [Alias("GetDataPlaneTargets")] Task<ImmutableArray<ServiceDataPlaneTargets>> GetDataPlaneTargets();
 }
 
 /// <summary>
@@ -162,6 +179,12 @@ public interface ITrafficGrain : IGrainWithStringKey
 
     /// <summary>Makes sure the grain runs (publishes target group metrics) once a service of the cluster names a target group.</summary>
     [Alias("EnsureRunning"), OneWay] Task EnsureRunning();
+
+    /// <summary>B-ELB-1: the load balancer flows a target group receives changed; read them again before the next tick.</summary>
+    [Alias("RoutesChanged"), OneWay] Task RoutesChanged(string targetGroup);
+
+    /// <summary>Issue 17: real requests the data plane served, counted with the synthetic ones (same counters, same CPU, B-LB-4).</summary>
+    [Alias("RecordRequests"), OneWay] Task RecordRequests(ImmutableArray<ObservedRequests> observed);
 }
 
 /// <summary>A service's load balancer entry (ECS <c>loadBalancers</c>): the target group its tasks register with (B-LB-1).</summary>

@@ -11,7 +11,8 @@ namespace Emulator.Benchmarks;
 /// <summary>
 /// Requests per second of the AWS-compatible endpoint (issue 3's benchmark): the real silo process (the built
 /// Emulator.Silo.dll) on loopback, driven from this process by N concurrent HttpClient connections, after a warm-up, for
-/// a fixed duration per operation: DescribeTasks (10 tasks), ListTasks, RunTask (count 10), next to two baselines
+/// a fixed duration per operation: DescribeTasks (10 tasks), ListTasks, a GET through an Application Load Balancer's
+/// data plane (issue 17: rule match, weights, a healthy target, the emulated app's JSON), RunTask (count 10), next to two baselines
 /// through the same HTTP stack (GET /emulator/health: no grain call; ListClusters: one trivial grain call). CPU time of
 /// the silo and of the load generator is reported per request, so the split of the two shared cores shows.
 /// An answer that did no work counts as an error, never as speed: a non-200 status, a <c>failures</c> entry, fewer
@@ -68,6 +69,7 @@ public static class HttpBenchmark
             new("ListClusters (one grain call)", "listClusters", () => Ecs("ListClusters", "{}"), body => Count(body, "clusterArns"), 1),
             new("DescribeTasks (10 tasks)", "describeTasks", () => Ecs("DescribeTasks", prepared.Describe), body => Failures(body) > 0 ? -1 : Count(body, "tasks"), 10),
             new("ListTasks (10 tasks)", "listTasks", () => Ecs("ListTasks", prepared.List), body => Count(body, "taskArns"), 10),
+            new($"ALB data plane GET / ({DataPlaneTargets} targets)", "dataPlane", () => new HttpRequestMessage(HttpMethod.Get, prepared.DataPlaneUrl), Served, 1),
             new($"RunTask (count {RunCount})", "runTask", () => Ecs("RunTask", prepared.Run), body => Failures(body) > 0 ? -1 : Count(body, "tasks"), RunCount,
                 Calls: runCalls, WarmUp: () => Ecs("RunTask", prepared.WarmRun), Note: runNote),
         };
@@ -107,6 +109,9 @@ public static class HttpBenchmark
             $"RunTask: {runTask.PerSecond:0} requests/s, {runTask.PlacedPerSecond:0} tasks placed/s over {runTask.Requests:N0} calls in {runTask.Seconds:0.00} s ({runTask.Note}); {runTask.Errors} answer(s) without all {RunCount} tasks"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"DescribeTasks: {describe.PerSecond:0} requests/s (target >= 5,000: {(describe.PerSecond >= 5000 && describe.Errors == 0 ? "met" : describe.Errors > 0 ? "NOT met: errors" : "NOT met")})"));
+        var dataPlane = phases.Single(p => p.Key == "dataPlane");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ALB data plane: {dataPlane.PerSecond:0} requests/s on loopback, {dataPlane.PerSecond / phases[0].PerSecond:0.00} of the same silo's raw HTTP baseline (GET /emulator/health, {phases[0].PerSecond:0}/s); {dataPlane.Errors} answer(s) without a serving task"));
         if (errors > 0)
         {
             output.WriteLine($"ERRORS: {errors} answer(s) did no work (non-200, a failures entry or fewer tasks than asked for): the figures above do not stand");
@@ -166,7 +171,7 @@ public static class HttpBenchmark
         return response;
     }
 
-    private sealed record Prepared(string Describe, string List, string Run, string WarmRun, int RunCapacity);
+    private sealed record Prepared(string Describe, string List, string Run, string WarmRun, int RunCapacity, string DataPlaneUrl);
 
     private static async Task<Prepared> Prepare(HttpClient http, BenchmarkOptions o)
     {
@@ -208,7 +213,81 @@ public static class HttpBenchmark
         var list = new JsonObject { ["cluster"] = cluster }.ToJsonString();
         var runBody = new JsonObject { ["cluster"] = "bench-run", ["taskDefinition"] = "bench", ["count"] = RunCount, ["launchType"] = "EC2" }.ToJsonString();
         var warmBody = new JsonObject { ["cluster"] = "bench-run-warm", ["taskDefinition"] = "bench", ["count"] = RunCount, ["launchType"] = "EC2" }.ToJsonString();
-        return new Prepared(describe, list, runBody, warmBody, capacity);
+        return new Prepared(describe, list, runBody, warmBody, capacity, await PrepareLoadBalancer(http));
+    }
+
+    /// <summary>
+    /// Issue 17's data plane: an Application Load Balancer whose listener forwards to a target group of a service of
+    /// <see cref="DataPlaneTargets"/> healthy tasks (a cluster of its own); returns the listener's loopback URL.
+    /// </summary>
+    private static async Task<string> PrepareLoadBalancer(HttpClient http)
+    {
+        const string cluster = "bench-lb";
+        await CreateCapacity(http, cluster, 2);
+        await Call(http, "RegisterTaskDefinition", new()
+        {
+            ["family"] = "bench-web",
+            ["containerDefinitions"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "web", ["image"] = "nginx", ["cpu"] = 0, ["memory"] = 64, ["essential"] = true,
+                ["portMappings"] = new JsonArray(new JsonObject { ["containerPort"] = 80, ["hostPort"] = 0 }),
+            }),
+        });
+        string Value(string xml, string element) =>
+            System.Xml.Linq.XDocument.Parse(xml).Descendants().First(e => e.Name.LocalName == element).Value;
+        using var lb = await Query(http, "2015-12-01", ("Action", "CreateLoadBalancer"), ("Name", cluster), ("Subnets.member.1", "subnet-0emulator000001"),
+            ("Subnets.member.2", "subnet-0emulator000002"));
+        var lbXml = await lb.Content.ReadAsStringAsync();
+        using var tg = await Query(http, "2015-12-01", ("Action", "CreateTargetGroup"), ("Name", cluster + "-tg"), ("Protocol", "HTTP"), ("Port", "80"),
+            ("VpcId", Value(lbXml, "VpcId")), ("TargetType", "instance"), ("HealthyThresholdCount", "2"), ("HealthCheckIntervalSeconds", "5"), ("HealthCheckTimeoutSeconds", "2"));
+        var tgArn = Value(await tg.Content.ReadAsStringAsync(), "TargetGroupArn");
+        (await Query(http, "2015-12-01", ("Action", "CreateListener"), ("LoadBalancerArn", Value(lbXml, "LoadBalancerArn")), ("Protocol", "HTTP"), ("Port", "80"),
+            ("DefaultActions.member.1.Type", "forward"), ("DefaultActions.member.1.TargetGroupArn", tgArn))).Dispose();
+        await Call(http, "CreateService", new()
+        {
+            ["cluster"] = cluster, ["serviceName"] = "web", ["taskDefinition"] = "bench-web", ["desiredCount"] = DataPlaneTargets, ["launchType"] = "EC2",
+            ["loadBalancers"] = new JsonArray(new JsonObject { ["targetGroupArn"] = tgArn, ["containerName"] = "web", ["containerPort"] = 80 }),
+        });
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            using var health = await Query(http, "2015-12-01", ("Action", "DescribeTargetHealth"), ("TargetGroupArn", tgArn));
+            var healthy = System.Xml.Linq.XDocument.Parse(await health.Content.ReadAsStringAsync()).Descendants().Count(e => e.Name.LocalName == "State" && e.Value == "healthy");
+            var views = JsonNode.Parse(await http.GetStringAsync("/emulator/load-balancers"))!.AsArray();
+            var view = views.FirstOrDefault(v => (string?)v!["name"] == cluster);
+            if (healthy == DataPlaneTargets && (string?)view?["state"] == "active" && view!["listeners"]!.AsArray().FirstOrDefault()?["loopbackUrl"] is { } url)
+            {
+                using var probe = await http.GetAsync((string)url!);
+                if (probe.StatusCode == HttpStatusCode.OK)
+                {
+                    return (string)url!;
+                }
+            }
+
+            if (sw.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new InvalidOperationException($"the load balancer's {DataPlaneTargets} targets did not become healthy and answer ({healthy} healthy)");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Tasks behind the data-plane phase's load balancer.</summary>
+    private const int DataPlaneTargets = 10;
+
+    /// <summary>The data plane's answer did work when it names the task that served it (the emulated app's JSON).</summary>
+    private static int Served(byte[] body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("MY_ARN", out var arn) && arn.GetString() is { Length: > 0 } ? 1 : -1;
+        }
+        catch (JsonException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>A cluster with <paramref name="instances"/> m5.large of an Auto Scaling group (launch template with ECS_CLUSTER user data), registered.</summary>

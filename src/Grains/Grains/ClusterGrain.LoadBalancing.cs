@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using TaskStatus = Emulator.Contracts.TaskStatus;
 using Emulator.Contracts;
 using Emulator.Model.Cluster;
 using Emulator.Model.LoadBalancing;
@@ -99,6 +100,43 @@ public sealed partial class ClusterGrain
 
         return Task.FromResult(result.ToImmutable());
     }
+
+    public Task<ImmutableArray<ServiceDataPlaneTargets>> GetDataPlaneTargets(string targetGroup)
+    {
+        // Issue 17: the targets the load balancer sends requests to now (B-LB-1: healthy, or dead but not yet found
+        // unhealthy, B-LB-2) and the service's RUNNING tasks, which the data plane's emulated app lists as ALL_TASKS.
+        var now = Now;
+        var result = ImmutableArray.CreateBuilder<ServiceDataPlaneTargets>();
+        foreach (var (service, spec) in S.TargetGroups)
+        {
+            if (spec.Name != targetGroup)
+            {
+                continue;
+            }
+
+            var settings = HealthCheckSettings.From(spec);
+            var routable = ImmutableArray.CreateBuilder<DataPlaneTask>();
+            foreach (var (t, f) in Targets(service, spec))
+            {
+                if (TargetHealthModel.At(f, settings, now) is { Routable: true } view)
+                {
+                    routable.Add(DataPlaneTaskOf(t) with { Dead = view.Dead });
+                }
+            }
+
+            var running = _book.TasksOf(service).Select(id => _book.Tasks[id])
+                .Where(t => t.LastStatus == TaskStatus.RUNNING && t.DesiredStatus == DesiredStatus.RUNNING)
+                .OrderBy(t => t.TaskId, StringComparer.Ordinal)
+                .Select(DataPlaneTaskOf)
+                .ToImmutableArray();
+            result.Add(new ServiceDataPlaneTargets(Name, service, [.. routable.OrderBy(t => t.TaskArn, StringComparer.Ordinal)], running));
+        }
+
+        return Task.FromResult(result.ToImmutable());
+    }
+
+    private DataPlaneTask DataPlaneTaskOf(TaskRecord t) =>
+        new(Arns.Task(_rt.Region, _rt.Account, Name, t.TaskId), t.ProviderOrLaunchType, t.AvailabilityZone, t.TaskDefinitionArn);
 
     /// <summary>A task of the service changed (or its target group did): its settled targets must be computed again.</summary>
     private void ForgetSettledTargets(string? service)

@@ -16,7 +16,8 @@ public sealed record ServiceTraffic(
     [property: Id(5)] int Healthy,
     [property: Id(6)] int Unhealthy,
     [property: Id(7)] string? TargetGroupArn,
-    [property: Id(8)] double CpuFactor = 1)
+    [property: Id(8)] double CpuFactor = 1,
+    [property: Id(9)] double PeriodResponseTimeSum = 0)
 {
     /// <summary>B-DP-8: the mean CPU factor of the live targets at the last accounting (1 when unknown).</summary>
     public double CpuFactorOrOne => CpuFactor > 0 ? CpuFactor : 1;
@@ -53,14 +54,25 @@ public sealed class TrafficState
 /// Synthetic traffic of one cluster's load-balanced services (B-LB-3, B-LB-4). On each tick it asks the cluster, in
 /// one call, for every service's target timeline over the elapsed emulated interval and integrates the request rate
 /// over it (<see cref="TrafficModel"/>): cost per tick grows with the number of targets and health changes, never with
-/// the request rate. Once per metric period it publishes AWS/ApplicationELB (RequestCount, HTTPCode_ELB_5XX_Count,
-/// HTTPCode_ELB_503_Count, HTTPCode_ELB_502_Count, HTTPCode_Target_5XX_Count (overloaded tasks, B-DP-8 error rates), RequestCountPerTarget,
+/// the request rate. The rate is the service's own profile plus the load balancer flow shares its target group
+/// receives (B-ELB-1, <see cref="RoutedTraffic"/>), and the data plane's real requests are added to the same counters
+/// (issue 17): one traffic model, one set of figures, one CPU (B-LB-4). What each load balancer flow came to goes back
+/// to its load balancer (one-way), which publishes the per-load-balancer metrics. Once per metric period it publishes
+/// AWS/ApplicationELB (RequestCount, HTTPCode_ELB_5XX_Count, HTTPCode_ELB_503_Count, HTTPCode_ELB_502_Count,
+/// HTTPCode_Target_5XX_Count (overloaded tasks, B-DP-8 error rates), RequestCountPerTarget, TargetResponseTime,
 /// HealthyHostCount, UnHealthyHostCount by TargetGroup) and AWS/ECS CPUUtilization and MemoryUtilization (ClusterName,
 /// ServiceName) to the CloudWatch store, on the metric-period grid (the periods alarms evaluate, B-CW-1).
 /// </summary>
 public sealed class TrafficGrain(
     [PersistentState("traffic", "emulator")] IPersistentState<TrafficState> store, EmulatorRuntime runtime) : Grain, ITrafficGrain, IRemindable
 {
+    /// <summary>Load balancer flow shares per target group (read from the target group, again when it says they changed).</summary>
+    private readonly Dictionary<string, ImmutableArray<RouteEpoch>> _routes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _staleRoutes = new(StringComparer.Ordinal);
+
+    /// <summary>What load balancer flows came to since the last hand-over, per load balancer name.</summary>
+    private readonly Dictionary<string, List<LoadBalancerServed>> _served = new(StringComparer.Ordinal);
+
     private IGrainTimer? _timer;
     private long _lastPersistTicks;
     private bool _dirty;
@@ -142,6 +154,35 @@ public sealed class TrafficGrain(
 
     public Task EnsureRunning() => Start();
 
+    public Task RoutesChanged(string targetGroup)
+    {
+        _staleRoutes.Add(targetGroup);
+        return Task.CompletedTask;
+    }
+
+    public async Task RecordRequests(ImmutableArray<ObservedRequests> observed)
+    {
+        await Start();
+        foreach (var o in observed)
+        {
+            var svc = S.Services.GetValueOrDefault(o.Service) ?? Empty(o.TargetGroup);
+            var inc = new TrafficIncrement(o.Counts.Requests, o.Counts.Failed503, o.Counts.Failed502, o.Counts.Target5xx);
+            S.Services[o.Service] = svc with
+            {
+                Totals = svc.Totals.Add(inc),
+                Period = svc.Period.Add(inc),
+                PeriodResponseTimeSum = svc.PeriodResponseTimeSum + o.Counts.ResponseTimeSum,
+            };
+            if (o.LoadBalancer is { } lb)
+            {
+                Served(lb, new LoadBalancerServed(o.At, o.Flow, o.TargetGroup, o.Counts));
+            }
+        }
+
+        _dirty = true;
+        HandOverServed();
+    }
+
     private async Task Start()
     {
         if (!S.Running)
@@ -182,11 +223,25 @@ public sealed class TrafficGrain(
             foreach (var tl in timelines)
             {
                 var svc = S.Services.GetValueOrDefault(tl.Service) ?? Empty(tl.TargetGroup);
-                var inc = svc.Profile is { } profile ? TrafficModel.Accumulate(tl, profile, svc.ProfileStart) : default;
+                var epochs = await RoutesOf(tl.TargetGroup);
+                var routed = svc.Profile is null && epochs.IsEmpty
+                    ? RoutedIncrement.Zero
+                    : RoutedTraffic.Accumulate(tl, svc.Profile, svc.ProfileStart, epochs, Template(svc, epochs));
+                var inc = routed.Total;
+                var responseTime = svc.Profile is { } own ? Reached(routed.Direct) * own.RequestDuration.TotalSeconds : 0;
+                foreach (var (route, share) in routed.Routes)
+                {
+                    var counts = new RequestCounts(share.Requests, share.Failed503, share.Failed502, share.Failed5xx,
+                        Reached(share) * route.Profile.RequestDuration.TotalSeconds, 0, 0);
+                    responseTime += counts.ResponseTimeSum;
+                    Served(route.LoadBalancer, new LoadBalancerServed(from, route.Flow, tl.TargetGroup, counts));
+                }
+
                 S.Services[tl.Service] = svc with
                 {
                     Totals = svc.Totals.Add(inc),
                     Period = svc.Period.Add(inc),
+                    PeriodResponseTimeSum = svc.PeriodResponseTimeSum + responseTime,
                     TargetGroup = tl.TargetGroup,
                     TargetGroupArn = svc.TargetGroup == tl.TargetGroup ? svc.TargetGroupArn : null,
                     Healthy = tl.HealthyAtTo,
@@ -209,6 +264,51 @@ public sealed class TrafficGrain(
         {
             runtime.Metrics.RecordTraffic(ClusterName, Figures(service, svc, now));
         }
+
+        HandOverServed();
+    }
+
+    /// <summary>The load balancer flow shares the target group receives over time (cached; read again once the group says they changed).</summary>
+    private async Task<ImmutableArray<RouteEpoch>> RoutesOf(string targetGroup)
+    {
+        if (!_routes.TryGetValue(targetGroup, out var epochs) || _staleRoutes.Remove(targetGroup))
+        {
+            epochs = await GrainFactory.GetGrain<ITargetGroupGrain>(targetGroup).GetRoutes();
+            _routes[targetGroup] = epochs;
+        }
+
+        return epochs;
+    }
+
+    /// <summary>Request duration and per-task capacity of the combined load: the service's own profile's, else the first flow's duration and the configured capacity.</summary>
+    private TrafficProfile Template(ServiceTraffic svc, ImmutableArray<RouteEpoch> epochs) =>
+        svc.Profile ?? new TrafficProfile([], epochs.SelectMany(e => e.Routes).Select(r => r.Profile.RequestDuration).FirstOrDefault(TrafficProfile.Constant(0).RequestDuration),
+            runtime.Options.LoadBalancing.PerTaskCapacity);
+
+    private static double Reached(TrafficIncrement i) => Math.Max(0, i.Requests - i.Failed503 - i.Failed502);
+
+    private void Served(string loadBalancer, LoadBalancerServed served)
+    {
+        if (!_served.TryGetValue(loadBalancer, out var list))
+        {
+            _served[loadBalancer] = list = [];
+        }
+
+        list.Add(served);
+    }
+
+    /// <summary>Sends each load balancer what its flows came to (one-way: a load balancer never waits on traffic).</summary>
+    private void HandOverServed()
+    {
+        foreach (var (lb, list) in _served)
+        {
+            if (list.Count > 0)
+            {
+                GrainFactory.GetGrain<ILoadBalancerGrain>(lb).ReportServed([.. list]).Ignore();
+            }
+        }
+
+        _served.Clear();
     }
 
     private async Task PublishPeriod(DateTimeOffset periodStart, TimeSpan period)
@@ -240,21 +340,25 @@ public sealed class TrafficGrain(
 
                 elb.Add(MetricNamespaces.Datum("HealthyHostCount", periodStart, svc.Healthy, "Count", dim));
                 elb.Add(MetricNamespaces.Datum("UnHealthyHostCount", periodStart, svc.Unhealthy, "Count", dim));
-            }
-
-            if (svc.Profile is { } profile)
-            {
-                // B-LB-4: the period's average load over the healthy tasks at its end (B-DP-8: requests to tasks with a
-                // CPU factor weigh that much more).
-                var cpu = TrafficModel.CpuUtilization((svc.Period.Requests + svc.Period.CpuExtra) / period.TotalSeconds, svc.Healthy, profile.PerTaskCapacity);
-                ecs.Add(MetricNamespaces.Datum("CPUUtilization", periodStart, cpu, "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
-                if (svc.Healthy > 0)
+                if (svc.Period.Requests - svc.Period.Failed503 - svc.Period.Failed502 is > 0 and var reached)
                 {
-                    ecs.Add(MetricNamespaces.Datum("MemoryUtilization", periodStart, TrafficModel.MemoryUtilization(cpu, profile), "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+                    elb.Add(MetricNamespaces.Datum("TargetResponseTime", periodStart, svc.PeriodResponseTimeSum / reached, "Seconds", dim));
                 }
             }
 
-            S.Services[service] = svc with { Period = TrafficIncrementState.Zero };
+            if (svc.Profile is not null || svc.Period.Requests > 0)
+            {
+                // B-LB-4: the period's average load (its own profile, load balancer flows and the data plane's requests)
+                // over the healthy tasks at its end (B-DP-8: requests to tasks with a CPU factor weigh that much more).
+                var cpu = TrafficModel.CpuUtilization((svc.Period.Requests + svc.Period.CpuExtra) / period.TotalSeconds, svc.Healthy, Capacity(svc));
+                ecs.Add(MetricNamespaces.Datum("CPUUtilization", periodStart, cpu, "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+                if (svc.Healthy > 0)
+                {
+                    ecs.Add(MetricNamespaces.Datum("MemoryUtilization", periodStart, TrafficModel.MemoryUtilization(cpu, svc.Profile ?? MemoryDefaults), "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
+                }
+            }
+
+            S.Services[service] = svc with { Period = TrafficIncrementState.Zero, PeriodResponseTimeSum = 0 };
         }
 
         if (elb.Count > 0)
@@ -268,13 +372,19 @@ public sealed class TrafficGrain(
         }
     }
 
+    /// <summary>B-LB-4 memory model (Model choice) for a service reached only through load balancer flows or the data plane.</summary>
+    private static readonly TrafficProfile MemoryDefaults = TrafficProfile.Constant(0);
+
+    private double Capacity(ServiceTraffic svc) => svc.Profile?.PerTaskCapacity ?? runtime.Options.LoadBalancing.PerTaskCapacity;
+
     private ServiceTrafficFigures Figures(string service, ServiceTraffic svc, DateTimeOffset now)
     {
-        var rate = svc.Profile is { } p ? TrafficModel.RateAt(p, svc.ProfileStart, now) : 0;
-        var cpu = svc.Profile is { } q ? TrafficModel.CpuUtilization(rate * svc.CpuFactorOrOne, svc.Healthy, q.PerTaskCapacity) : 0;
+        var rate = (svc.Profile is { } p ? TrafficModel.RateAt(p, svc.ProfileStart, now) : 0)
+                   + (svc.TargetGroup is { } tg && _routes.TryGetValue(tg, out var epochs) ? RoutedTraffic.RateAt(epochs, now) : 0);
+        var cpu = TrafficModel.CpuUtilization(rate * svc.CpuFactorOrOne, svc.Healthy, Capacity(svc));
         return new ServiceTrafficFigures(ClusterName, service, svc.TargetGroup, svc.Totals.Requests, svc.Totals.Failed503, svc.Totals.Failed502,
             svc.Healthy, svc.Unhealthy, rate, cpu, S.ComputedTo, svc.Totals.Failed5xx,
-            svc.Profile is { } m && svc.Healthy > 0 ? TrafficModel.MemoryUtilization(cpu, m) : 0);
+            svc.Healthy > 0 && (svc.Profile is not null || rate > 0) ? TrafficModel.MemoryUtilization(cpu, svc.Profile ?? MemoryDefaults) : 0);
     }
 
     private static ServiceTraffic Empty(string? targetGroup) =>

@@ -58,6 +58,9 @@ public sealed class EmulatorOptions
     /// <summary>Stopped-event / event log size kept per cluster (B-EV-3).</summary>
     public int EventLogCapacity { get; set; } = 20_000;
 
+    /// <summary>Application Load Balancers and their data plane (B-ELB-1, issue 17).</summary>
+    public global::Emulator.Model.LoadBalancing.LoadBalancingOptions LoadBalancing { get; set; } = new();
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -120,6 +123,7 @@ public sealed class EmulatorOptions
         }
 
         errors.AddRange(Timings.Validate());
+        errors.AddRange(LoadBalancing.Validate());
         return errors;
     }
 }

@@ -86,6 +86,9 @@ public static class PageSizes
 
     // Elastic Load Balancing v2: PageSize 1..400 with Marker / NextMarker.
     public static readonly PageSpec Elbv2DescribeTargetGroups = new(AwsServices.Elbv2, "DescribeTargetGroups", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
+    public static readonly PageSpec Elbv2DescribeLoadBalancers = new(AwsServices.Elbv2, "DescribeLoadBalancers", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
+    public static readonly PageSpec Elbv2DescribeListeners = new(AwsServices.Elbv2, "DescribeListeners", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
+    public static readonly PageSpec Elbv2DescribeRules = new(AwsServices.Elbv2, "DescribeRules", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
 
     // CloudFormation: fixed pages with NextToken (DescribeStackEvents and ListStacks 100, ListStackResources 100,
     // DescribeStacks 100, ListExports 100, ListChangeSets 100).
@@ -129,7 +132,7 @@ public static class PageSizes
         Ec2DescribeLaunchTemplateVersions, Ec2DescribeSecurityGroupRules, Ec2DescribeTags, Ec2DescribeNetworkInterfaces,
         Ec2DescribeVpcs, Ec2DescribeSubnets, Ec2DescribeSecurityGroups, Ec2DescribeRouteTables, Ec2DescribeNetworkAcls,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
-        Elbv2DescribeTargetGroups,
+        Elbv2DescribeTargetGroups, Elbv2DescribeLoadBalancers, Elbv2DescribeListeners, Elbv2DescribeRules,
         CfnDescribeStacks, CfnDescribeStackEvents, CfnListStacks, CfnListStackResources, CfnListExports, CfnListChangeSets,
         IamListRoles, IamListRolePolicies, IamListAttachedRolePolicies, IamListInstanceProfiles, IamListInstanceProfilesForRole,
         IamListPolicies, IamListPolicyVersions, IamListEntitiesForPolicy, IamListRoleTags,

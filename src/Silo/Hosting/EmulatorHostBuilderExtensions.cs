@@ -1,5 +1,6 @@
 using Emulator.Model;
 using Emulator.Runtime;
+using Emulator.Silo.DataPlane;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -23,6 +24,7 @@ public static class EmulatorHostBuilderExtensions
         ["--primary"] = "Silo:Primary",
         ["--clock-start"] = "Emulator:WallStart",
         ["--failure-detection"] = "Silo:FailureDetection:Profile",
+        ["--lb-ports"] = "Emulator:LoadBalancing:DataPlanePorts",
     };
 
     public static (EmulatorOptions Emulator, SiloHostOptions Host) BindOptions(this WebApplicationBuilder builder)
@@ -67,6 +69,11 @@ public static class EmulatorHostBuilderExtensions
                 silo.UseDurableMode(host, redis);
             }
         });
+        // Issue 17: every listener's data plane on its loopback port.
+        builder.Services.AddSingleton(new DataPlaneBinding(host.Bind));
+        builder.Services.AddSingleton(sp => new DataPlaneRouter(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<Emulator.Model.Time.IEmulatedClock>(),
+            emulator, TimeProvider.System));
+        builder.Services.AddHostedService<DataPlaneHost>();
         if (host.MetricsExportSeconds > 0)
         {
             builder.Services.AddOpenTelemetry()

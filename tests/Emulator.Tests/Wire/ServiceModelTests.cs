@@ -52,6 +52,40 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Query("elasticloadbalancing", "DescribeTargetGroupAttributes", ("TargetGroupArn", tgArn));
         await api.Query("elasticloadbalancing", "DescribeTargetHealth", ("TargetGroupArn", tgArn));
         await api.Query("elasticloadbalancing", "DeleteTargetGroup", ("TargetGroupArn", tgArn));
+
+        // Application Load Balancer, listener and rules (B-ELB-1), then their deletion.
+        var lbName = tgName[..^3] + "-lb";
+        var lbCreated = await api.Query("elasticloadbalancing", "CreateLoadBalancer", ("Name", lbName),
+            ("Subnets.member.1", "subnet-0emulator000001"), ("Subnets.member.2", "subnet-0emulator000002"), ("Type", "application"));
+        var lbArn = lbCreated.Descendants().First(e => e.Name.LocalName == "LoadBalancerArn").Value;
+        var lbVpc = lbCreated.Descendants().First(e => e.Name.LocalName == "VpcId").Value;
+        await api.Query("elasticloadbalancing", "DescribeLoadBalancers", ("Names.member.1", lbName));
+        await api.Query("elasticloadbalancing", "DescribeLoadBalancers", ("PageSize", "1"));
+        await api.Query("elasticloadbalancing", "ModifyLoadBalancerAttributes", ("LoadBalancerArn", lbArn),
+            ("Attributes.member.1.Key", "idle_timeout.timeout_seconds"), ("Attributes.member.1.Value", "120"));
+        await api.Query("elasticloadbalancing", "DescribeLoadBalancerAttributes", ("LoadBalancerArn", lbArn));
+        await api.Query("elasticloadbalancing", "SetSecurityGroups", ("LoadBalancerArn", lbArn), ("SecurityGroups.member.1", "sg-12345678"));
+        var lbTg = (await api.Query("elasticloadbalancing", "CreateTargetGroup", ("Name", tgName[..^3] + "-lt"), ("Protocol", "HTTP"), ("Port", "80"),
+            ("VpcId", lbVpc), ("TargetType", "ip"))).Descendants().First(e => e.Name.LocalName == "TargetGroupArn").Value;
+        var listenerArn = (await api.Query("elasticloadbalancing", "CreateListener", ("LoadBalancerArn", lbArn), ("Protocol", "HTTP"), ("Port", "80"),
+            ("DefaultActions.member.1.Type", "forward"), ("DefaultActions.member.1.TargetGroupArn", lbTg)))
+            .Descendants().First(e => e.Name.LocalName == "ListenerArn").Value;
+        await api.Query("elasticloadbalancing", "DescribeListeners", ("LoadBalancerArn", lbArn));
+        await api.Query("elasticloadbalancing", "ModifyListener", ("ListenerArn", listenerArn), ("Port", "8080"));
+        var ruleArn = (await api.Query("elasticloadbalancing", "CreateRule", ("ListenerArn", listenerArn), ("Priority", "10"),
+            ("Conditions.member.1.Field", "path-pattern"), ("Conditions.member.1.Values.member.1", "/api/*"),
+            ("Actions.member.1.Type", "fixed-response"), ("Actions.member.1.FixedResponseConfig.StatusCode", "200"),
+            ("Actions.member.1.FixedResponseConfig.ContentType", "text/plain"), ("Actions.member.1.FixedResponseConfig.MessageBody", "ok")))
+            .Descendants().First(e => e.Name.LocalName == "RuleArn").Value;
+        await api.Query("elasticloadbalancing", "DescribeRules", ("ListenerArn", listenerArn));
+        await api.Query("elasticloadbalancing", "ModifyRule", ("RuleArn", ruleArn),
+            ("Actions.member.1.Type", "forward"), ("Actions.member.1.ForwardConfig.TargetGroups.member.1.TargetGroupArn", lbTg),
+            ("Actions.member.1.ForwardConfig.TargetGroups.member.1.Weight", "5"));
+        await api.Query("elasticloadbalancing", "SetRulePriorities", ("RulePriorities.member.1.RuleArn", ruleArn), ("RulePriorities.member.1.Priority", "20"));
+        await api.Query("elasticloadbalancing", "DeleteRule", ("RuleArn", ruleArn));
+        await api.Query("elasticloadbalancing", "DeleteListener", ("ListenerArn", listenerArn));
+        await api.Query("elasticloadbalancing", "DeleteLoadBalancer", ("LoadBalancerArn", lbArn));
+        await api.Query("elasticloadbalancing", "DeleteTargetGroup", ("TargetGroupArn", lbTg));
         var groups = await api.Query("autoscaling", "DescribeAutoScalingGroups", ("AutoScalingGroupNames.member.1", group));
         var groupArn = Find(groups, "AutoScalingGroupARN");
 
@@ -449,6 +483,12 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.AnyQuery("elasticloadbalancing", "CreateTargetGroup", ("Name", "bad name!"), ("Protocol", "HTTP"), ("Port", "80"), ("VpcId", "vpc-1"));
         await api.AnyQuery("elasticloadbalancing", "DeleteTargetGroup", ("TargetGroupArn", "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/nope/0123456789abcdef"));
         await api.AnyQuery("elasticloadbalancing", "ModifyTargetGroupAttributes", ("TargetGroupArn", "not-an-arn"), ("Attributes.member.1.Key", "x"), ("Attributes.member.1.Value", "1"));
+        await api.AnyQuery("elasticloadbalancing", "DescribeLoadBalancers", ("Names.member.1", "no-such-lb"));
+        await api.AnyQuery("elasticloadbalancing", "CreateLoadBalancer", ("Name", "one-subnet"), ("Subnets.member.1", "subnet-0emulator000001"));
+        await api.AnyQuery("elasticloadbalancing", "CreateListener", ("LoadBalancerArn", "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/nope/0123456789abcdef"),
+            ("Protocol", "HTTP"), ("Port", "80"), ("DefaultActions.member.1.Type", "forward"), ("DefaultActions.member.1.TargetGroupArn", "x"));
+        await api.AnyQuery("elasticloadbalancing", "DescribeRules", ("ListenerArn", "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/nope/0123456789abcdef/0123456789abcdef"));
+        await api.AnyQuery("elasticloadbalancing", "SetRulePriorities", ("RulePriorities.member.1.RuleArn", "not-an-arn"), ("RulePriorities.member.1.Priority", "0"));
         await api.AnyQuery("cloudwatch", "GetMetricData", ("StartTime", Iso(start)), ("EndTime", Iso(end)), ("MetricDataQueries.member.1.Id", "m"), ("MetricDataQueries.member.1.Expression", "SUM(x)"));
         await api.AnyJson("application-autoscaling", "PutScalingPolicy", """{"ServiceNamespace":"ecs","ResourceId":"service/x/y","ScalableDimension":"ecs:service:DesiredCount","PolicyName":"p","PolicyType":"TargetTrackingScaling","TargetTrackingScalingPolicyConfiguration":{"TargetValue":"high"}}""");
 

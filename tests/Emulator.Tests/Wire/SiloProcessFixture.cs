@@ -20,6 +20,18 @@ public class SiloProcessFixture : IAsyncLifetime
 
     public string Endpoint => $"http://127.0.0.1:{Port}";
 
+    /// <summary>
+    /// The load balancer data-plane ports of this silo (issue 17): a range of its own, so load balancers of silos started
+    /// side by side (other fixtures, a developer's emulator) never meet on one port.
+    /// </summary>
+    public string DataPlanePorts { get; } = PortRange();
+
+    private static string PortRange()
+    {
+        var start = 20000 + (Environment.ProcessId % 200 * 50) + Random.Shared.Next(0, 50) * 10;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{start}-{start + 9}");
+    }
+
     public async Task InitializeAsync()
     {
         var dll = MultiSilo.SiloProcesses.SiloDll();
@@ -29,7 +41,8 @@ public class SiloProcessFixture : IAsyncLifetime
         {
             ArgumentList = { dll, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silo-port", MultiSilo.SiloProcesses.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--gateway-port", GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--time-scale", TimeScale.ToString(System.Globalization.CultureInfo.InvariantCulture), "--metrics-export-seconds", "0" },
+                "--time-scale", TimeScale.ToString(System.Globalization.CultureInfo.InvariantCulture), "--metrics-export-seconds", "0",
+                "--lb-ports", DataPlanePorts },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

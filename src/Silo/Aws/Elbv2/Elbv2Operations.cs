@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Xml.Linq;
 using Emulator.Contracts;
 using Emulator.Grains;
+using Emulator.Model.LoadBalancing;
 using static Emulator.Silo.Aws.QueryXml;
 
 namespace Emulator.Silo.Aws.Elbv2;
@@ -10,7 +11,7 @@ namespace Emulator.Silo.Aws.Elbv2;
 /// Elastic Load Balancing v2 target groups over the query protocol (Version 2015-12-01; B-LB-1, B-LB-2): create,
 /// describe, modify, attributes (deregistration_delay.timeout_seconds), target health, delete. Targets are the tasks
 /// of the ECS services naming the group; RegisterTargets is ECS's job, as on AWS for services.
-/// Known gaps: no load balancers or listeners (a target group needs none here), one attribute modelled.
+/// A target group needs no load balancer here (a service may name one without); one attribute is modelled.
 /// </summary>
 public static class Elbv2Operations
 {
@@ -58,16 +59,24 @@ public static class Elbv2Operations
     [AwsOperation(AwsServices.Elbv2, "DescribeTargetGroups")]
     public static async Task<XElement> DescribeTargetGroups(QueryInput input, AwsContext context)
     {
-        if (input.String("LoadBalancerArn") is { } lb)
-        {
-            throw new EcsException("LoadBalancerNotFound", $"Load balancer '{lb}' not found");
-        }
-
         var arns = input.Strings("TargetGroupArns");
         var names = input.Strings("Names");
         var requested = arns.Select(TargetGroupArns.Name).Concat(names).ToList();
         var groups = new List<TargetGroupInfo>();
-        if (requested.Count > 0)
+        if (input.String("LoadBalancerArn") is { } lbArn)
+        {
+            // B-ELB-1: the groups the load balancer's listeners and rules forward to.
+            var lb = await Elbv2LoadBalancerOperations.Existing(context, lbArn);
+            var forwarded = LoadBalancerValidation.ForwardedTargetGroups(lb.Listeners.SelectMany(l => l.DefaultActions).Concat(lb.Rules.SelectMany(r => r.Actions)));
+            foreach (var arn in forwarded.Where(a => arns.IsEmpty || arns.Contains(a)))
+            {
+                if (await Group(context, TargetGroupArns.Name(arn)).Describe() is { } info && info.Arn == arn)
+                {
+                    groups.Add(info);
+                }
+            }
+        }
+        else if (requested.Count > 0)
         {
             foreach (var (n, i) in requested.Select((n, i) => (n, i)))
             {

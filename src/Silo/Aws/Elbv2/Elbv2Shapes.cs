@@ -26,7 +26,7 @@ public static class Elbv2Shapes
             V("UnhealthyThresholdCount", s.UnhealthyThresholdCount),
             V("HealthCheckPath", s.HealthCheckPath),
             E("Matcher", V("HttpCode", s.Matcher)),
-            MemberStrings("LoadBalancerArns", []),
+            MemberStrings("LoadBalancerArns", info.LoadBalancerArns.IsDefault ? [] : info.LoadBalancerArns),
             V("TargetType", s.TargetType),
             V("ProtocolVersion", s.Protocol is "HTTP" or "HTTPS" ? "HTTP1" : null),
             V("IpAddressType", "ipv4"));
