@@ -1,20 +1,28 @@
-import { App, BootstraplessSynthesizer, DefaultStackSynthesizer, IStackSynthesizer } from "aws-cdk-lib";
+import { App, BootstraplessSynthesizer, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, IStackSynthesizer } from "aws-cdk-lib";
 import { PlatformStack } from "../lib/platform-stack";
 import { Ec2ServiceStack, FargateServiceStack } from "../lib/service-stacks";
 
 /**
  * The capacity provider workshop as one CDK app. Chapters are context values instead of edits to app.py:
- *   -c ec2Capacity=true    the platform's "CAPACITY PROVIDERS SECTION"
+ *   -c ec2Capacity=true    the platform's "CAPACITY PROVIDERS SECTION" (and the EC2 service stack)
  *   -c spotCapacity=true   the platform's "EC2 SPOT CAPACITY PROVIDER SECTION"
  *   -c fargateCount=10     desired count of the Fargate service
  *   -c ec2Count=1|10|40    desired count of the EC2 service
  *   -c onDemandProvider=EC2... -c spotProvider=EC2Spot...   the EC2 service's strategy (Spot chapter)
- * Synthesizer: -c synthesizer=bootstrapless (default: deploys with the CLI's credentials, no bootstrap stack, no
- * asset bucket; what the emulator needs) or -c synthesizer=default (real AWS after `cdk bootstrap`).
+ * Synthesizer (-c synthesizer=...):
+ *   cli (default)   CliCredentialsStackSynthesizer: deploys with the CLI's own credentials, no bootstrap stack, no
+ *                   deploy role, no BootstrapVersion rule; this app has no assets, so no asset bucket either. What the
+ *                   emulator needs: `AWS_ENDPOINT_URL=http://127.0.0.1:4577 cdk deploy`.
+ *   bootstrapless   BootstraplessSynthesizer (works too; the CLI warns that it cannot assume the bootstrap deploy role).
+ *   default         DefaultStackSynthesizer: real AWS after `cdk bootstrap`.
  */
 function synthesizer(app: App): () => IStackSynthesizer {
-  const kind = app.node.tryGetContext("synthesizer") ?? "bootstrapless";
-  return kind === "default" ? () => new DefaultStackSynthesizer() : () => new BootstraplessSynthesizer();
+  const kind = app.node.tryGetContext("synthesizer") ?? "cli";
+  switch (kind) {
+    case "default": return () => new DefaultStackSynthesizer();
+    case "bootstrapless": return () => new BootstraplessSynthesizer();
+    default: return () => new CliCredentialsStackSynthesizer();
+  }
 }
 
 const app = new App();

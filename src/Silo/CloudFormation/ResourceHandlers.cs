@@ -47,10 +47,13 @@ public sealed class HandlerContext(ResourceCall call, StackCallContext stack, In
     /// <summary>A stabilization handle carrying when waiting began (emulated), so a handler can give up after its limit.</summary>
     public string Handle(string state) => $"{state}|{Now.UtcTicks.ToString(CultureInfo.InvariantCulture)}";
 
-    public (string State, DateTimeOffset Since) ReadHandle() =>
-        Call.Handle is { } h && h.LastIndexOf('|') is var bar and > 0 && long.TryParse(h[(bar + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var ticks)
+    public (string State, DateTimeOffset Since) ReadHandle() => ReadHandleOf(Call.Handle);
+
+    /// <summary>A handle made by <see cref="Handle"/>: its state and when waiting began (now, for anything else).</summary>
+    public (string State, DateTimeOffset Since) ReadHandleOf(string? handle) =>
+        handle is { } h && h.LastIndexOf('|') is var bar and > 0 && long.TryParse(h[(bar + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var ticks)
             ? (h[..bar], new DateTimeOffset(ticks, TimeSpan.Zero))
-            : (Call.Handle ?? "", Now);
+            : (handle ?? "", Now);
 
     private static JsonObject Parse(string? json) => (json is null ? null : JsonNode.Parse(json)) as JsonObject ?? [];
 }

@@ -279,6 +279,21 @@ public static partial class CloudFormationOperations
     [AwsOperation(AwsServices.CloudFormation, "DeleteChangeSet")]
     public static async Task<XElement> DeleteChangeSet(QueryInput input, AwsContext context)
     {
+        // B-CFN-9: deleting a change set NAME the stack does not have succeeds and changes nothing (the CDK CLI removes
+        // "cdk-deploy-change-set if it exists" this way before every deploy); an unknown change set ARN is ChangeSetNotFound.
+        var name = input.RequiredString("ChangeSetName");
+        if (!name.StartsWith("arn:", StringComparison.Ordinal) && input.String("StackName") is { } stackName)
+        {
+            var (stackGrain, stack) = await Find(context, stackName);
+            if (!stack.ChangeSets.Values.Any(c => c.ChangeSetName == name))
+            {
+                return E("DeleteChangeSetResult");
+            }
+
+            await stackGrain.DeleteChangeSet(name);
+            return E("DeleteChangeSetResult");
+        }
+
         var (grain, _, changeSet) = await FindChangeSet(context, input);
         await grain.DeleteChangeSet(changeSet.ChangeSetId);
         return E("DeleteChangeSetResult");
