@@ -1,4 +1,4 @@
-import { App, BootstraplessSynthesizer, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, IStackSynthesizer } from "aws-cdk-lib";
+import { App, BootstraplessSynthesizer, DefaultStackSynthesizer, IStackSynthesizer } from "aws-cdk-lib";
 import { PlatformStack } from "../lib/platform-stack";
 import { Ec2ServiceStack, FargateServiceStack } from "../lib/service-stacks";
 
@@ -10,19 +10,17 @@ import { Ec2ServiceStack, FargateServiceStack } from "../lib/service-stacks";
  *   -c ec2Count=1|10|40    desired count of the EC2 service
  *   -c onDemandProvider=EC2... -c spotProvider=EC2Spot...   the EC2 service's strategy (Spot chapter)
  * Synthesizer (-c synthesizer=...):
- *   cli (default)   CliCredentialsStackSynthesizer: deploys with the CLI's own credentials, no bootstrap stack, no
- *                   deploy role, no BootstrapVersion rule; this app has no assets, so no asset bucket either. What the
- *                   emulator needs: `AWS_ENDPOINT_URL=http://127.0.0.1:4577 cdk deploy`.
- *   bootstrapless   BootstraplessSynthesizer (works too; the CLI warns that it cannot assume the bootstrap deploy role).
+ *   bootstrapless (default)  BootstraplessSynthesizer: the template goes inline in CreateChangeSet (no asset bucket, no
+ *                   bootstrap stack, no BootstrapVersion rule); the CLI deploys with its own credentials after a warning
+ *                   that it could not assume the bootstrap deploy role. What the emulator needs:
+ *                   `AWS_ENDPOINT_URL=http://127.0.0.1:4577 cdk deploy`. This app has no file or Docker assets (those
+ *                   would need S3/ECR, which the emulator does not have).
  *   default         DefaultStackSynthesizer: real AWS after `cdk bootstrap`.
+ * (CliCredentialsStackSynthesizer needs no roles but still uploads every template to the bootstrap S3 bucket.)
  */
 function synthesizer(app: App): () => IStackSynthesizer {
-  const kind = app.node.tryGetContext("synthesizer") ?? "cli";
-  switch (kind) {
-    case "default": return () => new DefaultStackSynthesizer();
-    case "bootstrapless": return () => new BootstraplessSynthesizer();
-    default: return () => new CliCredentialsStackSynthesizer();
-  }
+  const kind = app.node.tryGetContext("synthesizer") ?? "bootstrapless";
+  return kind === "default" ? () => new DefaultStackSynthesizer() : () => new BootstraplessSynthesizer();
 }
 
 const app = new App();
