@@ -130,7 +130,7 @@ public sealed class CdkWorkshopTests(CdkSiloFixture silo, ITestOutputHelper outp
         var lbUrl = stack.GetProperty("Outputs").EnumerateArray().Single(o => o.GetProperty("OutputKey").GetString() == "LoadBalancerUrl").GetProperty("OutputValue").GetString()!;
         var dns = new Uri(lbUrl).Host;
         var lbs = await http.GetFromJsonAsync<JsonElement>(silo.Endpoint + "/emulator/load-balancers");
-        var lb = lbs.EnumerateArray().Single(l => l.GetProperty("dnsName").GetString() == dns);
+        var lb = lbs.EnumerateArray().Single(l => string.Equals(l.GetProperty("dnsName").GetString(), dns, StringComparison.OrdinalIgnoreCase)); // Uri.Host is lower case
         return lb.GetProperty("listeners")[0].GetProperty("loopbackUrl").GetString()!;
     }
 
