@@ -322,6 +322,12 @@ public interface ILoadBalancerGrain : IGrainWithStringKey
 
     [Alias("DeleteListener")] Task DeleteListener(string listenerArn);
 
+    /// <summary>DescribeListenerAttributes (ListenerNotFound when the listener is not this load balancer's).</summary>
+    [Alias("DescribeListenerAttributes")] Task<ImmutableDictionary<string, string>> DescribeListenerAttributes(string listenerArn);
+
+    /// <summary>ModifyListenerAttributes: the listener's attributes after the change (ValidationError for an unknown key or bad value).</summary>
+    [Alias("ModifyListenerAttributes")] Task<ImmutableDictionary<string, string>> ModifyListenerAttributes(string listenerArn, ImmutableDictionary<string, string> attributes);
+
     [Alias("CreateRule")]
     Task<ListenerRuleRecord> CreateRule(string listenerArn, int priority, ImmutableArray<RuleCondition> conditions, ImmutableArray<ListenerAction> actions);
 

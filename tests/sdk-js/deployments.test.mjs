@@ -12,7 +12,7 @@ import {
   DescribeServicesCommand, ListServiceDeploymentsCommand, DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand,
   StopServiceDeploymentCommand, waitUntilServicesStable,
 } from "@aws-sdk/client-ecs";
-import { ecs, unique, waiter } from "./clients.mjs";
+import { ecs, unique, until, waiter } from "./clients.mjs";
 
 async function rejects(promise) {
   try {
@@ -57,9 +57,11 @@ test("a deployment that cannot pull its image rolls back; the waiter returns onc
   assert.deepEqual(created.networkConfiguration.awsvpcConfiguration.subnets, ["subnet-0emulator000001"]);
 
   await waitUntilServicesStable(waiter(ecs), { cluster, services: ["web"] });
-  const first = (await ecs.send(new DescribeServicesCommand({ cluster, services: ["web"] }))).services[0];
+  // The waiter checks one deployment with running = desired, as on AWS; the rollout completes once the tasks are also
+  // healthy, a moment later on a busy machine.
+  const first = await until("the first rollout COMPLETED", async () => (await ecs.send(new DescribeServicesCommand({ cluster, services: ["web"] }))).services[0],
+    (s) => s.deployments[0].rolloutState === DeploymentRolloutState.COMPLETED);
   assert.equal(first.deployments.length, 1);
-  assert.equal(first.deployments[0].rolloutState, DeploymentRolloutState.COMPLETED);
   assert.equal(first.currentServiceRevisions.length, 1);
   assert.equal(first.currentServiceRevisions[0].runningTaskCount, 2);
 
@@ -77,8 +79,9 @@ test("a deployment that cannot pull its image rolls back; the waiter returns onc
   assert.equal(after.runningCount, 2);
   assert.ok(after.events.some((e) => e.message.includes("deployment failed: ECS deployment circuit breaker: task failed to start.")));
 
-  // B-DP-5: the history, newest first.
-  const list = (await ecs.send(new ListServiceDeploymentsCommand({ cluster, service: "web" }))).serviceDeployments;
+  // B-DP-5: the history, newest first (the rollback's status settles once its tasks are healthy, as the first rollout's).
+  const list = await until("the rollback SUCCESSFUL in the history", async () => (await ecs.send(new ListServiceDeploymentsCommand({ cluster, service: "web" }))).serviceDeployments,
+    (l) => l.length === 2 && l[0].status === ServiceDeploymentStatus.ROLLBACK_SUCCESSFUL);
   assert.equal(list.length, 2);
   assert.equal(list[0].serviceDeploymentArn, updating.currentServiceDeployment);
   assert.equal(list[0].status, ServiceDeploymentStatus.ROLLBACK_SUCCESSFUL);

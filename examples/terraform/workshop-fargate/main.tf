@@ -21,11 +21,12 @@ provider "aws" {
   skip_metadata_api_check     = true
 
   endpoints {
-    ec2  = var.emulator_endpoint
-    ecs  = var.emulator_endpoint
-    iam  = var.emulator_endpoint
-    logs = var.emulator_endpoint
-    sts  = var.emulator_endpoint
+    ec2   = var.emulator_endpoint
+    ecs   = var.emulator_endpoint
+    elbv2 = var.emulator_endpoint
+    iam   = var.emulator_endpoint
+    logs  = var.emulator_endpoint
+    sts   = var.emulator_endpoint
   }
 }
 
@@ -166,6 +167,61 @@ resource "aws_ecs_task_definition" "app" {
   ])
 }
 
+# The frontend's Application Load Balancer (the workshop ends each chapter with `curl <load balancer> | jq`). Internal:
+# the VPC has private subnets only (an internet-facing one needs public subnets and an internet gateway).
+resource "aws_security_group" "alb" {
+  name        = "${var.name}-alb"
+  description = "the frontend load balancer"
+  vpc_id      = aws_vpc.main.id
+  tags        = { Name = "${var.name}-alb" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_http" {
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTP from inside the VPC"
+  cidr_ipv4         = aws_vpc.main.cidr_block
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+}
+
+resource "aws_lb" "frontend" {
+  name               = var.name
+  internal           = true
+  load_balancer_type = "application"
+  subnets            = aws_subnet.private[*].id
+  security_groups    = [aws_security_group.alb.id]
+  tags               = { Chapter = "fargate" }
+}
+
+resource "aws_lb_target_group" "app" {
+  name                 = "${var.name}-app"
+  port                 = 5000
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = aws_vpc.main.id
+  deregistration_delay = 30
+
+  health_check {
+    path                = "/health"
+    healthy_threshold   = 2
+    unhealthy_threshold = 2
+    interval            = 10
+    timeout             = 5
+  }
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.frontend.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.app.arn
+  }
+}
+
 resource "aws_ecs_service" "app" {
   name                  = "ecsdemo-capacityproviders-fargate"
   cluster               = aws_ecs_cluster.main.id
@@ -193,6 +249,12 @@ resource "aws_ecs_service" "app" {
     assign_public_ip = false
   }
 
+  load_balancer {
+    target_group_arn = aws_lb_target_group.app.arn
+    container_name   = "web"
+    container_port   = 5000
+  }
+
   deployment_circuit_breaker {
     enable   = true
     rollback = false
@@ -200,5 +262,5 @@ resource "aws_ecs_service" "app" {
 
   tags = { Chapter = "fargate" }
 
-  depends_on = [aws_ecs_cluster_capacity_providers.main]
+  depends_on = [aws_ecs_cluster_capacity_providers.main, aws_lb_listener.http]
 }

@@ -13,3 +13,11 @@ output "task_definition_arn" {
 output "subnet_zones" {
   value = aws_subnet.private[*].availability_zone
 }
+
+output "load_balancer_dns_name" {
+  value = aws_lb.frontend.dns_name
+}
+
+output "load_balancer_arn" {
+  value = aws_lb.frontend.arn
+}

@@ -53,6 +53,9 @@ public sealed class LoadBalancerState
 
     /// <summary>Target groups this load balancer has told about routes or references (so a later change can clear them).</summary>
     [Id(17)] public ImmutableHashSet<string> Linked { get; set; } = ImmutableHashSet<string>.Empty;
+
+    /// <summary>Listener attributes (DescribeListenerAttributes) that differ from their defaults, by listener ARN.</summary>
+    [Id(18)] public Dictionary<string, ImmutableDictionary<string, string>> ListenerAttributes { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -217,11 +220,33 @@ public sealed class LoadBalancerGrain(
         return updated;
     }
 
+    public Task<ImmutableDictionary<string, string>> DescribeListenerAttributes(string listenerArn)
+    {
+        EnsureExists();
+        var listener = Book.Listener(listenerArn) ?? throw Error(ListenerRules.ListenerNotFound());
+        return Task.FromResult(ListenerAttributesOf(listener));
+    }
+
+    public async Task<ImmutableDictionary<string, string>> ModifyListenerAttributes(string listenerArn, ImmutableDictionary<string, string> attributes)
+    {
+        EnsureExists();
+        var listener = Book.Listener(listenerArn) ?? throw Error(ListenerRules.ListenerNotFound());
+        var (updated, error) = LoadBalancers.ModifyListenerAttributes(ListenerAttributesOf(listener), attributes);
+        Throw(error);
+        S.ListenerAttributes[listenerArn] = updated;
+        await store.WriteStateAsync();
+        return updated;
+    }
+
+    private ImmutableDictionary<string, string> ListenerAttributesOf(ListenerRecord listener) =>
+        S.ListenerAttributes.GetValueOrDefault(listener.Arn) ?? LoadBalancers.DefaultListenerAttributes(listener.Protocol);
+
     public async Task DeleteListener(string listenerArn)
     {
         EnsureExists();
         var change = ListenerRules.RemoveListener(Book, listenerArn);
         Throw(change.Error);
+        S.ListenerAttributes.Remove(listenerArn);
         S.Flows = S.Flows.RemoveAll(f => f.ListenerArn == listenerArn);
         await Commit(change.Book);
         await GrainFactory.GetGrain<ILoadBalancerDirectoryGrain>(GrainKeys.Account).Release(listenerArn);

@@ -167,24 +167,7 @@ public sealed class Elbv2LoadBalancerCliTests(SiloProcessFixture silo)
         (await _aws.Json("elbv2", "describe-target-health", "--target-group-arn", targetGroup)).GetProperty("TargetHealthDescriptions").EnumerateArray()
         .Count(d => d.GetProperty("TargetHealth").GetProperty("State").GetString() == "healthy");
 
-    /// <summary>Real curl (it resolves <c>*.localhost</c> to loopback itself): status (0 when nothing answers) and body.</summary>
-    private static async Task<(int Status, string Body, JsonElement Json)> Curl(string url)
-    {
-        var info = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-s", "--max-time", "10", "-w", "\n%{http_code}", url })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(info)!;
-        var output = await p.StandardOutput.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        var cut = output.LastIndexOf('\n');
-        var status = int.Parse(output[(cut + 1)..], CultureInfo.InvariantCulture);
-        var body = output[..Math.Max(0, cut)];
-        var json = status == 200 && body.StartsWith('{') ? JsonDocument.Parse(body).RootElement : default;
-        return (status, body, json);
-    }
+    private static Task<(int Status, string Body, JsonElement Json)> Curl(string url) => RealCurl.Get(url);
 
     private static async Task<JsonElement> Until200(string url)
     {

@@ -72,6 +72,11 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
             .Descendants().First(e => e.Name.LocalName == "ListenerArn").Value;
         await api.Query("elasticloadbalancing", "DescribeListeners", ("LoadBalancerArn", lbArn));
         await api.Query("elasticloadbalancing", "ModifyListener", ("ListenerArn", listenerArn), ("Port", "8080"));
+        await api.Query("elasticloadbalancing", "DescribeListenerAttributes", ("ListenerArn", listenerArn));
+        await api.Query("elasticloadbalancing", "ModifyListenerAttributes", ("ListenerArn", listenerArn),
+            ("Attributes.member.1.Key", "routing.http.response.server.enabled"), ("Attributes.member.1.Value", "false"));
+        await api.AnyQuery("elasticloadbalancing", "ModifyListenerAttributes", ("ListenerArn", listenerArn),
+            ("Attributes.member.1.Key", "no.such.attribute"), ("Attributes.member.1.Value", "1"));
         var ruleArn = (await api.Query("elasticloadbalancing", "CreateRule", ("ListenerArn", listenerArn), ("Priority", "10"),
             ("Conditions.member.1.Field", "path-pattern"), ("Conditions.member.1.Values.member.1", "/api/*"),
             ("Actions.member.1.Type", "fixed-response"), ("Actions.member.1.FixedResponseConfig.StatusCode", "200"),

@@ -109,6 +109,12 @@ public static partial class ServiceModelValidator
              "Statistic":{"shape":"MetricStatistic"},"Unit":{"shape":"MetricUnit"},"Metrics":{"shape":"TargetTrackingMetricDataQueries"}}}
             """,
         [("application-autoscaling", "TargetTrackingMetricDataQueries")] = """{"type":"list","member":{"shape":"TargetTrackingMetricDataQuery"}}""",
+        [("elasticloadbalancing", "ListenerAttributeNewer")] = """{"type":"structure","members":{"Key":{"shape":"String"},"Value":{"shape":"String"}}}""",
+        [("elasticloadbalancing", "ListenerAttributesNewer")] = """{"type":"list","member":{"shape":"ListenerAttributeNewer"}}""",
+        [("elasticloadbalancing", "DescribeListenerAttributesInput")] = """{"type":"structure","required":["ListenerArn"],"members":{"ListenerArn":{"shape":"ListenerArn"}}}""",
+        [("elasticloadbalancing", "DescribeListenerAttributesOutput")] = """{"type":"structure","members":{"Attributes":{"shape":"ListenerAttributesNewer"}}}""",
+        [("elasticloadbalancing", "ModifyListenerAttributesInput")] = """{"type":"structure","required":["ListenerArn","Attributes"],"members":{"ListenerArn":{"shape":"ListenerArn"},"Attributes":{"shape":"ListenerAttributesNewer"}}}""",
+        [("elasticloadbalancing", "ModifyListenerAttributesOutput")] = """{"type":"structure","members":{"Attributes":{"shape":"ListenerAttributesNewer"}}}""",
         [("application-autoscaling", "TargetTrackingMetricDataQuery")] = """
             {"type":"structure","required":["Id"],"members":{"Expression":{"shape":"Expression"},"Id":{"shape":"Id"},"Label":{"shape":"XmlString"},
              "MetricStat":{"shape":"TargetTrackingMetricStat"},"ReturnData":{"shape":"ReturnData"}}}
@@ -164,6 +170,11 @@ public static partial class ServiceModelValidator
         [("application-autoscaling", "TagResource")] = ("TagResourceRequest", "TagResourceResponse", ["ResourceNotFoundException", "TooManyTagsException", "ValidationException"]),
         [("application-autoscaling", "UntagResource")] = ("UntagResourceRequest", "UntagResourceResponse", ["ResourceNotFoundException", "ValidationException"]),
         [("application-autoscaling", "ListTagsForResource")] = ("ListTagsForResourceRequest", "ListTagsForResourceResponse", ["ResourceNotFoundException"]),
+
+        // ELBv2 listener attributes (2024), as the aws-sdk v2 2.1693.0 model declares them (apis/elasticloadbalancingv2-2015-12-01):
+        // the Terraform provider 5.x reads them for every listener.
+        [("elasticloadbalancing", "DescribeListenerAttributes")] = ("DescribeListenerAttributesInput", "DescribeListenerAttributesOutput", ["ListenerNotFoundException"]),
+        [("elasticloadbalancing", "ModifyListenerAttributes")] = ("ModifyListenerAttributesInput", "ModifyListenerAttributesOutput", ["ListenerNotFoundException", "InvalidConfigurationRequestException"]),
     };
 
     private static readonly ConcurrentDictionary<string, JsonElement> Models = new(StringComparer.Ordinal);

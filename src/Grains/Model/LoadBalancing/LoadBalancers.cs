@@ -62,6 +62,68 @@ public static class LoadBalancers
         ["connection_logs.s3.prefix"] = "",
     }.ToImmutableDictionary(StringComparer.Ordinal);
 
+    /// <summary>
+    /// DescribeListenerAttributes of a new Application Load Balancer listener (2024): the HTTP response header settings,
+    /// with the Server header on and no header values set; HTTPS listeners add the mutual TLS header names.
+    /// </summary>
+    public static ImmutableDictionary<string, string> DefaultListenerAttributes(string protocol)
+    {
+        var b = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        b["routing.http.response.server.enabled"] = "true";
+        foreach (var header in ListenerResponseHeaders)
+        {
+            b[$"routing.http.response.{header}.header_value"] = "";
+        }
+
+        if (protocol == "HTTPS")
+        {
+            foreach (var header in ListenerMtlsHeaders)
+            {
+                b[$"routing.http.request.{header}.header_name"] = "";
+            }
+        }
+
+        return b.ToImmutable();
+    }
+
+    private static readonly string[] ListenerResponseHeaders =
+    [
+        "strict_transport_security", "access_control_allow_origin", "access_control_allow_methods", "access_control_allow_headers",
+        "access_control_allow_credentials", "access_control_expose_headers", "access_control_max_age", "content_security_policy",
+        "x_content_type_options", "x_frame_options",
+    ];
+
+    private static readonly string[] ListenerMtlsHeaders =
+    [
+        "x_amzn_mtls_clientcert_serial_number", "x_amzn_mtls_clientcert_issuer", "x_amzn_mtls_clientcert_subject",
+        "x_amzn_mtls_clientcert_validity", "x_amzn_mtls_clientcert_leaf", "x_amzn_mtls_clientcert", "x_amzn_tls_version", "x_amzn_tls_cipher_suite",
+    ];
+
+    /// <summary>ModifyListenerAttributes: the attributes after the change, or the first unknown key / invalid value (ValidationError).</summary>
+    public static (ImmutableDictionary<string, string> Attributes, ElbError? Error) ModifyListenerAttributes(ImmutableDictionary<string, string> current,
+        ImmutableDictionary<string, string> changes)
+    {
+        foreach (var (key, value) in changes)
+        {
+            if (!current.ContainsKey(key))
+            {
+                return (current, new ElbError(ElbErrorCodes.Validation, $"Listener attribute key '{key}' is not recognized"));
+            }
+
+            if (key.EndsWith(".enabled", StringComparison.Ordinal) && value is not ("true" or "false"))
+            {
+                return (current, new ElbError(ElbErrorCodes.Validation, $"Listener attribute value '{value}' is not valid for '{key}'"));
+            }
+
+            if (key == "routing.http.response.x_frame_options.header_value" && value is not ("" or "DENY" or "SAMEORIGIN") && !value.StartsWith("ALLOW-FROM ", StringComparison.Ordinal))
+            {
+                return (current, new ElbError(ElbErrorCodes.Validation, $"Listener attribute value '{value}' is not valid for '{key}'"));
+            }
+        }
+
+        return (current.SetItems(changes), null);
+    }
+
     /// <summary>ModifyLoadBalancerAttributes: the attributes after the change, or the first invalid key or value (InvalidConfigurationRequest / ValidationError).</summary>
     public static (ImmutableDictionary<string, string> Attributes, ElbError? Error) ModifyAttributes(ImmutableDictionary<string, string> current, ImmutableDictionary<string, string> changes)
     {

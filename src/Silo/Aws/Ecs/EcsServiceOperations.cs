@@ -9,6 +9,7 @@ public static class EcsServiceOperations
     [AwsOperation(AwsServices.Ecs, "CreateService")]
     public static async Task<JsonObject> CreateService(JsonInput input, AwsContext context)
     {
+        await EcsTrafficShiftInputs.Validate(input, context);
         var deployment = input.Object("deploymentConfiguration");
         var info = await context.Control.CreateService(new CreateServiceRequest(
             input.String("cluster"), input.RequiredString("serviceName"), input.RequiredString("taskDefinition"), input.Int("desiredCount"),
@@ -23,6 +24,7 @@ public static class EcsServiceOperations
     [AwsOperation(AwsServices.Ecs, "UpdateService")]
     public static async Task<JsonObject> UpdateService(JsonInput input, AwsContext context)
     {
+        await EcsTrafficShiftInputs.Validate(input, context);
         var deployment = input.Object("deploymentConfiguration");
         var info = await context.Control.UpdateService(new UpdateServiceRequest(
             input.String("cluster"), input.RequiredString("service"), input.Int("desiredCount"), input.String("taskDefinition"),

@@ -79,6 +79,29 @@ public static class Elbv2ListenerOperations
         return E("DeleteListenerResult");
     }
 
+    [AwsOperation(AwsServices.Elbv2, "DescribeListenerAttributes")]
+    public static async Task<XElement> DescribeListenerAttributes(QueryInput input, AwsContext context)
+    {
+        var (lb, listener) = await Listener(context, input.RequiredString("ListenerArn"));
+        var attributes = await Elbv2LoadBalancerOperations.Grain(context, lb.Spec.Name).DescribeListenerAttributes(listener.Arn);
+        return E("DescribeListenerAttributesResult", Elbv2LoadBalancerShapes.Attributes(attributes.OrderBy(a => a.Key, StringComparer.Ordinal)));
+    }
+
+    [AwsOperation(AwsServices.Elbv2, "ModifyListenerAttributes")]
+    public static async Task<XElement> ModifyListenerAttributes(QueryInput input, AwsContext context)
+    {
+        var (lb, listener) = await Listener(context, input.RequiredString("ListenerArn"));
+        var changes = input.Members("Attributes").Select(a => (Key: a.RequiredString("Key"), Value: a.String("Value") ?? "")).ToList();
+        if (changes.Count == 0)
+        {
+            throw QueryInput.Validation("1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null");
+        }
+
+        var attributes = await Elbv2LoadBalancerOperations.Grain(context, lb.Spec.Name).ModifyListenerAttributes(listener.Arn,
+            changes.ToImmutableDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal));
+        return E("ModifyListenerAttributesResult", Elbv2LoadBalancerShapes.Attributes(attributes.OrderBy(a => a.Key, StringComparer.Ordinal)));
+    }
+
     [AwsOperation(AwsServices.Elbv2, "CreateRule")]
     public static async Task<XElement> CreateRule(QueryInput input, AwsContext context)
     {

@@ -8,7 +8,7 @@ namespace Emulator.Silo.Aws.Elbv2;
 
 /// <summary>
 /// Elastic Load Balancing v2 tags (AddTags, RemoveTags, DescribeTags) on the resources that exist here, kept by ARN in the
-/// tag registry: target groups (created with their CreateTargetGroup tags). At most 50 tags per resource; keys may not
+/// tag registry: target groups, load balancers, listeners and rules (created with their Create* tags). At most 50 tags per resource; keys may not
 /// start with aws:.
 /// </summary>
 public static class Elbv2TagOperations
@@ -137,9 +137,34 @@ public static class Elbv2TagOperations
             throw new EcsException(TargetGroupGrain.NotFoundCode, TargetGroupGrain.NotFoundMessage);
         }
 
-        throw arn.Contains(":loadbalancer/", StringComparison.Ordinal)
-            ? new EcsException("LoadBalancerNotFound", $"Load balancer '{arn}' not found")
-            : QueryInput.Validation($"'{arn}' is not a valid Elastic Load Balancing resource ARN");
+        // Load balancers, listeners and rules (B-ELB-1): the load balancer of the ARN, then the listener or rule in it.
+        var lb = LoadBalancerArns.Name(arn) is { } name ? await context.Grains.GetGrain<ILoadBalancerGrain>(name).Describe() : null;
+        var sameLb = lb is not null && LoadBalancerArns.Id(lb.Arn) == LoadBalancerArns.Id(arn);
+        if (arn.Contains(":loadbalancer/", StringComparison.Ordinal))
+        {
+            if (!sameLb || lb!.Arn != arn)
+            {
+                throw new EcsException("LoadBalancerNotFound", $"Load balancer '{arn}' not found");
+            }
+        }
+        else if (arn.Contains(":listener-rule/", StringComparison.Ordinal))
+        {
+            if (!sameLb || !(lb!.Rules.Any(r => r.Arn == arn) || lb.Listeners.Any(l => l.DefaultRuleArn == arn)))
+            {
+                throw new EcsException("RuleNotFound", "One or more rules not found");
+            }
+        }
+        else if (arn.Contains(":listener/", StringComparison.Ordinal))
+        {
+            if (!sameLb || !lb!.Listeners.Any(l => l.Arn == arn))
+            {
+                throw new EcsException("ListenerNotFound", "One or more listeners not found");
+            }
+        }
+        else
+        {
+            throw QueryInput.Validation($"'{arn}' is not a valid Elastic Load Balancing resource ARN");
+        }
     }
 
     private static ITagRegistryGrain Registry(AwsContext context) => context.Grains.GetGrain<ITagRegistryGrain>("tags");

@@ -1,0 +1,133 @@
+using System.Collections.Immutable;
+using Emulator.Contracts;
+using Emulator.Model.Deployments;
+using Emulator.Model.LoadBalancing;
+
+namespace Emulator.Silo.Aws.Ecs;
+
+/// <summary>
+/// B-DP-6 / B-DP-7 at the edge: the settings of a BLUE_GREEN, LINEAR or CANARY deployment on CreateService and
+/// UpdateService (<c>deploymentConfiguration.linearConfiguration</c>, <c>canaryConfiguration</c>, <c>bakeTimeInMinutes</c>,
+/// <c>lifecycleHooks</c>, and <c>loadBalancers[].advancedConfiguration</c>) checked as ECS checks them, before anything
+/// changes: AWS's ranges, hooks at stages they may run at, an alternate target group and a production listener rule on
+/// every load balancer, the alternate group existing, and each listener rule existing and forwarding to the service's
+/// target group or its alternate (a rule of another load balancer does not).
+/// </summary>
+public static class EcsTrafficShiftInputs
+{
+    public static async Task Validate(JsonInput input, AwsContext context)
+    {
+        var deployment = input.Object("deploymentConfiguration");
+        var strategy = deployment?.String("strategy");
+        var kind = strategy switch
+        {
+            "BLUE_GREEN" => ShiftKind.BLUE_GREEN,
+            "LINEAR" => ShiftKind.LINEAR,
+            "CANARY" => (ShiftKind?)ShiftKind.CANARY,
+            _ => null,
+        };
+        if (kind is null || deployment is null)
+        {
+            return;
+        }
+
+        var linear = deployment.Object("linearConfiguration");
+        var canary = deployment.Object("canaryConfiguration");
+        if (TrafficShifting.Validate(linear?.Double("stepPercent"), linear?.Int("stepBakeTimeInMinutes"), canary?.Double("canaryPercent"),
+                canary?.Int("canaryBakeTimeInMinutes"), deployment.Int("bakeTimeInMinutes")) is { } invalid)
+        {
+            throw ErrorCodes.Invalid(invalid);
+        }
+
+        foreach (var hook in deployment.Objects("lifecycleHooks"))
+        {
+            if (BlueGreenLifecycle.Validate(Hook(hook)) is { } bad)
+            {
+                throw ErrorCodes.Invalid(bad);
+            }
+        }
+
+        var balancers = input.Objects("loadBalancers")
+            .Select(lb => (lb.RequiredString("targetGroupArn"), lb.Object("advancedConfiguration")))
+            .ToList();
+        if (TrafficShifting.ValidateLoadBalancers(kind.Value, [.. balancers.Select(b => (b.Item1, b.Item2?.String("alternateTargetGroupArn"), b.Item2?.String("productionListenerRule")))])
+            is { } missing)
+        {
+            throw ErrorCodes.Invalid(missing);
+        }
+
+        foreach (var (targetGroup, advanced) in balancers)
+        {
+            var alternate = advanced!.RequiredString("alternateTargetGroupArn");
+            if (advanced.String("roleArn") is null)
+            {
+                throw ErrorCodes.Invalid($"advancedConfiguration.roleArn is required for the {strategy} deployment strategy (the role ECS uses to move the listener rules' weights).");
+            }
+
+            var group = await context.Grains.GetGrain<ITargetGroupGrain>(TargetGroupArns.Name(alternate) ?? alternate).Describe();
+            if (group is null || group.Arn != alternate)
+            {
+                throw ErrorCodes.Invalid($"The alternate target group {alternate} does not exist.");
+            }
+
+            foreach (var (field, rule) in new[] { ("productionListenerRule", advanced.String("productionListenerRule")), ("testListenerRule", advanced.String("testListenerRule")) })
+            {
+                if (rule is not null)
+                {
+                    await CheckRule(context, field, rule, targetGroup, alternate);
+                }
+            }
+        }
+    }
+
+    /// <summary>A lifecycleHooks entry as the model reads it (AWS's defaults: AWS_LAMBDA, 1440 minutes, ROLLBACK).</summary>
+    public static LifecycleHookSpec Hook(JsonInput hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        var type = hook.String("targetType") ?? "AWS_LAMBDA";
+        var stages = ImmutableArray.CreateBuilder<HookStage>();
+        foreach (var s in hook.Strings("lifecycleStages") ?? [])
+        {
+            stages.Add(Enum.TryParse<HookStage>(s, out var stage) && Enum.IsDefined(stage)
+                ? stage
+                : throw ErrorCodes.Invalid($"1 validation error detected: Value '{s}' at 'lifecycleStages' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", Enum.GetNames<HookStage>())}]"));
+        }
+
+        var timeout = hook.Object("timeoutConfiguration");
+        var action = timeout?.String("action") ?? "ROLLBACK";
+        return new LifecycleHookSpec(
+            type switch
+            {
+                "AWS_LAMBDA" => HookTargetType.AWS_LAMBDA,
+                "PAUSE" => HookTargetType.PAUSE,
+                _ => throw ErrorCodes.Invalid($"1 validation error detected: Value '{type}' at 'targetType' failed to satisfy constraint: Member must satisfy enum value set: [AWS_LAMBDA, PAUSE]"),
+            },
+            hook.String("hookTargetArn"), stages.ToImmutable(),
+            TimeSpan.FromMinutes(timeout?.Int("timeoutInMinutes") ?? (int)LifecycleHookSpec.DefaultTimeout.TotalMinutes),
+            action switch
+            {
+                "ROLLBACK" => HookAction.ROLLBACK,
+                "CONTINUE" => HookAction.CONTINUE,
+                _ => throw ErrorCodes.Invalid($"1 validation error detected: Value '{action}' at 'timeoutConfiguration.action' failed to satisfy constraint: Member must satisfy enum value set: [CONTINUE, ROLLBACK]"),
+            });
+    }
+
+    private static async Task CheckRule(AwsContext context, string field, string ruleArn, string targetGroup, string alternate)
+    {
+        var lb = LoadBalancerArns.Name(ruleArn) is { } name ? await context.Grains.GetGrain<ILoadBalancerGrain>(name).Describe() : null;
+        var rule = lb is null || LoadBalancerArns.Id(lb.Arn) != LoadBalancerArns.Id(ruleArn)
+            ? null
+            : lb.Rules.FirstOrDefault(r => r.Arn == ruleArn)?.Actions
+              ?? lb.Listeners.FirstOrDefault(l => l.DefaultRuleArn == ruleArn)?.DefaultActions;
+        if (rule is not { } actions)
+        {
+            throw ErrorCodes.Invalid($"advancedConfiguration.{field} {ruleArn} is not a listener rule of an existing load balancer.");
+        }
+
+        var forwarded = LoadBalancerValidation.ForwardedTargetGroups(actions).ToHashSet(StringComparer.Ordinal);
+        if (!forwarded.Contains(targetGroup) && !forwarded.Contains(alternate))
+        {
+            throw ErrorCodes.Invalid($"advancedConfiguration.{field} {ruleArn} does not forward to the service's target group {targetGroup} or its alternate {alternate}: it belongs to another load balancer or listener.");
+        }
+    }
+}
