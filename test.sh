@@ -27,9 +27,10 @@ if [ "${#need[@]}" -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# npm packages of the SDK tests and the browser tests (tests/sdk-js, tests/ui), exactly as the committed lockfiles pin
-# them. The dashboard itself needs no build: the silo embeds its plain ES modules (src/Silo/Dashboard/wwwroot).
-for dir in tests/*/; do
+# npm packages of the SDK tests and the browser tests (tests/sdk-js, tests/ui) and of the CDK example app (examples/cdk:
+# aws-cdk-lib, the aws-cdk CLI, TypeScript), exactly as the committed lockfiles pin them. The dashboard itself needs no
+# build: the silo embeds its plain ES modules (src/Silo/Dashboard/wwwroot).
+for dir in tests/*/ examples/cdk/; do
   if [ -f "$dir/package-lock.json" ]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -19,6 +19,7 @@ public static class AwsErrors
         "ResourceNotFound" => 404, // CloudWatch DeleteAlarms / SetAlarmState
         "ResourceNotFoundException" when service == AwsServices.CloudWatch => 404, // CloudWatch tagging
         "NoSuchEntity" when service == AwsServices.Iam => 404,
+        "ChangeSetNotFound" when service == AwsServices.CloudFormation => 404,
         "EntityAlreadyExists" or "DeleteConflict" or "LimitExceeded" when service == AwsServices.Iam => 409, // Auto Scaling's LimitExceeded is a 400
         _ => 400,
     };

@@ -9,6 +9,7 @@ public static class AwsServices
     public const string CloudWatch = "cloudwatch";
     public const string ApplicationAutoScaling = "application-autoscaling";
     public const string Elbv2 = "elasticloadbalancing";
+    public const string CloudFormation = "cloudformation";
     public const string Iam = "iam";
     public const string Sts = "sts";
     public const string Logs = "logs";
@@ -37,6 +38,7 @@ public static class AwsServices
         ["2016-11-15"] = Ec2,
         ["2010-08-01"] = CloudWatch,
         ["2015-12-01"] = Elbv2,
+        ["2010-05-15"] = CloudFormation,
         ["2010-05-08"] = Iam,
         ["2011-06-15"] = Sts,
     };
@@ -48,6 +50,7 @@ public static class AwsServices
         [Ec2] = "http://ec2.amazonaws.com/doc/2016-11-15/",
         [CloudWatch] = "http://monitoring.amazonaws.com/doc/2010-08-01/",
         [Elbv2] = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+        [CloudFormation] = "http://cloudformation.amazonaws.com/doc/2010-05-15/",
         [Iam] = "https://iam.amazonaws.com/doc/2010-05-08/",
         [Sts] = "https://sts.amazonaws.com/doc/2011-06-15/",
     };

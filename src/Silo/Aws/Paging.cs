@@ -90,6 +90,15 @@ public static class PageSizes
     public static readonly PageSpec Elbv2DescribeListeners = new(AwsServices.Elbv2, "DescribeListeners", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
     public static readonly PageSpec Elbv2DescribeRules = new(AwsServices.Elbv2, "DescribeRules", 400, 1, 400, "PageSize", "Marker", PagingErrors.Query);
 
+    // CloudFormation: fixed pages with NextToken (DescribeStackEvents and ListStacks 100, ListStackResources 100,
+    // DescribeStacks 100, ListExports 100, ListChangeSets 100).
+    public static readonly PageSpec CfnDescribeStacks = Cfn("DescribeStacks");
+    public static readonly PageSpec CfnDescribeStackEvents = Cfn("DescribeStackEvents");
+    public static readonly PageSpec CfnListStacks = Cfn("ListStacks");
+    public static readonly PageSpec CfnListStackResources = Cfn("ListStackResources");
+    public static readonly PageSpec CfnListExports = Cfn("ListExports");
+    public static readonly PageSpec CfnListChangeSets = Cfn("ListChangeSets");
+
     // IAM: MaxItems 1..1000 (default 100) with Marker; IsTruncated tells whether more follow.
     public static readonly PageSpec IamListRoles = Iam("ListRoles");
     public static readonly PageSpec IamListRolePolicies = Iam("ListRolePolicies");
@@ -124,12 +133,15 @@ public static class PageSizes
         Ec2DescribeVpcs, Ec2DescribeSubnets, Ec2DescribeSecurityGroups, Ec2DescribeRouteTables, Ec2DescribeNetworkAcls,
         CwListMetrics, CwDescribeAlarms, CwGetMetricData,
         Elbv2DescribeTargetGroups, Elbv2DescribeLoadBalancers, Elbv2DescribeListeners, Elbv2DescribeRules,
+        CfnDescribeStacks, CfnDescribeStackEvents, CfnListStacks, CfnListStackResources, CfnListExports, CfnListChangeSets,
         IamListRoles, IamListRolePolicies, IamListAttachedRolePolicies, IamListInstanceProfiles, IamListInstanceProfilesForRole,
         IamListPolicies, IamListPolicyVersions, IamListEntitiesForPolicy, IamListRoleTags,
         LogsDescribeLogGroups,
         AasDescribeScalableTargets, AasDescribeScalingPolicies, AasDescribeScheduledActions, AasDescribeScalingActivities,
         CwDescribeAlarmHistory,
     ];
+
+    private static PageSpec Cfn(string operation) => new(AwsServices.CloudFormation, operation, 100, 100, 100, "", "NextToken", PagingErrors.Query);
 
     private static PageSpec Aas(string operation, int size = 50) =>
         new(AwsServices.ApplicationAutoScaling, operation, size, 1, size, "MaxResults", "NextToken", PagingErrors.AppAutoScaling);

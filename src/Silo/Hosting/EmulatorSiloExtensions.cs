@@ -44,6 +44,9 @@ public static class EmulatorSiloExtensions
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromMilliseconds(1));
         silo.Services.AddEmulatorRuntime(options, wall);
 
+        // B-CFN-10: CloudFormation's resource handlers, over the same operations the AWS endpoint serves.
+        silo.Services.AddSingleton<IResourceProvisioner, Emulator.Silo.CloudFormation.CloudFormationProvisioner>();
+
         // Per-silo load-test figures and baselines: grains placed on the silo their key names.
         silo.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         return silo;

@@ -53,7 +53,8 @@ public sealed partial class PagingTests
         var service = spec.Service switch
         {
             AwsServices.Ecs => "ecs", AwsServices.AutoScaling => "autoscaling", AwsServices.Ec2 => "ec2", AwsServices.Elbv2 => "elbv2",
-            AwsServices.ApplicationAutoScaling => "application-autoscaling", AwsServices.Iam => "iam", AwsServices.Logs => "logs", _ => "cloudwatch",
+            AwsServices.ApplicationAutoScaling => "application-autoscaling", AwsServices.Iam => "iam", AwsServices.Logs => "logs",
+            AwsServices.CloudFormation => "cloudformation", _ => "cloudwatch",
         };
         var file = Directory.GetFiles(Path.Combine(Models, service), "service-2.json", SearchOption.AllDirectories).Order().Last();
         using var debian = JsonDocument.Parse(File.ReadAllText(file));

@@ -528,6 +528,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await api.Ecs("CreateCluster", new JsonObject { ["clusterName"] = empty });
         await api.Ecs("DeleteCluster", new JsonObject { ["cluster"] = empty });
         await ServiceModelSideServices.Exercise(api, cluster);
+        await ServiceModelCloudFormation.Exercise(api, cluster);
 
         Assert.True(api.Problems.Count == 0, "responses that do not fit the AWS model:" + Environment.NewLine + string.Join(Environment.NewLine, api.Problems));
 
@@ -624,6 +625,7 @@ internal sealed class ModelCheckedApi(string endpoint) : IDisposable
         "elasticloadbalancing" => "2015-12-01",
         "iam" => "2010-05-08",
         "sts" => "2011-06-15",
+        "cloudformation" => "2010-05-15",
         _ => throw new ArgumentException(service),
     };
 

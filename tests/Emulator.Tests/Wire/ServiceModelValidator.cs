@@ -32,6 +32,7 @@ public static partial class ServiceModelValidator
         ["logs"] = "logs",
         ["ssm"] = "ssm",
         ["application-autoscaling"] = "application-autoscaling",
+        ["cloudformation"] = "cloudformation",
     };
 
     /// <summary>Errors any operation of a JSON protocol service may answer (AWS's common errors).</summary>
