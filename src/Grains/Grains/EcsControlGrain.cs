@@ -68,7 +68,13 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         foreach (var p in names)
         {
             var info = await DescribeOne(p) ?? throw ErrorCodes.Invalid($"The specified capacity provider {p} does not exist. Specify a valid name or ARN and try again.");
-            if (info.Type == ProviderType.AutoScalingGroup && info.Cluster is { } other && other != name)
+            if (info.Type == ProviderType.ManagedInstances && info.Spec?.ManagedInstances?.Cluster is { } owner && owner != name)
+            {
+                // B-MI-1: a Managed Instances provider exists within the cluster it was created for.
+                throw ErrorCodes.Invalid($"The specified capacity provider {p} was created for cluster {owner} and cannot be associated with cluster {name}.");
+            }
+
+            if (info.Type is ProviderType.AutoScalingGroup or ProviderType.ManagedInstances && info.Cluster is { } other && other != name)
             {
                 // B-CP-6: an Auto Scaling group provider belongs to one cluster at most.
                 throw new EcsException(ErrorCodes.ResourceInUse, $"The specified capacity provider {p} is already associated with cluster {other}.");
@@ -93,7 +99,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             await Provider(removed).SetCluster(null);
         }
 
-        foreach (var added in resolved.Where(p => p.Type == ProviderType.AutoScalingGroup))
+        foreach (var added in resolved.Where(p => p.Type is ProviderType.AutoScalingGroup or ProviderType.ManagedInstances))
         {
             await Provider(added.Name).SetCluster(name);
         }
@@ -115,9 +121,40 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             throw ErrorCodes.Invalid("The capacity provider name cannot be prefixed with \"aws\", \"ecs\", or \"fargate\".");
         }
 
+        if (spec.ManagedInstances is { } mi)
+        {
+            return await CreateManagedInstancesProvider(spec, mi);
+        }
+
         var info = await Provider(spec.Name).Create(spec with { AutoScalingGroup = Arns.AutoScalingGroupName(spec.AutoScalingGroup) });
         await Account.Add(ResourceKind.CapacityProvider, spec.Name);
         return info;
+    }
+
+    /// <summary>
+    /// B-MI-1: a MANAGED_INSTANCES provider is created within its cluster (which must exist): its subnets resolve to
+    /// zones, it is created, then associated with the cluster (the cluster's default strategy is kept).
+    /// </summary>
+    private async Task<CapacityProviderInfo> CreateManagedInstancesProvider(CapacityProviderSpec spec, ManagedInstancesSpec mi)
+    {
+        var clusterName = Arns.ClusterName(mi.Cluster);
+        var cluster = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
+        var zones = ImmutableArray<string>.Empty;
+        if (!mi.Subnets.IsDefaultOrEmpty)
+        {
+            var network = await GrainFactory.GetGrain<INetworkGrain>(INetworkGrain.Key).Read();
+            foreach (var subnet in mi.Subnets.Where(s => !network.Subnets.ContainsKey(s) && Model.Network.NetworkModel.LooksLikeSubnetId(s)))
+            {
+                throw ErrorCodes.Invalid($"Error retrieving subnet information for [{subnet}]: The subnet ID '{subnet}' does not exist (ErrorCode: InvalidSubnetID.NotFound)");
+            }
+
+            zones = Model.Network.NetworkModel.ZonesOf(network, mi.Subnets);
+        }
+
+        var info = await Provider(spec.Name).CreateManagedInstances(spec with { ManagedInstances = mi with { Cluster = clusterName, Zones = zones } });
+        await Account.Add(ResourceKind.CapacityProvider, spec.Name);
+        await PutClusterCapacityProviders(clusterName, [.. cluster.CapacityProviders, spec.Name], cluster.DefaultStrategy);
+        return await Provider(spec.Name).Describe() ?? info;
     }
 
     public async Task<ImmutableArray<CapacityProviderInfo>> DescribeCapacityProviders(ImmutableArray<string> names)
