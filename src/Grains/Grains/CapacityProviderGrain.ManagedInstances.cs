@@ -145,7 +145,9 @@ public sealed partial class CapacityProviderGrain
         var pending = snapshot.Queued.Select(q => new PendingTasks(q.Needs, q.DistinctInstance, q.Count)).ToList();
         var allowed = InstanceTypeSelection.Matching(Managed.InstanceRequirements, _rt.Catalog);
         var zones = Managed.Zones.IsDefaultOrEmpty ? _rt.Options.AvailabilityZones.Count : Managed.Zones.Length;
-        var plan = Provisioning.Plan(pending, launching, allowed, _rt.Catalog, zones, Managed.IsSpot);
+        var onItsWay = snapshot.Instances.Where(i => i.AcceptsPlacements).Select(i => i.Remaining)
+            .Concat(launching.Select(_rt.Catalog.Registered)).ToList();
+        var plan = Provisioning.Plan(pending, onItsWay, allowed, _rt.Catalog, zones, Managed.IsSpot);
 
         var desired = group.DesiredCapacity;
         foreach (var launch in plan.Launches)

@@ -43,7 +43,7 @@ public static class Provisioning
 {
     public static ProvisioningPlan Plan(
         IReadOnlyList<PendingTasks> pending,
-        IReadOnlyList<string> launchingTypes,
+        IReadOnlyList<ResourceSet> capacityOnItsWay,
         ImmutableArray<InstanceTypeInfo> allowed,
         InstanceCatalog catalog,
         int zones,
@@ -52,10 +52,11 @@ public static class Provisioning
         var runs = pending.Where(p => p.Count > 0).Select(p => new Run(p.Needs, p.DistinctInstance, p.Count)).ToList();
         var total = runs.Sum(r => r.Count);
 
-        // (1) Instances already on their way take what fits first.
-        foreach (var type in launchingTypes)
+        // (1) Capacity already there or on its way takes what fits first: the free resources of registered instances
+        // (the cluster places queued tasks on them within its next tick, B-PQ-2) and whole instances still launching.
+        foreach (var free in capacityOnItsWay)
         {
-            Pack(runs, catalog.Registered(type));
+            Pack(runs, free);
         }
 
         var covered = total - runs.Sum(r => r.Count);

@@ -131,14 +131,14 @@ public sealed class ManagedInstancesTests
     }
 
     [Fact]
-    public void B_MI_2_instances_already_launching_take_the_pending_tasks_first()
+    public void B_MI_2_free_capacity_and_instances_already_launching_take_the_pending_tasks_first()
     {
         var allowed = InstanceTypeSelection.Matching(Req(), Catalog);
-        var plan = Provisioning.Plan([new PendingTasks(Needs(256, 512), false, 10)], ["m5a.large"], allowed, Catalog, zones: 3, spot: false);
+        var plan = Provisioning.Plan([new PendingTasks(Needs(256, 512), false, 10)], [Catalog.Registered("m5a.large")], allowed, Catalog, zones: 3, spot: false);
         Assert.Equal(8, plan.CoveredByLaunching);
         Assert.Equal(2, plan.Launches.Sum(l => l.Tasks));
         Assert.Equal(2, plan.Instances); // the 2 left spread over 2 zones
-        Assert.Empty(Provisioning.Plan([new PendingTasks(Needs(256, 512), false, 8)], ["m5a.large"], allowed, Catalog, 3, false).Launches);
+        Assert.Empty(Provisioning.Plan([new PendingTasks(Needs(256, 512), false, 8)], [new ResourceSet(1024, 2048, 0, 2), new ResourceSet(1024, 4096, 0, 2)], allowed, Catalog, 3, false).Launches);
     }
 
     [Fact]
