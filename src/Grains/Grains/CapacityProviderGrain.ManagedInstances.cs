@@ -167,7 +167,7 @@ public sealed partial class CapacityProviderGrain
         var managed = snapshot.Instances
             .Where(i => liveInGroup.Contains(i.Ec2InstanceId))
             .Select(i => new ManagedInstance(i.Ec2InstanceId, i.InstanceType, i.AcceptsPlacements, i.Status == ContainerInstanceStatus.DRAINING,
-                i.IsSpot, i.Registered, i.Used, i.NonDaemonTasks))
+                i.IsSpot, i.Registered, i.Used, i.NonDaemonTasks, i.TaskGroups.Where(g => g.Key.StartsWith("service:", StringComparison.Ordinal)).Sum(g => g.Value)))
             .ToList();
         var settings = new ConsolidationSettings(Consolidation.ScaleInAfter(Managed.ScaleInAfter, _rt.Options.Timings.ManagedInstancesScaleInAfter),
             _rt.Options.Timings.ManagedInstancesUnderutilized);

@@ -182,6 +182,15 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             throw ErrorCodes.Invalid("The FARGATE and FARGATE_SPOT capacity providers are reserved and cannot be deleted.");
         }
 
+        if ((await Provider(n).Describe())?.Spec?.ManagedInstances?.Cluster is { } owner
+            && await Cluster(owner).Describe() is { } cluster && cluster.CapacityProviders.Contains(n))
+        {
+            // B-MI-1: a Managed Instances provider is deleted from its cluster: it leaves the cluster's list and default
+            // strategy first (the cluster refuses while tasks use it, B-CP-5), then its instances terminate.
+            await PutClusterCapacityProviders(owner, cluster.CapacityProviders.Remove(n),
+                cluster.DefaultStrategy.IsDefault ? [] : cluster.DefaultStrategy.RemoveAll(i => i.CapacityProvider == n));
+        }
+
         var info = await Provider(n).Delete();
         await Account.Remove(ResourceKind.CapacityProvider, n);
         return info;

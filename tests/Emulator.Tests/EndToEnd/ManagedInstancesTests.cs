@@ -103,6 +103,28 @@ public sealed class ManagedInstancesTests(EmulatorClusterFixture fixture) : IAsy
     }
 
     [Fact]
+    public async Task B_MI_3_underutilized_instances_drain_onto_the_others_and_the_service_keeps_running()
+    {
+        var cluster = await _ecs.CreateCluster("mi-consolidate");
+        var provider = await CreateProvider(cluster, scaleInAfter: 60);
+        var td = await _ecs.RegisterTaskDefinition(cpu: 256, memory: 512);
+        await Service(cluster, provider, td, 5);
+        await _ecs.WaitUntil("5 tasks RUNNING on 3 instances", async () =>
+            await _ecs.CountTasks(cluster, EcsDriver.Running) == 5 && (await Live(cluster)).Length == 3, TimeSpan.FromMinutes(5));
+
+        // Each c5.large holds 7 such tasks: spread 2 / 2 / 1 they are all under half used, so the manager drains
+        // them one at a time onto the others (managed draining replaces the service's tasks first).
+        await _ecs.WaitUntil("one instance running all 5 tasks", async () =>
+            (await Live(cluster)).Length == 1 && await _ecs.CountTasks(cluster, EcsDriver.Running) == 5, TimeSpan.FromMinutes(30));
+        var info = await _ecs.Provider(provider);
+        Assert.Contains(info.Managed!.Decisions, d => d.Contains("draining underutilized", StringComparison.Ordinal));
+        var tasks = await _ecs.Cluster(cluster).ListTasks(TaskFilter.All);
+        Assert.All(tasks.Where(t => t.LastStatus == TaskStatus.STOPPED), t => Assert.Equal("ServiceSchedulerInitiated", t.StopCode));
+        var service = await _ecs.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster, "web")).Describe();
+        Assert.Equal(5, service!.RunningCount);
+    }
+
+    [Fact]
     public async Task B_MI_3_scale_in_after_minus_one_keeps_idle_instances()
     {
         var cluster = await _ecs.CreateCluster("mi-keep");

@@ -13,7 +13,8 @@ public sealed record ManagedInstance(
     bool IsSpot,
     ResourceSet Registered,
     ResourceSet Used,
-    int NonDaemonTasks);
+    int NonDaemonTasks,
+    int ServiceTasks);
 
 /// <summary>An instance the manager takes out: drained first when it still runs tasks (B-MI-3), or handed back after a Spot warning (B-MI-4).</summary>
 public sealed record ManagedTermination(string InstanceId, string Reason, bool Idle);
@@ -31,7 +32,8 @@ public sealed record ConsolidationDecision(ImmutableDictionary<string, DateTimeO
 /// Model choice: nothing is consolidated while tasks wait in PROVISIONING or instances are launching (the manager is
 /// growing); the tasks of an underutilized instance are taken as equal shares of its reservation (the cluster's
 /// record has no per-task sizes) and fitted first-fit on the others' remaining resources, the least used instance
-/// first; an instance chosen as a destination is not drained in the same evaluation.
+/// first; an instance chosen as a destination is not drained in the same evaluation; an instance running standalone
+/// (RunTask) tasks is never drained (draining does not move them, B-CI-3: they would die with the host).
 /// </para>
 /// </summary>
 public static class Consolidation
@@ -79,7 +81,8 @@ public static class Consolidation
         var destinations = new HashSet<string>(StringComparer.Ordinal);
         var free = instances.Where(i => i.AcceptsPlacements && !taken.Contains(i.InstanceId))
             .ToDictionary(i => i.InstanceId, i => i.Registered - i.Used, StringComparer.Ordinal);
-        foreach (var low in due.Where(i => i.NonDaemonTasks > 0).OrderBy(Utilization).ThenBy(i => i.InstanceId, StringComparer.Ordinal))
+        // B-CI-3: draining moves service tasks only; an instance running standalone tasks (RunTask) is not drained.
+        foreach (var low in due.Where(i => i.NonDaemonTasks > 0 && i.ServiceTasks >= i.NonDaemonTasks).OrderBy(Utilization).ThenBy(i => i.InstanceId, StringComparer.Ordinal))
         {
             if (destinations.Contains(low.InstanceId))
             {

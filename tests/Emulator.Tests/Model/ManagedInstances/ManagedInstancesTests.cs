@@ -169,10 +169,11 @@ public sealed class ManagedInstancesTests
         Assert.Empty(Assert.Single(Provisioning.Plan([new PendingTasks(Needs(1024, 2048), false, 1)], [], allowed, Catalog, 3, spot: false).Launches).SpotAlternatives);
     }
 
-    private static ManagedInstance Instance(string id, int tasks, int cpuEach = 256, int memEach = 512, string type = "m5a.large", bool spot = false, bool draining = false)
+    private static ManagedInstance Instance(string id, int tasks, int cpuEach = 256, int memEach = 512, string type = "m5a.large", bool spot = false, bool draining = false,
+        int? serviceTasks = null)
     {
         var reg = Catalog.Registered(type);
-        return new ManagedInstance(id, type, !draining, draining, spot, reg, new ResourceSet(cpuEach * tasks, memEach * tasks, 0, 0), tasks);
+        return new ManagedInstance(id, type, !draining, draining, spot, reg, new ResourceSet(cpuEach * tasks, memEach * tasks, 0, 0), tasks, serviceTasks ?? tasks);
     }
 
     private static readonly ConsolidationSettings FiveMinutes = new(TimeSpan.FromMinutes(5));
@@ -221,6 +222,10 @@ public sealed class ManagedInstancesTests
         // The only other instance is full: the underutilized one stays.
         var full = Consolidation.Evaluate([Instance("i-low", 2), Instance("i-full", 8)], since, 0, 0, FiveMinutes, Now);
         Assert.Empty(full.Terminations);
+
+        // Standalone (RunTask) tasks are not moved by draining: an instance running one is not drained (it may take others' tasks).
+        var standalone = Consolidation.Evaluate([Instance("i-low", 2, serviceTasks: 1), Instance("i-half", 3)], since, 0, 0, FiveMinutes, Now);
+        Assert.Equal(["i-half"], standalone.Terminations.Select(x => x.InstanceId).ToArray());
 
         // Not underutilized for scaleInAfter yet.
         var recent = ImmutableDictionary<string, DateTimeOffset>.Empty.Add("i-low", Now.AddMinutes(-1));
