@@ -126,14 +126,17 @@ public sealed record CapacityProviderInfo(
     [property: Id(6)] string? AutoScalingGroupArn,
     [property: Id(7)] CasStatus? Cas,
     [property: Id(8)] ManagedInstancesStatus? Managed = null,
-    [property: Id(9)] ImmutableArray<ResourceSet> ManagedInstanceShapes = default)
+    ImmutableArray<ResourceSet> ManagedInstanceShapes = default)
 {
+    /// <summary>B-MI-2: the registered resources of the types a Managed Instances provider may launch (empty for other types; never default).</summary>
+    [Id(9)] public ImmutableArray<ResourceSet> ManagedInstanceShapes { get; init; } = ManagedInstanceShapes.IsDefault ? [] : ManagedInstanceShapes;
+
     public ClusterProvider ToClusterProvider() => new(
         Name, Type, Spec?.AutoScalingGroup,
         Spec?.ManagedScaling.Status == ManagedScalingStatus.ENABLED,
         Spec?.ManagedTerminationProtection ?? false,
         Spec?.ManagedDraining ?? false,
-        ManagedInstanceShapes.IsDefault ? [] : ManagedInstanceShapes);
+        ManagedInstanceShapes);
 }
 
 /// <summary>
