@@ -126,11 +126,8 @@ public sealed record CapacityProviderInfo(
     [property: Id(6)] string? AutoScalingGroupArn,
     [property: Id(7)] CasStatus? Cas,
     [property: Id(8)] ManagedInstancesStatus? Managed = null,
-    ImmutableArray<ResourceSet> ManagedInstanceShapes = default)
+    [property: Id(9)] ImmutableArray<ResourceSet>? ManagedInstanceShapes = null)
 {
-    /// <summary>B-MI-2: the registered resources of the types a Managed Instances provider may launch (empty for other types; never default).</summary>
-    [Id(9)] public ImmutableArray<ResourceSet> ManagedInstanceShapes { get; init; } = ManagedInstanceShapes.IsDefault ? [] : ManagedInstanceShapes;
-
     public ClusterProvider ToClusterProvider() => new(
         Name, Type, Spec?.AutoScalingGroup,
         Spec?.ManagedScaling.Status == ManagedScalingStatus.ENABLED,

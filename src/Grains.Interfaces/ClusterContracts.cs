@@ -22,11 +22,7 @@ public sealed record ClusterProvider(
     [property: Id(3)] bool ManagedScaling,
     [property: Id(4)] bool ManagedTerminationProtection,
     [property: Id(5)] bool ManagedDraining,
-    ImmutableArray<ResourceSet> ManagedInstanceShapes = default)
-{
-    /// <summary>B-MI-2: for a Managed Instances provider, the registered resources of the types it may launch (empty otherwise; never default).</summary>
-    [Id(6)] public ImmutableArray<ResourceSet> ManagedInstanceShapes { get; init; } = ManagedInstanceShapes.IsDefault ? [] : ManagedInstanceShapes;
-}
+    [property: Id(6)] ImmutableArray<ResourceSet>? ManagedInstanceShapes = null);
 
 [GenerateSerializer, Immutable, Alias("CreateClusterRequest")]
 public sealed record CreateClusterRequest(

@@ -89,7 +89,7 @@ public static class LaunchPlanner
                 lastPlacement = placement;
                 var queue = 0;
                 if (placement.Unplaced > 0 && provider is not null && target is null
-                    && ManagedInstances.InstanceTypeSelection.Unfittable(request.TaskDefinition.Requirements, provider.ManagedInstanceShapes, provider.Name) is { } unfit)
+                    && ManagedInstances.InstanceTypeSelection.Unfittable(request.TaskDefinition.Requirements, provider.ManagedInstanceShapes ?? [], provider.Name) is { } unfit)
                 {
                     // B-MI-2: no type the Managed Instances provider may launch can hold the task: it fails at once, with why.
                     message = request.ServiceName is { } svcName ? $"service {svcName} was unable to place a task. Reason: {unfit.Detail}" : unfit.Detail;
