@@ -553,6 +553,37 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         Assert.Equal(600, mi.GetProperty("infrastructureOptimization").GetProperty("scaleInAfter").GetInt32());
         await api.Ecs("DescribeCapacityProviders", new JsonObject { ["capacityProviders"] = new JsonArray(provider), ["include"] = new JsonArray("TAGS") });
 
+        // B-MI-2: a task naming the provider makes the manager launch an instance; EC2 shows it tagged as managed.
+        await api.Ecs("RegisterTaskDefinition", new JsonObject
+        {
+            ["family"] = cluster + "-td", ["requiresCompatibilities"] = new JsonArray("MANAGED_INSTANCES"),
+            ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "nginx", ["cpu"] = 512, ["memory"] = 1024 }),
+        });
+        var run = await api.Ecs("RunTask", new JsonObject
+        {
+            ["cluster"] = cluster, ["taskDefinition"] = cluster + "-td",
+            ["capacityProviderStrategy"] = new JsonArray(new JsonObject { ["capacityProvider"] = provider, ["weight"] = 1 }),
+        });
+        var taskArn = run.GetProperty("tasks")[0].GetProperty("taskArn").GetString()!;
+        var managedInstance = await api.Until("a managed instance in EC2", async () =>
+        {
+            var d = await api.Query("ec2", "DescribeInstances", ("Filter.1.Name", "tag:aws:ecs:capacityProviderName"), ("Filter.1.Value.1", provider),
+                ("Filter.2.Name", "tag:AmazonECSManaged"), ("Filter.2.Value.1", "true"));
+            return d.Descendants().Where(e => e.Name.LocalName == "instanceId").Select(e => e.Value).FirstOrDefault();
+        });
+        Assert.StartsWith("i-", managedInstance, StringComparison.Ordinal);
+        await api.Until("the task RUNNING", async () =>
+        {
+            var t = await api.Ecs("DescribeTasks", new JsonObject { ["cluster"] = cluster, ["tasks"] = new JsonArray(taskArn) });
+            return t.GetProperty("tasks")[0].GetProperty("lastStatus").GetString() == "RUNNING" ? "yes" : null;
+        });
+        await api.Ecs("StopTask", new JsonObject { ["cluster"] = cluster, ["task"] = taskArn });
+        await api.Until("the task STOPPED", async () =>
+        {
+            var t = await api.Ecs("DescribeTasks", new JsonObject { ["cluster"] = cluster, ["tasks"] = new JsonArray(taskArn) });
+            return t.GetProperty("tasks")[0].GetProperty("lastStatus").GetString() == "STOPPED" ? "yes" : null;
+        });
+
         // Bad input: nothing created.
         await api.Ecs("CreateCapacityProvider", new JsonObject
         {
