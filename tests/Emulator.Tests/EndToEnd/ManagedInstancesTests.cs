@@ -179,8 +179,16 @@ public sealed class ManagedInstancesTests(EmulatorClusterFixture fixture) : IAsy
         Assert.Equal("RESOURCE:CPU", failure.Reason);
         Assert.Contains($"capacity provider {provider} can run the task: it needs 4096 CPU units / 1024 MiB; the largest allowed type registers 2048 CPU units / 3993 MiB", failure.Detail);
         Assert.Equal(0, (await _ecs.Cluster(cluster).Describe())!.ProvisioningTasksCount);
+
+        // A service says why in its events, and nothing is launched for it.
+        await Service(cluster, provider, td, 2, name: "big");
+        await _ecs.WaitUntil("the service's placement event", async () =>
+            (await _ecs.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster, "big")).Describe())!.Events
+                .Any(e => e.Message.Contains("service big was unable to place a task. Reason: No instance type allowed by the instanceRequirements", StringComparison.Ordinal)),
+            TimeSpan.FromMinutes(2));
         await _ecs.Advance(TimeSpan.FromMinutes(1));
         Assert.Empty(await Live(cluster));
+        Assert.Equal(0, (await _ecs.Cluster(cluster).Describe())!.ProvisioningTasksCount);
     }
 
     [Fact]
