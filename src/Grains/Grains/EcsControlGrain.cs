@@ -157,6 +157,29 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         return await Provider(spec.Name).Describe() ?? info;
     }
 
+    /// <summary>
+    /// B-MI-1: launch type MANAGED_INSTANCES (without a strategy) runs on the cluster's Managed Instances capacity
+    /// provider: the first in the cluster's default strategy, else the first associated (Model choice). Anything else
+    /// is returned unchanged.
+    /// </summary>
+    private async Task<(LaunchType? LaunchType, ImmutableArray<CapacityProviderStrategyItem> Strategy)> ManagedInstancesLaunchType(
+        string? cluster, LaunchType? launchType, ImmutableArray<CapacityProviderStrategyItem> strategy)
+    {
+        if (launchType != LaunchType.MANAGED_INSTANCES || !strategy.IsDefaultOrEmpty)
+        {
+            return (launchType, strategy);
+        }
+
+        var name = Arns.ClusterName(cluster);
+        var info = await Cluster(name).Describe() ?? throw Errors.ClusterNotFound();
+        var associated = info.CapacityProviders.IsDefaultOrEmpty ? [] : await DescribeCapacityProviders(info.CapacityProviders);
+        var managed = associated.Where(p => p.Type == ProviderType.ManagedInstances).Select(p => p.Name).ToList();
+        var chosen = (info.DefaultStrategy.IsDefault ? [] : info.DefaultStrategy).Select(i => i.CapacityProvider).FirstOrDefault(managed.Contains)
+                     ?? managed.FirstOrDefault()
+                     ?? throw ErrorCodes.Invalid($"The launch type MANAGED_INSTANCES needs a Managed Instances capacity provider in cluster {name}. Create one with CreateCapacityProvider (cluster {name}, managedInstancesProvider) and try again.");
+        return (null, [new CapacityProviderStrategyItem(chosen, 1, 0)]);
+    }
+
     public async Task<ImmutableArray<CapacityProviderInfo>> DescribeCapacityProviders(ImmutableArray<string> names)
     {
         var wanted = names.IsDefaultOrEmpty
@@ -213,6 +236,8 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
 
     private async Task<LaunchRequest> ToLaunchRequest(RunTaskRequest request)
     {
+        var (launchType, providers) = await ManagedInstancesLaunchType(request.Cluster, request.LaunchType, request.CapacityProviderStrategy);
+        request = request with { LaunchType = launchType, CapacityProviderStrategy = providers };
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         if (!td.Active)
         {
@@ -254,6 +279,8 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     {
         var clusterName = Arns.ClusterName(request.Cluster);
         var cluster = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
+        var (launchType, providers) = await ManagedInstancesLaunchType(clusterName, request.LaunchType, request.CapacityProviderStrategy);
+        request = request with { LaunchType = launchType, CapacityProviderStrategy = providers };
         ValidateName(request.ServiceName, "Service name");
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         var daemon = request.SchedulingStrategy == SchedulingStrategy.DAEMON;

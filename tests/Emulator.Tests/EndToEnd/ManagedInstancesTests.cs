@@ -192,6 +192,27 @@ public sealed class ManagedInstancesTests(EmulatorClusterFixture fixture) : IAsy
     }
 
     [Fact]
+    public async Task B_MI_1_launch_type_MANAGED_INSTANCES_runs_on_the_clusters_managed_instances_provider()
+    {
+        var bare = await _ecs.CreateCluster("mi-lt-none");
+        var td = await _ecs.RegisterTaskDefinition(cpu: 512, memory: 1024);
+        var e = await Assert.ThrowsAsync<EcsException>(() => _ecs.Control.RunTask(new RunTaskRequest(bare, td.Arn, 1, LaunchType.MANAGED_INSTANCES, [], [], [], null, null, null)));
+        Assert.Contains("needs a Managed Instances capacity provider", e.Message);
+
+        var cluster = await _ecs.CreateCluster("mi-lt");
+        var provider = await CreateProvider(cluster);
+        var run = await _ecs.Control.RunTask(new RunTaskRequest(cluster, td.Arn, 2, LaunchType.MANAGED_INSTANCES, [], [], [], null, null, null));
+        Assert.Equal(2, run.Tasks.Length);
+        Assert.All(run.Tasks, t => Assert.Equal(provider, t.CapacityProvider));
+        await _ecs.WaitUntil("2 tasks RUNNING", async () => await _ecs.CountTasks(cluster, EcsDriver.Running) == 2, TimeSpan.FromMinutes(5));
+
+        var service = await _ecs.CreateService(cluster, "web", td, 1, launchType: LaunchType.MANAGED_INSTANCES);
+        Assert.Null(service.Spec.LaunchType);
+        Assert.Equal(provider, Assert.Single(service.Spec.CapacityProviderStrategy).CapacityProvider);
+        await _ecs.WaitUntil("3 tasks RUNNING", async () => await _ecs.CountTasks(cluster, EcsDriver.Running) == 3, TimeSpan.FromMinutes(5));
+    }
+
+    [Fact]
     public async Task B_MI_1_impossible_requirements_and_bad_scale_in_after_are_refused_and_nothing_is_created()
     {
         var cluster = await _ecs.CreateCluster("mi-bad");
