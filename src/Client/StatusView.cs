@@ -101,6 +101,17 @@ public sealed class StatusView(IGrainFactory grains, IAnsiConsole console)
 
         console.Write(providers);
 
+        // B-MI-2..4: the Managed Instances manager's latest decisions, with their reasons.
+        foreach (var p in s.CapacityProviders.Where(p => p.Managed is not null))
+        {
+            var m = p.Managed!;
+            console.MarkupLineInterpolated($"[bold]{p.Name}[/] (Managed Instances): {m.Instances} instances, {m.Launching} launching, {m.Launched} launched and {m.Terminated} taken out so far");
+            foreach (var decision in m.Decisions.Take(5))
+            {
+                console.MarkupLineInterpolated($"  [grey]{decision}[/]");
+            }
+        }
+
         var instances = new Table().Title("Container instances")
             .AddColumns("container instance", "EC2", "type", "AZ", "provider", "status", "running", "CPU left", "memory left");
         foreach (var i in s.Instances.Where(i => i.Status != ContainerInstanceStatus.INACTIVE).OrderBy(i => i.RegisteredAt))

@@ -21,7 +21,83 @@ public sealed record CapacityProviderSpec(
     [property: Id(2)] ManagedScalingSpec ManagedScaling,
     [property: Id(3)] bool ManagedTerminationProtection,
     [property: Id(4)] bool ManagedDraining,
-    [property: Id(5)] ImmutableDictionary<string, string> Tags);
+    [property: Id(5)] ImmutableDictionary<string, string> Tags,
+    [property: Id(6)] ManagedInstancesSpec? ManagedInstances = null);
+
+/// <summary>A numeric range of EC2 attribute-based instance type selection (min and max both optional).</summary>
+[GenerateSerializer, Immutable, Alias("NumberRange")]
+public sealed record NumberRange(
+    [property: Id(0)] double? Min,
+    [property: Id(1)] double? Max);
+
+/// <summary>
+/// B-MI-1: the modelled members of a Managed Instances provider's <c>instanceRequirements</c> (EC2 attribute-based
+/// instance type selection). Lists are empty when not given; strings null when not given (EC2's defaults apply).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("InstanceRequirementsSpec")]
+public sealed record InstanceRequirementsSpec(
+    [property: Id(0)] NumberRange VCpuCount,
+    [property: Id(1)] NumberRange MemoryMiB,
+    [property: Id(2)] NumberRange? MemoryGiBPerVCpu,
+    [property: Id(3)] ImmutableArray<string> CpuManufacturers,
+    [property: Id(4)] ImmutableArray<string> AllowedInstanceTypes,
+    [property: Id(5)] ImmutableArray<string> ExcludedInstanceTypes,
+    [property: Id(6)] ImmutableArray<string> InstanceGenerations,
+    [property: Id(7)] string? BurstablePerformance,
+    [property: Id(8)] string? BareMetal,
+    [property: Id(9)] NumberRange? AcceleratorCount,
+    [property: Id(10)] NumberRange? NetworkInterfaceCount,
+    [property: Id(11)] double? OnDemandMaxPricePercentageOverLowestPrice);
+
+/// <summary>
+/// B-MI-1: a MANAGED_INSTANCES capacity provider's configuration. <see cref="LaunchTemplateAsWritten"/> keeps the
+/// request's <c>instanceLaunchTemplate</c> members as written (storage, local storage, FIPS, ...: echoed by
+/// DescribeCapacityProviders, not modelled), like <see cref="AsgSettings"/> keeps an Auto Scaling group's.
+/// <see cref="Zones"/> are the zones of the network configuration's subnets (the emulator's zones without subnets).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ManagedInstancesSpec")]
+public sealed record ManagedInstancesSpec(
+    [property: Id(0)] string InfrastructureRoleArn,
+    [property: Id(1)] string Ec2InstanceProfileArn,
+    [property: Id(2)] ImmutableArray<string> Subnets,
+    [property: Id(3)] ImmutableArray<string> SecurityGroups,
+    [property: Id(4)] string CapacityOptionType,
+    [property: Id(5)] string Monitoring,
+    [property: Id(6)] InstanceRequirementsSpec? InstanceRequirements,
+    [property: Id(7)] string PropagateTags,
+    [property: Id(8)] int? ScaleInAfter,
+    [property: Id(9)] string LaunchTemplateAsWritten,
+    [property: Id(10)] ImmutableArray<string> Zones,
+    [property: Id(11)] string? Cluster)
+{
+    public const string OnDemand = "ON_DEMAND";
+    public const string Spot = "SPOT";
+
+    public bool IsSpot => CapacityOptionType == Spot;
+}
+
+/// <summary>B-MI-2: the tags every instance an ECS Managed Instances provider launches carries (EC2 DescribeInstances shows them).</summary>
+public static class ManagedInstancesTags
+{
+    public const string Managed = "AmazonECSManaged";
+    public const string CapacityProvider = "aws:ecs:capacityProviderName";
+    public const string Cluster = "aws:ecs:clusterName";
+}
+
+/// <summary>
+/// B-MI-2..4: what a Managed Instances provider's manager did last: its instances, accrued cost (B-IT-5) and its
+/// latest decisions with their reasons, newest first ("launched c5.large: ...").
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ManagedInstancesStatus")]
+public sealed record ManagedInstancesStatus(
+    [property: Id(0)] int Instances,
+    [property: Id(1)] int Launching,
+    [property: Id(2)] decimal AccruedCost,
+    [property: Id(3)] ImmutableArray<string> Decisions,
+    [property: Id(4)] long Evaluations,
+    [property: Id(5)] DateTimeOffset? EvaluatedAt,
+    [property: Id(6)] int Launched,
+    [property: Id(7)] int Terminated);
 
 /// <summary>The latest CAS evaluation of a provider (B-CAS-1..5).</summary>
 [GenerateSerializer, Immutable, Alias("CasStatus")]
@@ -48,13 +124,16 @@ public sealed record CapacityProviderInfo(
     [property: Id(4)] CapacityProviderSpec? Spec,
     [property: Id(5)] string? Cluster,
     [property: Id(6)] string? AutoScalingGroupArn,
-    [property: Id(7)] CasStatus? Cas)
+    [property: Id(7)] CasStatus? Cas,
+    [property: Id(8)] ManagedInstancesStatus? Managed = null,
+    [property: Id(9)] ImmutableArray<ResourceSet>? ManagedInstanceShapes = null)
 {
     public ClusterProvider ToClusterProvider() => new(
         Name, Type, Spec?.AutoScalingGroup,
         Spec?.ManagedScaling.Status == ManagedScalingStatus.ENABLED,
         Spec?.ManagedTerminationProtection ?? false,
-        Spec?.ManagedDraining ?? false);
+        Spec?.ManagedDraining ?? false,
+        ManagedInstanceShapes);
 }
 
 /// <summary>
@@ -79,6 +158,12 @@ public interface ICapacityProviderGrain : IGrainWithStringKey
     [Alias("SetCluster")] Task SetCluster(string? cluster);
 
     [Alias("EvaluateNow")] Task<CasStatus> EvaluateNow();
+
+    /// <summary>B-MI-1: CreateCapacityProvider with <c>managedInstancesProvider</c> (the provider belongs to <c>spec.ManagedInstances.Cluster</c>).</summary>
+    [Alias("CreateManagedInstances")] Task<CapacityProviderInfo> CreateManagedInstances(CapacityProviderSpec spec);
+
+    /// <summary>B-MI-1: UpdateCapacityProvider with <c>managedInstancesProvider</c>: the new configuration, applied to later launches.</summary>
+    [Alias("UpdateManagedInstances")] Task<CapacityProviderInfo> UpdateManagedInstances(ManagedInstancesSpec managedInstances);
 }
 
 [GenerateSerializer, Immutable, Alias("MixedInstancesSpec")]

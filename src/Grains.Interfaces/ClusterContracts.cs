@@ -8,6 +8,9 @@ public enum ProviderType
     AutoScalingGroup = 0,
     Fargate = 1,
     FargateSpot = 2,
+
+    /// <summary>B-MI-1: ECS Managed Instances (ECS launches and consolidates the instances itself).</summary>
+    ManagedInstances = 3,
 }
 
 /// <summary>A capacity provider as a cluster needs to know it (B-CP-*, B-PQ-1).</summary>
@@ -18,7 +21,8 @@ public sealed record ClusterProvider(
     [property: Id(2)] string? AutoScalingGroup,
     [property: Id(3)] bool ManagedScaling,
     [property: Id(4)] bool ManagedTerminationProtection,
-    [property: Id(5)] bool ManagedDraining);
+    [property: Id(5)] bool ManagedDraining,
+    [property: Id(6)] ImmutableArray<ResourceSet>? ManagedInstanceShapes = null);
 
 [GenerateSerializer, Immutable, Alias("CreateClusterRequest")]
 public sealed record CreateClusterRequest(

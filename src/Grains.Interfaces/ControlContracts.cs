@@ -155,4 +155,5 @@ public sealed record CapacityProviderUpdate(
     [property: Id(0)] string Name,
     [property: Id(1)] ManagedScalingSpec? ManagedScaling,
     [property: Id(2)] bool? ManagedTerminationProtection,
-    [property: Id(3)] bool? ManagedDraining);
+    [property: Id(3)] bool? ManagedDraining,
+    [property: Id(4)] ManagedInstancesSpec? ManagedInstances = null);

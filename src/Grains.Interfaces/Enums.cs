@@ -47,6 +47,9 @@ public enum LaunchType
     EC2 = 0,
     FARGATE = 1,
     EXTERNAL = 2,
+
+    /// <summary>B-MI-1: runs on the cluster's ECS Managed Instances capacity provider (resolved to a strategy naming it).</summary>
+    MANAGED_INSTANCES = 3,
 }
 
 public enum SchedulingStrategy

@@ -37,6 +37,9 @@ public static class EventTypes
     public const string InstanceTerminateSuccessful = "EC2 Instance Terminate Successful";
     public const string CapacityProviderReservation = "Emulator CapacityProviderReservation";
 
+    /// <summary>B-MI-2..4: a decision of an ECS Managed Instances provider's manager (launch, drain, terminate) with its reason.</summary>
+    public const string ManagedInstancesDecision = "Emulator Managed Instances Decision";
+
     /// <summary>B-CW-1: a CloudWatch alarm changed state (EventBridge "CloudWatch Alarm State Change", source aws.cloudwatch).</summary>
     public const string AlarmStateChange = "CloudWatch Alarm State Change";
 

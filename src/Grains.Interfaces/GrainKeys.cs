@@ -30,6 +30,9 @@ public static class GrainKeys
 
     public static string AutoScalingGroup(string name) => name;
 
+    /// <summary>B-MI-2: the name of the instance group a Managed Instances provider launches into (an Auto Scaling group grain no user lists).</summary>
+    public static string ManagedInstancesGroup(string capacityProvider) => "ecs-managed-instances-" + capacityProvider;
+
     /// <summary>
     /// A grain placed on one silo (silo-pinned placement): the silo's address as <c>SiloAddress.ToParsableString()</c>
     /// writes it, then optionally <c>/</c> and anything that tells grains on the same silo apart.
@@ -70,4 +73,7 @@ public enum ResourceKind
 
     /// <summary>ELBv2 load balancers (B-ELB-1), by name.</summary>
     LoadBalancer = 6,
+
+    /// <summary>B-MI-2: the instance groups ECS Managed Instances providers launch into (not Auto Scaling groups a user sees).</summary>
+    ManagedInstancesGroup = 7,
 }

@@ -21,6 +21,11 @@ if (args is ["--service-auto-scaling", ..])
     return await ServiceAutoScalingBenchmark.Run(args[1..], Console.Out);
 }
 
+if (args is ["--managed-instances", ..])
+{
+    return await ManagedInstancesBenchmark.Run(args[1..], Console.Out);
+}
+
 if (args is ["--history", ..])
 {
     return await HistoryBenchmark.Run(args[1..], Console.Out);

@@ -77,6 +77,19 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                         s.Int("targetCapacity", 100), s.Int("minimumScalingStepSize", 1), s.Int("maximumScalingStepSize", 10000), s.Int("instanceWarmupPeriod", 300)),
                     s.Bool("managedTerminationProtection", false), s.Bool("managedDraining", true), ImmutableDictionary<string, string>.Empty));
                 return null;
+            case "createManagedInstancesProvider":
+                // B-MI-1: a MANAGED_INSTANCES provider within its cluster (the cluster must exist); no Auto Scaling group.
+                var requirements = new InstanceRequirementsSpec(
+                    new NumberRange(s.Double("vCpuMin", 1), s.Has("vCpuMax") ? s.Double("vCpuMax") : null),
+                    new NumberRange(s.Double("memoryMiBMin", 1024), s.Has("memoryMiBMax") ? s.Double("memoryMiBMax") : null),
+                    null, [.. s.Strings("cpuManufacturers")], [.. s.Strings("allowedInstanceTypes")], [.. s.Strings("excludedInstanceTypes")], [],
+                    s.Opt("burstablePerformance"), null, null, null, null);
+                await Control.CreateCapacityProvider(new CapacityProviderSpec(s.Str("name"), "", ManagedScalingSpec.Default, false, true, ImmutableDictionary<string, string>.Empty,
+                    new ManagedInstancesSpec("arn:aws:iam::000000000000:role/ecsInfrastructureRole", "arn:aws:iam::000000000000:instance-profile/ecsInstanceRole",
+                        [], [], s.Opt("capacityOptionType") ?? ManagedInstancesSpec.OnDemand, "BASIC", requirements, s.Opt("propagateTags") ?? "NONE",
+                        s.OptInt("scaleInAfter"), "{}", [], s.Str("cluster"))));
+                _clusters.Add(s.Str("cluster"));
+                return null;
             case "putClusterCapacityProviders":
                 await Control.PutClusterCapacityProviders(s.Str("cluster"), [.. s.Strings("providers")], Strategy(s, "defaultStrategy"));
                 _clusters.Add(s.Str("cluster"));

@@ -30,6 +30,24 @@ public sealed class CapacityProviderState
 
     /// <summary>How many times this provider's grain was activated on its persisted state (seeds a fresh id stream).</summary>
     [Id(8)] public int Incarnation { get; set; }
+
+    /// <summary>B-MI-3: since when each Managed Instances instance has been idle or underutilized.</summary>
+    [Id(9)] public ImmutableDictionary<string, DateTimeOffset> ManagedLowSince { get; set; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>B-MI-2..4: the manager's latest decisions with their reasons, newest first (bounded).</summary>
+    [Id(10)] public ImmutableList<string> ManagedDecisions { get; set; } = [];
+
+    /// <summary>B-MI-2: instances the manager has launched so far.</summary>
+    [Id(11)] public int ManagedLaunched { get; set; }
+
+    /// <summary>B-MI-3, B-MI-4: instances the manager has taken out so far.</summary>
+    [Id(12)] public int ManagedTerminated { get; set; }
+
+    /// <summary>B-MI-2: the manager's evaluations so far.</summary>
+    [Id(13)] public long ManagedEvaluations { get; set; }
+
+    /// <summary>B-MI-2: when the manager last evaluated.</summary>
+    [Id(14)] public DateTimeOffset? ManagedEvaluatedAt { get; set; }
 }
 
 /// <summary>
@@ -94,6 +112,12 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
 
     private bool Active => S.Exists && S.Cluster is not null && Spec.ManagedScaling.Status == ManagedScalingStatus.ENABLED;
 
+    /// <summary>B-MI-1: a MANAGED_INSTANCES provider (its manager runs instead of CAS).</summary>
+    private bool IsManaged => S.Spec?.ManagedInstances is not null;
+
+    /// <summary>CAS evaluates once per metric period (B-CAS-3); the Managed Instances manager more often (B-MI-2).</summary>
+    private TimeSpan Period => IsManaged ? _rt.Options.Timings.ManagedInstancesPeriod : _rt.Options.Timings.MetricPeriod;
+
     public async Task<CapacityProviderInfo> Create(CapacityProviderSpec spec)
     {
         if (S.Exists)
@@ -125,6 +149,11 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
     public async Task<CapacityProviderInfo> Update(ManagedScalingSpec? managedScaling, bool? managedTerminationProtection, bool? managedDraining)
     {
         EnsureExists();
+        if (IsManaged)
+        {
+            throw ErrorCodes.Invalid("The autoScalingGroupProvider configuration cannot be updated for a capacity provider of type MANAGED_INSTANCES. Use managedInstancesProvider.");
+        }
+
         var spec = Spec with
         {
             ManagedScaling = managedScaling ?? Spec.ManagedScaling,
@@ -150,6 +179,11 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
     public async Task<CapacityProviderInfo> Delete()
     {
         EnsureExists();
+        if (IsManaged)
+        {
+            return await DeleteManaged();
+        }
+
         if (S.Cluster is { } cluster)
         {
             throw new EcsException(ErrorCodes.ResourceInUse, $"The specified capacity provider is in use by cluster {cluster}. Remove it from the cluster before deleting it.");
@@ -241,7 +275,7 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
             }
 
             _rt.Metrics.RecordLag(TimerLag.Of(_nextEvaluationAt, now), LagSources.CasEvaluation);
-            _nextEvaluationAt = TickSchedule.NextTick(_nextEvaluationAt, now, _rt.Options.Timings.MetricPeriod);
+            _nextEvaluationAt = TickSchedule.NextTick(_nextEvaluationAt, now, Period);
             _retryAt = null;
         }
         finally
@@ -264,6 +298,12 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
     /// <summary>One CAS evaluation (B-CAS-1..7), once per metric period.</summary>
     private async Task Evaluate()
     {
+        if (IsManaged)
+        {
+            await EvaluateManaged();
+            return;
+        }
+
         if (S.Cluster is not { } clusterName || Spec.ManagedScaling.Status != ManagedScalingStatus.ENABLED)
         {
             return;
@@ -343,7 +383,7 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
         {
             if (_timer is null)
             {
-                StartSchedule(_rt.Clock.Now + _rt.Options.Timings.MetricPeriod);
+                StartSchedule(_rt.Clock.Now + Period);
             }
 
             await this.RegisterOrUpdateReminder(ReminderName, Durability.WakePeriod(_rt), Durability.WakePeriod(_rt));
@@ -381,8 +421,9 @@ public sealed partial class CapacityProviderGrain : Grain, ICapacityProviderGrai
 
     private CasStatus Idle() => new(0, 0, 0, Spec.ManagedScaling.TargetCapacity, 0, null, "None", "not evaluated yet", 0, [], 0);
 
-    private CapacityProviderInfo Info() => new(
-        Name, Arns.CapacityProvider(_rt.Region, _rt.Account, Name), S.Status, ProviderType.AutoScalingGroup, Spec, S.Cluster, S.AsgArn, S.Last);
+    private CapacityProviderInfo Info() => IsManaged
+        ? ManagedInfo()
+        : new(Name, Arns.CapacityProvider(_rt.Region, _rt.Account, Name), S.Status, ProviderType.AutoScalingGroup, Spec, S.Cluster, S.AsgArn, S.Last);
 
     private void EnsureExists()
     {

@@ -338,7 +338,8 @@ public sealed class ChaosGrain(
         await Market.ZoneOutage(availabilityZone, until); // first: nothing launches there from now on
         var account = GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Account);
         var lost = ImmutableArray.CreateBuilder<string>();
-        foreach (var asg in (await account.List(ResourceKind.AutoScalingGroup)).Order(StringComparer.Ordinal))
+        var groups = (await account.List(ResourceKind.AutoScalingGroup)).Concat(await account.List(ResourceKind.ManagedInstancesGroup)); // B-MI-2: managed instances too
+        foreach (var asg in groups.Order(StringComparer.Ordinal))
         {
             try
             {

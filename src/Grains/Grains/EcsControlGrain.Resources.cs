@@ -60,7 +60,9 @@ public sealed partial class EcsControlGrain
 
         var provider = Provider(name);
         _ = await provider.Describe() ?? throw ErrorCodes.Invalid($"The specified capacity provider {name} does not exist.");
-        return await provider.Update(update.ManagedScaling, update.ManagedTerminationProtection, update.ManagedDraining);
+        return update.ManagedInstances is { } mi
+            ? await provider.UpdateManagedInstances(mi)
+            : await provider.Update(update.ManagedScaling, update.ManagedTerminationProtection, update.ManagedDraining);
     }
 
     public Task<TaskDefinitionRecord> DeregisterTaskDefinition(string taskDefinition) => TaskDefinitions.Deregister(taskDefinition);

@@ -68,7 +68,13 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
         foreach (var p in names)
         {
             var info = await DescribeOne(p) ?? throw ErrorCodes.Invalid($"The specified capacity provider {p} does not exist. Specify a valid name or ARN and try again.");
-            if (info.Type == ProviderType.AutoScalingGroup && info.Cluster is { } other && other != name)
+            if (info.Type == ProviderType.ManagedInstances && info.Spec?.ManagedInstances?.Cluster is { } owner && owner != name)
+            {
+                // B-MI-1: a Managed Instances provider exists within the cluster it was created for.
+                throw ErrorCodes.Invalid($"The specified capacity provider {p} was created for cluster {owner} and cannot be associated with cluster {name}.");
+            }
+
+            if (info.Type is ProviderType.AutoScalingGroup or ProviderType.ManagedInstances && info.Cluster is { } other && other != name)
             {
                 // B-CP-6: an Auto Scaling group provider belongs to one cluster at most.
                 throw new EcsException(ErrorCodes.ResourceInUse, $"The specified capacity provider {p} is already associated with cluster {other}.");
@@ -93,7 +99,7 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             await Provider(removed).SetCluster(null);
         }
 
-        foreach (var added in resolved.Where(p => p.Type == ProviderType.AutoScalingGroup))
+        foreach (var added in resolved.Where(p => p.Type is ProviderType.AutoScalingGroup or ProviderType.ManagedInstances))
         {
             await Provider(added.Name).SetCluster(name);
         }
@@ -115,9 +121,63 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             throw ErrorCodes.Invalid("The capacity provider name cannot be prefixed with \"aws\", \"ecs\", or \"fargate\".");
         }
 
+        if (spec.ManagedInstances is { } mi)
+        {
+            return await CreateManagedInstancesProvider(spec, mi);
+        }
+
         var info = await Provider(spec.Name).Create(spec with { AutoScalingGroup = Arns.AutoScalingGroupName(spec.AutoScalingGroup) });
         await Account.Add(ResourceKind.CapacityProvider, spec.Name);
         return info;
+    }
+
+    /// <summary>
+    /// B-MI-1: a MANAGED_INSTANCES provider is created within its cluster (which must exist): its subnets resolve to
+    /// zones, it is created, then associated with the cluster (the cluster's default strategy is kept).
+    /// </summary>
+    private async Task<CapacityProviderInfo> CreateManagedInstancesProvider(CapacityProviderSpec spec, ManagedInstancesSpec mi)
+    {
+        var clusterName = Arns.ClusterName(mi.Cluster);
+        var cluster = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
+        var zones = ImmutableArray<string>.Empty;
+        if (!mi.Subnets.IsDefaultOrEmpty)
+        {
+            var network = await GrainFactory.GetGrain<INetworkGrain>(INetworkGrain.Key).Read();
+            foreach (var subnet in mi.Subnets.Where(s => !network.Subnets.ContainsKey(s) && Model.Network.NetworkModel.LooksLikeSubnetId(s)))
+            {
+                throw ErrorCodes.Invalid($"Error retrieving subnet information for [{subnet}]: The subnet ID '{subnet}' does not exist (ErrorCode: InvalidSubnetID.NotFound)");
+            }
+
+            zones = Model.Network.NetworkModel.ZonesOf(network, mi.Subnets);
+        }
+
+        var info = await Provider(spec.Name).CreateManagedInstances(spec with { ManagedInstances = mi with { Cluster = clusterName, Zones = zones } });
+        await Account.Add(ResourceKind.CapacityProvider, spec.Name);
+        await PutClusterCapacityProviders(clusterName, [.. cluster.CapacityProviders, spec.Name], cluster.DefaultStrategy);
+        return await Provider(spec.Name).Describe() ?? info;
+    }
+
+    /// <summary>
+    /// B-MI-1: launch type MANAGED_INSTANCES (without a strategy) runs on the cluster's Managed Instances capacity
+    /// provider: the first in the cluster's default strategy, else the first associated (Model choice). Anything else
+    /// is returned unchanged.
+    /// </summary>
+    private async Task<(LaunchType? LaunchType, ImmutableArray<CapacityProviderStrategyItem> Strategy)> ManagedInstancesLaunchType(
+        string? cluster, LaunchType? launchType, ImmutableArray<CapacityProviderStrategyItem> strategy)
+    {
+        if (launchType != LaunchType.MANAGED_INSTANCES || !strategy.IsDefaultOrEmpty)
+        {
+            return (launchType, strategy);
+        }
+
+        var name = Arns.ClusterName(cluster);
+        var info = await Cluster(name).Describe() ?? throw Errors.ClusterNotFound();
+        var associated = info.CapacityProviders.IsDefaultOrEmpty ? [] : await DescribeCapacityProviders(info.CapacityProviders);
+        var managed = associated.Where(p => p.Type == ProviderType.ManagedInstances).Select(p => p.Name).ToList();
+        var chosen = (info.DefaultStrategy.IsDefault ? [] : info.DefaultStrategy).Select(i => i.CapacityProvider).FirstOrDefault(managed.Contains)
+                     ?? managed.FirstOrDefault()
+                     ?? throw ErrorCodes.Invalid($"The launch type MANAGED_INSTANCES needs a Managed Instances capacity provider in cluster {name}. Create one with CreateCapacityProvider (cluster {name}, managedInstancesProvider) and try again.");
+        return (null, [new CapacityProviderStrategyItem(chosen, 1, 0)]);
     }
 
     public async Task<ImmutableArray<CapacityProviderInfo>> DescribeCapacityProviders(ImmutableArray<string> names)
@@ -145,6 +205,15 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
             throw ErrorCodes.Invalid("The FARGATE and FARGATE_SPOT capacity providers are reserved and cannot be deleted.");
         }
 
+        if ((await Provider(n).Describe())?.Spec?.ManagedInstances?.Cluster is { } owner
+            && await Cluster(owner).Describe() is { } cluster && cluster.CapacityProviders.Contains(n))
+        {
+            // B-MI-1: a Managed Instances provider is deleted from its cluster: it leaves the cluster's list and default
+            // strategy first (the cluster refuses while tasks use it, B-CP-5), then its instances terminate.
+            await PutClusterCapacityProviders(owner, cluster.CapacityProviders.Remove(n),
+                cluster.DefaultStrategy.IsDefault ? [] : cluster.DefaultStrategy.RemoveAll(i => i.CapacityProvider == n));
+        }
+
         var info = await Provider(n).Delete();
         await Account.Remove(ResourceKind.CapacityProvider, n);
         return info;
@@ -167,6 +236,8 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
 
     private async Task<LaunchRequest> ToLaunchRequest(RunTaskRequest request)
     {
+        var (launchType, providers) = await ManagedInstancesLaunchType(request.Cluster, request.LaunchType, request.CapacityProviderStrategy);
+        request = request with { LaunchType = launchType, CapacityProviderStrategy = providers };
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         if (!td.Active)
         {
@@ -208,6 +279,8 @@ public sealed partial class EcsControlGrain(EmulatorRuntime runtime) : Grain, IE
     {
         var clusterName = Arns.ClusterName(request.Cluster);
         var cluster = await Cluster(clusterName).Describe() ?? throw Errors.ClusterNotFound();
+        var (launchType, providers) = await ManagedInstancesLaunchType(clusterName, request.LaunchType, request.CapacityProviderStrategy);
+        request = request with { LaunchType = launchType, CapacityProviderStrategy = providers };
         ValidateName(request.ServiceName, "Service name");
         var td = await ResolveTaskDefinition(request.TaskDefinition);
         var daemon = request.SchedulingStrategy == SchedulingStrategy.DAEMON;

@@ -222,6 +222,18 @@ public sealed class EmulatorTimings
     /// <summary>A CAS evaluation that failed because a grain was unreachable (its silo died) is tried again this much later (B-CAS-*).</summary>
     public TimeSpan CapacityProviderRetry { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// B-MI-2: how often an ECS Managed Instances provider's manager looks at its pending tasks and instances (Model
+    /// choice: AWS reacts to pending tasks within seconds, not on CAS's metric period).
+    /// </summary>
+    public TimeSpan ManagedInstancesPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>B-MI-3 (Model choice, AWS does not publish it): the wait before consolidation when <c>scaleInAfter</c> is not given.</summary>
+    public TimeSpan ManagedInstancesScaleInAfter { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>B-MI-3 (Model choice): an instance with both CPU and memory reserved below this fraction is underutilized.</summary>
+    public double ManagedInstancesUnderutilized { get; set; } = 0.5;
+
     /// <summary>B-PL-5, B-SV-6: an unchanged placement-failure service event is repeated at most this often.</summary>
     public TimeSpan PlacementFailureEventRepeat { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -308,6 +320,7 @@ public sealed class EmulatorTimings
                  {
                      (nameof(ServiceReconcilePeriod), ServiceReconcilePeriod), (nameof(AutoScalingGroupTick), AutoScalingGroupTick),
                      (nameof(SpotInterruptionRateStep), SpotInterruptionRateStep), (nameof(CapacityProviderRetry), CapacityProviderRetry),
+                     (nameof(ManagedInstancesPeriod), ManagedInstancesPeriod), (nameof(ManagedInstancesScaleInAfter), ManagedInstancesScaleInAfter),
                      (nameof(ServiceLaunchWindow), ServiceLaunchWindow), (nameof(TrafficStep), TrafficStep),
                  })
         {
@@ -315,6 +328,11 @@ public sealed class EmulatorTimings
             {
                 errors.Add($"Timings.{name} must be positive.");
             }
+        }
+
+        if (ManagedInstancesUnderutilized is < 0 or > 1)
+        {
+            errors.Add("Timings.ManagedInstancesUnderutilized must be between 0 and 1.");
         }
 
         if (Jitter is < 0 or > 1)

@@ -260,10 +260,22 @@ public static class DashboardSnapshot
             {
                 ProviderType.AutoScalingGroup => "ASG",
                 ProviderType.Fargate => "FARGATE",
+                ProviderType.ManagedInstances => "MANAGED_INSTANCES",
                 _ => "FARGATE_SPOT",
             });
+            if (p?.Managed is { } managed)
+            {
+                // B-MI-2..4: the Managed Instances manager's latest decision and its counters.
+                w.WriteStartObject("managed");
+                w.WriteNumber("launched", managed.Launched);
+                w.WriteNumber("terminated", managed.Terminated);
+                w.WriteNumber("launching", managed.Launching);
+                w.WriteString("decision", managed.Decisions.IsDefaultOrEmpty ? "" : managed.Decisions[0]);
+                w.WriteEndObject();
+            }
+
             w.WriteBoolean("provider", p is not null);
-            if (p?.Spec is { } spec)
+            if (p?.Spec is { ManagedInstances: null } spec)
             {
                 w.WriteString("asg", spec.AutoScalingGroup);
                 w.WriteBoolean("managedScaling", spec.ManagedScaling.Status == ManagedScalingStatus.ENABLED);

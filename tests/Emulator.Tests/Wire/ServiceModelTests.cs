@@ -527,6 +527,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         var empty = EmulatorClusterFixture.Unique("model-empty");
         await api.Ecs("CreateCluster", new JsonObject { ["clusterName"] = empty });
         await api.Ecs("DeleteCluster", new JsonObject { ["cluster"] = empty });
+        await ExerciseManagedInstances(api, cluster);
         await ServiceModelSideServices.Exercise(api, cluster);
         await ServiceModelCloudFormation.Exercise(api, cluster);
 
@@ -541,6 +542,115 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         }).ToList();
         var missing = expected.Except(api.Validated).ToList();
         Assert.True(missing.Count == 0, "implemented operations never validated against the AWS model (add them to this test): " + string.Join(", ", missing));
+    }
+
+    /// <summary>
+    /// B-MI-1: a MANAGED_INSTANCES capacity provider created, updated, described and deleted within its cluster, and
+    /// refused without its infrastructure role or with requirements no type satisfies; every answer fits both models
+    /// (the newest ECS model declares managedInstancesProvider, type and cluster).
+    /// </summary>
+    private static async Task ExerciseManagedInstances(ModelCheckedApi api, string prefix)
+    {
+        var cluster = prefix + "-mi";
+        var provider = prefix + "-mi-cp";
+        await api.Ecs("CreateCluster", new JsonObject { ["clusterName"] = cluster });
+        JsonObject Template(double vcpuMin) => new()
+        {
+            ["ec2InstanceProfileArn"] = "arn:aws:iam::000000000000:instance-profile/ecsInstanceRole",
+            ["networkConfiguration"] = new JsonObject { ["subnets"] = new JsonArray(), ["securityGroups"] = new JsonArray() },
+            ["storageConfiguration"] = new JsonObject { ["storageSizeGiB"] = 50 },
+            ["monitoring"] = "BASIC",
+            ["instanceRequirements"] = new JsonObject
+            {
+                ["vCpuCount"] = new JsonObject { ["min"] = vcpuMin, ["max"] = 8 },
+                ["memoryMiB"] = new JsonObject { ["min"] = 2048 },
+                ["cpuManufacturers"] = new JsonArray("intel", "amd"),
+            },
+        };
+        var created = await api.Ecs("CreateCapacityProvider", new JsonObject
+        {
+            ["name"] = provider,
+            ["cluster"] = cluster,
+            ["managedInstancesProvider"] = new JsonObject
+            {
+                ["infrastructureRoleArn"] = "arn:aws:iam::000000000000:role/ecsInfrastructureRole",
+                ["instanceLaunchTemplate"] = Template(2),
+                ["propagateTags"] = "CAPACITY_PROVIDER",
+                ["infrastructureOptimization"] = new JsonObject { ["scaleInAfter"] = 300 },
+            },
+            ["tags"] = new JsonArray(new JsonObject { ["key"] = "team", ["value"] = "platform" }),
+        });
+        Assert.Equal("MANAGED_INSTANCES", created.GetProperty("capacityProvider").GetProperty("type").GetString());
+        Assert.Equal(50, created.GetProperty("capacityProvider").GetProperty("managedInstancesProvider").GetProperty("instanceLaunchTemplate")
+            .GetProperty("storageConfiguration").GetProperty("storageSizeGiB").GetInt32());
+        var updated = await api.Ecs("UpdateCapacityProvider", new JsonObject
+        {
+            ["name"] = provider,
+            ["cluster"] = cluster,
+            ["managedInstancesProvider"] = new JsonObject
+            {
+                ["infrastructureRoleArn"] = "arn:aws:iam::000000000000:role/ecsInfrastructureRole",
+                ["instanceLaunchTemplate"] = new JsonObject { ["monitoring"] = "DETAILED" },
+                ["infrastructureOptimization"] = new JsonObject { ["scaleInAfter"] = 600 },
+            },
+        });
+        var mi = updated.GetProperty("capacityProvider").GetProperty("managedInstancesProvider");
+        Assert.Equal("DETAILED", mi.GetProperty("instanceLaunchTemplate").GetProperty("monitoring").GetString());
+        Assert.Equal(600, mi.GetProperty("infrastructureOptimization").GetProperty("scaleInAfter").GetInt32());
+        await api.Ecs("DescribeCapacityProviders", new JsonObject { ["capacityProviders"] = new JsonArray(provider), ["include"] = new JsonArray("TAGS") });
+
+        // B-MI-2: a task naming the provider makes the manager launch an instance; EC2 shows it tagged as managed.
+        await api.Ecs("RegisterTaskDefinition", new JsonObject
+        {
+            ["family"] = cluster + "-td", ["requiresCompatibilities"] = new JsonArray("MANAGED_INSTANCES"),
+            ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "nginx", ["cpu"] = 512, ["memory"] = 1024 }),
+        });
+        var run = await api.Ecs("RunTask", new JsonObject
+        {
+            ["cluster"] = cluster, ["taskDefinition"] = cluster + "-td",
+            ["capacityProviderStrategy"] = new JsonArray(new JsonObject { ["capacityProvider"] = provider, ["weight"] = 1 }),
+        });
+        var taskArn = run.GetProperty("tasks")[0].GetProperty("taskArn").GetString()!;
+        var managedInstance = await api.Until("a managed instance in EC2", async () =>
+        {
+            var d = await api.Query("ec2", "DescribeInstances", ("Filter.1.Name", "tag:aws:ecs:capacityProviderName"), ("Filter.1.Value.1", provider),
+                ("Filter.2.Name", "tag:AmazonECSManaged"), ("Filter.2.Value.1", "true"));
+            return d.Descendants().Where(e => e.Name.LocalName == "instanceId").Select(e => e.Value).FirstOrDefault();
+        });
+        Assert.StartsWith("i-", managedInstance, StringComparison.Ordinal);
+        await api.Until("the task RUNNING", async () =>
+        {
+            var t = await api.Ecs("DescribeTasks", new JsonObject { ["cluster"] = cluster, ["tasks"] = new JsonArray(taskArn) });
+            return t.GetProperty("tasks")[0].GetProperty("lastStatus").GetString() == "RUNNING" ? "yes" : null;
+        });
+        await api.Ecs("StopTask", new JsonObject { ["cluster"] = cluster, ["task"] = taskArn });
+        await api.Until("the task STOPPED", async () =>
+        {
+            var t = await api.Ecs("DescribeTasks", new JsonObject { ["cluster"] = cluster, ["tasks"] = new JsonArray(taskArn) });
+            return t.GetProperty("tasks")[0].GetProperty("lastStatus").GetString() == "STOPPED" ? "yes" : null;
+        });
+
+        // Bad input: nothing created.
+        await api.Ecs("CreateCapacityProvider", new JsonObject
+        {
+            ["name"] = provider + "-norole", ["cluster"] = cluster,
+            ["managedInstancesProvider"] = new JsonObject { ["instanceLaunchTemplate"] = Template(2) },
+        }, expectedError: "InvalidParameterException");
+        await api.Ecs("CreateCapacityProvider", new JsonObject
+        {
+            ["name"] = provider + "-impossible", ["cluster"] = cluster,
+            ["managedInstancesProvider"] = new JsonObject
+            {
+                ["infrastructureRoleArn"] = "arn:aws:iam::000000000000:role/ecsInfrastructureRole", ["instanceLaunchTemplate"] = Template(6),
+            },
+        }, expectedError: "InvalidParameterException");
+        var missing = await api.Ecs("DescribeCapacityProviders", new JsonObject { ["capacityProviders"] = new JsonArray(provider + "-norole", provider + "-impossible") });
+        Assert.Equal(0, missing.GetProperty("capacityProviders").GetArrayLength());
+        Assert.Equal(2, missing.GetProperty("failures").GetArrayLength());
+
+        var deleted = await api.Ecs("DeleteCapacityProvider", new JsonObject { ["capacityProvider"] = provider, ["cluster"] = cluster });
+        Assert.Equal("INACTIVE", deleted.GetProperty("capacityProvider").GetProperty("status").GetString());
+        await api.Ecs("DeleteCluster", new JsonObject { ["cluster"] = cluster });
     }
 
     /// <summary>

@@ -92,6 +92,10 @@ public static partial class ServiceModelValidator
     {
         [("ecs", "CapacityProviderUpdateStatus")] = ["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED"],
         [("ecs", "ManagedDrainingNewer")] = ["ENABLED", "DISABLED"],
+
+        // ECS Managed Instances (2025-09, B-MI-1): the Compatibility enum of @aws-sdk/client-ecs 3.1178.0 (its exported
+        // model leaves the member unconstrained).
+        [("ecs", "Compatibility")] = ["MANAGED_INSTANCES"],
         [("ecs", "AvailabilityZoneRebalancingNewer")] = ["ENABLED", "DISABLED"],
         [("logs", "LogGroupClassNewer")] = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"],
     };

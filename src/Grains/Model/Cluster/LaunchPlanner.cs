@@ -88,7 +88,17 @@ public static class LaunchPlanner
                     random);
                 lastPlacement = placement;
                 var queue = 0;
-                if (placement.Unplaced > 0)
+                if (placement.Unplaced > 0 && provider is not null && target is null
+                    && ManagedInstances.InstanceTypeSelection.Unfittable(request.TaskDefinition.Requirements, provider.ManagedInstanceShapes ?? [], provider.Name) is { } unfit)
+                {
+                    // B-MI-2: no type the Managed Instances provider may launch can hold the task: it fails at once, with why.
+                    message = request.ServiceName is { } svcName ? $"service {svcName} was unable to place a task. Reason: {unfit.Detail}" : unfit.Detail;
+                    if (request.ServiceName is null)
+                    {
+                        failures.AddRange(Enumerable.Repeat(new LaunchFailure(Arns.CapacityProvider(settings.Region, settings.Account, provider.Name), unfit.Reason, unfit.Detail), placement.Unplaced));
+                    }
+                }
+                else if (placement.Unplaced > 0)
                 {
                     message = placement.Explanation is { } why && request.ServiceName is { } svc ? PlacementMessages.ServiceEvent(svc, why) : placement.Explanation?.Detail;
                     if (QueuesUnplaced(provider, target))
@@ -197,6 +207,7 @@ public static class LaunchPlanner
         return p?.Type switch
         {
             ProviderType.AutoScalingGroup => ProviderKind.AutoScalingGroup,
+            ProviderType.ManagedInstances => ProviderKind.AutoScalingGroup, // B-MI-1: EC2 capacity like a group's (never mixed with Fargate)
             ProviderType.Fargate => ProviderKind.Fargate,
             ProviderType.FargateSpot => ProviderKind.FargateSpot,
             _ => null,

@@ -172,7 +172,7 @@ public static class Ec2Operations
 
         var filters = Ec2Input.Filters(input);
         var templates = await AutoScalingOperations.Templates(context);
-        var rows = (await AutoScalingOperations.Groups(context))
+        var rows = (await InstanceGroups(context))
             .SelectMany(g => g.Instances.Select(i => (Group: g, Instance: i)))
             .Where(r => ids.IsEmpty || ids.Contains(r.Instance.InstanceId))
             .Where(r => filters.All(f => Matches(f, r.Group, r.Instance)))
@@ -204,7 +204,7 @@ public static class Ec2Operations
             throw Ec2Missing("InstanceId");
         }
 
-        var groups = await AutoScalingOperations.Groups(context);
+        var groups = await InstanceGroups(context);
         var found = new List<(AsgInfo Group, AsgInstance Instance)>();
         foreach (var id in ids.Distinct())
         {
@@ -240,8 +240,28 @@ public static class Ec2Operations
             V("rootDeviceName", "/dev/xvda"),
             i.IsSpot ? V("instanceLifecycle", "spot") : null,
             V("hypervisor", "xen"),
-            Items("tagSet", group.Spec.InstanceTags.OrderBy(t => t.Key, StringComparer.Ordinal)
+            Items("tagSet", TagsOf(group).OrderBy(t => t.Key, StringComparer.Ordinal)
                 .Select(t => E("item", V("key", t.Key), V("value", t.Value)))));
+
+    /// <summary>
+    /// The groups whose instances EC2 shows: the account's Auto Scaling groups and the instance groups of ECS Managed
+    /// Instances providers (B-MI-2), which no Auto Scaling call lists.
+    /// </summary>
+    private static async Task<List<AsgInfo>> InstanceGroups(AwsContext context)
+    {
+        var managed = await context.Grains.GetGrain<IAccountGrain>(GrainKeys.Account).List(ResourceKind.ManagedInstancesGroup);
+        var groups = await AutoScalingOperations.Groups(context);
+        if (!managed.IsDefaultOrEmpty)
+        {
+            groups.AddRange(await AutoScalingOperations.Groups(context, managed));
+        }
+
+        return groups;
+    }
+
+    /// <summary>An instance's tags: its group's; a Managed Instances instance carries the managed tags, not an Auto Scaling group's name (B-MI-2).</summary>
+    private static ImmutableDictionary<string, string> TagsOf(AsgInfo group) =>
+        group.Spec.Tags.ContainsKey(ManagedInstancesTags.Managed) ? group.Spec.Tags : group.Spec.InstanceTags;
 
     private static XElement State(string name, LifecycleState s)
     {
@@ -262,7 +282,7 @@ public static class Ec2Operations
         "availability-zone" => f.Values.Contains(i.AvailabilityZone),
         "instance-state-name" => f.Values.Contains(((string?)State("x", i.State).Element("name")) ?? ""),
         "instance-lifecycle" => f.Values.Contains(i.IsSpot ? "spot" : "on-demand"),
-        _ when f.Name.StartsWith("tag:", StringComparison.Ordinal) => g.Spec.InstanceTags.TryGetValue(f.Name[4..], out var v) && f.Values.Contains(v),
+        _ when f.Name.StartsWith("tag:", StringComparison.Ordinal) => TagsOf(g).TryGetValue(f.Name[4..], out var v) && f.Values.Contains(v),
         _ => throw new EcsException("InvalidParameterValue", $"The filter '{f.Name}' is invalid"),
     };
 

@@ -107,6 +107,20 @@ public static class EcsTaskDefinitionOperations
     public static async Task<JsonObject> CreateCapacityProvider(JsonInput input, AwsContext context)
     {
         var name = input.RequiredString("name");
+        if (input.Object("managedInstancesProvider") is { } managed)
+        {
+            // B-MI-1: a MANAGED_INSTANCES provider (no Auto Scaling group; it belongs to the request's cluster).
+            if (input.Has("autoScalingGroupProvider"))
+            {
+                throw ErrorCodes.Invalid("You can specify only one of autoScalingGroupProvider or managedInstancesProvider.");
+            }
+
+            var mi = EcsManagedInstances.Create(managed, input.String("cluster"));
+            var created = await context.Control.CreateCapacityProvider(new CapacityProviderSpec(
+                name, "", ManagedScalingSpec.Default, false, true, input.Tags(), mi));
+            return new JsonObject { ["capacityProvider"] = CapacityProvider(created, "CREATE_COMPLETE") };
+        }
+
         var asg = input.Object("autoScalingGroupProvider") ?? throw input.Missing("autoScalingGroupProvider");
         var info = await context.Control.CreateCapacityProvider(new CapacityProviderSpec(
             name, asg.RequiredString("autoScalingGroupArn"), ManagedScaling(asg.Object("managedScaling"), ManagedScalingSpec.Default with { Status = ManagedScalingStatus.DISABLED }),
@@ -118,9 +132,20 @@ public static class EcsTaskDefinitionOperations
     public static async Task<JsonObject> UpdateCapacityProvider(JsonInput input, AwsContext context)
     {
         var name = Arns.ShortName(input.RequiredString("name"));
+        var current = (await context.Control.DescribeCapacityProviders([name])).FirstOrDefault(p => p.Spec is not null);
+        if (input.Object("managedInstancesProvider") is { } managed)
+        {
+            // B-MI-1: the new configuration, merged over the current one (template members given replace theirs).
+            var existing = current?.Spec?.ManagedInstances
+                ?? throw ErrorCodes.Invalid(current is null
+                    ? $"The specified capacity provider {name} does not exist."
+                    : "The managedInstancesProvider configuration can only be updated for a capacity provider of type MANAGED_INSTANCES.");
+            var updated = await context.Control.UpdateCapacityProvider(new CapacityProviderUpdate(name, null, null, null, EcsManagedInstances.Update(managed, existing)));
+            return new JsonObject { ["capacityProvider"] = CapacityProvider(updated, "UPDATE_COMPLETE") };
+        }
+
         var asg = input.Object("autoScalingGroupProvider") ?? throw input.Missing("autoScalingGroupProvider");
         // Partial managedScaling members keep their current values: read them to merge (the update itself is the front door's).
-        var current = (await context.Control.DescribeCapacityProviders([name])).FirstOrDefault(p => p.Spec is not null);
         var info = await context.Control.UpdateCapacityProvider(new CapacityProviderUpdate(
             name,
             asg.Object("managedScaling") is { } ms && current is not null ? ManagedScaling(ms, current.Spec!.ManagedScaling) : null,
@@ -327,7 +352,13 @@ public static class EcsTaskDefinitionOperations
     public static JsonObject CapacityProvider(CapacityProviderInfo p, string? updateStatus)
     {
         var o = new JsonObject { ["capacityProviderArn"] = p.Arn, ["name"] = p.Name, ["status"] = p.Status, ["tags"] = WireJson.Tags(p.Spec?.Tags) };
-        if (p.Spec is { } spec)
+        if (p.Spec?.ManagedInstances is { } mi)
+        {
+            o["type"] = "MANAGED_INSTANCES"; // written for Managed Instances only: the golden shapes of the other types predate the member
+            o["cluster"] = mi.Cluster;
+            o["managedInstancesProvider"] = EcsManagedInstances.Shape(mi);
+        }
+        else if (p.Spec is { } spec)
         {
             var ms = spec.ManagedScaling;
             o["autoScalingGroupProvider"] = new JsonObject

@@ -449,7 +449,11 @@ class LaneView {
       if (l.group.pending) parts.push(stat('launching', num(l.group.pending), 'lane-launching', 'EC2 instances Pending'));
       if (l.group.terminating) parts.push(stat('terminating', num(l.group.terminating), 'lane-terminating', 'Terminating (managed draining waits in Terminating:Wait)'));
     }
-    if (l.type === 'ASG' || l.type === 'EC2') {
+    if (l.managed) {
+      parts.push(stat('launched', num(l.managed.launched), 'lane-mi-launched', 'instances the Managed Instances manager launched (B-MI-2)'));
+      parts.push(stat('taken out', num(l.managed.terminated), 'lane-mi-terminated', 'instances consolidated or handed back (B-MI-3, B-MI-4)'));
+    }
+    if (l.type === 'ASG' || l.type === 'EC2' || l.type === 'MANAGED_INSTANCES') {
       parts.push(stat('instances', num(l.instances), 'lane-instances', 'registered container instances', l.draining ? `${l.draining} draining` : null));
       parts.push(stat('PROVISIONING', num(l.queued), 'lane-queued', 'tasks waiting for capacity in this provider (B-PQ-1)'));
     }
@@ -462,7 +466,7 @@ class LaneView {
       sparkline(this.spark, cas.datapoints, l.targetCapacity ?? 100);
       setText(this.peak.querySelector('b'), pct(Math.max(...cas.datapoints)));
     }
-    setText(this.explain, cas?.explanation ?? '');
+    setText(this.explain, cas?.explanation ?? l.managed?.decision ?? '');
     setClass(this.root, 'fargate', l.type.startsWith('FARGATE'));
   }
 }
