@@ -200,6 +200,14 @@ public sealed partial class ServiceGrain
         }
 
         usable.IntersectWith(available);
+
+        // An awsvpc service's tasks run only in its subnets' zones: a zone without one of its subnets is no zone to
+        // balance into (launching there broke the subnet placement and rebalancing never converged).
+        if (SubnetZones(Spec) is { IsDefaultOrEmpty: false } subnetZones)
+        {
+            usable.IntersectWith(subnetZones);
+        }
+
         return usable;
     }
 

@@ -391,6 +391,34 @@ public sealed class DeploymentTests(EmulatorClusterFixture fixture) : IAsyncLife
         Assert.True(started >= 0 && started < launched && launched < stopped && stopped < completed, string.Join(Environment.NewLine, messages));
     }
 
+    /// <summary>
+    /// B-AZ-1 with awsvpc subnets in two of the three zones: the service is balanced over its subnets' zones and stays
+    /// there (rebalancing once launched tasks into the third zone, outside every subnet, and never converged).
+    /// </summary>
+    [Fact]
+    public async Task B_AZ_1_an_awsvpc_service_balances_over_its_subnets_zones_only()
+    {
+        var cluster = await _ecs.CreateCluster("dep-azsub");
+        await _ecs.Control.PutClusterCapacityProviders(cluster, ["FARGATE"], [new CapacityProviderStrategyItem("FARGATE", 1, 0)]);
+        var td = await _ecs.RegisterTaskDefinition(cpu: 256, memory: 512, mode: NetworkMode.awsvpc, fargate: true);
+        var network = await _ecs.Grains.GetGrain<INetworkGrain>(INetworkGrain.Key).Read();
+        var subnets = network.Subnets.Values.Where(x => x.AvailabilityZone is "us-east-1a" or "us-east-1b").GroupBy(x => x.AvailabilityZone)
+            .Select(g => g.First().SubnetId).ToImmutableArray();
+        Assert.Equal(2, subnets.Length);
+        await _ecs.Control.CreateService(new CreateServiceRequest(cluster, "web", td.Arn, 6, null, [], [], [], SchedulingStrategy.REPLICA, 100, 200,
+            ImmutableDictionary<string, string>.Empty, null,
+            Options: new ServiceOptionsPatch(new AwsVpcConfiguration(subnets, [], false, default), null, null, null, null, null, null, null, "ENABLED")));
+        var s = new Setup(cluster, "web", "", td);
+        await WaitSteady(s, TimeSpan.FromMinutes(10));
+        await _ecs.Advance(TimeSpan.FromMinutes(30));
+
+        var tasks = await Tasks(s);
+        Assert.Equal(6, tasks.Count(t => t.DesiredStatus == DesiredStatus.RUNNING));
+        Assert.Equal([3, 3], ZoneCounts(tasks).Values.Order());
+        Assert.All(tasks, t => Assert.Contains(t.AvailabilityZone, new[] { "us-east-1a", "us-east-1b" }));
+        Assert.DoesNotContain((await Info(s)).Events, e => e.Message.Contains("to AZ Rebalance", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task B_AZ_1_rebalancing_that_finds_no_capacity_in_a_zone_stops_its_waiting_tasks_and_pauses()
     {
