@@ -79,7 +79,7 @@ public sealed record TaskRecord(
 
     /// <summary>Queued in its capacity provider's PROVISIONING queue: not placed yet (B-PQ-1).</summary>
     public bool IsQueued => LastStatus == TaskStatus.PROVISIONING && ContainerInstanceId is null
-        && LaunchType == LaunchType.EC2 && DesiredStatus == DesiredStatus.RUNNING;
+        && LaunchType is LaunchType.EC2 or LaunchType.MANAGED_INSTANCES && DesiredStatus == DesiredStatus.RUNNING;
 
     /// <summary>What the task runs on, for counts and costs: its capacity provider, or its launch type without one.</summary>
     public string ProviderOrLaunchType => CapacityProvider ?? LaunchType.ToString();

@@ -204,6 +204,7 @@ public sealed class ManagedInstancesTests(EmulatorClusterFixture fixture) : IAsy
         var run = await _ecs.Control.RunTask(new RunTaskRequest(cluster, td.Arn, 2, LaunchType.MANAGED_INSTANCES, [], [], [], null, null, null));
         Assert.Equal(2, run.Tasks.Length);
         Assert.All(run.Tasks, t => Assert.Equal(provider, t.CapacityProvider));
+        Assert.All(run.Tasks, t => Assert.Equal(LaunchType.MANAGED_INSTANCES, t.LaunchType)); // as DescribeTasks reports them
         await _ecs.WaitUntil("2 tasks RUNNING", async () => await _ecs.CountTasks(cluster, EcsDriver.Running) == 2, TimeSpan.FromMinutes(5));
 
         var service = await _ecs.CreateService(cluster, "web", td, 1, launchType: LaunchType.MANAGED_INSTANCES);

@@ -71,7 +71,7 @@ public sealed partial class ClusterBook
     {
         foreach (var t in _tasks.Values)
         {
-            if (t.LaunchType == LaunchType.EC2 && t.LastStatus is > TaskStatus.PROVISIONING and < TaskStatus.STOPPED && t.ContainerInstanceId is null)
+            if (t.LaunchType is LaunchType.EC2 or LaunchType.MANAGED_INSTANCES && t.LastStatus is > TaskStatus.PROVISIONING and < TaskStatus.STOPPED && t.ContainerInstanceId is null)
             {
                 violations.Add($"task {t.TaskId} is {t.LastStatus} without an instance");
             }

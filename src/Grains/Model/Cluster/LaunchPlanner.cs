@@ -117,7 +117,9 @@ public static class LaunchPlanner
                     }
                 }
 
-                batches.Add(new LaunchBatch(alloc.CapacityProvider, LaunchType.EC2, count, placement, queue, []));
+                // B-MI-1: tasks on a Managed Instances provider's instances report launch type MANAGED_INSTANCES.
+                batches.Add(new LaunchBatch(alloc.CapacityProvider, provider?.Type == ProviderType.ManagedInstances ? LaunchType.MANAGED_INSTANCES : LaunchType.EC2,
+                    count, placement, queue, []));
             }
         }
 
