@@ -257,10 +257,17 @@ public static class HttpBenchmark
             var view = views.FirstOrDefault(v => (string?)v!["name"] == cluster);
             if (healthy == DataPlaneTargets && (string?)view?["state"] == "active" && view!["listeners"]!.AsArray().FirstOrDefault()?["loopbackUrl"] is { } url)
             {
-                using var probe = await http.GetAsync((string)url!);
-                if (probe.StatusCode == HttpStatusCode.OK)
+                try
                 {
-                    return (string)url!;
+                    using var probe = await http.GetAsync((string)url!);
+                    if (probe.StatusCode == HttpStatusCode.OK)
+                    {
+                        return (string)url!;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // the listener's data-plane port opens within the data plane's next sync (a second)
                 }
             }
 
