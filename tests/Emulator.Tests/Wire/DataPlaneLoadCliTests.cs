@@ -63,7 +63,7 @@ public sealed class DataPlaneLoadCliTests(SlowSiloFixture silo)
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { Timeout = TimeSpan.FromSeconds(10) };
         string? url = null;
         var probes = 0;
-        await Until("a healthy target behind an active load balancer", TimeSpan.FromMinutes(3), async () =>
+        await EmulatorReads.Until("a healthy target behind an active load balancer", async () =>
         {
             var view = JsonDocument.Parse(await http.GetStringAsync($"{silo.Endpoint}/emulator/load-balancers")).RootElement.EnumerateArray()
                 .Single(v => v.GetProperty("name").GetString() == cluster);
@@ -127,7 +127,7 @@ public sealed class DataPlaneLoadCliTests(SlowSiloFixture silo)
         // The real requests are the service's requests: its traffic figures and CloudWatch's CPU saw them.
         // (The data plane hands its counts over in batches every 100 ms: the last batch arrives a moment after the load stops.)
         var counted = 0.0;
-        await Until("every answered request in the service's figures (" + figures + ")", TimeSpan.FromSeconds(30), async () =>
+        await EmulatorReads.Until("every answered request in the service's figures (" + figures + ")", async () =>
         {
             counted = JsonDocument.Parse(await http.GetStringAsync($"{silo.Endpoint}/emulator/traffic/{cluster}")).RootElement.EnumerateArray()
                 .Single(s => s.GetProperty("service").GetString() == "web").GetProperty("requests").GetDouble();
@@ -145,15 +145,5 @@ public sealed class DataPlaneLoadCliTests(SlowSiloFixture silo)
         Assert.Contains(cpu.GetProperty("Datapoints").EnumerateArray(), d => d.GetProperty("Maximum").GetDouble() > 20);
         var activities = await _aws.Json("application-autoscaling", "describe-scaling-activities", "--service-namespace", "ecs", "--resource-id", resource);
         Assert.Contains(activities.GetProperty("ScalingActivities").EnumerateArray(), a => a.GetProperty("Cause").GetString()!.Contains("AlarmHigh", StringComparison.Ordinal));
-    }
-
-    private static async Task Until(string what, TimeSpan timeout, Func<Task<bool>> condition)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(sw.Elapsed < timeout, "timed out waiting for " + what);
-            await Task.Delay(250);
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Emulator.Tests.EndToEnd;
@@ -204,13 +203,5 @@ public sealed class Elbv2LoadBalancerCliTests(SiloProcessFixture silo)
         return stats.GetProperty("Datapoints").EnumerateArray().Sum(d => d.GetProperty("Sum").GetDouble());
     }
 
-    private static async Task Until(string what, Func<Task<bool>> condition)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(sw.Elapsed < TimeSpan.FromMinutes(4), "timed out waiting for " + what);
-            await Task.Delay(250);
-        }
-    }
+    private static Task Until(string what, Func<Task<bool>> condition) => EmulatorReads.Until(what, condition, TimeSpan.FromMinutes(4));
 }
