@@ -185,7 +185,10 @@ public sealed class CloudFormationCliTests(SiloProcessFixture silo)
         Assert.True(same.ExitCode == 0, same.Stderr);
         Assert.Contains("No changes to deploy", same.Stdout, StringComparison.Ordinal);
 
-        // A mutable property changes in place: the same service, a new desired count.
+        // A mutable property changes in place: the same service, a new desired count. (The CLI names its change set
+        // awscli-cloudformation-package-deploy-<unix seconds> and leaves the empty one above in place, as on AWS: a second
+        // deploy within the same wall second would collide with it, so the next one starts in the next second.)
+        await Task.Delay(TimeSpan.FromSeconds(1.1));
         var update = await _aws.Run("cloudformation", "deploy", "--stack-name", stack, "--template-file", await File(Template(cluster, 3)), "--capabilities", "CAPABILITY_IAM");
         Assert.True(update.ExitCode == 0, update.Stdout + update.Stderr);
         Assert.Equal("UPDATE_COMPLETE", (await _aws.Json("cloudformation", "describe-stacks", "--stack-name", stack)).GetProperty("Stacks")[0].GetProperty("StackStatus").GetString());
