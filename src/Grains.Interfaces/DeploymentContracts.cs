@@ -123,7 +123,9 @@ public sealed record ServiceRevisionSummary(
     [property: Id(0)] string RevisionId,
     [property: Id(1)] int Requested,
     [property: Id(2)] int Running,
-    [property: Id(3)] int Pending);
+    [property: Id(3)] int Pending,
+    [property: Id(4)] double? ProductionTrafficWeight = null,
+    [property: Id(5)] double? TestTrafficWeight = null);
 
 /// <summary>A service deployment with the task counts of its revisions, as DescribeServiceDeployments shows it.</summary>
 [GenerateSerializer, Immutable, Alias("ServiceDeploymentView")]
@@ -132,7 +134,8 @@ public sealed record ServiceDeploymentView(
     [property: Id(1)] string Service,
     [property: Id(2)] ServiceDeploymentRecord Record,
     [property: Id(3)] ServiceRevisionSummary Target,
-    [property: Id(4)] ImmutableArray<ServiceRevisionSummary> Sources);
+    [property: Id(4)] ImmutableArray<ServiceRevisionSummary> Sources,
+    [property: Id(5)] TrafficShiftView? TrafficShift = null);
 
 /// <summary>Service deployment and revision ARNs (B-DP-5) and the ids inside them.</summary>
 public static class DeploymentArns
@@ -243,4 +246,101 @@ public static class MonitorStatuses
     public const string Monitoring = "MONITORING";
     public const string MonitoringComplete = "MONITORING_COMPLETE";
     public const string Disabled = "DISABLED";
+}
+
+/// <summary>
+/// B-DP-6 / B-DP-7: a BLUE_GREEN, LINEAR or CANARY strategy's settings as written (deploymentConfiguration's
+/// linearConfiguration, canaryConfiguration and lifecycleHooks; null members: AWS's defaults apply).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("TrafficShiftSettings")]
+public sealed record TrafficShiftSettings(
+    [property: Id(0)] double? StepPercent,
+    [property: Id(1)] int? StepBakeTimeInMinutes,
+    [property: Id(2)] double? CanaryPercent,
+    [property: Id(3)] int? CanaryBakeTimeInMinutes,
+    [property: Id(4)] ImmutableArray<LifecycleHookSettings> Hooks);
+
+/// <summary>
+/// B-DP-7: one lifecycleHooks entry as written: targetType AWS_LAMBDA | PAUSE, hookTargetArn, roleArn, lifecycleStages,
+/// timeoutConfiguration (minutes, action ROLLBACK | CONTINUE; null: 1440 and ROLLBACK), hookDetails (JSON text, stored).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("LifecycleHookSettings")]
+public sealed record LifecycleHookSettings(
+    [property: Id(0)] string TargetType,
+    [property: Id(1)] string? HookTargetArn,
+    [property: Id(2)] string? RoleArn,
+    [property: Id(3)] ImmutableArray<string> Stages,
+    [property: Id(4)] int? TimeoutInMinutes,
+    [property: Id(5)] string? TimeoutAction,
+    [property: Id(6)] string? HookDetailsJson = null);
+
+/// <summary>B-DP-6: loadBalancers[].advancedConfiguration: the alternate target group and the listener rules whose weights move.</summary>
+[GenerateSerializer, Immutable, Alias("AdvancedLoadBalancerConfiguration")]
+public sealed record AdvancedLoadBalancerConfiguration(
+    [property: Id(0)] string AlternateTargetGroupArn,
+    [property: Id(1)] string? ProductionListenerRule,
+    [property: Id(2)] string? TestListenerRule,
+    [property: Id(3)] string? RoleArn);
+
+/// <summary>
+/// B-DP-7: a lifecycle hook of the current phase (DescribeServiceDeployments' lifecycleHookDetails): its id (what
+/// ContinueServiceDeployment names), type, target, status (AWAITING_ACTION for a PAUSE hook waiting, IN_PROGRESS for a
+/// Lambda hook waiting, SUCCEEDED, FAILED, TIMED_OUT), when it times out and its timeout action.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("LifecycleHookDetail")]
+public sealed record LifecycleHookDetail(
+    [property: Id(0)] string HookId,
+    [property: Id(1)] string TargetType,
+    [property: Id(2)] string? TargetArn,
+    [property: Id(3)] string Status,
+    [property: Id(4)] DateTimeOffset? ExpiresAt,
+    [property: Id(5)] string TimeoutAction,
+    [property: Id(6)] string Stage);
+
+/// <summary>
+/// B-DP-6: where a traffic-shifting service deployment stands, as the APIs and the client show it: strategy, stage,
+/// production and test traffic on green (percent), the production step (0-based; -1 before the first) of how many, when
+/// the current wait ends (step bake, bake time, hook timeout; null: waiting on tasks or nothing), the target groups
+/// (blue serves the source revision, green the target), the listener rules moved, the hooks of the current phase, the
+/// result (IN_PROGRESS, SUCCEEDED, ROLLED_BACK) and why.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("TrafficShiftView")]
+public sealed record TrafficShiftView(
+    [property: Id(0)] string Strategy,
+    [property: Id(1)] string LifecycleStage,
+    [property: Id(2)] double ProductionGreenPercent,
+    [property: Id(3)] double TestGreenPercent,
+    [property: Id(4)] int Step,
+    [property: Id(5)] int Steps,
+    [property: Id(6)] DateTimeOffset? WaitUntil,
+    [property: Id(7)] string BlueTargetGroupArn,
+    [property: Id(8)] string GreenTargetGroupArn,
+    [property: Id(9)] string? ProductionListenerRule,
+    [property: Id(10)] string? TestListenerRule,
+    [property: Id(11)] ImmutableArray<LifecycleHookDetail> Hooks,
+    [property: Id(12)] string Result,
+    [property: Id(13)] string? Reason,
+    [property: Id(14)] string GreenDeploymentId,
+    [property: Id(15)] string? BlueDeploymentId,
+    [property: Id(16)] string? SourceRevisionId);
+
+/// <summary>
+/// B-DP-7 Model choice: Lambda hooks cannot run here; the outcome the emulator answers for one function ARN: IN_PROGRESS
+/// for <see cref="InProgressSeconds"/> (emulated; null: forever, so the hook times out), then SUCCEEDED or FAILED.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("LambdaHookOutcome")]
+public sealed record LambdaHookOutcome(
+    [property: Id(0)] string FunctionArn,
+    [property: Id(1)] bool Succeeds,
+    [property: Id(2)] double? InProgressSeconds);
+
+/// <summary>B-DP-7: the configured Lambda hook outcomes per function ARN (one per account; the default is SUCCEEDED at once).</summary>
+[Alias("ILambdaHooksGrain")]
+public interface ILambdaHooksGrain : IGrainWithStringKey
+{
+    [Alias("Set")] Task Set(LambdaHookOutcome outcome);
+
+    [Alias("Remove")] Task Remove(string functionArn);
+
+    [Alias("List")] Task<ImmutableArray<LambdaHookOutcome>> List();
 }

@@ -7,6 +7,9 @@ public static class GrainKeys
     public const string TaskDefinitions = "task-definitions";
     public const string Tags = "tags";
 
+    /// <summary>B-DP-7: the configured Lambda hook outcomes (<see cref="ILambdaHooksGrain"/>).</summary>
+    public const string LambdaHooks = "lambda-hooks";
+
     /// <summary>The Spot market (one per emulated region).</summary>
     public const string SpotMarket = "default";
 

@@ -192,7 +192,8 @@ public interface ITrafficGrain : IGrainWithStringKey
 public sealed record ServiceLoadBalancer(
     [property: Id(0)] string TargetGroupArn,
     [property: Id(1)] string? ContainerName,
-    [property: Id(2)] int? ContainerPort)
+    [property: Id(2)] int? ContainerPort,
+    [property: Id(3)] AdvancedLoadBalancerConfiguration? Advanced = null)
 {
     /// <summary>The target group's name: the ARN's <c>targetgroup/NAME/ID</c> part, or the value itself when it is a plain name.</summary>
     public string TargetGroupName => TargetGroupArns.Name(TargetGroupArn);

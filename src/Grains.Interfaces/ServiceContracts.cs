@@ -56,7 +56,8 @@ public sealed record ServiceOptions(
     [property: Id(8)] string AvailabilityZoneRebalancing,
     [property: Id(9)] string DeploymentController = "ECS",
     [property: Id(10)] string? Strategy = null,
-    [property: Id(11)] int? BakeTimeInMinutes = null)
+    [property: Id(11)] int? BakeTimeInMinutes = null,
+    [property: Id(12)] TrafficShiftSettings? TrafficShift = null)
 {
     public static ServiceOptions Default { get; } = new(null, new DeploymentCircuitBreakerSpec(false, false), null, null, false, "NONE", false, null, "DISABLED");
 
@@ -67,7 +68,8 @@ public sealed record ServiceOptions(
         p.Network ?? Network, p.CircuitBreaker ?? CircuitBreaker, p.Alarms ?? Alarms, p.HealthCheckGracePeriodSeconds ?? HealthCheckGracePeriodSeconds,
         p.EnableEcsManagedTags ?? EnableEcsManagedTags, p.PropagateTags ?? PropagateTags, p.EnableExecuteCommand ?? EnableExecuteCommand,
         p.PlatformVersion ?? PlatformVersion, p.AvailabilityZoneRebalancing ?? AvailabilityZoneRebalancing,
-        p.DeploymentController ?? DeploymentController, p.Strategy ?? Strategy, p.BakeTimeInMinutes ?? BakeTimeInMinutes);
+        p.DeploymentController ?? DeploymentController, p.Strategy ?? Strategy, p.BakeTimeInMinutes ?? BakeTimeInMinutes,
+        p.TrafficShift ?? TrafficShift);
 }
 
 /// <summary>The <see cref="ServiceOptions"/> members an UpdateService names (null: unchanged).</summary>
@@ -84,7 +86,8 @@ public sealed record ServiceOptionsPatch(
     [property: Id(8)] string? AvailabilityZoneRebalancing,
     [property: Id(9)] string? DeploymentController = null,
     [property: Id(10)] string? Strategy = null,
-    [property: Id(11)] int? BakeTimeInMinutes = null)
+    [property: Id(11)] int? BakeTimeInMinutes = null,
+    [property: Id(12)] TrafficShiftSettings? TrafficShift = null)
 {
     public static ServiceOptionsPatch None { get; } = new(null, null, null, null, null, null, null, null, null);
 }
@@ -208,4 +211,11 @@ public interface IServiceGrain : IGrainWithStringKey
     /// ConflictException when the deployment is no longer in progress.
     /// </summary>
     [Alias("StopServiceDeployment")] Task<ServiceDeploymentView> StopServiceDeployment(string id, string stopType);
+
+    /// <summary>
+    /// B-DP-7 ContinueServiceDeployment: answers a PAUSE hook of the current phase of a BLUE_GREEN / LINEAR / CANARY
+    /// deployment (CONTINUE or ROLLBACK). ServiceDeploymentNotFoundException for an unknown id; InvalidParameterException
+    /// for an unknown hook id or action; ConflictException when the hook is not awaiting an action.
+    /// </summary>
+    [Alias("ContinueServiceDeployment")] Task<ServiceDeploymentView> ContinueServiceDeployment(string id, string hookId, string action);
 }
