@@ -285,6 +285,21 @@ public interface IClusterGrain : IGrainWithStringKey
     /// <summary>B-LB-1/2: the service's tasks register with this target group (null: none); its delay drives DEACTIVATING.</summary>
     [Alias("SetServiceTargetGroup")] Task SetServiceTargetGroup(string serviceName, TargetGroupSpec? spec);
 
+    /// <summary>
+    /// B-DP-6: the tasks of one deployment of the service register with this target group instead of the service's (null:
+    /// the service's again). A blue/green deployment's green tasks go to the alternate target group this way.
+    /// </summary>
+    [Alias("SetDeploymentTargetGroup")] Task SetDeploymentTargetGroup(string serviceName, string deploymentId, TargetGroupSpec? spec);
+
+    /// <summary>
+    /// B-DP-6: the blue/green swap: the service's tasks register with this target group from now on, the tasks already
+    /// in it stay targets (unlike <see cref="SetServiceTargetGroup"/>, which starts the group afresh).
+    /// </summary>
+    [Alias("SwapServiceTargetGroup")] Task SwapServiceTargetGroup(string serviceName, TargetGroupSpec spec);
+
+    /// <summary>B-LB-2: a target group's settings changed: every service or deployment of this cluster registering with it uses them from now on.</summary>
+    [Alias("UpdateTargetGroup")] Task UpdateTargetGroup(TargetGroupSpec spec);
+
     /// <summary>B-LB-1: the targets of one target group among this cluster's tasks, as DescribeTargetHealth shows them.</summary>
     [Alias("GetTargetHealth")] Task<ImmutableArray<TargetHealthInfo>> GetTargetHealth(string targetGroup);
 

@@ -260,7 +260,8 @@ public sealed record TrafficTimeline(
     [property: Id(9)] int UnhealthyAtTo,
     [property: Id(10)] int InitialAtTo,
     [property: Id(11)] int DrainingAtTo,
-    [property: Id(12)] ImmutableArray<TargetFaultClass> FaultClasses = default);
+    [property: Id(12)] ImmutableArray<TargetFaultClass> FaultClasses = default,
+    [property: Id(13)] bool Alternate = false);
 
 /// <summary>
 /// B-DP-8 in the traffic model: the live targets receiving requests whose task answers <see cref="ErrorRate"/> of its

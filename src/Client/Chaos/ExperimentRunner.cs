@@ -518,7 +518,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
                     continue;
                 }
 
-                var b = baseline.FirstOrDefault(x => x.Service == f.Service);
+                var b = baseline.FirstOrDefault(x => x.Service == f.Service && x.TargetGroup == f.TargetGroup);
                 by.Add(new ServiceRequests(c, f.Service, f.Requests - (b?.Requests ?? 0), f.Failed503NoHealthyTarget - (b?.Failed503NoHealthyTarget ?? 0),
                     f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts, f.Failed5xxOverloaded - (b?.Failed5xxOverloaded ?? 0)));
             }

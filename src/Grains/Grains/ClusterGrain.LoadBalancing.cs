@@ -14,7 +14,8 @@ namespace Emulator.Grains;
 /// </summary>
 public sealed partial class ClusterGrain
 {
-    private readonly Dictionary<string, SettledTargets> _settledTargets = new(StringComparer.Ordinal);
+    /// <summary>Per service, per target group (a blue/green service has two): targets that no longer change.</summary>
+    private readonly Dictionary<string, Dictionary<string, SettledTargets>> _settledTargets = new(StringComparer.Ordinal);
 
     public Task SetServiceTargetGroup(string serviceName, TargetGroupSpec? spec)
     {
@@ -45,11 +46,96 @@ public sealed partial class ClusterGrain
         return Task.CompletedTask;
     }
 
+    public Task SetDeploymentTargetGroup(string serviceName, string deploymentId, TargetGroupSpec? spec)
+    {
+        EnsureExists();
+        ForgetSettledTargets(serviceName);
+        if (spec is null)
+        {
+            S.DeploymentTargetGroups.Remove(deploymentId);
+            S.DeploymentServices.Remove(deploymentId);
+        }
+        else
+        {
+            S.DeploymentTargetGroups[deploymentId] = spec;
+            S.DeploymentServices[deploymentId] = serviceName;
+        }
+
+        MarkDirty();
+        return Task.CompletedTask;
+    }
+
+    public Task SwapServiceTargetGroup(string serviceName, TargetGroupSpec spec)
+    {
+        EnsureExists();
+        ForgetSettledTargets(serviceName);
+        S.TargetGroups[serviceName] = spec;
+        if (!S.TargetGroupsSince.ContainsKey(serviceName))
+        {
+            S.TargetGroupsSince[serviceName] = Now;
+        }
+
+        MarkDirty();
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateTargetGroup(TargetGroupSpec spec)
+    {
+        foreach (var (service, current) in S.TargetGroups.ToList())
+        {
+            if (current.Name == spec.Name)
+            {
+                S.TargetGroups[service] = spec;
+                ForgetSettledTargets(service);
+            }
+        }
+
+        foreach (var (deployment, current) in S.DeploymentTargetGroups.ToList())
+        {
+            if (current.Name == spec.Name)
+            {
+                S.DeploymentTargetGroups[deployment] = spec;
+                ForgetSettledTargets(S.DeploymentServices.GetValueOrDefault(deployment));
+            }
+        }
+
+        foreach (var service in S.TargetGroups.Keys.Where(S.Services.Contains))
+        {
+            _servicesToPoke.Add(service);
+        }
+
+        FlushPokes();
+        MarkDirty();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Every (service, target group) pair of the cluster: the service's group, then the other groups its deployments register with (B-DP-6).</summary>
+    private IEnumerable<(string Service, TargetGroupSpec Spec)> ServiceGroups()
+    {
+        foreach (var (service, spec) in S.TargetGroups)
+        {
+            yield return (service, spec);
+            if (S.DeploymentTargetGroups.Count == 0)
+            {
+                continue;
+            }
+
+            var seen = new HashSet<string>(StringComparer.Ordinal) { spec.Name };
+            foreach (var (deployment, group) in S.DeploymentTargetGroups)
+            {
+                if (S.DeploymentServices.GetValueOrDefault(deployment) == service && seen.Add(group.Name))
+                {
+                    yield return (service, group);
+                }
+            }
+        }
+    }
+
     public Task<ImmutableArray<TargetHealthInfo>> GetTargetHealth(string targetGroup)
     {
         var now = Now;
         var result = ImmutableArray.CreateBuilder<TargetHealthInfo>();
-        foreach (var (service, spec) in S.TargetGroups)
+        foreach (var (service, spec) in ServiceGroups())
         {
             if (spec.Name != targetGroup)
             {
@@ -74,7 +160,7 @@ public sealed partial class ClusterGrain
     public Task<ImmutableArray<TrafficTimeline>> GetTrafficTimelines(ImmutableArray<string> services, DateTimeOffset from, DateTimeOffset to)
     {
         var result = ImmutableArray.CreateBuilder<TrafficTimeline>();
-        foreach (var (service, spec) in S.TargetGroups)
+        foreach (var (service, spec) in ServiceGroups())
         {
             if (!services.IsDefaultOrEmpty && !services.Contains(service))
             {
@@ -84,18 +170,25 @@ public sealed partial class ClusterGrain
             // Steady state: targets that no longer change answer without a pass over them (this call is made every
             // traffic tick; a pass over 10,000 targets held the cluster grain for milliseconds and made its timers late).
             var settings = HealthCheckSettings.From(spec);
-            if (_settledTargets.TryGetValue(service, out var settled) && from >= settled.QuietFrom)
+            if (!_settledTargets.TryGetValue(service, out var byGroup))
             {
-                result.Add(settled.Timeline(service, spec.Name, from, to));
+                _settledTargets[service] = byGroup = new Dictionary<string, SettledTargets>(StringComparer.Ordinal);
+            }
+
+            // B-DP-6: a group other than the service's own (a blue/green deployment's) is accounted on its own.
+            var alternate = S.TargetGroups[service].Name != spec.Name;
+            if (byGroup.TryGetValue(spec.Name, out var settled) && from >= settled.QuietFrom)
+            {
+                result.Add(settled.Timeline(service, spec.Name, from, to) with { Alternate = alternate });
                 continue;
             }
 
             var facts = Targets(service, spec).Select(x => x.Facts).ToList();
             settled = TargetHealthModel.Settle(facts, settings);
-            _settledTargets[service] = settled;
-            result.Add(from >= settled.QuietFrom
+            byGroup[spec.Name] = settled;
+            result.Add((from >= settled.QuietFrom
                 ? settled.Timeline(service, spec.Name, from, to)
-                : TargetHealthModel.Timeline(service, spec.Name, facts, settings, from, to));
+                : TargetHealthModel.Timeline(service, spec.Name, facts, settings, from, to)) with { Alternate = alternate });
         }
 
         return Task.FromResult(result.ToImmutable());
@@ -107,7 +200,7 @@ public sealed partial class ClusterGrain
         // unhealthy, B-LB-2) and the service's RUNNING tasks, which the data plane's emulated app lists as ALL_TASKS.
         var now = Now;
         var result = ImmutableArray.CreateBuilder<ServiceDataPlaneTargets>();
-        foreach (var (service, spec) in S.TargetGroups)
+        foreach (var (service, spec) in ServiceGroups())
         {
             if (spec.Name != targetGroup)
             {
@@ -148,8 +241,8 @@ public sealed partial class ClusterGrain
     }
 
     /// <summary>B-LB-2: the deregistration delay of a RUNNING task of a load-balanced service (null: no load balancer).</summary>
-    private TimeSpan? DeregistrationDelay(TaskRecord t) => ClusterTargets.DeregistrationDelay(t, S.TargetGroups, S.TargetGroupsSince);
+    private TimeSpan? DeregistrationDelay(TaskRecord t) => ClusterTargets.DeregistrationDelay(t, S.TargetGroups, S.TargetGroupsSince, S.DeploymentTargetGroups);
 
     private IEnumerable<(TaskRecord Task, TargetFacts Facts)> Targets(string service, TargetGroupSpec spec) =>
-        ClusterTargets.Targets(_book, service, spec, S.TargetGroups, S.TargetGroupsSince);
+        ClusterTargets.Targets(_book, service, spec, S.TargetGroups, S.TargetGroupsSince, S.DeploymentTargetGroups);
 }

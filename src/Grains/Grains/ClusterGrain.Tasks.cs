@@ -97,7 +97,7 @@ public sealed partial class ClusterGrain
     public Task<ServiceTasksSnapshot> GetServiceTasks(string serviceName, ImmutableArray<PlacementConstraint> daemonConstraints)
     {
         // Called on every reconciliation of every service: one pass over the service's tasks.
-        var views = ClusterTargets.ServiceTaskViews(_book, serviceName, _rt.Options.Timings, Now, S.TargetGroups, S.TargetGroupsSince);
+        var views = ClusterTargets.ServiceTaskViews(_book, serviceName, _rt.Options.Timings, Now, S.TargetGroups, S.TargetGroupsSince, S.DeploymentTargetGroups);
         var instances = daemonConstraints.IsDefault ? [] : ClusterRules.DaemonInstances(_book, daemonConstraints);
         var now = Now;
         return Task.FromResult(new ServiceTasksSnapshot(views, instances, _placementMessages.GetValueOrDefault(serviceName), S.Providers, S.DefaultStrategy,

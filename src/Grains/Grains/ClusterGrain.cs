@@ -210,6 +210,12 @@ public sealed partial class ClusterGrain : Grain, IClusterGrain, IRemindable, II
         S.Services = S.Services.Remove(serviceName);
         S.TargetGroups.Remove(serviceName);
         S.TargetGroupsSince.Remove(serviceName);
+        foreach (var d in S.DeploymentServices.Where(kv => kv.Value == serviceName).Select(kv => kv.Key).ToList())
+        {
+            S.DeploymentServices.Remove(d);
+            S.DeploymentTargetGroups.Remove(d);
+        }
+
         ForgetSettledTargets(serviceName);
         MarkDirty();
         return Task.CompletedTask;

@@ -66,4 +66,10 @@ public sealed class ClusterState : IClusterRecords
 
     /// <summary>B-LB-1: when each service was put behind its target group; tasks launched before are not targets.</summary>
     [Id(19)] public Dictionary<string, DateTimeOffset> TargetGroupsSince { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>B-DP-6: deployments whose tasks register with a target group other than their service's (green in the alternate group; blue in the old one after the swap).</summary>
+    [Id(70)] public Dictionary<string, TargetGroupSpec> DeploymentTargetGroups { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>B-DP-6: the service of each deployment in <see cref="DeploymentTargetGroups"/>.</summary>
+    [Id(71)] public Dictionary<string, string> DeploymentServices { get; set; } = new(StringComparer.Ordinal);
 }

@@ -84,9 +84,9 @@ public sealed class TargetGroupGrain(
         await store.WriteStateAsync();
 
         // B-LB-2: a new deregistration delay or health check applies to the clusters' targets from now on.
-        foreach (var (cluster, service) in Users())
+        foreach (var cluster in Users().Select(u => u.Cluster).Distinct(StringComparer.Ordinal))
         {
-            await GrainFactory.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster)).SetServiceTargetGroup(service, spec);
+            await GrainFactory.GetGrain<IClusterGrain>(GrainKeys.Cluster(cluster)).UpdateTargetGroup(spec);
         }
 
         return await Info();

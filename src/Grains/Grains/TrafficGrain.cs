@@ -17,7 +17,8 @@ public sealed record ServiceTraffic(
     [property: Id(6)] int Unhealthy,
     [property: Id(7)] string? TargetGroupArn,
     [property: Id(8)] double CpuFactor = 1,
-    [property: Id(9)] double PeriodResponseTimeSum = 0)
+    [property: Id(9)] double PeriodResponseTimeSum = 0,
+    [property: Id(10)] DateTimeOffset SeenAt = default)
 {
     /// <summary>B-DP-8: the mean CPU factor of the live targets at the last accounting (1 when unknown).</summary>
     public double CpuFactorOrOne => CpuFactor > 0 ? CpuFactor : 1;
@@ -149,7 +150,7 @@ public sealed class TrafficGrain(
         await Start();
         await Advance();
         var now = Now;
-        return S.Services.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Figures(kv.Key, kv.Value, now)).ToImmutableArray();
+        return S.Services.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Figures(ServiceOf(kv.Key), kv.Value, now)).ToImmutableArray();
     }
 
     public Task EnsureRunning() => Start();
@@ -165,9 +166,13 @@ public sealed class TrafficGrain(
         await Start();
         foreach (var o in observed)
         {
-            var svc = S.Services.GetValueOrDefault(o.Service) ?? Empty(o.TargetGroup);
+            // B-DP-6: requests to a blue/green service's second target group count in that group's entry.
+            var key = S.Services.TryGetValue(o.Service, out var own) && own.TargetGroup is { } tg && tg != o.TargetGroup
+                ? AlternateKey(o.Service, o.TargetGroup)
+                : o.Service;
+            var svc = S.Services.GetValueOrDefault(key) ?? Empty(o.TargetGroup);
             var inc = new TrafficIncrement(o.Counts.Requests, o.Counts.Failed503, o.Counts.Failed502, o.Counts.Target5xx);
-            S.Services[o.Service] = svc with
+            S.Services[key] = svc with
             {
                 Totals = svc.Totals.Add(inc),
                 Period = svc.Period.Add(inc),
@@ -222,7 +227,9 @@ public sealed class TrafficGrain(
             var timelines = await cluster.GetTrafficTimelines([], from, to);
             foreach (var tl in timelines)
             {
-                var svc = S.Services.GetValueOrDefault(tl.Service) ?? Empty(tl.TargetGroup);
+                // B-DP-6: a blue/green service's second target group has an entry of its own (SERVICE@GROUP).
+                var key = tl.Alternate ? AlternateKey(tl.Service, tl.TargetGroup) : tl.Service;
+                var svc = S.Services.GetValueOrDefault(key) ?? Empty(tl.TargetGroup);
                 var epochs = await RoutesOf(tl.TargetGroup);
                 var routed = svc.Profile is null && epochs.IsEmpty
                     ? RoutedIncrement.Zero
@@ -237,8 +244,9 @@ public sealed class TrafficGrain(
                     Served(route.LoadBalancer, new LoadBalancerServed(from, route.Flow, tl.TargetGroup, counts));
                 }
 
-                S.Services[tl.Service] = svc with
+                S.Services[key] = svc with
                 {
+                    SeenAt = to,
                     Totals = svc.Totals.Add(inc),
                     Period = svc.Period.Add(inc),
                     PeriodResponseTimeSum = svc.PeriodResponseTimeSum + responseTime,
@@ -262,7 +270,10 @@ public sealed class TrafficGrain(
 
         foreach (var (service, svc) in S.Services)
         {
-            runtime.Metrics.RecordTraffic(ClusterName, Figures(service, svc, now));
+            if (!service.Contains(AlternateSeparator, StringComparison.Ordinal))
+            {
+                runtime.Metrics.RecordTraffic(ClusterName, Figures(service, svc, now));
+            }
         }
 
         HandOverServed();
@@ -311,12 +322,31 @@ public sealed class TrafficGrain(
         _served.Clear();
     }
 
+    private const char AlternateSeparator = '@';
+
+    private static string AlternateKey(string service, string targetGroup) => service + AlternateSeparator + targetGroup;
+
+    private static string ServiceOf(string key) => key.IndexOf(AlternateSeparator, StringComparison.Ordinal) is var i and >= 0 ? key[..i] : key;
+
     private async Task PublishPeriod(DateTimeOffset periodStart, TimeSpan period)
     {
         var elb = ImmutableArray.CreateBuilder<MetricDatum>();
         var ecs = ImmutableArray.CreateBuilder<MetricDatum>();
+
+        // B-LB-4 / B-DP-6: a service's CPU is the load of all its target groups (blue and green) over all their healthy targets.
+        var alternates = S.Services.Where(kv => kv.Key.Contains(AlternateSeparator, StringComparison.Ordinal))
+            .GroupBy(kv => ServiceOf(kv.Key), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (Load: g.Sum(kv => kv.Value.Period.Requests + kv.Value.Period.CpuExtra), Healthy: g.Sum(kv => kv.Value.Healthy)), StringComparer.Ordinal);
         foreach (var (service, current) in S.Services.ToList())
         {
+            var alternate = service.Contains(AlternateSeparator, StringComparison.Ordinal);
+            if (alternate && current.SeenAt < periodStart)
+            {
+                // The deployment that used this group is gone (its period published before): nothing more to say.
+                S.Services.Remove(service);
+                continue;
+            }
+
             var svc = current;
             if (svc.TargetGroup is { } name && svc.TargetGroupArn is null
                 && await GrainFactory.GetGrain<ITargetGroupGrain>(name).Describe() is { } group)
@@ -346,13 +376,14 @@ public sealed class TrafficGrain(
                 }
             }
 
-            if (svc.Profile is not null || svc.Period.Requests > 0)
+            var other = alternate ? default : alternates.GetValueOrDefault(service);
+            if (!alternate && (svc.Profile is not null || svc.Period.Requests + other.Load > 0))
             {
                 // B-LB-4: the period's average load (its own profile, load balancer flows and the data plane's requests)
                 // over the healthy tasks at its end (B-DP-8: requests to tasks with a CPU factor weigh that much more).
-                var cpu = TrafficModel.CpuUtilization((svc.Period.Requests + svc.Period.CpuExtra) / period.TotalSeconds, svc.Healthy, Capacity(svc));
+                var cpu = TrafficModel.CpuUtilization((svc.Period.Requests + svc.Period.CpuExtra + other.Load) / period.TotalSeconds, svc.Healthy + other.Healthy, Capacity(svc));
                 ecs.Add(MetricNamespaces.Datum("CPUUtilization", periodStart, cpu, "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
-                if (svc.Healthy > 0)
+                if (svc.Healthy + other.Healthy > 0)
                 {
                     ecs.Add(MetricNamespaces.Datum("MemoryUtilization", periodStart, TrafficModel.MemoryUtilization(cpu, svc.Profile ?? MemoryDefaults), "Percent", ("ClusterName", ClusterName), ("ServiceName", service)));
                 }

@@ -9,19 +9,25 @@ namespace Emulator.Model.Cluster;
 /// <summary>
 /// The cluster's tasks as load balancer targets (B-LB-1, B-LB-2) and as their services see them (B-TL-5, B-SV-4).
 /// <c>groups</c> (in each method) maps a load-balanced service to its target group, <c>since</c> to when
-/// the service was put behind it: tasks launched before are not targets.
+/// the service was put behind it: tasks launched before are not targets. <c>byDeployment</c> (B-DP-6) maps a deployment
+/// to the target group its tasks register with instead of their service's (a blue/green deployment's green tasks in the
+/// alternate group, the blue tasks left in the old one after the swap).
 /// </summary>
 public static class ClusterTargets
 {
     /// <summary>The task's target group: its service's, unless the task was launched before the service named it.</summary>
-    public static TargetGroupSpec? TargetGroupOf(TaskRecord t, IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since)
+    public static TargetGroupSpec? TargetGroupOf(TaskRecord t, IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since,
+        IReadOnlyDictionary<string, TargetGroupSpec>? byDeployment = null)
     {
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(groups);
         ArgumentNullException.ThrowIfNull(since);
-        return t.ServiceName is { } service && groups.TryGetValue(service, out var spec) && t.CreatedAt >= since.GetValueOrDefault(service)
-            ? spec
-            : null;
+        if (t.ServiceName is not { } service || !groups.TryGetValue(service, out var spec) || t.CreatedAt < since.GetValueOrDefault(service))
+        {
+            return null;
+        }
+
+        return byDeployment is { Count: > 0 } && t.DeploymentId is { } d && byDeployment.TryGetValue(d, out var own) ? own : spec;
     }
 
     /// <summary>
@@ -52,17 +58,19 @@ public static class ClusterTargets
     }
 
     /// <summary>B-LB-2: the deregistration delay of a RUNNING target (null: no load balancer, or not RUNNING).</summary>
-    public static TimeSpan? DeregistrationDelay(TaskRecord t, IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since)
+    public static TimeSpan? DeregistrationDelay(TaskRecord t, IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since,
+        IReadOnlyDictionary<string, TargetGroupSpec>? byDeployment = null)
     {
         ArgumentNullException.ThrowIfNull(t);
-        return t.LastStatus == TaskStatus.RUNNING && TargetGroupOf(t, groups, since) is { } spec
+        return t.LastStatus == TaskStatus.RUNNING && TargetGroupOf(t, groups, since, byDeployment) is { } spec
             ? TimeSpan.FromSeconds(spec.DeregistrationDelaySeconds)
             : null;
     }
 
     /// <summary>B-TL-5 / B-SV-4: a target counts as healthy only once its target group says so (no target group: healthy).</summary>
-    public static bool TargetHealthy(TaskRecord t, IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since, DateTimeOffset now) =>
-        TargetGroupOf(t, groups, since) is not { } spec
+    public static bool TargetHealthy(TaskRecord t, IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since, DateTimeOffset now,
+        IReadOnlyDictionary<string, TargetGroupSpec>? byDeployment = null) =>
+        TargetGroupOf(t, groups, since, byDeployment) is not { } spec
         || (Facts(t, spec) is { } f && TargetHealthModel.At(f, HealthCheckSettings.From(spec), now).Phase == TargetPhase.Healthy);
 
     /// <summary>
@@ -71,7 +79,8 @@ public static class ClusterTargets
     /// over the service's tasks; a service without a target group looks up no target health.
     /// </summary>
     public static ImmutableArray<ServiceTaskView> ServiceTaskViews(ClusterBook book, string serviceName, EmulatorTimings timings, DateTimeOffset now,
-        IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since)
+        IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since,
+        IReadOnlyDictionary<string, TargetGroupSpec>? byDeployment = null)
     {
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(groups);
@@ -80,7 +89,7 @@ public static class ClusterTargets
         var balanced = groups.ContainsKey(serviceName);
         foreach (var id in ids)
         {
-            views.Add(ServiceTaskViewOf(book, book.Tasks[id], balanced, timings, now, groups, since));
+            views.Add(ServiceTaskViewOf(book, book.Tasks[id], balanced, timings, now, groups, since, byDeployment));
         }
 
         return views.MoveToImmutable();
@@ -91,7 +100,8 @@ public static class ClusterTargets
     /// and target when the service has a target group), since when, and when and why its health checks failed.
     /// </summary>
     public static ServiceTaskView ServiceTaskViewOf(ClusterBook book, TaskRecord t, bool balanced, EmulatorTimings timings, DateTimeOffset now,
-        IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since)
+        IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since,
+        IReadOnlyDictionary<string, TargetGroupSpec>? byDeployment = null)
     {
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(t);
@@ -99,7 +109,7 @@ public static class ClusterTargets
         DateTimeOffset? healthyAt = container.HealthyAt;
         DateTimeOffset? unhealthyAt = container.UnhealthyAt;
         string? reason = unhealthyAt is null ? null : StopReasons.FailedContainerHealthChecks;
-        if (balanced && t.StartedAt is not null && TargetGroupOf(t, groups, since) is { } spec && Facts(t, spec) is { } facts)
+        if (balanced && t.StartedAt is not null && TargetGroupOf(t, groups, since, byDeployment) is { } spec && Facts(t, spec) is { } facts)
         {
             var settings = HealthCheckSettings.From(spec);
             var targetHealthyAt = TargetHealthModel.HealthyAtOrNull(facts, settings);
@@ -120,15 +130,17 @@ public static class ClusterTargets
             t.AvailabilityZone, t.TaskDefinitionArn);
     }
 
-    /// <summary>B-LB-1: the targets of one service among the cluster's tasks, with their facts.</summary>
+    /// <summary>B-LB-1: the targets of one service in one of its target groups among the cluster's tasks, with their facts.</summary>
     public static IEnumerable<(TaskRecord Task, TargetFacts Facts)> Targets(ClusterBook book, string service, TargetGroupSpec spec,
-        IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since)
+        IReadOnlyDictionary<string, TargetGroupSpec> groups, IReadOnlyDictionary<string, DateTimeOffset> since,
+        IReadOnlyDictionary<string, TargetGroupSpec>? byDeployment = null)
     {
         ArgumentNullException.ThrowIfNull(book);
+        ArgumentNullException.ThrowIfNull(spec);
         foreach (var id in book.TasksOf(service))
         {
             var t = book.Tasks[id];
-            if (TargetGroupOf(t, groups, since) is not null && Facts(t, spec) is { } f)
+            if (TargetGroupOf(t, groups, since, byDeployment) is { } own && own.Name == spec.Name && Facts(t, spec) is { } f)
             {
                 yield return (t, f);
             }
