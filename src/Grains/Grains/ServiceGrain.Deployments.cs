@@ -198,7 +198,7 @@ public sealed partial class ServiceGrain
     private async Task FailDeployment(DeploymentState d, string reason, bool rollback, FailureTrigger trigger, DateTimeOffset now)
     {
         // B-DP-6: a traffic shift that fails before CLEAN_UP always rolls back, first of all by flipping the traffic to blue.
-        if (S.Shift is { Result: BlueGreenResult.InProgress } shift && shift.GreenDeploymentId == d.Id)
+        if (S.Shift is { Result: BlueGreenResult.InProgress or BlueGreenResult.RollingBack } shift && shift.GreenDeploymentId == d.Id)
         {
             await FlipBack(d, reason);
             rollback = true;

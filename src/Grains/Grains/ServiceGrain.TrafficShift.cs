@@ -344,7 +344,7 @@ public sealed partial class ServiceGrain
     /// </summary>
     private async Task FlipBack(DeploymentState failed, string reason)
     {
-        if (S.Shift is not { Result: BlueGreenResult.InProgress } run || run.GreenDeploymentId != failed.Id)
+        if (S.Shift is not { Result: BlueGreenResult.InProgress or BlueGreenResult.RollingBack } run || run.GreenDeploymentId != failed.Id)
         {
             return;
         }

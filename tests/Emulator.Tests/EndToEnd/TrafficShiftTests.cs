@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Emulator.Contracts;
+using Xunit.Abstractions;
 
 namespace Emulator.Tests.EndToEnd;
 
@@ -11,7 +12,7 @@ namespace Emulator.Tests.EndToEnd;
 /// listener the whole time, and the failed requests are counted.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
-public sealed class TrafficShiftTests(EmulatorClusterFixture fixture) : IAsyncLifetime
+public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Role = "arn:aws:iam::000000000000:role/ecsInfrastructureRoleForLoadBalancers";
     private readonly EcsDriver _ecs = new(fixture);
@@ -116,17 +117,80 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture) : IAsyncLi
         AssertWeights(0, 1, await Weights(setup));
     }
 
-    private sealed record Rig(string Cluster, string Service, TargetGroupInfo Blue, TargetGroupInfo Green, ILoadBalancerGrain Lb, ListenerRecord Listener,
-        TaskDefinitionRecord V1, TaskDefinitionRecord V2);
+    [Fact]
+    public async Task B_DP_6_a_bad_canary_is_rolled_back_by_an_alarm_losing_at_most_its_share_of_requests_for_the_detection_time()
+    {
+        // Green answers every request 5xx (B-DP-8); an alarm on the green group's target 5xx rolls the deployment back.
+        var alarm = EmulatorClusterFixture.Unique("canary-5xx");
+        var setup = await Setup("badcanary", "CANARY", new TrafficShiftSettings(null, null, 10, 10, []), bakeMinutes: 0,
+            alarms: new DeploymentAlarmsSpec([alarm], true, true), badV2: true);
+        await _ecs.Grains.GetGrain<ICloudWatchAlarmsGrain>(0).Put(new AlarmSpec(alarm, "B-DP-6 canary 5xx", true, [], [], [], MetricNamespaces.ApplicationElb,
+            "HTTPCode_Target_5XX_Count", [new MetricDimension("TargetGroup", TargetGroupArns.Dimension(setup.Green.Arn))], "Sum", null, 60, "Count",
+            1, null, 10, "GreaterThanThreshold", "notBreaching", null, [], null, ImmutableDictionary<string, string>.Empty, null));
+        var before = await Traffic(setup);
+        var (sd, _) = await Deploy(setup);
+        await _ecs.WaitUntil("canary on", async () => (await Shift(setup, sd))?.ProductionGreenPercent == 10, TimeSpan.FromMinutes(10));
+        var canaryAt = await _ecs.Control.Now();
+        await _ecs.WaitUntil("rolled back", async () => (await Shift(setup, sd))?.Result == "ROLLED_BACK", TimeSpan.FromMinutes(9));
+        var flippedAt = await _ecs.Control.Now();
+        AssertWeights(1, 0, await Weights(setup));
+        await _ecs.WaitUntil("ROLLBACK_SUCCESSFUL", async () => (await Record(setup, sd)).Record.Status == ServiceDeploymentStatuses.RollbackSuccessful, TimeSpan.FromMinutes(10));
+        Assert.Contains(alarm, (await Record(setup, sd)).Record.TriggeredAlarms);
 
-    private async Task<Rig> Setup(string prefix, string strategy, TrafficShiftSettings settings, int bakeMinutes)
+        // The failed requests: only green's canary share (10 % of 100 requests/s) for as long as the alarm took.
+        var failed = Failed(await Traffic(setup)) - Failed(before);
+        var bound = 0.10 * 100 * ((flippedAt - canaryAt).TotalSeconds + 1);
+        output.WriteLine($"canary on at {canaryAt:HH:mm:ss}, flipped back at {flippedAt:HH:mm:ss}: {failed:0} failed requests, bound {bound:0}");
+        Assert.True(failed > 0, "the bad canary failed no request");
+        Assert.True(failed <= bound, $"{failed} failed requests, more than 10 % x 100/s x {(flippedAt - canaryAt).TotalSeconds} s = {bound}");
+        Assert.True(flippedAt - canaryAt < TimeSpan.FromMinutes(4), $"the alarm took {flippedAt - canaryAt} to roll the canary back");
+
+        // After the flip nothing fails any more: all traffic on blue.
+        var settled = Failed(await Traffic(setup));
+        await _ecs.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(settled, Failed(await Traffic(setup)));
+        Assert.Equal(4, await Healthy(setup.Blue));
+        await _ecs.CheckInvariants();
+    }
+
+    [Fact]
+    public async Task B_DP_7_a_failing_lambda_hook_after_test_traffic_rolls_back_before_any_production_traffic_moves()
+    {
+        var function = "arn:aws:lambda:us-east-1:000000000000:function:" + EmulatorClusterFixture.Unique("post-test-check");
+        await _ecs.Grains.GetGrain<ILambdaHooksGrain>(GrainKeys.LambdaHooks).Set(new LambdaHookOutcome(function, false, 90));
+        var hook = new LifecycleHookSettings("AWS_LAMBDA", function, Role, ["POST_TEST_TRAFFIC_SHIFT"], null, null);
+        var setup = await Setup("lambda", "BLUE_GREEN", new TrafficShiftSettings(null, null, null, null, [hook]), bakeMinutes: 0, testRule: true);
+        var (sd, _) = await Deploy(setup);
+
+        // Test traffic reaches green through the test rule, the hook runs (IN_PROGRESS for 90 s), then answers FAILED.
+        await _ecs.WaitUntil("hook running", async () => (await Shift(setup, sd))?.Hooks.Any(h => h.Status == "IN_PROGRESS") == true, TimeSpan.FromMinutes(10));
+        Assert.Equal(100, (await Shift(setup, sd))!.TestGreenPercent);
+        AssertWeights(0, 1, await TestWeights(setup));
+        AssertWeights(1, 0, await Weights(setup));
+        await _ecs.WaitUntil("ROLLBACK_SUCCESSFUL", async () => (await Record(setup, sd)).Record.Status == ServiceDeploymentStatuses.RollbackSuccessful, TimeSpan.FromMinutes(10));
+        var view = (await Shift(setup, sd))!;
+        Assert.Equal("ROLLED_BACK", view.Result);
+        Assert.Contains("FAILED", view.Reason, StringComparison.Ordinal);
+        AssertWeights(1, 0, await Weights(setup));
+        AssertWeights(1, 0, await TestWeights(setup));
+        Assert.Equal(0, Failed(await Traffic(setup)));
+    }
+
+    private sealed record Rig(string Cluster, string Service, TargetGroupInfo Blue, TargetGroupInfo Green, ILoadBalancerGrain Lb, ListenerRecord Listener,
+        TaskDefinitionRecord V1, TaskDefinitionRecord V2, string? TestRule);
+
+    private async Task<Rig> Setup(string prefix, string strategy, TrafficShiftSettings settings, int bakeMinutes, DeploymentAlarmsSpec? alarms = null,
+        bool badV2 = false, bool testRule = false)
     {
         var cluster = await _ecs.CreateCluster(prefix);
         var (_, provider) = await _ecs.CreateAsgProvider(cluster, "m5.large", min: 3, max: 3, desired: 3, managedTerminationProtection: false, managedScaling: false);
         await _ecs.Control.PutClusterCapacityProviders(cluster, [provider], [new CapacityProviderStrategyItem(provider, 1, 0)]);
         await _ecs.WaitUntil("instances registered", async () => (await _ecs.Status(cluster)).Instances.Length == 3, TimeSpan.FromMinutes(5));
         var v1 = await _ecs.RegisterTaskDefinition(cpu: 256, memory: 512, ports: [new PortMapping(80, 0, "tcp")]);
-        var v2 = await _ecs.RegisterTaskDefinition(cpu: 256, memory: 512, ports: [new PortMapping(80, 0, "tcp")]);
+        var v2 = await _ecs.Control.RegisterTaskDefinition(new TaskDefinitionSpec(EmulatorClusterFixture.Unique("td"),
+            [new ContainerDefinition("app", "public.ecr.aws/nginx/nginx:1.28", 256, 512, null, true, [new PortMapping(80, 0, "tcp")], null, 0,
+                badV2 ? ImmutableDictionary<string, string>.Empty.Add("emulator.errorRate", "1") : null)],
+            null, null, NetworkMode.bridge, ["EC2"], [], ImmutableDictionary<string, string>.Empty));
         var blue = await Group(cluster + "-b");
         var green = await Group(cluster + "-g");
         var name = EmulatorClusterFixture.Unique(prefix);
@@ -134,16 +198,23 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture) : IAsyncLi
         await lb.Create(new LoadBalancerSpec(name, "application", "internet-facing", "ipv4", blue.Spec.VpcId!,
             [new LoadBalancerSubnet("subnet-a", "us-east-1a"), new LoadBalancerSubnet("subnet-b", "us-east-1b")], ["sg-1"]));
         var listener = await lb.CreateListener(80, "HTTP", [ListenerAction.ForwardTo([new WeightedTargetGroup(blue.Arn, 1), new WeightedTargetGroup(green.Arn, 0)])], [], null);
-        var options = ServiceOptionsPatch.None with { Strategy = strategy, TrafficShift = settings, BakeTimeInMinutes = bakeMinutes };
+        string? test = null;
+        if (testRule)
+        {
+            test = (await lb.CreateRule(listener.Arn, 10, [new RuleCondition("http-header", ["1"], "X-Test")],
+                [ListenerAction.ForwardTo([new WeightedTargetGroup(blue.Arn, 1), new WeightedTargetGroup(green.Arn, 0)])])).Arn;
+        }
+
+        var options = ServiceOptionsPatch.None with { Strategy = strategy, TrafficShift = settings, BakeTimeInMinutes = bakeMinutes, Alarms = alarms };
         await _ecs.Control.CreateService(new CreateServiceRequest(cluster, "web", v1.Arn, 4, null, [], [], [],
             SchedulingStrategy.REPLICA, 100, 200, ImmutableDictionary<string, string>.Empty, null,
-            LoadBalancers: [new ServiceLoadBalancer(blue.Arn, "app", 80, new AdvancedLoadBalancerConfiguration(green.Arn, listener.DefaultRuleArn, null, Role))],
+            LoadBalancers: [new ServiceLoadBalancer(blue.Arn, "app", 80, new AdvancedLoadBalancerConfiguration(green.Arn, listener.DefaultRuleArn, test, Role))],
             Options: options));
         await _ecs.WaitUntil("4 healthy blue targets", async () => await Healthy(blue) == 4, TimeSpan.FromMinutes(10));
         await _ecs.Advance(TimeSpan.FromSeconds(40)); // B-ELB-1: provisioning, then active
         await lb.SetListenerTraffic(listener.Arn, "prod", TrafficProfile.Constant(100), null);
         await _ecs.Advance(TimeSpan.FromMinutes(1));
-        return new Rig(cluster, "web", blue, green, lb, listener, v1, v2);
+        return new Rig(cluster, "web", blue, green, lb, listener, v1, v2, test);
     }
 
     /// <summary>Deploys a revision (v2 unless told); returns the new service deployment's id.</summary>
@@ -165,6 +236,17 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture) : IAsyncLi
         var forward = info!.Listeners.Single(l => l.Arn == s.Listener.Arn).DefaultActions.Single().Forward!;
         return [forward.TargetGroups.Single(g => g.TargetGroupArn == s.Blue.Arn).Weight, forward.TargetGroups.Single(g => g.TargetGroupArn == s.Green.Arn).Weight];
     }
+
+    /// <summary>The test rule's forward weights, blue group first.</summary>
+    private async Task<int[]> TestWeights(Rig s)
+    {
+        var info = await s.Lb.Describe();
+        var forward = info!.Rules.Single(r => r.Arn == s.TestRule).Actions.Single().Forward!;
+        return [forward.TargetGroups.Single(g => g.TargetGroupArn == s.Blue.Arn).Weight, forward.TargetGroups.Single(g => g.TargetGroupArn == s.Green.Arn).Weight];
+    }
+
+    private static double Failed(ImmutableArray<ServiceTrafficFigures> figures) =>
+        figures.Sum(f => f.Failed503NoHealthyTarget + f.Failed502TargetDied + f.Failed5xxOverloaded);
 
     private static void AssertWeights(int blue, int green, int[] actual) => Assert.Equal((blue, green), (actual[0], actual[1]));
 
