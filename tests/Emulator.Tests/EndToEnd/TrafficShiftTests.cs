@@ -176,6 +176,25 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
         Assert.Equal(0, Failed(await Traffic(setup)));
     }
 
+    [Fact]
+    public async Task B_DP_6_stop_service_deployment_rollback_mid_linear_shift_flips_all_traffic_back_at_once()
+    {
+        var setup = await Setup("stoplinear", "LINEAR", new TrafficShiftSettings(20, 1, null, null, []), bakeMinutes: 5);
+        var (sd, _) = await Deploy(setup);
+        await _ecs.WaitUntil("40 % on green", async () => (await Shift(setup, sd))?.ProductionGreenPercent == 40, TimeSpan.FromMinutes(10));
+        AssertWeights(600, 400, await Weights(setup));
+        Assert.Equal(2, (await Shift(setup, sd))!.Step + 1);
+        var grain = _ecs.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(setup.Cluster, setup.Service));
+        await grain.StopServiceDeployment(sd, "ROLLBACK");
+        AssertWeights(1, 0, await Weights(setup)); // the flip is immediate
+        await _ecs.WaitUntil("ROLLBACK_SUCCESSFUL", async () => (await Record(setup, sd)).Record.Status == ServiceDeploymentStatuses.RollbackSuccessful, TimeSpan.FromMinutes(10));
+        await _ecs.WaitUntil("green gone", async () => await Healthy(setup.Green) == 0, TimeSpan.FromMinutes(5));
+        Assert.Equal(4, await Healthy(setup.Blue));
+        Assert.Equal(0, Failed(await Traffic(setup)));
+        var figures = await Traffic(setup);
+        Assert.Contains(figures, f => f.TargetGroup == setup.Green.Spec.Name && f.Requests > 0); // green served its share while it had one
+    }
+
     private sealed record Rig(string Cluster, string Service, TargetGroupInfo Blue, TargetGroupInfo Green, ILoadBalancerGrain Lb, ListenerRecord Listener,
         TaskDefinitionRecord V1, TaskDefinitionRecord V2, string? TestRule);
 
