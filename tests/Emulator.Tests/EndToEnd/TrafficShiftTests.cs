@@ -195,11 +195,27 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
         Assert.Contains(figures, f => f.TargetGroup == setup.Green.Spec.Name && f.Requests > 0); // green served its share while it had one
     }
 
+    [Fact]
+    public async Task B_DP_6_a_green_revision_that_cannot_start_trips_the_circuit_breaker_before_any_traffic_moves()
+    {
+        var setup = await Setup("cbshift", "BLUE_GREEN", new TrafficShiftSettings(null, null, null, null, []), bakeMinutes: 0,
+            breaker: new DeploymentCircuitBreakerSpec(true, false), v2Label: ("emulator.pull", "fail"));
+        var (sd, _) = await Deploy(setup);
+        await _ecs.WaitUntil("rolled back", async () => (await Record(setup, sd)).Record.Status == ServiceDeploymentStatuses.RollbackSuccessful, TimeSpan.FromMinutes(30));
+        var record = await Record(setup, sd);
+        Assert.Equal(MonitorStatuses.Triggered, record.Record.CircuitBreakerStatus);
+        Assert.Equal("SCALE_UP", record.TrafficShift!.LifecycleStage); // green never became healthy: no traffic ever moved
+        Assert.Equal("ROLLED_BACK", record.TrafficShift.Result);
+        AssertWeights(1, 0, await Weights(setup));
+        Assert.Equal(4, await Healthy(setup.Blue));
+        Assert.Equal(0, Failed(await Traffic(setup)));
+    }
+
     private sealed record Rig(string Cluster, string Service, TargetGroupInfo Blue, TargetGroupInfo Green, ILoadBalancerGrain Lb, ListenerRecord Listener,
         TaskDefinitionRecord V1, TaskDefinitionRecord V2, string? TestRule);
 
     private async Task<Rig> Setup(string prefix, string strategy, TrafficShiftSettings settings, int bakeMinutes, DeploymentAlarmsSpec? alarms = null,
-        bool badV2 = false, bool testRule = false)
+        bool badV2 = false, bool testRule = false, DeploymentCircuitBreakerSpec? breaker = null, (string Key, string Value)? v2Label = null)
     {
         var cluster = await _ecs.CreateCluster(prefix);
         var (_, provider) = await _ecs.CreateAsgProvider(cluster, "m5.large", min: 3, max: 3, desired: 3, managedTerminationProtection: false, managedScaling: false);
@@ -208,7 +224,8 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
         var v1 = await _ecs.RegisterTaskDefinition(cpu: 256, memory: 512, ports: [new PortMapping(80, 0, "tcp")]);
         var v2 = await _ecs.Control.RegisterTaskDefinition(new TaskDefinitionSpec(EmulatorClusterFixture.Unique("td"),
             [new ContainerDefinition("app", "public.ecr.aws/nginx/nginx:1.28", 256, 512, null, true, [new PortMapping(80, 0, "tcp")], null, 0,
-                badV2 ? ImmutableDictionary<string, string>.Empty.Add("emulator.errorRate", "1") : null)],
+                badV2 ? ImmutableDictionary<string, string>.Empty.Add("emulator.errorRate", "1")
+                : v2Label is { } label ? ImmutableDictionary<string, string>.Empty.Add(label.Key, label.Value) : null)],
             null, null, NetworkMode.bridge, ["EC2"], [], ImmutableDictionary<string, string>.Empty));
         var blue = await Group(cluster + "-b");
         var green = await Group(cluster + "-g");
@@ -224,7 +241,7 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
                 [ListenerAction.ForwardTo([new WeightedTargetGroup(blue.Arn, 1), new WeightedTargetGroup(green.Arn, 0)])])).Arn;
         }
 
-        var options = ServiceOptionsPatch.None with { Strategy = strategy, TrafficShift = settings, BakeTimeInMinutes = bakeMinutes, Alarms = alarms };
+        var options = ServiceOptionsPatch.None with { Strategy = strategy, TrafficShift = settings, BakeTimeInMinutes = bakeMinutes, Alarms = alarms, CircuitBreaker = breaker };
         await _ecs.Control.CreateService(new CreateServiceRequest(cluster, "web", v1.Arn, 4, null, [], [], [],
             SchedulingStrategy.REPLICA, 100, 200, ImmutableDictionary<string, string>.Empty, null,
             LoadBalancers: [new ServiceLoadBalancer(blue.Arn, "app", 80, new AdvancedLoadBalancerConfiguration(green.Arn, listener.DefaultRuleArn, test, Role))],
