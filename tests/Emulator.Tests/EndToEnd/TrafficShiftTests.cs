@@ -211,6 +211,31 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
         Assert.Equal(0, Failed(await Traffic(setup)));
     }
 
+    [Fact]
+    public async Task B_DP_6_a_good_linear_10_percent_every_minute_deployment_moves_ten_steps_and_loses_no_request()
+    {
+        // ECSLinear10PercentEvery1Minutes (the seed's CodeDeploy configuration) on the native LINEAR strategy.
+        var setup = await Setup("linear", "LINEAR", new TrafficShiftSettings(10, 1, null, null, []), bakeMinutes: 2);
+        var (sd, _) = await Deploy(setup);
+        var seen = new List<double>();
+        await _ecs.WaitUntil("SUCCESSFUL", async () =>
+        {
+            if ((await Shift(setup, sd)) is { LifecycleStage: "PRODUCTION_TRAFFIC_SHIFT" or "POST_PRODUCTION_TRAFFIC_SHIFT" or "BAKE_TIME" } v
+                && (seen.Count == 0 || seen[^1] != v.ProductionGreenPercent))
+            {
+                seen.Add(v.ProductionGreenPercent);
+                var w = await Weights(setup);
+                Assert.Equal(v.ProductionGreenPercent, w[1] * 100.0 / (w[0] + w[1]), 6); // the rule says what the view says
+            }
+
+            return (await Record(setup, sd)).Record.Status == ServiceDeploymentStatuses.Successful;
+        }, TimeSpan.FromMinutes(30));
+        Assert.Equal<double>([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], seen);
+        AssertWeights(0, 1, await Weights(setup));
+        Assert.Equal(0, Failed(await Traffic(setup)));
+        await _ecs.CheckInvariants();
+    }
+
     private sealed record Rig(string Cluster, string Service, TargetGroupInfo Blue, TargetGroupInfo Green, ILoadBalancerGrain Lb, ListenerRecord Listener,
         TaskDefinitionRecord V1, TaskDefinitionRecord V2, string? TestRule);
 
