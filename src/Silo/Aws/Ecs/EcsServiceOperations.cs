@@ -32,8 +32,25 @@ public static class EcsServiceOperations
             input.Has("placementStrategy") ? EcsInputs.PlacementStrategies(input) : null,
             input.Has("placementConstraints") ? EcsInputs.PlacementConstraints(input) : null,
             deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Bool("forceNewDeployment") ?? false,
-            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null, EcsInputs.ServiceOptionsPatch(input)));
+            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null, EcsInputs.ServiceOptionsPatch(input, await CurrentTrafficShift(input, context))));
         return new JsonObject { ["service"] = Shape(info, context) };
+    }
+
+    /// <summary>
+    /// B-DP-6: an update naming some of linearConfiguration, canaryConfiguration and lifecycleHooks keeps the others: the
+    /// service's settings now (null when it names all or none of them, or the service does not exist).
+    /// </summary>
+    private static async Task<TrafficShiftSettings?> CurrentTrafficShift(JsonInput input, AwsContext context)
+    {
+        var deployment = input.Object("deploymentConfiguration");
+        var named = new[] { "linearConfiguration", "canaryConfiguration", "lifecycleHooks" }.Count(m => deployment?.Has(m) == true);
+        if (named is 0 or 3)
+        {
+            return null;
+        }
+
+        var service = context.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(Arns.ClusterName(input.String("cluster")), Arns.ShortName(input.RequiredString("service"))));
+        return (await service.Describe())?.Spec.EffectiveOptions.TrafficShift;
     }
 
     [AwsOperation(AwsServices.Ecs, "DescribeServices")]
@@ -108,7 +125,7 @@ public static class EcsServiceOperations
                 ["targetGroupArn"] = lb.TargetGroupArn,
                 ["containerName"] = lb.ContainerName,
                 ["containerPort"] = lb.ContainerPort,
-            })),
+            }.With("advancedConfiguration", lb.Advanced is { } advanced ? EcsTrafficShiftShapes.Advanced(advanced) : null))),
             ["serviceRegistries"] = new JsonArray(),
             ["status"] = s.Status.ToString(),
             ["desiredCount"] = spec.DesiredCount,
@@ -116,7 +133,7 @@ public static class EcsServiceOperations
             ["pendingCount"] = s.PendingCount,
             ["taskDefinition"] = spec.TaskDefinition.Arn,
             ["deploymentConfiguration"] = DeploymentConfiguration(spec.MinimumHealthyPercent, spec.MaximumPercent, options.CircuitBreaker, options.Alarms,
-                options.Strategy, options.BakeTimeInMinutes),
+                options.Strategy, options.BakeTimeInMinutes).WithTrafficShift(options.TrafficShift),
             ["deploymentController"] = new JsonObject { ["type"] = options.DeploymentController },
             ["deployments"] = WireJson.Array(s.Deployments.Select(d => (JsonNode?)Deployment(d))),
             ["events"] = WireJson.Array(s.Events.Select(e => (JsonNode?)new JsonObject

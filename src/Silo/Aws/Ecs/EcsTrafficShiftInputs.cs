@@ -80,6 +80,61 @@ public static class EcsTrafficShiftInputs
         }
     }
 
+    /// <summary>
+    /// The traffic-shift settings a CreateService / UpdateService names (<c>deploymentConfiguration.linearConfiguration</c>,
+    /// <c>canaryConfiguration</c>, <c>lifecycleHooks</c>), or null when it names none of them (unchanged). Each of the
+    /// three is a member of its own: one not named keeps its <paramref name="current"/> value, as ECS keeps the
+    /// deployment configuration's other members on an update; <c>lifecycleHooks: []</c> removes the hooks. The ranges
+    /// and every hook are checked whatever the strategy (an update may name hooks for a service that is BLUE_GREEN already).
+    /// </summary>
+    public static TrafficShiftSettings? Settings(JsonInput? deployment, TrafficShiftSettings? current = null)
+    {
+        if (deployment is null || !(deployment.Has("linearConfiguration") || deployment.Has("canaryConfiguration") || deployment.Has("lifecycleHooks")))
+        {
+            return null;
+        }
+
+        var linear = deployment.Object("linearConfiguration");
+        var canary = deployment.Object("canaryConfiguration");
+        var stepPercent = linear is null ? current?.StepPercent : linear.Double("stepPercent");
+        var stepBake = linear is null ? current?.StepBakeTimeInMinutes : linear.Int("stepBakeTimeInMinutes");
+        var canaryPercent = canary is null ? current?.CanaryPercent : canary.Double("canaryPercent");
+        var canaryBake = canary is null ? current?.CanaryBakeTimeInMinutes : canary.Int("canaryBakeTimeInMinutes");
+        if (TrafficShifting.Validate(stepPercent, stepBake, canaryPercent, canaryBake, deployment.Int("bakeTimeInMinutes")) is { } invalid)
+        {
+            throw ErrorCodes.Invalid(invalid);
+        }
+
+        var hooks = deployment.Has("lifecycleHooks")
+            ? [.. deployment.Objects("lifecycleHooks").Select(HookSettings)]
+            : current is { Hooks.IsDefault: false } c ? c.Hooks : ImmutableArray<LifecycleHookSettings>.Empty;
+        return new TrafficShiftSettings(stepPercent, stepBake, canaryPercent, canaryBake, hooks);
+    }
+
+    /// <summary>One lifecycleHooks entry as written (checked as <see cref="Hook"/> and <see cref="BlueGreenLifecycle.Validate"/> check it; hookDetails kept as JSON text).</summary>
+    public static LifecycleHookSettings HookSettings(JsonInput hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (BlueGreenLifecycle.Validate(Hook(hook)) is { } bad)
+        {
+            throw ErrorCodes.Invalid(bad);
+        }
+
+        var timeout = hook.Object("timeoutConfiguration");
+        string? details = hook.Element.TryGetProperty("hookDetails", out var d) && d.ValueKind != System.Text.Json.JsonValueKind.Null ? d.GetRawText() : null;
+        return new LifecycleHookSettings(hook.String("targetType") ?? "AWS_LAMBDA", hook.String("hookTargetArn"), hook.String("roleArn"),
+            hook.Strings("lifecycleStages") ?? [], timeout?.Int("timeoutInMinutes"), timeout?.String("action"), details);
+    }
+
+    /// <summary>A loadBalancers entry's advancedConfiguration (B-DP-6), or null when absent; the alternate target group is required.</summary>
+    public static AdvancedLoadBalancerConfiguration? Advanced(JsonInput? advanced) => advanced is null
+        ? null
+        : new AdvancedLoadBalancerConfiguration(
+            advanced.String("alternateTargetGroupArn") is { Length: > 0 } alternate
+                ? alternate
+                : throw ErrorCodes.Invalid("advancedConfiguration.alternateTargetGroupArn is required: the target group the new revision's tasks register with."),
+            advanced.String("productionListenerRule"), advanced.String("testListenerRule"), advanced.String("roleArn"));
+
     /// <summary>A lifecycleHooks entry as the model reads it (AWS's defaults: AWS_LAMBDA, 1440 minutes, ROLLBACK).</summary>
     public static LifecycleHookSpec Hook(JsonInput hook)
     {
