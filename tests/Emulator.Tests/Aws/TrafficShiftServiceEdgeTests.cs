@@ -183,6 +183,7 @@ public sealed class TrafficShiftServiceEdgeTests(EmulatorClusterFixture fixture)
             (Update(new() { ["lifecycleHooks"] = new JsonArray(new JsonObject { ["targetType"] = "PAUSE", ["lifecycleStages"] = new JsonArray("TEST_TRAFFIC_SHIFT") }) }), "PAUSE"),
             (Update(new() { ["lifecycleHooks"] = new JsonArray(new JsonObject { ["targetType"] = "AWS_LAMBDA", ["lifecycleStages"] = new JsonArray("POST_SCALE_UP") }) }), "hookTargetArn"),
             (Update(null, new JsonObject { ["productionListenerRule"] = b.Production }, true), "alternateTargetGroupArn"),
+            (Update(new() { ["strategy"] = "BLUE_GREEN" }), "advancedConfiguration"), // the service's load balancer has none
         };
         foreach (var (request, message) in cases)
         {

@@ -24,7 +24,12 @@ public static class EcsServiceOperations
     [AwsOperation(AwsServices.Ecs, "UpdateService")]
     public static async Task<JsonObject> UpdateService(JsonInput input, AwsContext context)
     {
-        await EcsTrafficShiftInputs.Validate(input, context);
+        var current = await context.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(Arns.ClusterName(input.String("cluster")), Arns.ShortName(input.RequiredString("service")))).Describe();
+        if (current is { Status: not ServiceStatus.INACTIVE })
+        {
+            await EcsTrafficShiftInputs.Validate(input, context, current);
+        }
+
         var deployment = input.Object("deploymentConfiguration");
         var info = await context.Control.UpdateService(new UpdateServiceRequest(
             input.String("cluster"), input.RequiredString("service"), input.Int("desiredCount"), input.String("taskDefinition"),
@@ -32,7 +37,7 @@ public static class EcsServiceOperations
             input.Has("placementStrategy") ? EcsInputs.PlacementStrategies(input) : null,
             input.Has("placementConstraints") ? EcsInputs.PlacementConstraints(input) : null,
             deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Bool("forceNewDeployment") ?? false,
-            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null, EcsInputs.ServiceOptionsPatch(input, await CurrentTrafficShift(input, context))));
+            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null, EcsInputs.ServiceOptionsPatch(input, CurrentTrafficShift(input, current))));
         return new JsonObject { ["service"] = Shape(info, context) };
     }
 
@@ -40,17 +45,11 @@ public static class EcsServiceOperations
     /// B-DP-6: an update naming some of linearConfiguration, canaryConfiguration and lifecycleHooks keeps the others: the
     /// service's settings now (null when it names all or none of them, or the service does not exist).
     /// </summary>
-    private static async Task<TrafficShiftSettings?> CurrentTrafficShift(JsonInput input, AwsContext context)
+    private static TrafficShiftSettings? CurrentTrafficShift(JsonInput input, ServiceInfo? current)
     {
         var deployment = input.Object("deploymentConfiguration");
         var named = new[] { "linearConfiguration", "canaryConfiguration", "lifecycleHooks" }.Count(m => deployment?.Has(m) == true);
-        if (named is 0 or 3)
-        {
-            return null;
-        }
-
-        var service = context.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(Arns.ClusterName(input.String("cluster")), Arns.ShortName(input.RequiredString("service"))));
-        return (await service.Describe())?.Spec.EffectiveOptions.TrafficShift;
+        return named is 0 or 3 ? null : current?.Spec.EffectiveOptions.TrafficShift;
     }
 
     [AwsOperation(AwsServices.Ecs, "DescribeServices")]
