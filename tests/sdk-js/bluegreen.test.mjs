@@ -19,7 +19,7 @@ import {
   CreateLoadBalancerCommand, CreateTargetGroupCommand, CreateListenerCommand, CreateRuleCommand, DescribeRulesCommand,
   ModifyTargetGroupAttributesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { ecs, elbv2, unique } from "./clients.mjs";
+import { ecs, elbv2, unique, until } from "./clients.mjs";
 
 const role = "arn:aws:iam::000000000000:role/ecsInfrastructureRoleForLoadBalancers";
 
@@ -30,22 +30,6 @@ async function rejects(promise) {
     return e;
   }
   assert.fail("the call succeeded but an error was expected");
-}
-
-/** Polls quickly (the canary step lasts a few wall seconds); fails with the last observed value after the timeout. */
-async function poll(what, probe, condition, timeoutMs = 180_000, intervalMs = 100) {
-  const started = Date.now();
-  let last;
-  for (;;) {
-    last = await probe();
-    if (condition(last)) {
-      return last;
-    }
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /**
@@ -211,7 +195,7 @@ test("B-DP-6 / B-DP-7 end to end: a CANARY deployment paused at POST_TEST_TRAFFI
 
   // The first deployment launches plainly into the production target group.
   const first = (await deployments())[0].serviceDeploymentArn;
-  await poll("the first deployment SUCCESSFUL", () => describe(first), (d) => d.status === "SUCCESSFUL", 180_000, 500);
+  await until("the first deployment SUCCESSFUL", () => describe(first), (d) => d.status === "SUCCESSFUL", 180_000, 500);
   assert.deepEqual(await shares(lb.production), { [lb.blue]: 100, [lb.green]: 0 });
 
   /** Starts a deployment of a new revision and waits until its PAUSE hook awaits an action after the test traffic shift. */
@@ -219,7 +203,7 @@ test("B-DP-6 / B-DP-7 end to end: a CANARY deployment paused at POST_TEST_TRAFFI
     const known = new Set((await deployments()).map((d) => d.serviceDeploymentArn));
     await ecs.send(new UpdateServiceCommand({ cluster: c.name, service: "web", taskDefinition: await c.register(image), deploymentConfiguration }));
     const arn = (await deployments()).find((d) => !known.has(d.serviceDeploymentArn)).serviceDeploymentArn;
-    const paused = await poll("POST_TEST_TRAFFIC_SHIFT with a hook AWAITING_ACTION", () => describe(arn),
+    const paused = await until("POST_TEST_TRAFFIC_SHIFT with a hook AWAITING_ACTION", () => describe(arn),
       (d) => d.lifecycleStage === "POST_TEST_TRAFFIC_SHIFT" && (d.lifecycleHookDetails ?? []).some((h) => h.status === "AWAITING_ACTION"), 180_000, 250);
     assert.equal(paused.status, "IN_PROGRESS");
     assert.equal(paused.deploymentConfiguration.strategy, "CANARY");
@@ -241,12 +225,12 @@ test("B-DP-6 / B-DP-7 end to end: a CANARY deployment paused at POST_TEST_TRAFFI
   assert.equal(continued.serviceDeploymentArn, two.arn);
 
   // The canary step: 10 % of production on green, in the listener rule and on the target revision, for one emulated minute.
-  const canary = await poll("the canary step (10 % on green)", async () => ({ rule: await shares(lb.production), deployment: await describe(two.arn) }),
+  const canary = await until("the canary step (10 % on green)", async () => ({ rule: await shares(lb.production), deployment: await describe(two.arn) }),
     (s) => s.rule[lb.green] === 10 && s.deployment.targetServiceRevision.requestedProductionTrafficWeight === 10, 120_000, 100);
   assert.equal(canary.rule[lb.blue], 90);
   assert.equal(canary.deployment.lifecycleStage, "PRODUCTION_TRAFFIC_SHIFT");
 
-  const done = await poll("deployment 2 SUCCESSFUL", () => describe(two.arn), (d) => d.status === "SUCCESSFUL", 180_000, 250);
+  const done = await until("deployment 2 SUCCESSFUL", () => describe(two.arn), (d) => d.status === "SUCCESSFUL", 180_000, 250);
   assert.equal(done.targetServiceRevision.requestedProductionTrafficWeight, 100);
   assert.deepEqual(await shares(lb.production), { [lb.blue]: 0, [lb.green]: 100 });
 
@@ -254,7 +238,7 @@ test("B-DP-6 / B-DP-7 end to end: a CANARY deployment paused at POST_TEST_TRAFFI
   const before = await shares(lb.production);
   const three = await deployAndPause("nginx:3");
   await ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: three.arn, hookId: three.hook.hookId, action: "ROLLBACK" }));
-  const rolledBack = await poll("deployment 3 ROLLBACK_SUCCESSFUL", () => describe(three.arn), (d) => d.status === "ROLLBACK_SUCCESSFUL", 180_000, 250);
+  const rolledBack = await until("deployment 3 ROLLBACK_SUCCESSFUL", () => describe(three.arn), (d) => d.status === "ROLLBACK_SUCCESSFUL", 180_000, 250);
   assert.ok(rolledBack.rollback, "a rolled back deployment names its rollback");
   assert.deepEqual(await shares(lb.production), before);
   assert.equal((await shares(lb.production))[lb.green], 100);

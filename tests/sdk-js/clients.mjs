@@ -28,8 +28,8 @@ export const elbv2 = new ElasticLoadBalancingV2Client(config);
 /** A name no other test (or earlier run against the same silo) uses. */
 export const unique = (prefix) => `${prefix}-${randomBytes(4).toString("hex")}`;
 
-/** Polls until the condition holds; fails with the last observed value after the timeout. */
-export async function until(what, probe, condition, timeoutMs = 240_000) {
+/** Polls (every intervalMs) until the condition holds; fails with the last observed value after the timeout. */
+export async function until(what, probe, condition, timeoutMs = 240_000, intervalMs = 500) {
   const started = Date.now();
   let last;
   for (;;) {
@@ -40,7 +40,7 @@ export async function until(what, probe, condition, timeoutMs = 240_000) {
     if (Date.now() - started > timeoutMs) {
       throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

@@ -1,13 +1,9 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Emulator.Client;
 using Emulator.Contracts;
-using Emulator.Runtime;
 using Emulator.Silo.Aws;
 using Emulator.Tests.EndToEnd;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 using Spectre.Console.Testing;
 
 namespace Emulator.Tests.Aws;
@@ -22,33 +18,18 @@ public sealed class TrafficShiftServiceEdgeTests(EmulatorClusterFixture fixture)
 {
     private const string Role = "arn:aws:iam::000000000000:role/ecsInfrastructureRoleForLoadBalancers";
     private readonly EcsDriver _ecs = new(fixture);
-    private AwsContext _context = null!;
+    private readonly InProcessAws _aws = new(fixture);
 
-    public Task InitializeAsync()
-    {
-        var silo = fixture.Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("the test cluster runs in process");
-        _context = new AwsContext(fixture.Grains, silo.SiloHost.Services.GetRequiredService<EmulatorRuntime>(), "test-request");
-        return _ecs.InitializeAsync();
-    }
+    public Task InitializeAsync() => _ecs.InitializeAsync();
 
     public Task DisposeAsync() => _ecs.DisposeAsync();
 
-    private async Task<JsonObject> Ecs(string operation, JsonObject body)
-    {
-        var handler = OperationTable.Instance.Json(AwsServices.Ecs, operation)!;
-        using var doc = JsonDocument.Parse(body.ToJsonString());
-        var result = await handler(new JsonInput(doc.RootElement.Clone()), _context);
-        return JsonNode.Parse(result.ToJsonString())!.AsObject(); // as the wire sees it
-    }
+    private Task<JsonObject> Ecs(string operation, JsonObject body) => _aws.Ecs(operation, body);
 
     private async Task<EcsException> Refused(string operation, JsonObject body) =>
         await Assert.ThrowsAsync<EcsException>(() => Ecs(operation, body));
 
-    private async Task<string> Elbv2(string action, params (string Key, string Value)[] form)
-    {
-        var handler = OperationTable.Instance.Query(AwsServices.Elbv2, action)!;
-        return (await handler(new QueryInput(form.ToDictionary(f => f.Key, f => f.Value)), _context)).ToString();
-    }
+    private async Task<string> Elbv2(string action, params (string Key, string Value)[] form) => (await _aws.Query(AwsServices.Elbv2, action, form)).ToString();
 
     private static string Value(string xml, string element) => XElement.Parse(xml).Descendants().First(e => e.Name.LocalName == element).Value;
 
