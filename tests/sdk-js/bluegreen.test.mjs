@@ -4,7 +4,8 @@
 // loadBalancers[].advancedConfiguration, DescribeServiceDeployments' lifecycleStage / lifecycleHookDetails / revision
 // traffic weights, ContinueServiceDeployment). Bad settings get ECS's InvalidParameterException and create nothing; the
 // settings come back as written; a CANARY deployment paused by a PAUSE hook moves the production listener rule's
-// weights when continued, and a ROLLBACK answer puts all traffic back on blue.
+// weights when continued, and a ROLLBACK answer puts all traffic back on blue; a Lambda hook answers as the outcome set
+// at /emulator/lambda-hooks says (IN_PROGRESS, then FAILED: the deployment rolls back).
 //
 // Run by tests/Emulator.Tests/Wire/SdkJsTests.cs (BlueGreenSdkJsTests) against a silo of its own at a low time scale,
 // so the one-minute canary step is seconds of wall time and the test can watch the weights move.
@@ -19,7 +20,7 @@ import {
   CreateLoadBalancerCommand, CreateTargetGroupCommand, CreateListenerCommand, CreateRuleCommand, DescribeRulesCommand,
   ModifyTargetGroupAttributesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { ecs, elbv2, unique, until } from "./clients.mjs";
+import { ecs, elbv2, endpoint, unique, until } from "./clients.mjs";
 
 const role = "arn:aws:iam::000000000000:role/ecsInfrastructureRoleForLoadBalancers";
 
@@ -246,4 +247,46 @@ test("B-DP-6 / B-DP-7 end to end: a CANARY deployment paused at POST_TEST_TRAFFI
   // The hook is no longer awaiting: another answer is refused.
   const late = await rejects(ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: three.arn, hookId: three.hook.hookId })));
   assert.ok(late instanceof InvalidParameterException, `${late.name}: ${late.message}`);
+});
+
+test("B-DP-7 end to end: a Lambda hook whose function is set to fail through /emulator/lambda-hooks answers IN_PROGRESS, then rolls the deployment back", async () => {
+  const c = await cluster("sdk-lambda");
+  const lb = await loadBalancer(unique("lh"));
+  const functionArn = `arn:aws:lambda:us-east-1:000000000000:function:${unique("check")}`;
+  const hooksUrl = `${endpoint}/emulator/lambda-hooks`;
+  const put = await fetch(hooksUrl, { method: "PUT", body: JSON.stringify({ functionArn, result: "FAILED", inProgressSeconds: 30 }) });
+  assert.equal(put.status, 200, await put.text());
+  const bad = await fetch(hooksUrl, { method: "PUT", body: JSON.stringify({ functionArn, result: "MAYBE" }) });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).message, /SUCCEEDED or FAILED/);
+
+  const deploymentConfiguration = {
+    strategy: "BLUE_GREEN", bakeTimeInMinutes: 0,
+    lifecycleHooks: [{ targetType: "AWS_LAMBDA", hookTargetArn: functionArn, roleArn: "arn:aws:iam::000000000000:role/hooks", lifecycleStages: ["POST_SCALE_UP"] }],
+  };
+  await ecs.send(new CreateServiceCommand({
+    cluster: c.name, serviceName: "web", taskDefinition: await c.register("nginx:1"), desiredCount: 1, launchType: "FARGATE", networkConfiguration: network,
+    loadBalancers: [{
+      targetGroupArn: lb.blue, containerName: "web", containerPort: 80,
+      advancedConfiguration: { alternateTargetGroupArn: lb.green, productionListenerRule: lb.production, roleArn: role },
+    }],
+    deploymentConfiguration,
+  }));
+  const deployments = async () => (await ecs.send(new ListServiceDeploymentsCommand({ cluster: c.name, service: "web" }))).serviceDeployments;
+  const describe = async (arn) => (await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }))).serviceDeployments[0];
+  const first = (await deployments())[0].serviceDeploymentArn;
+  await until("the first deployment SUCCESSFUL", () => describe(first), (d) => d.status === "SUCCESSFUL", 180_000, 500);
+
+  await ecs.send(new UpdateServiceCommand({ cluster: c.name, service: "web", taskDefinition: await c.register("nginx:2") }));
+  const arn = (await deployments()).find((d) => d.serviceDeploymentArn !== first).serviceDeploymentArn;
+  const running = await until("the Lambda hook IN_PROGRESS", () => describe(arn),
+    (d) => (d.lifecycleHookDetails ?? []).some((h) => h.targetType === "AWS_LAMBDA" && h.status === "IN_PROGRESS"), 180_000, 100);
+  assert.equal(running.lifecycleStage, "POST_SCALE_UP");
+  assert.equal(running.lifecycleHookDetails.find((h) => h.targetType === "AWS_LAMBDA").targetArn, functionArn);
+
+  await until("the deployment ROLLBACK_SUCCESSFUL", () => describe(arn), (d) => d.status === "ROLLBACK_SUCCESSFUL", 180_000, 250);
+  assert.deepEqual(await shares(lb.production), { [lb.blue]: 100, [lb.green]: 0 });
+
+  const removed = await fetch(`${hooksUrl}?functionArn=${encodeURIComponent(functionArn)}`, { method: "DELETE" });
+  assert.equal(removed.status, 204);
 });

@@ -94,7 +94,8 @@ public sealed class BlueGreenSiloFixture : SiloProcessFixture
 /// <summary>
 /// B-DP-6 / B-DP-7 through the newest JavaScript SDK (tests/sdk-js/bluegreen.test.mjs) on a silo of its own at 20x: bad
 /// settings refused, settings round trips, ContinueServiceDeployment's errors, and a CANARY deployment paused by a PAUSE
-/// hook, continued (the production rule's weights 90/10, then all on green) and a second one rolled back by the hook's answer.
+/// hook, continued (the production rule's weights 90/10, then all on green) and a second one rolled back by the hook's answer;
+/// a Lambda hook answering from the outcome set at /emulator/lambda-hooks (IN_PROGRESS, then FAILED: rolled back).
 /// </summary>
 public sealed class BlueGreenSdkJsTests(BlueGreenSiloFixture silo) : IClassFixture<BlueGreenSiloFixture>
 {
