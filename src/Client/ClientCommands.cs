@@ -96,6 +96,7 @@ public static class ClientCommands
         scenario.Subcommands.Add(validate);
         root.Subcommands.Add(scenario);
         ChaosCommands.Add(root, (r, ct, action) => WithConnection(target(r), ct, action));
+        LambdaHookCommands.Add(root, (r, ct, action) => WithConnection(target(r), ct, action));
 
         var silos = new Command("silos", "List the silos (durable mode): address, status, process, grains; marks the one hosting the most grains.");
         silos.SetAction((result, ct) => WithConnection(target(result), ct, async connection =>

@@ -164,6 +164,7 @@ public static class EmulatorEndpoints
         app.MapGet("/emulator/traffic/{cluster}", async (string cluster, IGrainFactory grains) =>
             Results.Json(await grains.GetGrain<ITrafficGrain>(GrainKeys.Cluster(cluster)).GetFigures(), Json));
         app.MapLoadBalancerEndpoints();
+        app.MapLambdaHookEndpoints();
         return app;
     }
 }

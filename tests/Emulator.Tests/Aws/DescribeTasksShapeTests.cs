@@ -1,10 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Emulator.Runtime;
-using Emulator.Silo.Aws;
 using Emulator.Tests.EndToEnd;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace Emulator.Tests.Aws;
 
@@ -16,24 +11,13 @@ namespace Emulator.Tests.Aws;
 public sealed class DescribeTasksShapeTests(EmulatorClusterFixture fixture) : IAsyncLifetime
 {
     private readonly EcsDriver _ecs = new(fixture);
-    private AwsContext _context = null!;
+    private readonly InProcessAws _aws = new(fixture);
 
-    public Task InitializeAsync()
-    {
-        var silo = fixture.Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("the test cluster runs in process");
-        _context = new AwsContext(fixture.Grains, silo.SiloHost.Services.GetRequiredService<EmulatorRuntime>(), "test-request");
-        return _ecs.InitializeAsync();
-    }
+    public Task InitializeAsync() => _ecs.InitializeAsync();
 
     public Task DisposeAsync() => _ecs.DisposeAsync();
 
-    private async Task<JsonObject> Ecs(string operation, JsonObject body)
-    {
-        var handler = OperationTable.Instance.Json(AwsServices.Ecs, operation)!;
-        using var doc = JsonDocument.Parse(body.ToJsonString());
-        var result = await handler(new JsonInput(doc.RootElement.Clone()), _context);
-        return JsonNode.Parse(result.ToJsonString())!.AsObject(); // as the wire sees it
-    }
+    private Task<JsonObject> Ecs(string operation, JsonObject body) => _aws.Ecs(operation, body);
 
     [Fact]
     public async Task Repeated_DescribeTasks_answer_the_same_shape_and_changes_show_at_once()

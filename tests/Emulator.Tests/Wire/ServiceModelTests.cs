@@ -530,6 +530,7 @@ public sealed class ServiceModelTests(SiloProcessFixture silo)
         await ExerciseManagedInstances(api, cluster);
         await ServiceModelSideServices.Exercise(api, cluster);
         await ServiceModelCloudFormation.Exercise(api, cluster);
+        await ServiceModelBlueGreen.Exercise(api, cluster);
 
         Assert.True(api.Problems.Count == 0, "responses that do not fit the AWS model:" + Environment.NewLine + string.Join(Environment.NewLine, api.Problems));
 

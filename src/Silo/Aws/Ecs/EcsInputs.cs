@@ -16,11 +16,14 @@ public static class EcsInputs
             .Select(i => new Contracts.PlacementStrategy(i.Enum<PlacementStrategyType>("type") ?? throw i.Missing("type"), i.String("field")))
             .ToImmutableArray();
 
-    /// <summary>B-LB-1: <c>loadBalancers</c> entries (targetGroupArn, containerName, containerPort); classic load balancers are not modelled.</summary>
+    /// <summary>
+    /// B-LB-1: <c>loadBalancers</c> entries (targetGroupArn, containerName, containerPort, and B-DP-6's advancedConfiguration);
+    /// classic load balancers are not modelled.
+    /// </summary>
     public static ImmutableArray<ServiceLoadBalancer> LoadBalancers(JsonInput input, string name = "loadBalancers") =>
         input.Objects(name)
             .Select(i => i.String("targetGroupArn") is { Length: > 0 } arn
-                ? new ServiceLoadBalancer(arn, i.String("containerName"), i.Int("containerPort"))
+                ? new ServiceLoadBalancer(arn, i.String("containerName"), i.Int("containerPort"), EcsTrafficShiftInputs.Advanced(i.Object("advancedConfiguration")))
                 : throw ErrorCodes.Invalid(i.Has("loadBalancerName")
                     ? "The emulator models Application Load Balancer target groups only: specify targetGroupArn, not loadBalancerName."
                     : "targetGroupArn must be specified for a load balancer."))
@@ -55,9 +58,10 @@ public static class EcsInputs
     /// The service settings a CreateService / UpdateService names (null members: not named): networkConfiguration,
     /// deploymentConfiguration's deploymentCircuitBreaker (B-DP-2), alarms (B-DP-3), strategy and bakeTimeInMinutes,
     /// deploymentController, healthCheckGracePeriodSeconds, availabilityZoneRebalancing (B-AZ-1), the tag and exec flags
-    /// and platformVersion.
+    /// and platformVersion, and B-DP-6 / B-DP-7's linearConfiguration, canaryConfiguration and lifecycleHooks (an update's
+    /// members not named keep the service's <paramref name="currentTrafficShift"/>).
     /// </summary>
-    public static ServiceOptionsPatch ServiceOptionsPatch(JsonInput input)
+    public static ServiceOptionsPatch ServiceOptionsPatch(JsonInput input, TrafficShiftSettings? currentTrafficShift = null)
     {
         var deployment = input.Object("deploymentConfiguration");
         DeploymentCircuitBreakerSpec? breaker = null;
@@ -121,7 +125,8 @@ public static class EcsInputs
         return new ServiceOptionsPatch(
             network, breaker, alarms, input.Int("healthCheckGracePeriodSeconds"), input.Bool("enableECSManagedTags"), propagate,
             input.Bool("enableExecuteCommand"), input.String("platformVersion"), rebalancing,
-            input.Object("deploymentController")?.String("type"), deployment?.String("strategy"), deployment?.Int("bakeTimeInMinutes"));
+            input.Object("deploymentController")?.String("type"), deployment?.String("strategy"), deployment?.Int("bakeTimeInMinutes"),
+            EcsTrafficShiftInputs.Settings(deployment, currentTrafficShift));
     }
 
     /// <summary>The request's clientToken, checked like ECS does (length and ASCII 33..126), or null when absent.</summary>

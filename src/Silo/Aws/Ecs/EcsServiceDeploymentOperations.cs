@@ -110,6 +110,41 @@ public static class EcsServiceDeploymentOperations
         return new JsonObject { ["serviceDeploymentArn"] = Arn(view, context) };
     }
 
+    /// <summary>
+    /// B-DP-7 ContinueServiceDeployment: answers a PAUSE hook AWAITING_ACTION of a BLUE_GREEN / LINEAR / CANARY deployment
+    /// (action CONTINUE, the default, or ROLLBACK). An ARN that is not a service deployment's or a bad action:
+    /// InvalidParameterException; an unknown deployment: ServiceDeploymentNotFoundException; no such hook awaiting an action
+    /// (or the deployment over): InvalidParameterException, as the model declares no ConflictException for this operation.
+    /// </summary>
+    [AwsOperation(AwsServices.Ecs, "ContinueServiceDeployment")]
+    public static async Task<JsonObject> ContinueServiceDeployment(JsonInput input, AwsContext context)
+    {
+        var arn = input.RequiredString("serviceDeploymentArn");
+        var hookId = input.RequiredString("hookId");
+        var action = input.String("action") ?? "CONTINUE";
+        if (action is not ("CONTINUE" or "ROLLBACK"))
+        {
+            throw ErrorCodes.Invalid($"1 validation error detected: Value '{action}' at 'action' failed to satisfy constraint: Member must satisfy enum value set: [ROLLBACK, CONTINUE]");
+        }
+
+        if (DeploymentArns.Parse(arn, "service-deployment") is not { } key)
+        {
+            throw ErrorCodes.Invalid($"Invalid service deployment ARN '{arn}': expected arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID.");
+        }
+
+        ServiceDeploymentView view;
+        try
+        {
+            view = await context.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(key.Cluster, key.Service)).ContinueServiceDeployment(key.Id, hookId, action);
+        }
+        catch (EcsException e) when (e.Code == ErrorCodes.Conflict)
+        {
+            throw ErrorCodes.Invalid(e.Message);
+        }
+
+        return new JsonObject { ["serviceDeploymentArn"] = Arn(view, context) };
+    }
+
     private static void CheckCount(ImmutableArray<string> arns, string member)
     {
         if (arns.IsEmpty || arns.Length > MaxArns)
@@ -165,13 +200,15 @@ public static class EcsServiceDeploymentOperations
     private static JsonObject Full(ServiceDeploymentView v, AwsContext c)
     {
         var d = v.Record;
-        JsonObject Summary(ServiceRevisionSummary s) => new()
+        // B-DP-6: a traffic-shifting deployment's revisions carry the share of production and test traffic they are asked to serve.
+        JsonObject Summary(ServiceRevisionSummary s) => new JsonObject
         {
             ["arn"] = RevisionArn(v, s.RevisionId, c),
             ["requestedTaskCount"] = s.Requested,
             ["runningTaskCount"] = s.Running,
             ["pendingTaskCount"] = s.Pending,
-        };
+        }.With("requestedTestTrafficWeight", s.TestTrafficWeight is { } test ? JsonValue.Create(test) : null)
+            .With("requestedProductionTrafficWeight", s.ProductionTrafficWeight is { } production ? JsonValue.Create(production) : null);
 
         var o = new JsonObject
         {
@@ -183,11 +220,19 @@ public static class EcsServiceDeploymentOperations
             ["sourceServiceRevisions"] = WireJson.Array(v.Sources.Select(s => (JsonNode?)Summary(s))),
             ["targetServiceRevision"] = Summary(v.Target),
             ["status"] = d.Status,
-            ["deploymentConfiguration"] = EcsServiceOperations.DeploymentConfiguration(d.MinimumHealthyPercent, d.MaximumPercent, d.CircuitBreaker, d.Alarms, null, d.BakeTimeInMinutes),
+            ["deploymentConfiguration"] = EcsServiceOperations.DeploymentConfiguration(d.MinimumHealthyPercent, d.MaximumPercent, d.CircuitBreaker, d.Alarms,
+                v.TrafficShift?.Strategy, d.BakeTimeInMinutes),
             ["deploymentCircuitBreaker"] = new JsonObject { ["status"] = d.CircuitBreakerStatus, ["failureCount"] = d.FailureCount, ["threshold"] = d.Threshold },
         };
         o.With("startedAt", WireJson.Epoch(d.StartedAt)).With("finishedAt", WireJson.Epoch(d.FinishedAt)).With("stoppedAt", WireJson.Epoch(d.StoppedAt))
-            .With("statusReason", d.StatusReason).With("lifecycleStage", d.LifecycleStage);
+            .With("statusReason", d.StatusReason).With("lifecycleStage", d.LifecycleStage ?? v.TrafficShift?.LifecycleStage);
+
+        // B-DP-7: the hooks of the current phase (a PAUSE hook AWAITING_ACTION names the hookId ContinueServiceDeployment takes).
+        if (v.TrafficShift is { Hooks.IsDefaultOrEmpty: false } shift)
+        {
+            o["lifecycleHookDetails"] = WireJson.Array(shift.Hooks.Select(h => (JsonNode?)EcsTrafficShiftShapes.HookDetail(h)));
+        }
+
         if (d.Alarms is { } alarms)
         {
             o["alarms"] = new JsonObject
@@ -226,7 +271,8 @@ public static class EcsServiceDeploymentOperations
             ["loadBalancers"] = WireJson.Array((r.LoadBalancers.IsDefault ? [] : r.LoadBalancers).Select(lb => (JsonNode?)new JsonObject
             {
                 ["targetGroupArn"] = lb.TargetGroupArn,
-            }.With("containerName", lb.ContainerName).With("containerPort", lb.ContainerPort is { } port ? JsonValue.Create(port) : null))),
+            }.With("containerName", lb.ContainerName).With("containerPort", lb.ContainerPort is { } port ? JsonValue.Create(port) : null)
+                .With("advancedConfiguration", lb.Advanced is { } advanced ? EcsTrafficShiftShapes.Advanced(advanced) : null))),
             ["serviceRegistries"] = new JsonArray(),
             ["containerImages"] = WireJson.Array((r.ContainerImages.IsDefault ? [] : r.ContainerImages).Select(i => (JsonNode?)new JsonObject
             {

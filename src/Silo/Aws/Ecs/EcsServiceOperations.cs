@@ -24,7 +24,12 @@ public static class EcsServiceOperations
     [AwsOperation(AwsServices.Ecs, "UpdateService")]
     public static async Task<JsonObject> UpdateService(JsonInput input, AwsContext context)
     {
-        await EcsTrafficShiftInputs.Validate(input, context);
+        var current = await context.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(Arns.ClusterName(input.String("cluster")), Arns.ShortName(input.RequiredString("service")))).Describe();
+        if (current is { Status: not ServiceStatus.INACTIVE })
+        {
+            await EcsTrafficShiftInputs.Validate(input, context, current);
+        }
+
         var deployment = input.Object("deploymentConfiguration");
         var info = await context.Control.UpdateService(new UpdateServiceRequest(
             input.String("cluster"), input.RequiredString("service"), input.Int("desiredCount"), input.String("taskDefinition"),
@@ -32,8 +37,19 @@ public static class EcsServiceOperations
             input.Has("placementStrategy") ? EcsInputs.PlacementStrategies(input) : null,
             input.Has("placementConstraints") ? EcsInputs.PlacementConstraints(input) : null,
             deployment?.Int("minimumHealthyPercent"), deployment?.Int("maximumPercent"), input.Bool("forceNewDeployment") ?? false,
-            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null, EcsInputs.ServiceOptionsPatch(input)));
+            input.Has("loadBalancers") ? EcsInputs.LoadBalancers(input) : null, EcsInputs.ServiceOptionsPatch(input, CurrentTrafficShift(input, current))));
         return new JsonObject { ["service"] = Shape(info, context) };
+    }
+
+    /// <summary>
+    /// B-DP-6: an update naming some of linearConfiguration, canaryConfiguration and lifecycleHooks keeps the others: the
+    /// service's settings now (null when it names all or none of them, or the service does not exist).
+    /// </summary>
+    private static TrafficShiftSettings? CurrentTrafficShift(JsonInput input, ServiceInfo? current)
+    {
+        var deployment = input.Object("deploymentConfiguration");
+        var named = new[] { "linearConfiguration", "canaryConfiguration", "lifecycleHooks" }.Count(m => deployment?.Has(m) == true);
+        return named is 0 or 3 ? null : current?.Spec.EffectiveOptions.TrafficShift;
     }
 
     [AwsOperation(AwsServices.Ecs, "DescribeServices")]
@@ -108,7 +124,7 @@ public static class EcsServiceOperations
                 ["targetGroupArn"] = lb.TargetGroupArn,
                 ["containerName"] = lb.ContainerName,
                 ["containerPort"] = lb.ContainerPort,
-            })),
+            }.With("advancedConfiguration", lb.Advanced is { } advanced ? EcsTrafficShiftShapes.Advanced(advanced) : null))),
             ["serviceRegistries"] = new JsonArray(),
             ["status"] = s.Status.ToString(),
             ["desiredCount"] = spec.DesiredCount,
@@ -116,7 +132,7 @@ public static class EcsServiceOperations
             ["pendingCount"] = s.PendingCount,
             ["taskDefinition"] = spec.TaskDefinition.Arn,
             ["deploymentConfiguration"] = DeploymentConfiguration(spec.MinimumHealthyPercent, spec.MaximumPercent, options.CircuitBreaker, options.Alarms,
-                options.Strategy, options.BakeTimeInMinutes),
+                options.Strategy, options.BakeTimeInMinutes).WithTrafficShift(options.TrafficShift),
             ["deploymentController"] = new JsonObject { ["type"] = options.DeploymentController },
             ["deployments"] = WireJson.Array(s.Deployments.Select(d => (JsonNode?)Deployment(d))),
             ["events"] = WireJson.Array(s.Events.Select(e => (JsonNode?)new JsonObject

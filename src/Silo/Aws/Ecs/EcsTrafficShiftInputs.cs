@@ -15,10 +15,22 @@ namespace Emulator.Silo.Aws.Ecs;
 /// </summary>
 public static class EcsTrafficShiftInputs
 {
-    public static async Task Validate(JsonInput input, AwsContext context)
+    /// <summary>
+    /// Checks a CreateService (<paramref name="current"/> null) or UpdateService. An update is checked against what the
+    /// service would be: the strategy it names or the service's, the load balancers it names or the service's; an update
+    /// naming neither (a scale, a new task definition) is not checked again here.
+    /// </summary>
+    public static async Task Validate(JsonInput input, AwsContext context, ServiceInfo? current = null)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(context);
         var deployment = input.Object("deploymentConfiguration");
-        var strategy = deployment?.String("strategy");
+        if (current is not null && deployment?.Has("strategy") != true && !input.Has("loadBalancers"))
+        {
+            return;
+        }
+
+        var strategy = deployment?.String("strategy") ?? current?.Spec.EffectiveOptions.Strategy;
         var kind = strategy switch
         {
             "BLUE_GREEN" => ShiftKind.BLUE_GREEN,
@@ -26,20 +38,20 @@ public static class EcsTrafficShiftInputs
             "CANARY" => (ShiftKind?)ShiftKind.CANARY,
             _ => null,
         };
-        if (kind is null || deployment is null)
+        if (kind is null)
         {
             return;
         }
 
-        var linear = deployment.Object("linearConfiguration");
-        var canary = deployment.Object("canaryConfiguration");
+        var linear = deployment?.Object("linearConfiguration");
+        var canary = deployment?.Object("canaryConfiguration");
         if (TrafficShifting.Validate(linear?.Double("stepPercent"), linear?.Int("stepBakeTimeInMinutes"), canary?.Double("canaryPercent"),
-                canary?.Int("canaryBakeTimeInMinutes"), deployment.Int("bakeTimeInMinutes")) is { } invalid)
+                canary?.Int("canaryBakeTimeInMinutes"), deployment?.Int("bakeTimeInMinutes")) is { } invalid)
         {
             throw ErrorCodes.Invalid(invalid);
         }
 
-        foreach (var hook in deployment.Objects("lifecycleHooks"))
+        foreach (var hook in deployment?.Objects("lifecycleHooks") ?? [])
         {
             if (BlueGreenLifecycle.Validate(Hook(hook)) is { } bad)
             {
@@ -47,19 +59,20 @@ public static class EcsTrafficShiftInputs
             }
         }
 
-        var balancers = input.Objects("loadBalancers")
-            .Select(lb => (lb.RequiredString("targetGroupArn"), lb.Object("advancedConfiguration")))
-            .ToList();
-        if (TrafficShifting.ValidateLoadBalancers(kind.Value, [.. balancers.Select(b => (b.Item1, b.Item2?.String("alternateTargetGroupArn"), b.Item2?.String("productionListenerRule")))])
+        var balancers = input.Has("loadBalancers") || current is null
+            ? EcsInputs.LoadBalancers(input)
+            : current.Spec.LoadBalancers.IsDefault ? [] : current.Spec.LoadBalancers;
+        if (TrafficShifting.ValidateLoadBalancers(kind.Value, [.. balancers.Select(b => (b.TargetGroupArn, b.Advanced?.AlternateTargetGroupArn, b.Advanced?.ProductionListenerRule))])
             is { } missing)
         {
             throw ErrorCodes.Invalid(missing);
         }
 
-        foreach (var (targetGroup, advanced) in balancers)
+        foreach (var lb in balancers)
         {
-            var alternate = advanced!.RequiredString("alternateTargetGroupArn");
-            if (advanced.String("roleArn") is null)
+            var advanced = lb.Advanced!;
+            var alternate = advanced.AlternateTargetGroupArn;
+            if (advanced.RoleArn is null)
             {
                 throw ErrorCodes.Invalid($"advancedConfiguration.roleArn is required for the {strategy} deployment strategy (the role ECS uses to move the listener rules' weights).");
             }
@@ -70,15 +83,70 @@ public static class EcsTrafficShiftInputs
                 throw ErrorCodes.Invalid($"The alternate target group {alternate} does not exist.");
             }
 
-            foreach (var (field, rule) in new[] { ("productionListenerRule", advanced.String("productionListenerRule")), ("testListenerRule", advanced.String("testListenerRule")) })
+            foreach (var (field, rule) in new[] { ("productionListenerRule", advanced.ProductionListenerRule), ("testListenerRule", advanced.TestListenerRule) })
             {
                 if (rule is not null)
                 {
-                    await CheckRule(context, field, rule, targetGroup, alternate);
+                    await CheckRule(context, field, rule, lb.TargetGroupArn, alternate);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// The traffic-shift settings a CreateService / UpdateService names (<c>deploymentConfiguration.linearConfiguration</c>,
+    /// <c>canaryConfiguration</c>, <c>lifecycleHooks</c>), or null when it names none of them (unchanged). Each of the
+    /// three is a member of its own: one not named keeps its <paramref name="current"/> value, as ECS keeps the
+    /// deployment configuration's other members on an update; <c>lifecycleHooks: []</c> removes the hooks. The ranges
+    /// and every hook are checked whatever the strategy (an update may name hooks for a service that is BLUE_GREEN already).
+    /// </summary>
+    public static TrafficShiftSettings? Settings(JsonInput? deployment, TrafficShiftSettings? current = null)
+    {
+        if (deployment is null || !(deployment.Has("linearConfiguration") || deployment.Has("canaryConfiguration") || deployment.Has("lifecycleHooks")))
+        {
+            return null;
+        }
+
+        var linear = deployment.Object("linearConfiguration");
+        var canary = deployment.Object("canaryConfiguration");
+        var stepPercent = linear is null ? current?.StepPercent : linear.Double("stepPercent");
+        var stepBake = linear is null ? current?.StepBakeTimeInMinutes : linear.Int("stepBakeTimeInMinutes");
+        var canaryPercent = canary is null ? current?.CanaryPercent : canary.Double("canaryPercent");
+        var canaryBake = canary is null ? current?.CanaryBakeTimeInMinutes : canary.Int("canaryBakeTimeInMinutes");
+        if (TrafficShifting.Validate(stepPercent, stepBake, canaryPercent, canaryBake, deployment.Int("bakeTimeInMinutes")) is { } invalid)
+        {
+            throw ErrorCodes.Invalid(invalid);
+        }
+
+        var hooks = deployment.Has("lifecycleHooks")
+            ? [.. deployment.Objects("lifecycleHooks").Select(HookSettings)]
+            : current is { Hooks.IsDefault: false } c ? c.Hooks : ImmutableArray<LifecycleHookSettings>.Empty;
+        return new TrafficShiftSettings(stepPercent, stepBake, canaryPercent, canaryBake, hooks);
+    }
+
+    /// <summary>One lifecycleHooks entry as written (checked as <see cref="Hook"/> and <see cref="BlueGreenLifecycle.Validate"/> check it; hookDetails kept as JSON text).</summary>
+    public static LifecycleHookSettings HookSettings(JsonInput hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (BlueGreenLifecycle.Validate(Hook(hook)) is { } bad)
+        {
+            throw ErrorCodes.Invalid(bad);
+        }
+
+        var timeout = hook.Object("timeoutConfiguration");
+        string? details = hook.Element.TryGetProperty("hookDetails", out var d) && d.ValueKind != System.Text.Json.JsonValueKind.Null ? d.GetRawText() : null;
+        return new LifecycleHookSettings(hook.String("targetType") ?? "AWS_LAMBDA", hook.String("hookTargetArn"), hook.String("roleArn"),
+            hook.Strings("lifecycleStages") ?? [], timeout?.Int("timeoutInMinutes"), timeout?.String("action"), details);
+    }
+
+    /// <summary>A loadBalancers entry's advancedConfiguration (B-DP-6), or null when absent; the alternate target group is required.</summary>
+    public static AdvancedLoadBalancerConfiguration? Advanced(JsonInput? advanced) => advanced is null
+        ? null
+        : new AdvancedLoadBalancerConfiguration(
+            advanced.String("alternateTargetGroupArn") is { Length: > 0 } alternate
+                ? alternate
+                : throw ErrorCodes.Invalid("advancedConfiguration.alternateTargetGroupArn is required: the target group the new revision's tasks register with."),
+            advanced.String("productionListenerRule"), advanced.String("testListenerRule"), advanced.String("roleArn"));
 
     /// <summary>A lifecycleHooks entry as the model reads it (AWS's defaults: AWS_LAMBDA, 1440 minutes, ROLLBACK).</summary>
     public static LifecycleHookSpec Hook(JsonInput hook)
