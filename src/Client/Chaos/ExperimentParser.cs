@@ -566,7 +566,7 @@ public static class ExperimentParser
                         throw new ExperimentException($"{probe.Where}: window is a positive duration over the experiment's requests (no service or cluster with it).");
                     }
                 }
-                else if (kind is not ("serviceAtDesired" or "serviceSteady" or "noTasksKilledByScaleIn" or "deploymentState" or "serviceDeploymentStatus" or "azBalanced"))
+                else if (kind != "serviceAtDesired" && !ScenarioParser.TextConditions.Contains(kind))
                 {
                     step.Double(kind);
                 }
