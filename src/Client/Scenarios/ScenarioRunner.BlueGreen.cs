@@ -117,31 +117,9 @@ public sealed partial class ScenarioRunner
         }
     }
 
-    /// <summary>
-    /// B-DP-7 ContinueServiceDeployment: answers the service's PAUSE hook awaiting an action (the one named, or the only
-    /// one of the current phase). Not ok, with the reason, when none awaits.
-    /// </summary>
-    internal async Task<(bool Ok, string Message)> ContinueDeployment(string cluster, string service, string? hookId, string action)
-    {
-        var grain = grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster, service));
-        var views = await grain.ListServiceDeployments();
-        var view = views.FirstOrDefault(v => v.TrafficShift is { Result: "IN_PROGRESS" });
-        if (view?.TrafficShift is not { } shift)
-        {
-            return (false, $"service {service} has no blue/green, linear or canary deployment in progress");
-        }
-
-        var awaiting = shift.Hooks.Where(h => h.Status == "AWAITING_ACTION" && (hookId is null || h.HookId == hookId)).ToList();
-        if (awaiting.Count == 0)
-        {
-            return (false, $"service deployment {view.Record.Id} ({shift.LifecycleStage}) has no PAUSE hook {hookId ?? ""}awaiting an action"
-                           + (shift.Hooks.IsDefaultOrEmpty ? "" : $" (hooks: {string.Join(", ", shift.Hooks.Select(h => $"{h.HookId} {h.Stage} {h.Status}"))})"));
-        }
-
-        var hook = awaiting[0];
-        var after = await grain.ContinueServiceDeployment(view.Record.Id, hook.HookId, action);
-        return (true, $"{service}: hook {hook.HookId} ({hook.TargetType} at {hook.Stage}) answered {action}; stage now {after.TrafficShift?.LifecycleStage ?? after.Record.LifecycleStage ?? "-"}, status {after.Record.Status}");
-    }
+    /// <summary>B-DP-7 ContinueServiceDeployment (<see cref="HookAnswers.Continue"/>); not ok, with the reason, when no hook awaits.</summary>
+    internal Task<(bool Ok, string Message)> ContinueDeployment(string cluster, string service, string? hookId, string action) =>
+        HookAnswers.Continue(grains, cluster, service, hookId, action);
 
     /// <summary>B-ELB-1: an Application Load Balancer in the default VPC's subnets (or the zones named), waited for until active.</summary>
     private async Task CreateLoadBalancer(ScenarioStep s, CancellationToken ct)
