@@ -551,6 +551,16 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             {
                 return false;
             }
+
+            // B-DP-5 / B-DP-6: a service deployment still in progress (a traffic shift waits with both colours up, or at a hook).
+            foreach (var s in status.Services.Where(s => s.Status == ServiceStatus.ACTIVE && s.Spec.EffectiveOptions.Strategy is "BLUE_GREEN" or "LINEAR" or "CANARY"))
+            {
+                var latest = (await grains.GetGrain<IServiceGrain>(GrainKeys.Service(c, s.Spec.Name)).ListServiceDeployments()).FirstOrDefault();
+                if (latest?.Record.Status is "PENDING" or "IN_PROGRESS" or "STOP_REQUESTED" or "ROLLBACK_REQUESTED" or "ROLLBACK_IN_PROGRESS")
+                {
+                    return false;
+                }
+            }
         }
 
         return true;
