@@ -122,6 +122,7 @@ public sealed partial class ServiceGrain
             });
         }
 
+        var previous = S.Deployments.FirstOrDefault(d => d.Status == PrimaryStatus);
         var cb = options.CircuitBreaker;
         var sources = S.Deployments.Select(d => d.RevisionId).OfType<string>().Distinct(StringComparer.Ordinal).ToImmutableArray();
         var sd = new ServiceDeploymentRecord(
@@ -140,6 +141,7 @@ public sealed partial class ServiceGrain
         S.Steady = false;
         S.Rebalancing = false;
         Prune(now);
+        StartShift(spec, deployment, sd.Id, previous, now); // B-DP-6
         DeploymentEvent("SERVICE_DEPLOYMENT_IN_PROGRESS", deployment.Id, deployment.Reason, now);
     }
 
@@ -176,7 +178,7 @@ public sealed partial class ServiceGrain
                 ReplaceServiceDeployment(sdId, x => x with { FailureCount = verdict.FailureCount, Threshold = verdict.Threshold, UpdatedAt = now });
             }
 
-            if (verdict.Tripped)
+            if (verdict.Tripped && !(S.Shift is { Result: BlueGreenResult.InProgress, Stage: LifecycleStage.CLEAN_UP } late && late.GreenDeploymentId == updated.Id))
             {
                 await FailDeployment(updated, CircuitBreaker.FailureReason(verdict.Stage), cb.Rollback, FailureTrigger.CircuitBreaker, now);
                 changed = true;
@@ -195,6 +197,13 @@ public sealed partial class ServiceGrain
     /// </summary>
     private async Task FailDeployment(DeploymentState d, string reason, bool rollback, FailureTrigger trigger, DateTimeOffset now)
     {
+        // B-DP-6: a traffic shift that fails before CLEAN_UP always rolls back, first of all by flipping the traffic to blue.
+        if (S.Shift is { Result: BlueGreenResult.InProgress or BlueGreenResult.RollingBack } shift && shift.GreenDeploymentId == d.Id)
+        {
+            await FlipBack(d, reason);
+            rollback = true;
+        }
+
         var failed = d with { Rollout = DeploymentRolloutState.FAILED, Reason = reason, UpdatedAt = now };
         AddEvent(ServiceEvents.DeploymentFailed(Name, d.Id, reason), now);
         DeploymentEvent("SERVICE_DEPLOYMENT_FAILED", d.Id, reason, now);
@@ -351,7 +360,8 @@ public sealed partial class ServiceGrain
         var requested = S.Status == ServiceStatus.ACTIVE && S.Deployments.FirstOrDefault(d => d.Status == PrimaryStatus)?.RevisionId == revisionId
             ? Spec.DesiredCount
             : 0;
-        return new ServiceRevisionSummary(revisionId, requested, running, pending);
+        var (production, test) = Weights(revisionId);
+        return new ServiceRevisionSummary(revisionId, requested, running, pending, production, test);
     }
 
     /// <summary>Service.currentServiceRevisions: the revisions the service's deployments run now.</summary>
@@ -359,7 +369,7 @@ public sealed partial class ServiceGrain
         S.Deployments.Select(d => d.RevisionId).OfType<string>().Distinct(StringComparer.Ordinal).Select(Summary).ToImmutableArray();
 
     private ServiceDeploymentView View(ServiceDeploymentRecord d) =>
-        new(ClusterName, Name, d, Summary(d.TargetRevisionId), (d.SourceRevisionIds.IsDefault ? [] : d.SourceRevisionIds).Select(Summary).ToImmutableArray());
+        new(ClusterName, Name, d, Summary(d.TargetRevisionId), (d.SourceRevisionIds.IsDefault ? [] : d.SourceRevisionIds).Select(Summary).ToImmutableArray(), ShiftView(d));
 
     private void EnsureExists()
     {

@@ -58,6 +58,7 @@ public sealed partial class ServiceGrain
         var before = S.Deployments.Count;
         S.Deployments = S.Deployments.Where(d => d.Status == PrimaryStatus || active.Contains(d.Id)).ToImmutableList();
         var dirty = before != S.Deployments.Count;
+        await ReleaseDeploymentGroups(snapshot); // B-DP-6
 
         // B-DP-3: with deployment alarms the PRIMARY deployment stays IN_PROGRESS for its bake time once its tasks are steady.
         if (steady && !S.Steady && Primary.Rollout == DeploymentRolloutState.IN_PROGRESS && !await BakeOver(now))

@@ -20,20 +20,31 @@ public sealed partial class ServiceGrain
         }
 
         TargetGroupSpec? group = null;
+        var attached = new HashSet<string>(StringComparer.Ordinal);
         if (entries.Length == 1)
         {
             var lb = entries[0];
             ValidateContainer(spec.TaskDefinition, lb);
-            group = await GrainFactory.GetGrain<ITargetGroupGrain>(lb.TargetGroupName).Attach(ClusterName, Name);
+
+            // B-DP-6: after a blue/green swap the service's tasks register with the alternate group; both groups are the service's.
+            foreach (var arn in GroupsOf(spec))
+            {
+                var attachedGroup = await GrainFactory.GetGrain<ITargetGroupGrain>(TargetGroupArns.Name(arn)).Attach(ClusterName, Name);
+                attached.Add(attachedGroup.Name);
+                if (arn == ActiveGroupArn(spec))
+                {
+                    group = attachedGroup;
+                }
+            }
         }
 
-        var oldName = old is { LoadBalancers: { IsDefaultOrEmpty: false } o } ? o[0].TargetGroupName : null;
-        if (oldName is not null && oldName != group?.Name)
+        var oldNames = old is null ? [] : GroupsOf(old).Select(TargetGroupArns.Name).ToList();
+        foreach (var oldName in oldNames.Where(n => !attached.Contains(n)))
         {
             await GrainFactory.GetGrain<ITargetGroupGrain>(oldName).Detach(ClusterName, Name);
         }
 
-        if (group is not null || oldName is not null)
+        if (group is not null || oldNames.Count > 0)
         {
             await Cluster.SetServiceTargetGroup(Name, group);
         }
@@ -48,8 +59,27 @@ public sealed partial class ServiceGrain
     {
         if (!spec.LoadBalancers.IsDefaultOrEmpty)
         {
-            await GrainFactory.GetGrain<ITargetGroupGrain>(spec.LoadBalancers[0].TargetGroupName).Detach(ClusterName, Name);
+            foreach (var arn in GroupsOf(spec))
+            {
+                await GrainFactory.GetGrain<ITargetGroupGrain>(TargetGroupArns.Name(arn)).Detach(ClusterName, Name);
+            }
+
             await Cluster.SetServiceTargetGroup(Name, null);
+        }
+    }
+
+    /// <summary>The target groups of the service's load balancer entry: its own and, for blue/green (B-DP-6), the alternate.</summary>
+    private static IEnumerable<string> GroupsOf(ServiceSpec spec)
+    {
+        if (spec.LoadBalancers.IsDefaultOrEmpty)
+        {
+            yield break;
+        }
+
+        yield return spec.LoadBalancers[0].TargetGroupArn;
+        if (spec.LoadBalancers[0].Advanced?.AlternateTargetGroupArn is { } alternate)
+        {
+            yield return alternate;
         }
     }
 

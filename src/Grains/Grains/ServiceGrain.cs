@@ -58,6 +58,15 @@ public sealed class ServiceState
 
     /// <summary>B-AZ-1: no rebalancing before this instant (after it gave up or was refused).</summary>
     [Id(16)] public DateTimeOffset RebalanceBlockedUntil { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>B-DP-6: the latest BLUE_GREEN / LINEAR / CANARY service deployment's run (kept after it ends, for the APIs).</summary>
+    [Id(17)] public TrafficShiftRun? Shift { get; set; }
+
+    /// <summary>B-DP-6: the target group the service's tasks register with after a swap (null: its loadBalancers entry's).</summary>
+    [Id(18)] public string? ActiveTargetGroupArn { get; set; }
+
+    /// <summary>B-DP-6: deployments whose tasks register with another target group than the service's (deployment id -> group ARN).</summary>
+    [Id(19)] public ImmutableDictionary<string, string> GroupOverrides { get; set; } = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -143,6 +152,9 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             throw ErrorCodes.Invalid("Creation of service was not idempotent.");
         }
 
+        S.Shift = null;
+        S.ActiveTargetGroupArn = null;
+        S.GroupOverrides = S.GroupOverrides.Clear();
         await BindTargetGroups(spec, null);
         var now = Now;
         S.Exists = true;
@@ -297,7 +309,14 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     }
 
     /// <summary>The next reconciliation, or the next Container Insights datapoint when that is sooner.</summary>
-    private DateTimeOffset NextWake => NextReconcileAt < InsightsDueAt ? NextReconcileAt : InsightsDueAt;
+    private DateTimeOffset NextWake
+    {
+        get
+        {
+            var next = NextReconcileAt < InsightsDueAt ? NextReconcileAt : InsightsDueAt;
+            return S.Shift is { Result: BlueGreenResult.InProgress, WakeAt: { } shift } && shift < next ? shift : next; // B-DP-6 bake ends, hook timeouts
+        }
+    }
 
     /// <summary>When the next Container Insights datapoints go out: the period's end plus this service's offset (B-T-3).</summary>
     private DateTimeOffset InsightsDueAt => _nextInsightsAt == DateTimeOffset.MaxValue ? _nextInsightsAt : _nextInsightsAt + InsightsOffset;
@@ -328,8 +347,14 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
     }
 
     /// <summary>B-SV-3: the timer wakes only when the next reconciliation is due, not every emulated second.</summary>
-    private DateTimeOffset NextReconcileAt =>
-        ServiceScheduler.NextReconcileAt(_lastReconcile, _poked, S.Steady, _rt.Options.Timings.ServiceReconcilePeriod, _rt.Clock.TimeScale);
+    private DateTimeOffset NextReconcileAt
+    {
+        get
+        {
+            var next = ServiceScheduler.NextReconcileAt(_lastReconcile, _poked, S.Steady, _rt.Options.Timings.ServiceReconcilePeriod, _rt.Clock.TimeScale);
+            return S.Shift is { Result: BlueGreenResult.InProgress, WakeAt: { } shift } && shift < next && shift > _lastReconcile ? shift : next;
+        }
+    }
 
     /// <summary>
     /// B-SV-3: one reconciliation: read; fold the tasks into the deployments (circuit breaker, B-DP-2); replace tasks that
@@ -370,6 +395,13 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
             }
 
             steady = plan.Steady;
+        }
+        else if (ActiveShift(primary) is { } shift)
+        {
+            // B-DP-6: a BLUE_GREEN / LINEAR / CANARY deployment: its lifecycle decides both colours' counts.
+            var budget = launchAllowed ? Math.Max(0, _rt.Options.ServiceLaunchesPerMinute - LaunchesInLastMinute(now)) : 0;
+            (var shifted, steady) = await ReconcileShift(shift, primary, spec, snapshot, budget, now);
+            changed |= shifted;
         }
         else
         {

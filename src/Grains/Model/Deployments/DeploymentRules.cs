@@ -79,11 +79,14 @@ public static class DeploymentRules
             }
         }
 
-        if (options.Strategy is { } strategy && strategy != Rolling)
+        if (options.Strategy is { } strategy && strategy is not (Rolling or "BLUE_GREEN" or "LINEAR" or "CANARY"))
         {
-            return strategy is "BLUE_GREEN" or "LINEAR" or "CANARY"
-                ? $"The {strategy} deployment strategy is not modelled by the emulator; use ROLLING."
-                : $"Invalid deployment strategy '{strategy}': valid values are ROLLING, BLUE_GREEN, LINEAR, CANARY.";
+            return $"Invalid deployment strategy '{strategy}': valid values are ROLLING, BLUE_GREEN, LINEAR, CANARY.";
+        }
+
+        if (options.Strategy is "BLUE_GREEN" or "LINEAR" or "CANARY" && controller != Ecs)
+        {
+            return $"The {options.Strategy} deployment strategy is only supported with the ECS deployment controller, not {controller}.";
         }
 
         if (options.BakeTimeInMinutes is < 0 or > 1440)

@@ -286,6 +286,10 @@ public static class ServiceEvents
     public static string DeploymentFailed(string service, string deploymentId, string reason) =>
         $"(service {service}) (deployment {deploymentId}) deployment failed: {reason}";
 
+    /// <summary>B-DP-6 / B-DP-7: a traffic-shifting service deployment moved (stage, weights) or a hook was answered.</summary>
+    public static string LifecycleStage(string service, string serviceDeploymentId, string what) =>
+        $"(service {service}) (service deployment {serviceDeploymentId}) {what}";
+
     /// <summary>B-DP-4: a rollback started.</summary>
     public static string RollingBack(string service, string deploymentId, string reason) =>
         $"(service {service}) (deployment {deploymentId}) deployment in progress: {reason}";

@@ -55,7 +55,9 @@ public sealed class DeploymentRulesTests
     public void Other_deployment_settings_are_checked()
     {
         Assert.NotNull(DeploymentRules.Validate(ServiceOptions.Default with { BakeTimeInMinutes = 1441 }));
-        Assert.NotNull(DeploymentRules.Validate(ServiceOptions.Default with { Strategy = "BLUE_GREEN" }));
+        Assert.Null(DeploymentRules.Validate(ServiceOptions.Default with { Strategy = "BLUE_GREEN" })); // B-DP-6
+        Assert.Null(DeploymentRules.Validate(ServiceOptions.Default with { Strategy = "CANARY" }));
+        Assert.NotNull(DeploymentRules.Validate(ServiceOptions.Default with { Strategy = "LINEAR", DeploymentController = "CODE_DEPLOY" }));
         Assert.NotNull(DeploymentRules.Validate(ServiceOptions.Default with { Strategy = "SIDEWAYS" }));
         Assert.NotNull(DeploymentRules.Validate(ServiceOptions.Default with { AvailabilityZoneRebalancing = "SOMETIMES" }));
         Assert.NotNull(DeploymentRules.Validate(ServiceOptions.Default with { HealthCheckGracePeriodSeconds = -1 }));
