@@ -29,8 +29,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
     private readonly List<InjectionLine> _injections = [];
     private readonly List<Sample> _samples = [];
     private readonly HashSet<string> _duringFailuresPrinted = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ImmutableArray<ServiceTrafficFigures>> _trafficBaseline = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Cluster, string Service, string TargetGroup), ServiceTrafficFigures> _lastFigures = [];
+    private readonly TrafficLedger _ledger = new();
     private int _stopped;
     private int _replacements;
     private DateTimeOffset _t0;
@@ -178,7 +177,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         foreach (var c in clusters)
         {
             _eventCursor[c] = (await grains.GetGrain<IClusterGrain>(c).ReadEvents(long.MaxValue - 1, null, 1)).LastSequence;
-            _trafficBaseline[c] = await grains.GetGrain<ITrafficGrain>(c).GetFigures();
+            _ledger.Baseline(c, await grains.GetGrain<ITrafficGrain>(c).GetFigures());
         }
     }
 
@@ -376,6 +375,11 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             }
         }
 
+        foreach (var c in clusters.Where(_ledger.Started))
+        {
+            await ReadTraffic(c);
+        }
+
         await _scenario.ObserveAsync();
     }
 
@@ -567,37 +571,21 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
     }
 
     /// <summary>
-    /// Request figures since the window started (<see cref="Baseline"/>), by service, and during a blue/green, linear or
-    /// canary deployment by target group with its colour (B-DP-6). A target group's entry the traffic grain no longer
-    /// lists (a green group after the rollback, a blue one after the swap) keeps its last figures.
+    /// Request figures since the window started (<see cref="Baseline"/>), by service, and for a service that served from
+    /// two target groups (a blue/green, linear or canary deployment, B-DP-6) by target group with its colour.
     /// </summary>
     private async Task<RequestFigures> Requests(IEnumerable<string> clusters, string? service = null)
     {
         var by = new List<ServiceRequests>();
         foreach (var c in clusters)
         {
-            var baseline = _trafficBaseline.GetValueOrDefault(c, []);
-            var current = await grains.GetGrain<ITrafficGrain>(c).GetFigures();
-            foreach (var f in current)
+            await ReadTraffic(c);
+            var entries = _ledger.Entries(c).Where(e => service is null || e.Service == service).ToList();
+            var colours = await Colours(c, entries.Where(e => entries.Count(o => o.Service == e.Service) > 1).Select(e => e.Service).Distinct(StringComparer.Ordinal));
+            foreach (var (svc, group, counts, healthy) in entries)
             {
-                _lastFigures[(c, f.Service, f.TargetGroup ?? "")] = f;
-            }
-
-            var figures = current.Concat(_lastFigures.Where(kv => kv.Key.Cluster == c && !current.Any(f => f.Service == kv.Key.Service && (f.TargetGroup ?? "") == kv.Key.TargetGroup))
-                .Select(kv => kv.Value with { HealthyHosts = 0 })).ToList();
-            var colours = await Colours(c, figures.Where(f => figures.Count(g => g.Service == f.Service) > 1).Select(f => f.Service).Distinct(StringComparer.Ordinal));
-            foreach (var f in figures)
-            {
-                if (service is not null && f.Service != service)
-                {
-                    continue;
-                }
-
-                var b = baseline.FirstOrDefault(x => x.Service == f.Service && x.TargetGroup == f.TargetGroup);
-                var colour = f.TargetGroup is { } tg ? colours.GetValueOrDefault((f.Service, TargetGroupArns.Name(tg))) : default;
-                by.Add(new ServiceRequests(c, f.Service, f.Requests - (b?.Requests ?? 0), f.Failed503NoHealthyTarget - (b?.Failed503NoHealthyTarget ?? 0),
-                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts, f.Failed5xxOverloaded - (b?.Failed5xxOverloaded ?? 0),
-                    f.TargetGroup is { } name ? TargetGroupArns.Name(name) : null, colour.Colour, colour.Revision));
+                var colour = group is null ? default : colours.GetValueOrDefault((svc, group));
+                by.Add(new ServiceRequests(c, svc, counts.Requests, counts.Failed503, counts.Failed502, healthy, counts.Failed5xx, group, colour.Colour, colour.Revision));
             }
         }
 
@@ -611,6 +599,9 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             ByService = by,
         };
     }
+
+    /// <summary>Books the cluster's request figures since the last read (<see cref="TrafficLedger"/>).</summary>
+    private async Task ReadTraffic(string cluster) => _ledger.Read(cluster, await grains.GetGrain<ITrafficGrain>(cluster).GetFigures());
 
     /// <summary>
     /// B-DP-6: which target group of each service is blue (the source revision's) and which green (the target's), from
