@@ -362,7 +362,7 @@ public sealed partial class ScenarioRunner
 
             var text = $"{svc.Spec.Name} {latest.Record.Id} {shift.Strategy}: {shift.LifecycleStage}, production green {Percent(shift.ProductionGreenPercent)} %"
                        + (shift.TestListenerRule is null ? "" : $", test green {Percent(shift.TestGreenPercent)} %")
-                       + (shift.Steps > 1 ? $", step {Math.Max(0, shift.Step + 1)} of {shift.Steps}" : "")
+                       + (shift.Steps > 1 && shift.Step >= 0 ? $", step {shift.Step + 1} of {shift.Steps}" : "")
                        + string.Concat(shift.Hooks.Where(h => h.Status is "AWAITING_ACTION" or "IN_PROGRESS").Select(h => $", hook {h.HookId} {h.TargetType} {h.Status}"))
                        + (shift.Result != "IN_PROGRESS" ? $", {shift.Result}" + (shift.Reason is { } why ? $" ({why})" : "") : "");
             var key = $"{cluster}/{svc.Spec.Name}";

@@ -67,6 +67,15 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
 
     private static string Describe(ExperimentReport r, string output) => $"{r.ToJson()}{Environment.NewLine}{output}";
 
+    /// <summary>B-DP-6: the experiment's production rule (priority 10) forwards to the target group named so and to no other; returns its load balancer.</summary>
+    private async Task<ILoadBalancerGrain> AssertProductionRuleForwardsOnlyTo(ExperimentFile x, string groupPrefix)
+    {
+        var lb = fixture.Grains.GetGrain<ILoadBalancerGrain>(x.Setup.Single(st => st.Kind == "createLoadBalancer").Str("name"));
+        var forward = (await lb.Describe())!.Rules.Single(rule => rule.Priority == 10).Actions.Single().Forward!;
+        Assert.All(forward.TargetGroups, g => Assert.Equal(TargetGroupArns.Name(g.TargetGroupArn).StartsWith(groupPrefix, StringComparison.Ordinal) ? 1 : 0, Math.Sign(g.Weight)));
+        return lb;
+    }
+
     [Fact]
     public async Task B_SP_2_workshop_Spot_draining_on_replaces_tasks_before_the_host_dies_with_zero_failed_requests()
     {
@@ -328,9 +337,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
 
         // All traffic ends on blue: the production rule forwards to blue only, and green receives nothing more.
         Assert.Contains(r.Hypothesis, h => h.Phase == "after" && h.Check.StartsWith("forwardWeightPercent", StringComparison.Ordinal) && h.Holds);
-        var lb = fixture.Grains.GetGrain<ILoadBalancerGrain>(x.Setup.Single(st => st.Kind == "createLoadBalancer").Str("name"));
-        var forward = (await lb.Describe())!.Rules.Single(rule => rule.Priority == 10).Actions.Single().Forward!;
-        Assert.All(forward.TargetGroups, g => Assert.Equal(TargetGroupArns.Name(g.TargetGroupArn).StartsWith("bgcan-blue", StringComparison.Ordinal) ? 1 : 0, Math.Sign(g.Weight)));
+        var lb = await AssertProductionRuleForwardsOnlyTo(x, "bgcan-blue");
         var lbFigures = await lb.GetFigures();
         var greenServed = lbFigures.TargetGroups.Single(g => TargetGroupArns.Name(g.TargetGroup).StartsWith("bgcan-green", StringComparison.Ordinal)).Totals.Requests;
         await _driver.Advance(TimeSpan.FromMinutes(2));
@@ -367,9 +374,7 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         var green = Assert.Single(r.Requests.ByService, v => v.Colour == "green");
         Assert.True(blue.Total > 0 && green.Total > 0, Describe(r, output));
         Assert.Equal(0, blue.Failed + green.Failed);
-        var lb = fixture.Grains.GetGrain<ILoadBalancerGrain>(x.Setup.Single(st => st.Kind == "createLoadBalancer").Str("name"));
-        var forward = (await lb.Describe())!.Rules.Single(rule => rule.Priority == 10).Actions.Single().Forward!;
-        Assert.All(forward.TargetGroups, g => Assert.Equal(TargetGroupArns.Name(g.TargetGroupArn).StartsWith("bglin-green", StringComparison.Ordinal) ? 1 : 0, Math.Sign(g.Weight)));
+        await AssertProductionRuleForwardsOnlyTo(x, "bglin-green");
         var service = (await fixture.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(deployment.Cluster, deployment.Service)).Describe())!;
         Assert.All(service.Deployments, d => Assert.StartsWith("bglin-web-next", Arns.ShortName(d.TaskDefinitionArn), StringComparison.Ordinal));
     }
