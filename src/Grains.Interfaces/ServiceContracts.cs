@@ -171,7 +171,8 @@ public sealed record ServiceInfo(
     [property: Id(8)] bool SteadyState,
     [property: Id(9)] ImmutableDictionary<string, int> RunningByProvider,
     [property: Id(10)] string? CurrentServiceDeploymentId = null,
-    [property: Id(11)] ImmutableArray<ServiceRevisionSummary> CurrentRevisions = default);
+    [property: Id(11)] ImmutableArray<ServiceRevisionSummary> CurrentRevisions = default,
+    [property: Id(12)] TrafficShiftView? TrafficShift = null);
 
 /// <summary>
 /// An ECS service (B-SV-1..7): keeps desiredCount tasks (REPLICA) or one per instance (DAEMON), splits them over

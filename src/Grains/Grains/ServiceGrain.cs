@@ -563,7 +563,8 @@ public sealed partial class ServiceGrain : Grain, IServiceGrain
                 d.RevisionId, d.ServiceDeploymentId, d.BakeUntil);
         }).ToImmutableArray();
         return new ServiceInfo(Spec, Arn, S.Status, _running, _pending, deployments, S.Events.ToImmutableArray(), S.CreatedAt, S.Steady, _runningByProvider,
-            S.ServiceDeployments.FirstOrDefault()?.Id, CurrentRevisions());
+            S.ServiceDeployments.FirstOrDefault()?.Id, CurrentRevisions(),
+            S.Shift is { } shift && S.ServiceDeployments.FirstOrDefault(x => x.Id == shift.ServiceDeploymentId) is { } shifted ? ShiftView(shifted) : null);
     }
 
     private void StartTimer()

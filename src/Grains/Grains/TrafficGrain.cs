@@ -342,8 +342,8 @@ public sealed class TrafficGrain(
             var alternate = service.Contains(AlternateSeparator, StringComparison.Ordinal);
             if (alternate && current.SeenAt < periodStart)
             {
-                // The deployment that used this group is gone (its period published before): nothing more to say.
-                S.Services.Remove(service);
+                // No deployment uses this group any more (its last period went out before): its totals stay in the
+                // figures (experiments count every request), nothing more is published for it.
                 continue;
             }
 

@@ -442,6 +442,7 @@ public static class DashboardSnapshot
             }
 
             w.WriteEndArray();
+            WriteTrafficShift(w, v.TrafficShift);
             w.WriteStartArray("events");
             foreach (var e in v.Events.OrderByDescending(e => e.CreatedAt).Take(5))
             {
@@ -460,6 +461,55 @@ public static class DashboardSnapshot
         }
 
         w.WriteEndArray();
+    }
+
+    /// <summary>B-DP-6 / B-DP-7: the service's latest traffic shift (stage, weights, step, the wait's end, hooks), or null.</summary>
+    private static void WriteTrafficShift(Utf8JsonWriter w, TrafficShiftView? t)
+    {
+        if (t is null)
+        {
+            w.WriteNull("trafficShift");
+            return;
+        }
+
+        w.WriteStartObject("trafficShift");
+        w.WriteString("strategy", t.Strategy);
+        w.WriteString("stage", t.LifecycleStage);
+        w.WriteString("result", t.Result);
+        w.WriteNumber("productionGreen", t.ProductionGreenPercent);
+        w.WriteNumber("testGreen", t.TestGreenPercent);
+        w.WriteNumber("step", t.Step);
+        w.WriteNumber("steps", t.Steps);
+        if (t.WaitUntil is { } until)
+        {
+            w.WriteNumber("waitUntil", until.ToUnixTimeMilliseconds());
+        }
+
+        w.WriteString("blue", TargetGroupArns.Name(t.BlueTargetGroupArn));
+        w.WriteString("green", TargetGroupArns.Name(t.GreenTargetGroupArn));
+        if (t.Reason is { } reason)
+        {
+            w.WriteString("reason", reason);
+        }
+
+        w.WriteStartArray("hooks");
+        foreach (var hook in t.Hooks)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", hook.HookId);
+            w.WriteString("type", hook.TargetType);
+            w.WriteString("status", hook.Status);
+            w.WriteString("stage", hook.Stage);
+            if (hook.ExpiresAt is { } expires)
+            {
+                w.WriteNumber("expiresAt", expires.ToUnixTimeMilliseconds());
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     private static IEnumerable<TaskRecord> Ordered(List<TaskRecord> tasks) =>

@@ -176,11 +176,71 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
         Assert.Equal(0, Failed(await Traffic(setup)));
     }
 
+    [Fact]
+    public async Task B_DP_6_stop_service_deployment_rollback_mid_linear_shift_flips_all_traffic_back_at_once()
+    {
+        var setup = await Setup("stoplinear", "LINEAR", new TrafficShiftSettings(20, 1, null, null, []), bakeMinutes: 5);
+        var (sd, _) = await Deploy(setup);
+        await _ecs.WaitUntil("40 % on green", async () => (await Shift(setup, sd))?.ProductionGreenPercent == 40, TimeSpan.FromMinutes(10));
+        AssertWeights(600, 400, await Weights(setup));
+        Assert.Equal(2, (await Shift(setup, sd))!.Step + 1);
+        var grain = _ecs.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(setup.Cluster, setup.Service));
+        await grain.StopServiceDeployment(sd, "ROLLBACK");
+        AssertWeights(1, 0, await Weights(setup)); // the flip is immediate
+        await _ecs.WaitUntil("ROLLBACK_SUCCESSFUL", async () => (await Record(setup, sd)).Record.Status == ServiceDeploymentStatuses.RollbackSuccessful, TimeSpan.FromMinutes(10));
+        await _ecs.WaitUntil("green gone", async () => await Healthy(setup.Green) == 0, TimeSpan.FromMinutes(5));
+        Assert.Equal(4, await Healthy(setup.Blue));
+        Assert.Equal(0, Failed(await Traffic(setup)));
+        var figures = await Traffic(setup);
+        Assert.Contains(figures, f => f.TargetGroup == setup.Green.Spec.Name && f.Requests > 0); // green served its share while it had one
+    }
+
+    [Fact]
+    public async Task B_DP_6_a_green_revision_that_cannot_start_trips_the_circuit_breaker_before_any_traffic_moves()
+    {
+        var setup = await Setup("cbshift", "BLUE_GREEN", new TrafficShiftSettings(null, null, null, null, []), bakeMinutes: 0,
+            breaker: new DeploymentCircuitBreakerSpec(true, false), v2Label: ("emulator.pull", "fail"));
+        var (sd, _) = await Deploy(setup);
+        await _ecs.WaitUntil("rolled back", async () => (await Record(setup, sd)).Record.Status == ServiceDeploymentStatuses.RollbackSuccessful, TimeSpan.FromMinutes(30));
+        var record = await Record(setup, sd);
+        Assert.Equal(MonitorStatuses.Triggered, record.Record.CircuitBreakerStatus);
+        Assert.Equal("SCALE_UP", record.TrafficShift!.LifecycleStage); // green never became healthy: no traffic ever moved
+        Assert.Equal("ROLLED_BACK", record.TrafficShift.Result);
+        AssertWeights(1, 0, await Weights(setup));
+        Assert.Equal(4, await Healthy(setup.Blue));
+        Assert.Equal(0, Failed(await Traffic(setup)));
+    }
+
+    [Fact]
+    public async Task B_DP_6_a_good_linear_10_percent_every_minute_deployment_moves_ten_steps_and_loses_no_request()
+    {
+        // ECSLinear10PercentEvery1Minutes (the seed's CodeDeploy configuration) on the native LINEAR strategy.
+        var setup = await Setup("linear", "LINEAR", new TrafficShiftSettings(10, 1, null, null, []), bakeMinutes: 2);
+        var (sd, _) = await Deploy(setup);
+        var seen = new List<double>();
+        await _ecs.WaitUntil("SUCCESSFUL", async () =>
+        {
+            if ((await Shift(setup, sd)) is { LifecycleStage: "PRODUCTION_TRAFFIC_SHIFT" or "POST_PRODUCTION_TRAFFIC_SHIFT" or "BAKE_TIME" } v
+                && (seen.Count == 0 || seen[^1] != v.ProductionGreenPercent))
+            {
+                seen.Add(v.ProductionGreenPercent);
+                var w = await Weights(setup);
+                Assert.Equal(v.ProductionGreenPercent, w[1] * 100.0 / (w[0] + w[1]), 6); // the rule says what the view says
+            }
+
+            return (await Record(setup, sd)).Record.Status == ServiceDeploymentStatuses.Successful;
+        }, TimeSpan.FromMinutes(30));
+        Assert.Equal<double>([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], seen);
+        AssertWeights(0, 1, await Weights(setup));
+        Assert.Equal(0, Failed(await Traffic(setup)));
+        await _ecs.CheckInvariants();
+    }
+
     private sealed record Rig(string Cluster, string Service, TargetGroupInfo Blue, TargetGroupInfo Green, ILoadBalancerGrain Lb, ListenerRecord Listener,
         TaskDefinitionRecord V1, TaskDefinitionRecord V2, string? TestRule);
 
     private async Task<Rig> Setup(string prefix, string strategy, TrafficShiftSettings settings, int bakeMinutes, DeploymentAlarmsSpec? alarms = null,
-        bool badV2 = false, bool testRule = false)
+        bool badV2 = false, bool testRule = false, DeploymentCircuitBreakerSpec? breaker = null, (string Key, string Value)? v2Label = null)
     {
         var cluster = await _ecs.CreateCluster(prefix);
         var (_, provider) = await _ecs.CreateAsgProvider(cluster, "m5.large", min: 3, max: 3, desired: 3, managedTerminationProtection: false, managedScaling: false);
@@ -189,7 +249,8 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
         var v1 = await _ecs.RegisterTaskDefinition(cpu: 256, memory: 512, ports: [new PortMapping(80, 0, "tcp")]);
         var v2 = await _ecs.Control.RegisterTaskDefinition(new TaskDefinitionSpec(EmulatorClusterFixture.Unique("td"),
             [new ContainerDefinition("app", "public.ecr.aws/nginx/nginx:1.28", 256, 512, null, true, [new PortMapping(80, 0, "tcp")], null, 0,
-                badV2 ? ImmutableDictionary<string, string>.Empty.Add("emulator.errorRate", "1") : null)],
+                badV2 ? ImmutableDictionary<string, string>.Empty.Add("emulator.errorRate", "1")
+                : v2Label is { } label ? ImmutableDictionary<string, string>.Empty.Add(label.Key, label.Value) : null)],
             null, null, NetworkMode.bridge, ["EC2"], [], ImmutableDictionary<string, string>.Empty));
         var blue = await Group(cluster + "-b");
         var green = await Group(cluster + "-g");
@@ -205,7 +266,7 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
                 [ListenerAction.ForwardTo([new WeightedTargetGroup(blue.Arn, 1), new WeightedTargetGroup(green.Arn, 0)])])).Arn;
         }
 
-        var options = ServiceOptionsPatch.None with { Strategy = strategy, TrafficShift = settings, BakeTimeInMinutes = bakeMinutes, Alarms = alarms };
+        var options = ServiceOptionsPatch.None with { Strategy = strategy, TrafficShift = settings, BakeTimeInMinutes = bakeMinutes, Alarms = alarms, CircuitBreaker = breaker };
         await _ecs.Control.CreateService(new CreateServiceRequest(cluster, "web", v1.Arn, 4, null, [], [], [],
             SchedulingStrategy.REPLICA, 100, 200, ImmutableDictionary<string, string>.Empty, null,
             LoadBalancers: [new ServiceLoadBalancer(blue.Arn, "app", 80, new AdvancedLoadBalancerConfiguration(green.Arn, listener.DefaultRuleArn, test, Role))],

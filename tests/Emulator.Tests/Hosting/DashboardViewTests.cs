@@ -160,6 +160,35 @@ public sealed class DashboardViewTests
         Assert.Equal(0, json.GetProperty("shapes")[0].GetProperty("service").GetInt32());
     }
 
+    [Fact]
+    public void B_DP_6_a_service_shows_its_traffic_shift_stage_weights_countdown_and_hooks()
+    {
+        var td = new TaskDefinitionRecord("arn:aws:ecs:us-east-1:000000000000:task-definition/web:2", "web", 2,
+            new TaskDefinitionSpec("web", [], null, null, NetworkMode.bridge, [], [], ImmutableDictionary<string, string>.Empty), true, T0, null,
+            new TaskRequirements(256, 512, [], 0, NetworkMode.bridge), 30);
+        var spec = new ServiceSpec("c", "web", td, 4, null, [], [], [], SchedulingStrategy.REPLICA, 100, 200, ImmutableDictionary<string, string>.Empty, null);
+        var hook = new LifecycleHookDetail("sd1-4-0", "PAUSE", null, "AWAITING_ACTION", T0 + TimeSpan.FromMinutes(90), "ROLLBACK", "PRE_PRODUCTION_TRAFFIC_SHIFT");
+        var shift = new TrafficShiftView("LINEAR", "PRODUCTION_TRAFFIC_SHIFT", 20, 100, 1, 5, T0 + TimeSpan.FromMinutes(31),
+            "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web-blue/0123456789abcdef",
+            "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web-green/0123456789abcdef", "rule", null, [hook], "IN_PROGRESS", null, "ecs-svc/2", "ecs-svc/1", "r1");
+        var service = new ServiceInfo(spec, "arn:svc", ServiceStatus.ACTIVE, 8, 0, [], [], T0, false, ImmutableDictionary<string, int>.Empty, null, [], shift);
+        var json = Snapshot(Status([Instance("a")], [], services: [service])).GetProperty("services")[0].GetProperty("trafficShift");
+        Assert.Equal("LINEAR", json.GetProperty("strategy").GetString());
+        Assert.Equal("PRODUCTION_TRAFFIC_SHIFT", json.GetProperty("stage").GetString());
+        Assert.Equal(20, json.GetProperty("productionGreen").GetDouble());
+        Assert.Equal(100, json.GetProperty("testGreen").GetDouble());
+        Assert.Equal(1, json.GetProperty("step").GetInt32());
+        Assert.Equal(5, json.GetProperty("steps").GetInt32());
+        Assert.Equal((T0 + TimeSpan.FromMinutes(31)).ToUnixTimeMilliseconds(), json.GetProperty("waitUntil").GetInt64());
+        Assert.Equal("web-blue", json.GetProperty("blue").GetString());
+        Assert.Equal("web-green", json.GetProperty("green").GetString());
+        var h = Assert.Single(json.GetProperty("hooks").EnumerateArray());
+        Assert.Equal("AWAITING_ACTION", h.GetProperty("status").GetString());
+        Assert.Equal("sd1-4-0", h.GetProperty("id").GetString());
+        var plain = new ServiceInfo(spec, "arn:svc", ServiceStatus.ACTIVE, 4, 0, [], [], T0, true, ImmutableDictionary<string, int>.Empty);
+        Assert.Equal(JsonValueKind.Null, Snapshot(Status([Instance("a")], [], services: [plain])).GetProperty("services")[0].GetProperty("trafficShift").ValueKind);
+    }
+
     public static TheoryData<int, int, int> TaskCountCases => new()
     {
         // minute, running, pending

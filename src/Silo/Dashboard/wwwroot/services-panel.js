@@ -25,6 +25,20 @@ export function autoScaling(a) {
   return parts.join('<br>');
 }
 
+// B-DP-6 / B-DP-7: the latest blue/green, linear or canary deployment: stage, production weights blue | green (and test
+// traffic), step k of n, the countdown of the bake or hook it waits on, and its hooks.
+function trafficShift(t, nowMs) {
+  if (!t) return '';
+  const green = Number(t.productionGreen), blue = 100 - green;
+  const wait = t.waitUntil !== undefined && t.result === 'IN_PROGRESS' ? ` · next in ${duration(Math.max(0, (t.waitUntil - nowMs) / 1000))}` : '';
+  const hooks = (t.hooks ?? []).map((k) => `<span class="hook hook-${h(String(k.status).toLowerCase())}">${h(k.type)} ${h(k.stage)} ${h(k.status)}${k.status === 'AWAITING_ACTION' ? ` (hookId ${h(k.id)})` : ''}</span>`).join(' ');
+  return `<div class="shift shift-${h(String(t.result).toLowerCase())}" data-testid="traffic-shift">`
+    + `<b>${h(t.strategy)}</b> <span class="stage">${h(t.stage)}</span> · ${h(t.result)}`
+    + ` · production <span class="blue">${h(t.blue)} ${num(blue)} %</span> | <span class="green">${h(t.green)} ${num(green)} %</span>`
+    + `${t.testGreen ? ' · test traffic on green' : ''}${t.steps > 1 && t.step >= 0 ? ` · step ${num(t.step + 1)} of ${num(t.steps)}` : ''}${wait}`
+    + `${hooks ? ` · ${hooks}` : ''}${t.reason ? ` · <span class="muted">${h(t.reason)}</span>` : ''}</div>`;
+}
+
 export function renderServices(container, snapshot) {
   const rows = snapshot.services.map((s, k) => {
     const strategy = s.strategy.length ? s.strategy.map((i) => `${h(i.provider)} w${i.weight}${i.base ? ` b${i.base}` : ''}`).join(', ') : h(s.launchType ?? 'cluster default');
@@ -38,6 +52,7 @@ export function renderServices(container, snapshot) {
         + `${d.failed ? `, <span class="error">${num(d.failed)} failed</span>` : ''} · started ${clock(d.createdAt)} (${duration(age)} ago)`
         + `${d.reason ? ` · <span class="muted">${h(d.reason)}</span>` : ''}</div>`;
     }).join('');
+    const shift = trafficShift(s.trafficShift, snapshot.nowMs);
     const events = s.events.slice(0, 2).map((e) => `<div class="svc-event"><time>${clock(e.t)}</time> ${h(e.message)}</div>`).join('');
     return `<tr class="svc" data-testid="service" data-service="${h(s.name)}">`
       + `<td><i class="swatch" style="background:${serviceColour(k, '')}"></i><b>${h(s.name)}</b>${s.status !== 'ACTIVE' ? ` <span class="muted">${h(s.status)}</span>` : ''}</td>`
@@ -47,7 +62,7 @@ export function renderServices(container, snapshot) {
       + `<td>${h(s.taskDefinition)}</td><td>${h(s.placement.join(', ') || 'spread(AZ), spread(instance)')}</td>`
       + `<td>${strategy}${byProvider ? `<div class="muted">running: ${byProvider}</div>` : ''}</td>`
       + `<td class="n">${usd(s.cost)}</td><td data-testid="service-autoscaling">${autoScaling(s.autoScaling)}</td></tr>`
-      + `<tr class="svc-detail"><td colspan="11">${deployments}${events}</td></tr>`;
+      + `<tr class="svc-detail"><td colspan="11">${shift}${deployments}${events}</td></tr>`;
   }).join('');
   setHtml(container, snapshot.services.length === 0
     ? '<p class="muted">No services in this cluster.</p>'
