@@ -55,6 +55,33 @@ public static class ClientCommands
                 Emulator.Contracts.Arns.ClusterName(result.GetValue(dCluster)), Emulator.Contracts.Arns.ShortName(result.GetValue(dService)!), result.GetValue(follow), ct)));
         root.Subcommands.Add(deployments);
 
+        var cCluster = new Option<string>("--cluster") { Description = "Cluster name or ARN", Required = true };
+        var cService = new Option<string>("--service") { Description = "Service name or ARN", Required = true };
+        var cHook = new Option<string?>("--hook-id") { Description = "The hook to answer (default: the PAUSE hook awaiting an action)" };
+        var cAction = new Option<string>("--action") { Description = "CONTINUE or ROLLBACK", DefaultValueFactory = _ => "CONTINUE" };
+        cAction.AcceptOnlyFromAmong("CONTINUE", "ROLLBACK");
+        var continueDeployment = new Command("continue-deployment", "Answer a blue/green, linear or canary deployment's PAUSE lifecycle hook (ContinueServiceDeployment): CONTINUE or ROLLBACK.");
+        continueDeployment.Options.Add(cCluster);
+        continueDeployment.Options.Add(cService);
+        continueDeployment.Options.Add(cHook);
+        continueDeployment.Options.Add(cAction);
+        continueDeployment.SetAction((result, ct) => WithConnection(target(result), ct, async connection =>
+        {
+            var (ok, message) = await HookAnswers.Continue(connection.Grains, Emulator.Contracts.Arns.ClusterName(result.GetValue(cCluster)),
+                Emulator.Contracts.Arns.ShortName(result.GetValue(cService)!), result.GetValue(cHook), result.GetValue(cAction)!);
+            if (ok)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[green]{message}[/]");
+            }
+            else
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]{message}[/]");
+            }
+
+            return ok ? 0 : 1;
+        }));
+        root.Subcommands.Add(continueDeployment);
+
         var file = new Argument<FileInfo>("file") { Description = "Scenario file (YAML)" };
         var suffix = new Option<string?>("--suffix") { Description = "Appended to every resource name the scenario creates" };
         var scenario = new Command("scenario", "Run or validate a YAML scenario.");

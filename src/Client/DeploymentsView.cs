@@ -9,14 +9,23 @@ namespace Emulator.Client;
 /// `client deployments --cluster C --service S [--follow]`: a service's deployments (B-DP-5: status, revisions, circuit
 /// breaker, rollback) and the timeline of what they did in emulated time: the "ECS Deployment State Change" events
 /// (B-DP-4), the service's events (tasks started and stopped, failures, rollbacks, steady state) and, while following,
-/// the progress of the PRIMARY deployment (new and old tasks running, failures against the threshold).
+/// the progress of the PRIMARY deployment (new and old tasks running, failures against the threshold). A blue/green,
+/// linear or canary deployment (B-DP-6, B-DP-7) shows its strategy, lifecycle stage, production and test traffic on blue
+/// and green, the step of how many, the countdown of the current wait (step bake, bake time, hook timeout) and its
+/// hooks (a PAUSE hook awaiting an action with the command that answers it); followed live, then its result and reason.
 /// </summary>
 public sealed class DeploymentsView(IGrainFactory grains, IAnsiConsole console, Pause? pause = null)
 {
+    /// <summary>While following, a wait's countdown is printed again after this much emulated time.</summary>
+    private static readonly TimeSpan CountdownEvery = TimeSpan.FromSeconds(30);
+
     private readonly Pause _pause = pause ?? Pauses.Wall;
     private readonly HashSet<string> _seenEvents = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _hooksShown = new(StringComparer.Ordinal);
     private long _cursor;
     private string? _lastProgress;
+    private string? _lastShift;
+    private DateTimeOffset _lastCountdownAt;
 
     public async Task<int> RunAsync(string cluster, string service, bool follow, CancellationToken ct)
     {
@@ -63,7 +72,79 @@ public sealed class DeploymentsView(IGrainFactory grains, IAnsiConsole console, 
         }
 
         console.Write(table);
+        if (views.FirstOrDefault(v => v.TrafficShift is not null) is { TrafficShift: { } shift } latest)
+        {
+            var now = await grains.GetGrain<IEcsControlGrain>(GrainKeys.Control).Now();
+            console.Write(ShiftTable(info, latest, shift, now, Td));
+        }
     }
+
+    /// <summary>B-DP-6 / B-DP-7: one traffic-shifting service deployment as a table: stage, weights, step, countdown, hooks, result.</summary>
+    internal static Table ShiftTable(ServiceInfo info, ServiceDeploymentView view, TrafficShiftView shift, DateTimeOffset now, Func<string, string> td)
+    {
+        var table = new Table().Title(Markup.Escape($"{shift.Strategy} service deployment {view.Record.Id}")).AddColumns("", "");
+        table.AddRow("lifecycle stage", Markup.Escape(shift.LifecycleStage));
+        table.AddRow("production traffic", Markup.Escape(Weights(shift.ProductionGreenPercent) + (shift.ProductionListenerRule is { } p ? $" (rule {p})" : "")));
+        if (shift.TestListenerRule is { } test)
+        {
+            table.AddRow("test traffic", Markup.Escape(Weights(shift.TestGreenPercent) + $" (rule {test})"));
+        }
+
+        table.AddRow("blue", Markup.Escape($"{TargetGroupArns.Name(shift.BlueTargetGroupArn)}: {(shift.SourceRevisionId is { } s ? td(s) : "-")}"));
+        table.AddRow("green", Markup.Escape($"{TargetGroupArns.Name(shift.GreenTargetGroupArn)}: {td(view.Record.TargetRevisionId)}"));
+        table.AddRow("step", Markup.Escape(Step(shift)));
+        table.AddRow("waiting", Markup.Escape(Countdown(shift, now) ?? "-"));
+        foreach (var h in shift.Hooks)
+        {
+            table.AddRow(Markup.Escape($"hook {h.HookId}"), Markup.Escape(Hook(info, view, h, now)));
+        }
+
+        table.AddRow("result", Markup.Escape(shift.Result + (shift.Reason is { } why ? $": {why}" : "")));
+        return table;
+    }
+
+    private static string Weights(double green) =>
+        $"blue {ScenarioRunner.Percent(100 - green)} % / green {ScenarioRunner.Percent(green)} %";
+
+    /// <summary>Step k of n of the production shift (Step is 0-based, -1 before the first).</summary>
+    private static string Step(TrafficShiftView shift) =>
+        shift.Step < 0 ? $"before the first of {shift.Steps}" : $"{shift.Step + 1} of {shift.Steps}";
+
+    /// <summary>What the deployment waits for and how long is left (WaitUntil minus the emulated now); null when it waits on nothing timed.</summary>
+    internal static string? Countdown(TrafficShiftView shift, DateTimeOffset now)
+    {
+        if (shift.WaitUntil is not { } until || shift.Result != "IN_PROGRESS")
+        {
+            return null;
+        }
+
+        var left = until - now;
+        var what = shift.Hooks.Any(h => h.Status is "AWAITING_ACTION" or "IN_PROGRESS") ? "hook timeout"
+            : shift.LifecycleStage == "BAKE_TIME" ? "bake time"
+            : shift.LifecycleStage == "PRODUCTION_TRAFFIC_SHIFT" ? "next traffic step"
+            : shift.LifecycleStage;
+        return $"{what} in {Duration(left < TimeSpan.Zero ? TimeSpan.Zero : left)} (at {until:HH:mm:ss})";
+    }
+
+    private static string Hook(ServiceInfo info, ServiceDeploymentView view, LifecycleHookDetail h, DateTimeOffset now)
+    {
+        var text = $"{h.TargetType}{(h.TargetArn is { } arn ? " " + arn : "")} at {h.Stage}: {h.Status}";
+        if (h.ExpiresAt is { } expires && h.Status is "AWAITING_ACTION" or "IN_PROGRESS")
+        {
+            text += $", times out in {Duration(expires > now ? expires - now : TimeSpan.Zero)} ({h.TimeoutAction})";
+        }
+
+        if (h.Status == "AWAITING_ACTION")
+        {
+            text += $"{Environment.NewLine}answer: client continue-deployment --cluster {info.Spec.Cluster} --service {info.Spec.Name} --hook-id {h.HookId} [--action ROLLBACK]"
+                    + $"{Environment.NewLine}    or: aws ecs continue-service-deployment --service-deployment-arn {HookAnswers.ServiceDeploymentArn(info.Arn, info.Spec.Cluster, info.Spec.Name, view.Record.Id)} --hook-id {h.HookId} --action CONTINUE";
+        }
+
+        return text;
+    }
+
+    private static string Duration(TimeSpan t) =>
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m{t.Seconds:00}s" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{(int)t.TotalSeconds}s";
 
     private async Task Timeline(string cluster, IServiceGrain grain, bool follow)
     {
@@ -100,6 +181,49 @@ public sealed class DeploymentsView(IGrainFactory grains, IAnsiConsole console, 
                 _lastProgress = progress;
                 ScenarioRunner.WriteLine(console, await grains.GetGrain<IEcsControlGrain>(GrainKeys.Control).Now(), "progress", progress);
             }
+        }
+
+        if (follow)
+        {
+            await FollowShift(info, grain);
+        }
+    }
+
+    /// <summary>
+    /// B-DP-6 / B-DP-7 while following: a line whenever the traffic shift's stage, weights, step or hooks change, the
+    /// countdown of the current wait every <see cref="CountdownEvery"/> of emulated time, each PAUSE hook awaiting an
+    /// action once with the command that answers it, and the result and reason once it ends.
+    /// </summary>
+    private async Task FollowShift(ServiceInfo info, IServiceGrain grain)
+    {
+        var view = (await grain.ListServiceDeployments()).FirstOrDefault(v => v.TrafficShift is not null);
+        if (view?.TrafficShift is not { } shift)
+        {
+            return;
+        }
+
+        var now = await grains.GetGrain<IEcsControlGrain>(GrainKeys.Control).Now();
+        var line = $"{view.Record.Id} {shift.Strategy} {shift.LifecycleStage}: production {Weights(shift.ProductionGreenPercent)}"
+                   + (shift.TestListenerRule is null ? "" : $"; test {Weights(shift.TestGreenPercent)}")
+                   + $"; step {Step(shift)}"
+                   + string.Concat(shift.Hooks.Select(h => $"; hook {h.HookId} {h.TargetType} at {h.Stage} {h.Status}"))
+                   + (shift.Result == "IN_PROGRESS" ? "" : $"; {shift.Result}" + (shift.Reason is { } why ? $": {why}" : ""));
+        if (line != _lastShift)
+        {
+            _lastShift = line;
+            _lastCountdownAt = DateTimeOffset.MinValue;
+            ScenarioRunner.WriteLine(console, now, "shift", line);
+        }
+
+        foreach (var h in shift.Hooks.Where(h => h.Status == "AWAITING_ACTION" && _hooksShown.Add($"{view.Record.Id}/{h.HookId}")))
+        {
+            ScenarioRunner.WriteLine(console, now, "hook", Hook(info, view, h, now));
+        }
+
+        if (Countdown(shift, now) is { } countdown && now - _lastCountdownAt >= CountdownEvery)
+        {
+            _lastCountdownAt = now;
+            ScenarioRunner.WriteLine(console, now, "wait", $"{view.Record.Id}: {countdown}");
         }
     }
 }

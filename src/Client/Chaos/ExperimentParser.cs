@@ -35,8 +35,12 @@ public static class ExperimentParser
         ["emulator:exhaust-spot-pool"] = new(null, null, ["duration"], ["instanceType", "availabilityZone"], "Spot pools have no capacity (B-ASG-3)"),
         ["emulator:az-outage"] = new(null, null, ["availabilityZone"], ["duration"], "every instance in the zone is lost; no launches there"),
         ["emulator:fail-task-launches"] = new(null, null, ["probability", "duration"], ["cluster", "service"], "task launches fail with a probability (B-SV-5)"),
-        ["emulator:deploy"] = new(null, null, ["service", "taskDefinition"], ["cluster", "forceNewDeployment"],
-            "UpdateService to a task definition: a new deployment (B-DP-1)"),
+        ["emulator:deploy"] = new(null, null, ["service", "taskDefinition"], ["cluster", "forceNewDeployment", "preset", "deploymentStrategy", "bakeTimeInMinutes"],
+            "UpdateService to a task definition: a new deployment (B-DP-1); with a preset or deploymentStrategy a blue/green, linear or canary one (B-DP-6)"),
+        ["emulator:continue-deployment"] = new(null, null, ["service"], ["cluster", "action", "hookId"],
+            "ContinueServiceDeployment: answers the service's PAUSE hook awaiting an action, CONTINUE or ROLLBACK (B-DP-7)"),
+        ["emulator:set-lambda-hook-outcome"] = new(null, null, ["functionArn", "outcome"], ["after"],
+            "the outcome Lambda lifecycle hooks naming the function get: SUCCEEDED, FAILED, or IN_PROGRESS for ever (B-DP-7)"),
         ["emulator:task-fault"] = new(null, null, ["service", "fault", "duration"], ["cluster", "value"],
             "the service's tasks fail as the emulator.* docker labels would make them (B-DP-8)"),
     };
@@ -478,6 +482,40 @@ public static class ExperimentParser
                     throw new ExperimentException($"{where}: forceNewDeployment must be true or false.");
                 }
 
+                if (p.TryGetValue("preset", out var preset) && Emulator.Model.Deployments.TrafficShifting.Preset(preset) is null)
+                {
+                    throw new ExperimentException($"{where}: unknown preset '{preset}'. Presets: {string.Join(", ", ScenarioParser.Presets)}.");
+                }
+
+                if (p.TryGetValue("deploymentStrategy", out var strategy) && !ScenarioParser.DeploymentStrategies.Contains(strategy))
+                {
+                    throw new ExperimentException($"{where}: deploymentStrategy is one of {string.Join(", ", ScenarioParser.DeploymentStrategies)}.");
+                }
+
+                if (p.TryGetValue("bakeTimeInMinutes", out var bake) && (!int.TryParse(bake, NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) || minutes > 1440))
+                {
+                    throw new ExperimentException($"{where}: bakeTimeInMinutes is a whole number of minutes, 0..1440.");
+                }
+
+                break;
+            case "emulator:continue-deployment":
+                if (p.TryGetValue("action", out var answer) && answer is not ("CONTINUE" or "ROLLBACK"))
+                {
+                    throw new ExperimentException($"{where}: action is CONTINUE or ROLLBACK.");
+                }
+
+                break;
+            case "emulator:set-lambda-hook-outcome":
+                if (p["outcome"] is not ("SUCCEEDED" or "FAILED" or "IN_PROGRESS"))
+                {
+                    throw new ExperimentException($"{where}: outcome is SUCCEEDED, FAILED or IN_PROGRESS.");
+                }
+
+                if (p.TryGetValue("after", out var after) && (p["outcome"] == "IN_PROGRESS" || Duration(after, $"{where}: after") < TimeSpan.Zero))
+                {
+                    throw new ExperimentException($"{where}: after is how long a SUCCEEDED or FAILED outcome stays IN_PROGRESS first.");
+                }
+
                 break;
             case "emulator:fail-task-launches":
                 if (!double.TryParse(p["probability"], NumberStyles.Float, CultureInfo.InvariantCulture, out var prob) || prob <= 0 || prob > 1)
@@ -566,7 +604,7 @@ public static class ExperimentParser
                         throw new ExperimentException($"{probe.Where}: window is a positive duration over the experiment's requests (no service or cluster with it).");
                     }
                 }
-                else if (kind is not ("serviceAtDesired" or "serviceSteady" or "noTasksKilledByScaleIn" or "deploymentState" or "serviceDeploymentStatus" or "azBalanced"))
+                else if (kind != "serviceAtDesired" && !ScenarioParser.TextConditions.Contains(kind))
                 {
                     step.Double(kind);
                 }

@@ -81,7 +81,10 @@ public sealed record DeploymentOutcome(
     int Threshold,
     string? RolledBackTo,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? FinishedAt);
+    DateTimeOffset? FinishedAt,
+    string? Strategy = null,
+    string? LifecycleStage = null,
+    double? ProductionGreenPercent = null);
 
 /// <summary>One action's injection: the action, when, on which resources, and until when for timed faults.</summary>
 public sealed record InjectionLine(string Action, string ActionId, DateTimeOffset At, List<string> Targets, string Message, DateTimeOffset? Until);
@@ -107,8 +110,16 @@ public sealed record RequestFigures
     public List<ServiceRequests> ByService { get; init; } = [];
 }
 
+/// <summary>
+/// Requests of one service, or during a blue/green, linear or canary deployment of one of its target groups (B-DP-6):
+/// <see cref="Colour"/> blue (the source revision's group) or green (the target revision's), <see cref="Revision"/> its
+/// task definition. Failed5xxOverloaded counts every target 5xx (overloaded tasks, B-DP-8 error rates).
+/// </summary>
 public sealed record ServiceRequests(string Cluster, string Service, double Total, double Failed503NoHealthyTarget, double Failed502TargetDied, int HealthyHostsAtEnd,
-    double Failed5xxOverloaded = 0);
+    double Failed5xxOverloaded = 0, string? TargetGroup = null, string? Colour = null, string? Revision = null)
+{
+    public double Failed => Failed503NoHealthyTarget + Failed502TargetDied + Failed5xxOverloaded;
+}
 
 public sealed record TaskFigures
 {
@@ -120,11 +131,20 @@ public sealed record TaskFigures
     public int ReplacementsStarted { get; init; }
 }
 
-/// <summary>A sample of the cluster(s) at one emulated time.</summary>
+/// <summary>A sample of the cluster(s) at one emulated time; <see cref="TrafficShifts"/>: per service, its blue/green, linear or canary deployment then.</summary>
 public sealed record Sample(
     DateTimeOffset At,
     Dictionary<string, double> CapacityProviderReservation,
     Dictionary<string, int> InServiceInstances,
     Dictionary<string, string> ServiceRunning,
     double Requests,
-    double FailedRequests);
+    double FailedRequests,
+    Dictionary<string, ShiftSample>? TrafficShifts = null);
+
+/// <summary>
+/// A traffic-shifting service deployment at one sample (B-DP-6, B-DP-7): its lifecycle stage, the green share of
+/// production and test traffic, the production step (1-based; 0 before the first) of how many, its result, and the
+/// hooks awaiting an action or in progress.
+/// </summary>
+public sealed record ShiftSample(string ServiceDeploymentId, string Strategy, string Stage, double ProductionGreenPercent, double TestGreenPercent, int Step, int Steps,
+    string Result, List<string> HooksWaiting);

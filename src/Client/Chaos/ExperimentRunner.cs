@@ -29,7 +29,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
     private readonly List<InjectionLine> _injections = [];
     private readonly List<Sample> _samples = [];
     private readonly HashSet<string> _duringFailuresPrinted = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ImmutableArray<ServiceTrafficFigures>> _trafficBaseline = new(StringComparer.Ordinal);
+    private readonly TrafficLedger _ledger = new();
     private int _stopped;
     private int _replacements;
     private DateTimeOffset _t0;
@@ -177,7 +177,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         foreach (var c in clusters)
         {
             _eventCursor[c] = (await grains.GetGrain<IClusterGrain>(c).ReadEvents(long.MaxValue - 1, null, 1)).LastSequence;
-            _trafficBaseline[c] = await grains.GetGrain<ITrafficGrain>(c).GetFigures();
+            _ledger.Baseline(c, await grains.GetGrain<ITrafficGrain>(c).GetFigures());
         }
     }
 
@@ -262,10 +262,32 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             case "emulator:deploy":
                 var deployCluster = p.GetValueOrDefault("cluster") ?? x.Cluster!;
                 var updated = await Control.UpdateService(new UpdateServiceRequest(deployCluster, p["service"], null, p["taskDefinition"], null, null, null, null, null,
-                    p.GetValueOrDefault("forceNewDeployment") == "true"));
+                    p.GetValueOrDefault("forceNewDeployment") == "true", null, await DeployOptions(deployCluster, a)));
                 var primary = updated.Deployments[0];
                 injection = new ChaosInjection(0, a.ActionId, now, deployCluster, [updated.Arn],
-                    $"service {p["service"]}: deployment {primary.Id} of {Arns.ShortName(primary.TaskDefinitionArn)} started", null);
+                    $"service {p["service"]}: deployment {primary.Id} of {Arns.ShortName(primary.TaskDefinitionArn)} started"
+                    + ((p.GetValueOrDefault("preset") ?? p.GetValueOrDefault("deploymentStrategy")) is { } how ? $" ({how})" : ""), null);
+                lasts = TimeSpan.Zero;
+                break;
+            case "emulator:continue-deployment":
+                var continueCluster = p.GetValueOrDefault("cluster") ?? x.Cluster!;
+                var (answered, message) = await _scenario.ContinueDeployment(continueCluster, p["service"], p.GetValueOrDefault("hookId"), p.GetValueOrDefault("action") ?? "CONTINUE");
+                if (!answered)
+                {
+                    throw new EcsException(ErrorCodes.Conflict, message);
+                }
+
+                var service = await grains.GetGrain<IServiceGrain>(GrainKeys.Service(continueCluster, p["service"])).Describe();
+                injection = new ChaosInjection(0, a.ActionId, now, continueCluster, service is null ? [] : [service.Arn], message, null);
+                lasts = TimeSpan.Zero;
+                break;
+            case "emulator:set-lambda-hook-outcome":
+                var outcome = p["outcome"];
+                var after = p.ContainsKey("after") ? D("after") : TimeSpan.Zero;
+                await grains.GetGrain<ILambdaHooksGrain>(GrainKeys.LambdaHooks).Set(new LambdaHookOutcome(p["functionArn"], outcome == "SUCCEEDED",
+                    outcome == "IN_PROGRESS" ? null : after.TotalSeconds));
+                injection = new ChaosInjection(0, a.ActionId, now, x.Cluster ?? "", [p["functionArn"]],
+                    $"Lambda hooks of {p["functionArn"]} answer {outcome}" + (after > TimeSpan.Zero ? $" after {Seconds(after)} IN_PROGRESS" : ""), null);
                 lasts = TimeSpan.Zero;
                 break;
             case "emulator:task-fault":
@@ -290,6 +312,25 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         }
 
         return lasts;
+    }
+
+    /// <summary>
+    /// B-DP-6: the deployment options an emulator:deploy names (a preset of the seed's CodeDeploy configurations, a
+    /// deploymentStrategy, bakeTimeInMinutes), applied with UpdateService; the service's lifecycle hooks stay. Null: none.
+    /// </summary>
+    private async Task<ServiceOptionsPatch?> DeployOptions(string cluster, ExperimentAction a)
+    {
+        var args = a.Parameters.Where(kv => kv.Key is "preset" or "deploymentStrategy" or "bakeTimeInMinutes")
+            .ToDictionary(kv => kv.Key, kv => (object?)kv.Value, StringComparer.Ordinal);
+        if (args.Count == 0)
+        {
+            return null;
+        }
+
+        var step = new ScenarioStep(a.Line, a.ActionId, args);
+        var current = await grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster, a.Parameters["service"])).Describe();
+        var (strategy, shift) = ScenarioRunner.StrategyOf(step, current?.Spec.EffectiveOptions);
+        return ServiceOptionsPatch.None with { Strategy = strategy, TrafficShift = shift, BakeTimeInMinutes = step.OptInt("bakeTimeInMinutes") };
     }
 
     private static ChaosTarget ToChaos(ExperimentTarget t) =>
@@ -334,6 +375,11 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             }
         }
 
+        foreach (var c in clusters.Where(_ledger.Started))
+        {
+            await ReadTraffic(c);
+        }
+
         await _scenario.ObserveAsync();
     }
 
@@ -343,9 +389,15 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         var cpr = new Dictionary<string, double>(StringComparer.Ordinal);
         var instances = new Dictionary<string, int>(StringComparer.Ordinal);
         var running = new Dictionary<string, string>(StringComparer.Ordinal);
+        var shifts = new Dictionary<string, ShiftSample>(StringComparer.Ordinal);
         foreach (var c in clusters)
         {
             var status = await Control.GetClusterStatus(c, false);
+            foreach (var (svc, shift) in await Shifts(c, status.Services))
+            {
+                shifts[svc] = shift;
+            }
+
             foreach (var p in status.CapacityProviders.Where(p => p.Cas is not null))
             {
                 cpr[p.Name] = p.Cas!.Cpr;
@@ -373,10 +425,14 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         }
 
         var requests = await Requests(clusters);
-        _samples.Add(new Sample(now, cpr, instances, running, requests.Total, requests.Failed));
+        _samples.Add(new Sample(now, cpr, instances, running, requests.Total, requests.Failed, shifts.Count == 0 ? null : shifts));
         await Line("sample",
             $"CPR {Join(cpr.Select(kv => $"{kv.Key} {kv.Value:0.#}"))} | in service {Join(instances.Select(kv => $"{kv.Key} {kv.Value}"))} | running {Join(running.Select(kv => $"{kv.Key} {kv.Value}"))}"
-            + (requests.Total > 0 ? $" | requests {requests.Total:0} failed {requests.Failed:0} ({requests.FailedPercent:0.###} %)" : ""), now);
+            + (requests.Total > 0 ? $" | requests {requests.Total:0} failed {requests.Failed:0} ({requests.FailedPercent:0.###} %)" : "")
+            + string.Concat(shifts.Select(kv => $" | {kv.Key} {kv.Value.Stage} green {ScenarioRunner.Percent(kv.Value.ProductionGreenPercent)} %"
+                                                + (kv.Value.HooksWaiting.Count > 0 ? $" ({kv.Value.HooksWaiting.Count} hook(s) waiting)" : "")))
+            + string.Concat(requests.ByService.Where(v => v.Colour is not null)
+                .Select(v => $" | {v.Service} {v.Colour} {v.Total:0} failed {v.Failed:0}")), now);
     }
 
     /// <summary>During: evaluates the hypothesis; returns the reason to stop when a stop condition fires.</summary>
@@ -499,28 +555,37 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             {
                 return false;
             }
+
+            // B-DP-5 / B-DP-6: a service deployment still in progress (a traffic shift waits with both colours up, or at a hook).
+            foreach (var s in status.Services.Where(s => s.Status == ServiceStatus.ACTIVE && s.Spec.EffectiveOptions.Strategy is "BLUE_GREEN" or "LINEAR" or "CANARY"))
+            {
+                var latest = (await grains.GetGrain<IServiceGrain>(GrainKeys.Service(c, s.Spec.Name)).ListServiceDeployments()).FirstOrDefault();
+                if (latest?.Record.Status is "PENDING" or "IN_PROGRESS" or "STOP_REQUESTED" or "ROLLBACK_REQUESTED" or "ROLLBACK_IN_PROGRESS")
+                {
+                    return false;
+                }
+            }
         }
 
         return true;
     }
 
-    /// <summary>Request figures since the window started (<see cref="Baseline"/>), by service.</summary>
+    /// <summary>
+    /// Request figures since the window started (<see cref="Baseline"/>), by service, and for a service that served from
+    /// two target groups (a blue/green, linear or canary deployment, B-DP-6) by target group with its colour.
+    /// </summary>
     private async Task<RequestFigures> Requests(IEnumerable<string> clusters, string? service = null)
     {
         var by = new List<ServiceRequests>();
         foreach (var c in clusters)
         {
-            var baseline = _trafficBaseline.GetValueOrDefault(c, []);
-            foreach (var f in await grains.GetGrain<ITrafficGrain>(c).GetFigures())
+            await ReadTraffic(c);
+            var entries = _ledger.Entries(c).Where(e => service is null || e.Service == service).ToList();
+            var colours = await Colours(c, entries.Where(e => entries.Count(o => o.Service == e.Service) > 1).Select(e => e.Service).Distinct(StringComparer.Ordinal));
+            foreach (var (svc, group, counts, healthy) in entries)
             {
-                if (service is not null && f.Service != service)
-                {
-                    continue;
-                }
-
-                var b = baseline.FirstOrDefault(x => x.Service == f.Service && x.TargetGroup == f.TargetGroup);
-                by.Add(new ServiceRequests(c, f.Service, f.Requests - (b?.Requests ?? 0), f.Failed503NoHealthyTarget - (b?.Failed503NoHealthyTarget ?? 0),
-                    f.Failed502TargetDied - (b?.Failed502TargetDied ?? 0), f.HealthyHosts, f.Failed5xxOverloaded - (b?.Failed5xxOverloaded ?? 0)));
+                var colour = group is null ? default : colours.GetValueOrDefault((svc, group));
+                by.Add(new ServiceRequests(c, svc, counts.Requests, counts.Failed503, counts.Failed502, healthy, counts.Failed5xx, group, colour.Colour, colour.Revision));
             }
         }
 
@@ -533,6 +598,51 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             Failed = by.Sum(s => s.Failed503NoHealthyTarget + s.Failed502TargetDied + s.Failed5xxOverloaded),
             ByService = by,
         };
+    }
+
+    /// <summary>Books the cluster's request figures since the last read (<see cref="TrafficLedger"/>).</summary>
+    private async Task ReadTraffic(string cluster) => _ledger.Read(cluster, await grains.GetGrain<ITrafficGrain>(cluster).GetFigures());
+
+    /// <summary>
+    /// B-DP-6: which target group of each service is blue (the source revision's) and which green (the target's), from
+    /// the service's latest blue/green, linear or canary deployment, with the revisions' task definitions.
+    /// </summary>
+    private async Task<Dictionary<(string Service, string TargetGroup), (string? Colour, string? Revision)>> Colours(string cluster, IEnumerable<string> services)
+    {
+        var result = new Dictionary<(string, string), (string?, string?)>();
+        foreach (var name in services)
+        {
+            var grain = grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster, name));
+            var view = (await grain.ListServiceDeployments()).FirstOrDefault(v => v.TrafficShift is not null);
+            if (view?.TrafficShift is not { } shift)
+            {
+                continue;
+            }
+
+            var ids = new[] { shift.SourceRevisionId, view.Record.TargetRevisionId }.OfType<string>().ToImmutableArray();
+            var revisions = (await grain.GetServiceRevisions(ids)).ToDictionary(r => r.Id, r => Arns.ShortName(r.TaskDefinitionArn), StringComparer.Ordinal);
+            result[(name, TargetGroupArns.Name(shift.BlueTargetGroupArn))] = ("blue", shift.SourceRevisionId is { } source ? revisions.GetValueOrDefault(source, source) : null);
+            result[(name, TargetGroupArns.Name(shift.GreenTargetGroupArn))] = ("green", revisions.GetValueOrDefault(view.Record.TargetRevisionId, view.Record.TargetRevisionId));
+        }
+
+        return result;
+    }
+
+    /// <summary>B-DP-6: each service's blue/green, linear or canary deployment now (its latest service deployment, when it shifts traffic).</summary>
+    private async Task<Dictionary<string, ShiftSample>> Shifts(string cluster, IEnumerable<ServiceInfo> services)
+    {
+        var result = new Dictionary<string, ShiftSample>(StringComparer.Ordinal);
+        foreach (var svc in services.Where(v => v.Spec.EffectiveOptions.Strategy is "BLUE_GREEN" or "LINEAR" or "CANARY"))
+        {
+            var latest = (await grains.GetGrain<IServiceGrain>(GrainKeys.Service(cluster, svc.Spec.Name)).ListServiceDeployments()).FirstOrDefault();
+            if (latest?.TrafficShift is { } t)
+            {
+                result[svc.Spec.Name] = new ShiftSample(latest.Record.Id, t.Strategy, t.LifecycleStage, t.ProductionGreenPercent, t.TestGreenPercent, t.Step + 1, t.Steps, t.Result,
+                    [.. t.Hooks.Where(h => h.Status is "AWAITING_ACTION" or "IN_PROGRESS").Select(h => $"{h.HookId} {h.TargetType} at {h.Stage} {h.Status}")]);
+            }
+        }
+
+        return result;
     }
 
     private async Task<List<string>> ServiceEvents(List<string> clusters)
@@ -564,7 +674,8 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
                 var revisions = (await service.GetServiceRevisions(revisionIds)).ToDictionary(r => r.Id, r => Arns.ShortName(r.TaskDefinitionArn), StringComparer.Ordinal);
                 outcomes.AddRange(views.Select(v => new DeploymentOutcome(c, name, v.Record.Id, v.Record.Status, v.Record.StatusReason,
                     revisions.GetValueOrDefault(v.Record.TargetRevisionId, v.Record.TargetRevisionId), v.Record.CircuitBreakerStatus, v.Record.FailureCount,
-                    v.Record.Threshold, v.Record.Rollback is { } r ? revisions.GetValueOrDefault(r.RevisionId, r.RevisionId) : null, v.Record.CreatedAt, v.Record.FinishedAt)));
+                    v.Record.Threshold, v.Record.Rollback is { } r ? revisions.GetValueOrDefault(r.RevisionId, r.RevisionId) : null, v.Record.CreatedAt, v.Record.FinishedAt,
+                    v.TrafficShift?.Strategy, v.TrafficShift?.LifecycleStage ?? v.Record.LifecycleStage, v.TrafficShift?.ProductionGreenPercent)));
             }
         }
 
@@ -643,10 +754,14 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
         if (r.Requests.ByService.Count > 1)
         {
             // Several services (e.g. variants of one story side by side): each one's figures.
-            foreach (var v in r.Requests.ByService.OrderBy(v => v.Service, StringComparer.Ordinal))
+            // Several services (e.g. variants of one story side by side), or one service's blue and green target groups
+            // during a blue/green, linear or canary deployment (B-DP-6): each one's figures.
+            foreach (var v in r.Requests.ByService.OrderBy(v => v.Service, StringComparer.Ordinal).ThenBy(v => v.Colour ?? v.TargetGroup, StringComparer.Ordinal))
             {
-                var failed = v.Failed503NoHealthyTarget + v.Failed502TargetDied + v.Failed5xxOverloaded;
-                table.AddRow("  " + Markup.Escape(v.Service), Markup.Escape($"{v.Total:0} served, {failed:0} failed ({(v.Total <= 0 ? 0 : failed / v.Total * 100):0.###} %): 503 {v.Failed503NoHealthyTarget:0}, 502 {v.Failed502TargetDied:0}, 5xx overloaded {v.Failed5xxOverloaded:0}"));
+                var failed = v.Failed;
+                var label = v.Service + (v.Colour is { } colour ? $" {colour} ({v.TargetGroup}, {v.Revision})"
+                    : r.Requests.ByService.Count(o => o.Service == v.Service) > 1 ? $" ({v.TargetGroup})" : "");
+                table.AddRow("  " + Markup.Escape(label), Markup.Escape($"{v.Total:0} served, {failed:0} failed ({(v.Total <= 0 ? 0 : failed / v.Total * 100):0.###} %): 503 {v.Failed503NoHealthyTarget:0}, 502 {v.Failed502TargetDied:0}, target 5xx {v.Failed5xxOverloaded:0}"));
             }
         }
         table.AddRow("tasks", Markup.Escape($"{r.Tasks.Stopped} stopped ({string.Join(", ", r.Tasks.StoppedByCode.Select(kv => $"{kv.Key} {kv.Value}"))}), {r.Tasks.ReplacementsStarted} service task(s) started"));
@@ -667,6 +782,7 @@ public sealed class ExperimentRunner(IGrainFactory grains, IAnsiConsole console,
             table.AddRow("deployments", Markup.Escape(string.Join("\n", r.Deployments.Select(d =>
                 $"{d.CreatedAt:HH:mm:ss} {d.Service} -> {d.TaskDefinition}: {d.Status}" + (d.StatusReason is { } why ? $" ({why})" : "")
                 + (d.CircuitBreaker != "DISABLED" ? $", circuit breaker {d.CircuitBreaker} {d.FailureCount}/{d.Threshold}" : "")
+                + (d.Strategy is { } strategy ? $", {strategy} {d.LifecycleStage}, production green {ScenarioRunner.Percent(d.ProductionGreenPercent ?? 0)} %" : "")
                 + (d.RolledBackTo is { } back ? $", rolled back to {back}" : "")
                 + (d.FinishedAt is { } f ? $", finished {f:HH:mm:ss}" : "")))));
         }

@@ -11,7 +11,7 @@ namespace Emulator.Client.Scenarios;
 /// emulator did: instances launched and terminated, CapacityProviderReservation, tasks placed, the PROVISIONING
 /// queue, service events. Returns 0 when every wait and assertion held, 1 otherwise.
 /// </summary>
-public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, Pause? pause = null)
+public sealed partial class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, Pause? pause = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private readonly Pause _pause = pause ?? Pauses.Wall;
@@ -118,23 +118,18 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                 return null;
             case "createService":
                 var daemon = s.Bool("daemon", false);
-                ImmutableArray<ServiceLoadBalancer> balancers = [];
-                if (s.Opt("targetGroup") is { } targetGroup)
-                {
-                    var group = await grains.GetGrain<ITargetGroupGrain>(targetGroup).Describe()
-                                ?? throw new ScenarioException($"{s.Where}: no target group {targetGroup} (create it with createTargetGroup first)");
-                    balancers = [new ServiceLoadBalancer(group.Arn, "app", s.Int("containerPort", 80))];
-                }
-
+                var balancers = await LoadBalancers(s) ?? [];
                 await Control.CreateService(new CreateServiceRequest(s.Str("cluster"), s.Str("name"), s.Str("taskDefinition"),
                     daemon ? null : s.Int("desiredCount", 0), LaunchTypeOf(s), Strategy(s, "strategy"), Placement(s), [],
                     daemon ? SchedulingStrategy.DAEMON : SchedulingStrategy.REPLICA, s.OptInt("minimumHealthyPercent"), s.OptInt("maximumPercent"),
-                    ImmutableDictionary<string, string>.Empty, null, LoadBalancers: balancers, Options: DeploymentOptions(s)));
+                    ImmutableDictionary<string, string>.Empty, null, LoadBalancers: balancers, Options: DeploymentOptions(s, null)));
                 _clusters.Add(s.Str("cluster"));
                 return null;
             case "updateService":
+                var current = await grains.GetGrain<IServiceGrain>(GrainKeys.Service(s.Str("cluster"), s.Str("name"))).Describe();
                 var update = await Control.UpdateService(new UpdateServiceRequest(s.Str("cluster"), s.Str("name"), s.OptInt("desiredCount"), s.Opt("taskDefinition"),
-                    null, null, null, s.OptInt("minimumHealthyPercent"), s.OptInt("maximumPercent"), s.Bool("forceNewDeployment", false), null, DeploymentOptions(s)));
+                    null, null, null, s.OptInt("minimumHealthyPercent"), s.OptInt("maximumPercent"), s.Bool("forceNewDeployment", false), await LoadBalancers(s),
+                    DeploymentOptions(s, current?.Spec.EffectiveOptions)));
                 if (update.Deployments.Length > 1 && update.Deployments[0].RolloutState == DeploymentRolloutState.IN_PROGRESS)
                 {
                     await Line("deploy", $"{s.Str("name")}: deployment {update.Deployments[0].Id} of {Arns.ShortName(update.Deployments[0].TaskDefinitionArn)} started");
@@ -165,19 +160,13 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
                     UnhealthyThresholdCount = s.Int("unhealthyThreshold", 2),
                     HealthCheckIntervalSeconds = (int)s.Duration("interval", TimeSpan.FromSeconds(30)).TotalSeconds,
                     DeregistrationDelaySeconds = (int)s.Duration("deregistrationDelay", TimeSpan.FromSeconds(300)).TotalSeconds,
+                    VpcId = s.Opt("vpcId") ?? (await DefaultNetwork()).VpcId, // B-ELB-1: a load balancer forwards only to groups of its VPC
                 };
                 var created = await grains.GetGrain<ITargetGroupGrain>(tg.Name).Create(tg);
                 await Line("elb", $"target group {created.Arn}: healthy after {tg.HealthyThresholdCount} checks every {tg.HealthCheckIntervalSeconds} s, deregistration delay {tg.DeregistrationDelaySeconds} s");
                 return null;
             case "setTraffic":
-                var steps = ImmutableArray.Create(new TrafficStep(TimeSpan.Zero, s.Double("rps")))
-                    .AddRange(s.Maps("steps").Select(m => new TrafficStep(m.Duration("after"), m.Double("rps"))));
-                var shapes = s.Maps("shapes").Select(m => new TrafficShape(
-                    m.Str("kind") switch { "ramp" => TrafficShapeKind.Ramp, "sine" => TrafficShapeKind.Sine, _ => TrafficShapeKind.Spike },
-                    m.Duration("after", TimeSpan.Zero), m.Duration("duration", TimeSpan.Zero), m.Double("rps"), m.Duration("period", TimeSpan.FromHours(24)))).ToImmutableArray();
-                await grains.GetGrain<ITrafficGrain>(s.Str("cluster")).SetServiceTraffic(s.Str("service"),
-                    new TrafficProfile(steps, s.Duration("requestDuration", TimeSpan.FromMilliseconds(200)), s.Double("perTaskCapacity", 100), shapes,
-                        s.Double("memoryBaselinePercent", 25), s.Double("memoryPerLoadPercent", 50)));
+                await grains.GetGrain<ITrafficGrain>(s.Str("cluster")).SetServiceTraffic(s.Str("service"), Profile(s));
                 _clusters.Add(s.Str("cluster"));
                 await Line("traffic", $"{s.Str("service")}: {s.Double("rps").ToString(CultureInfo.InvariantCulture)} requests/s");
                 return null;
@@ -249,8 +238,20 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
 
                 return $"{s.Where}: expected {Describe(s)} but it is {value}";
             default:
-                throw new ScenarioException($"{s.Where}: unknown step");
+                return await ExecuteBlueGreen(s, ct);
         }
+    }
+
+    /// <summary>The rate profile of a setTraffic / setListenerTraffic step (B-LB-3): steps, shapes, request duration, capacity per task.</summary>
+    private static TrafficProfile Profile(ScenarioStep s)
+    {
+        var steps = ImmutableArray.Create(new TrafficStep(TimeSpan.Zero, s.Double("rps")))
+            .AddRange(s.Maps("steps").Select(m => new TrafficStep(m.Duration("after"), m.Double("rps"))));
+        var shapes = s.Maps("shapes").Select(m => new TrafficShape(
+            m.Str("kind") switch { "ramp" => TrafficShapeKind.Ramp, "sine" => TrafficShapeKind.Sine, _ => TrafficShapeKind.Spike },
+            m.Duration("after", TimeSpan.Zero), m.Duration("duration", TimeSpan.Zero), m.Double("rps"), m.Duration("period", TimeSpan.FromHours(24)))).ToImmutableArray();
+        return new TrafficProfile(steps, s.Duration("requestDuration", TimeSpan.FromMilliseconds(200)), s.Double("perTaskCapacity", 100), shapes,
+            s.Double("memoryBaselinePercent", 25), s.Double("memoryPerLoadPercent", 50));
     }
 
     /// <summary>Evaluates a waitFor/assert condition; returns whether it holds and the observed value.</summary>
@@ -445,7 +446,7 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
             }
 
             default:
-                throw new ScenarioException($"{s.Where}: unknown condition");
+                return await EvaluateBlueGreen(s, condition, op, tolerance);
         }
     }
 
@@ -537,6 +538,8 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
 
                 _serviceEventsSeen[svc.Spec.Name] = svc.Events.Length;
             }
+
+            await ObserveShifts(cluster, status);
         }
     }
 
@@ -561,7 +564,7 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
     private static string Describe(ScenarioStep s)
     {
         var condition = ScenarioParser.Conditions.First(s.Has);
-        var scope = string.Join(", ", new[] { "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "taskDefinition" }
+        var scope = string.Join(", ", new[] { "cluster", "service", "capacityProvider", "autoScalingGroup", "instanceType", "taskDefinition", "rule", "targetGroup", "traffic", "stage" }
             .Where(s.Has).Select(k => $"{k} {s.Opt(k)}"));
         return $"{condition} {s.Opt("op") ?? (condition == "maxTasksPerInstance" ? "<=" : "==")} {s.Opt(condition)}" + (scope.Length > 0 ? $" ({scope})" : "");
     }
@@ -583,10 +586,13 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
         return reference == arn || reference == shortName || shortName.StartsWith(reference + ":", StringComparison.Ordinal);
     }
 
-    /// <summary>The deployment settings of a createService / updateService step (B-DP-2, B-DP-3, B-AZ-1); null when it names none.</summary>
-    private static ServiceOptionsPatch? DeploymentOptions(ScenarioStep s)
+    /// <summary>
+    /// The deployment settings of a createService / updateService step (B-DP-2, B-DP-3, B-AZ-1, B-DP-6, B-DP-7); null when
+    /// it names none. <paramref name="current"/>: the service's options before an update (a preset keeps its hooks).
+    /// </summary>
+    private static ServiceOptionsPatch? DeploymentOptions(ScenarioStep s, ServiceOptions? current)
     {
-        if (!s.Has("circuitBreaker") && !s.Has("alarms") && !s.Has("healthCheckGracePeriod") && !s.Has("availabilityZoneRebalancing"))
+        if (!s.Has("circuitBreaker") && !s.Has("alarms") && !s.Has("healthCheckGracePeriod") && !s.Has("availabilityZoneRebalancing") && !HasStrategy(s))
         {
             return null;
         }
@@ -607,12 +613,16 @@ public sealed class ScenarioRunner(IGrainFactory grains, IAnsiConsole console, P
             alarms = new DeploymentAlarmsSpec([.. a.Strings("names")], a.Bool("enable", true), a.Bool("rollback", true));
         }
 
+        var (strategy, shift) = StrategyOf(s, current);
         return ServiceOptionsPatch.None with
         {
             CircuitBreaker = breaker,
             Alarms = alarms,
             HealthCheckGracePeriodSeconds = s.Has("healthCheckGracePeriod") ? (int)s.Duration("healthCheckGracePeriod").TotalSeconds : null,
             AvailabilityZoneRebalancing = s.Opt("availabilityZoneRebalancing"),
+            Strategy = strategy,
+            BakeTimeInMinutes = s.OptInt("bakeTimeInMinutes"),
+            TrafficShift = shift,
         };
     }
 

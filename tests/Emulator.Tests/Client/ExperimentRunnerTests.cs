@@ -67,6 +67,15 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
 
     private static string Describe(ExperimentReport r, string output) => $"{r.ToJson()}{Environment.NewLine}{output}";
 
+    /// <summary>B-DP-6: the experiment's production rule (priority 10) forwards to the target group named so and to no other; returns its load balancer.</summary>
+    private async Task<ILoadBalancerGrain> AssertProductionRuleForwardsOnlyTo(ExperimentFile x, string groupPrefix)
+    {
+        var lb = fixture.Grains.GetGrain<ILoadBalancerGrain>(x.Setup.Single(st => st.Kind == "createLoadBalancer").Str("name"));
+        var forward = (await lb.Describe())!.Rules.Single(rule => rule.Priority == 10).Actions.Single().Forward!;
+        Assert.All(forward.TargetGroups, g => Assert.Equal(TargetGroupArns.Name(g.TargetGroupArn).StartsWith(groupPrefix, StringComparison.Ordinal) ? 1 : 0, Math.Sign(g.Weight)));
+        return lb;
+    }
+
     [Fact]
     public async Task B_SP_2_workshop_Spot_draining_on_replaces_tasks_before_the_host_dies_with_zero_failed_requests()
     {
@@ -290,4 +299,118 @@ public sealed class ExperimentRunnerTests(EmulatorClusterFixture fixture) : IAsy
         Assert.True(later.Requests > figures.Requests);
         Assert.Equal(figures.Failed5xxOverloaded, later.Failed5xxOverloaded, 6);
     }
+
+    /// <summary>
+    /// B-DP-6, B-DP-3, B-DP-8: the canary of a revision answering half its requests 5xx (ECSCanary10Percent5Minutes, 10 %
+    /// of 100 requests/s) is caught by the green group's HTTPCode_Target_5XX_Count alarm and rolled back by a traffic
+    /// flip. The failed requests stay under the canary's share for the longest detection time: the canary can start just
+    /// after a period began and the first period's few errors may not cross the threshold, so two periods, then the
+    /// alarm's evaluation delay and shard spread, and one more reconciliation of the service to flip the weights.
+    /// </summary>
+    [Fact]
+    public async Task B_DP_6_B_DP_3_a_bad_canary_is_rolled_back_by_an_alarm_losing_at_most_its_share_for_the_detection_time()
+    {
+        var x = Shipped("canary-bad-revision-alarm-rollback.yaml");
+        var (r, output) = await Run(x);
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        var deployment = Assert.Single(r.Deployments);
+        Assert.Equal(ServiceDeploymentStatuses.RollbackSuccessful, deployment.Status);
+        Assert.Equal("CANARY", deployment.Strategy);
+        Assert.Equal(0, deployment.ProductionGreenPercent);
+        Assert.StartsWith("bgcan-web", deployment.RolledBackTo, StringComparison.Ordinal);
+        Assert.DoesNotContain("next", deployment.RolledBackTo, StringComparison.Ordinal);
+
+        // The bound: canary share x request rate x error rate x the longest detection time.
+        const double canaryShare = 0.10, requestsPerSecond = 100, errorRate = 0.5;
+        var timings = EmulatorClusterFixture.Options.Timings;
+        var detection = (2 * timings.MetricPeriod) + timings.AlarmEvaluationDelay + timings.AlarmEvaluationSpread + TimeSpan.FromSeconds(15);
+        var bound = canaryShare * requestsPerSecond * errorRate * detection.TotalSeconds;
+        var blue = Assert.Single(r.Requests.ByService, v => v.Colour == "blue");
+        var green = Assert.Single(r.Requests.ByService, v => v.Colour == "green");
+        var figures = $"green {green.Total:0} requests, {green.Failed:0} failed; blue {blue.Total:0}, {blue.Failed:0} failed; bound {bound:0} ({detection.TotalSeconds:0} s detection)";
+        Console.WriteLine(figures);
+        Assert.True(green.Failed > 0 && green.Failed <= bound, figures + Environment.NewLine + Describe(r, output));
+        Assert.Equal(r.Requests.Failed, green.Failed, 6); // only the canary failed: blue served every other request
+        Assert.Equal(0, blue.Failed);
+        Assert.StartsWith("bgcan-web-next", green.Revision, StringComparison.Ordinal);
+        Assert.Contains("green (bgcan-green", output, StringComparison.Ordinal);
+
+        // All traffic ends on blue: the production rule forwards to blue only, and green receives nothing more.
+        Assert.Contains(r.Hypothesis, h => h.Phase == "after" && h.Check.StartsWith("forwardWeightPercent", StringComparison.Ordinal) && h.Holds);
+        var lb = await AssertProductionRuleForwardsOnlyTo(x, "bgcan-blue");
+        var lbFigures = await lb.GetFigures();
+        var greenServed = lbFigures.TargetGroups.Single(g => TargetGroupArns.Name(g.TargetGroup).StartsWith("bgcan-green", StringComparison.Ordinal)).Totals.Requests;
+        await _driver.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(greenServed, (await lb.GetFigures()).TargetGroups.Single(g => TargetGroupArns.Name(g.TargetGroup).StartsWith("bgcan-green", StringComparison.Ordinal)).Totals.Requests, 6);
+    }
+
+    /// <summary>
+    /// B-DP-6: ECSLinear10PercentEvery1Minutes (a preset named by the update) of a good revision: the production rule's
+    /// weights move 10 % a minute, the samples see the steps, no request fails, and the deployment ends SUCCESSFUL with all
+    /// traffic on green.
+    /// </summary>
+    [Fact]
+    public async Task B_DP_6_linear_10_percent_every_minute_of_a_good_revision_fails_no_request_and_ends_on_green()
+    {
+        var x = Shipped("linear-good-revision.yaml");
+        var (r, output) = await Run(x);
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        var deployment = Assert.Single(r.Deployments);
+        Assert.Equal(ServiceDeploymentStatuses.Successful, deployment.Status);
+        Assert.Equal("LINEAR", deployment.Strategy);
+        Assert.Equal(100, deployment.ProductionGreenPercent);
+        Assert.True(r.Requests.Total > 0, Describe(r, output));
+        Assert.Equal(0, r.Requests.Failed);
+
+        // The steps: the samples (every 30 s) see the green share climb by tens.
+        var seen = r.Samples.Select(smp => smp.TrafficShifts?.Values.SingleOrDefault()).OfType<ShiftSample>()
+            .Where(t => t.ServiceDeploymentId == deployment.ServiceDeploymentId).Select(t => t.ProductionGreenPercent).Distinct().Order().ToList();
+        Assert.All(seen, p => Assert.Equal(0, p % 10));
+        Assert.True(seen.Count(p => p is > 0 and < 100) >= 6, string.Join(", ", seen));
+        Assert.Equal(seen, seen.Order()); // never back
+
+        // Both colours served and neither failed; the production rule forwards to green only.
+        var blue = Assert.Single(r.Requests.ByService, v => v.Colour == "blue");
+        var green = Assert.Single(r.Requests.ByService, v => v.Colour == "green");
+        Assert.True(blue.Total > 0 && green.Total > 0, Describe(r, output));
+        Assert.Equal(0, blue.Failed + green.Failed);
+        await AssertProductionRuleForwardsOnlyTo(x, "bglin-green");
+        var service = (await fixture.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(deployment.Cluster, deployment.Service)).Describe())!;
+        Assert.All(service.Deployments, d => Assert.StartsWith("bglin-web-next", Arns.ShortName(d.TaskDefinitionArn), StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// B-DP-7: a PAUSE hook at POST_TEST_TRAFFIC_SHIFT holds an all-at-once blue/green deployment: while the experiment
+    /// waits (10 minutes) the stage stays put with the hook AWAITING_ACTION, test traffic on green and production on blue;
+    /// after emulator:continue-deployment answers CONTINUE the stage moves on and the deployment ends SUCCESSFUL.
+    /// </summary>
+    [Fact]
+    public async Task B_DP_7_a_pause_hook_holds_the_stage_until_the_experiment_continues_it()
+    {
+        var (r, output) = await Run(Shipped("blue-green-pause-hook.yaml"));
+        Assert.True(r.ExitCode == 0, Describe(r, output));
+        Assert.Equal(["emulator:deploy", "emulator:continue-deployment"], r.Injections.Select(i => i.ActionId));
+        var continued = r.Injections[1].At;
+        var deployment = Assert.Single(r.Deployments);
+        Assert.Equal(ServiceDeploymentStatuses.Successful, deployment.Status);
+        Assert.Equal("BLUE_GREEN", deployment.Strategy);
+        Assert.Equal(100, deployment.ProductionGreenPercent);
+        Assert.Equal(0, r.Requests.Failed);
+
+        var shifts = r.Samples.Where(smp => smp.TrafficShifts is not null).Select(smp => (smp.At, Shift: smp.TrafficShifts!.Values.Single()))
+            .Where(t => t.Shift.ServiceDeploymentId == deployment.ServiceDeploymentId).ToList();
+        var held = shifts.Where(t => t.Shift.HooksWaiting.Count > 0).ToList();
+        Assert.True(held.Count >= 2, Describe(r, output));
+        Assert.All(held, t =>
+        {
+            Assert.Equal("POST_TEST_TRAFFIC_SHIFT", t.Shift.Stage);
+            Assert.Equal(0, t.Shift.ProductionGreenPercent);
+            Assert.Equal(100, t.Shift.TestGreenPercent);
+            Assert.True(t.At <= continued);
+        });
+        Assert.True(held[^1].At - held[0].At >= TimeSpan.FromMinutes(5), $"held from {held[0].At:HH:mm:ss} to {held[^1].At:HH:mm:ss}");
+        Assert.Contains(shifts, t => t.At > continued && t.Shift.Stage != "POST_TEST_TRAFFIC_SHIFT");
+        Assert.Contains("AWAITING_ACTION", output, StringComparison.Ordinal);
+    }
 }
+

@@ -27,6 +27,7 @@ public sealed class ScenarioRunnerTests(EmulatorClusterFixture fixture)
     [InlineData("rolling-update.yaml")]
     [InlineData("deploy-needs-capacity.yaml")]
     [InlineData("service-auto-scaling.yaml")]
+    [InlineData("canary-with-hooks.yaml")]
     public async Task Shipped_scenario_passes(string file)
     {
         var (exit, output) = await Run(file);
