@@ -322,7 +322,8 @@ public sealed record TrafficShiftView(
     [property: Id(13)] string? Reason,
     [property: Id(14)] string GreenDeploymentId,
     [property: Id(15)] string? BlueDeploymentId,
-    [property: Id(16)] string? SourceRevisionId);
+    [property: Id(16)] string? SourceRevisionId,
+    [property: Id(17)] TrafficShiftSettings? Settings = null);
 
 /// <summary>
 /// B-DP-7 Model choice: Lambda hooks cannot run here; the outcome the emulator answers for one function ARN: IN_PROGRESS

@@ -180,8 +180,12 @@ public interface ITrafficGrain : IGrainWithStringKey
     /// <summary>Makes sure the grain runs (publishes target group metrics) once a service of the cluster names a target group.</summary>
     [Alias("EnsureRunning"), OneWay] Task EnsureRunning();
 
-    /// <summary>B-ELB-1: the load balancer flows a target group receives changed; read them again before the next tick.</summary>
-    [Alias("RoutesChanged"), OneWay] Task RoutesChanged(string targetGroup);
+    /// <summary>
+    /// B-ELB-1: the load balancer flows a target group receives changed; read them again before the next tick. Awaited
+    /// (and interleaved: it only marks the group) so that once a weight change returns, no tick accounts past it with the
+    /// old weights (B-DP-6: blue's tasks are stopped right after all traffic moved off them).
+    /// </summary>
+    [Alias("RoutesChanged"), AlwaysInterleave] Task RoutesChanged(string targetGroup);
 
     /// <summary>Issue 17: real requests the data plane served, counted with the synthetic ones (same counters, same CPU, B-LB-4).</summary>
     [Alias("RecordRequests"), OneWay] Task RecordRequests(ImmutableArray<ObservedRequests> observed);

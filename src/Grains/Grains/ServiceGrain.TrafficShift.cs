@@ -447,7 +447,7 @@ public sealed partial class ServiceGrain
                 BlueGreenResult.RolledBack or BlueGreenResult.RollingBack => "ROLLED_BACK",
                 _ => "IN_PROGRESS",
             },
-            run.Reason, run.GreenDeploymentId, run.BlueDeploymentId, run.SourceRevisionId);
+            run.Reason, run.GreenDeploymentId, run.BlueDeploymentId, run.SourceRevisionId, run.Settings);
     }
 
     /// <summary>The weights a revision gets in a traffic-shifting deployment (null: not one, or not one of its colours).</summary>

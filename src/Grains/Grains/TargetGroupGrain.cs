@@ -184,7 +184,7 @@ public sealed class TargetGroupGrain(
             {
                 foreach (var cluster in Users().Select(u => u.Cluster).Distinct(StringComparer.Ordinal))
                 {
-                    GrainFactory.GetGrain<ITrafficGrain>(GrainKeys.Cluster(cluster)).RoutesChanged(Name).Ignore();
+                    await GrainFactory.GetGrain<ITrafficGrain>(GrainKeys.Cluster(cluster)).RoutesChanged(Name);
                 }
             }
         }

@@ -221,7 +221,7 @@ public static class EcsServiceDeploymentOperations
             ["targetServiceRevision"] = Summary(v.Target),
             ["status"] = d.Status,
             ["deploymentConfiguration"] = EcsServiceOperations.DeploymentConfiguration(d.MinimumHealthyPercent, d.MaximumPercent, d.CircuitBreaker, d.Alarms,
-                v.TrafficShift?.Strategy, d.BakeTimeInMinutes),
+                v.TrafficShift?.Strategy, d.BakeTimeInMinutes).WithTrafficShift(v.TrafficShift?.Settings),
             ["deploymentCircuitBreaker"] = new JsonObject { ["status"] = d.CircuitBreakerStatus, ["failureCount"] = d.FailureCount, ["threshold"] = d.Threshold },
         };
         o.With("startedAt", WireJson.Epoch(d.StartedAt)).With("finishedAt", WireJson.Epoch(d.FinishedAt)).With("stoppedAt", WireJson.Epoch(d.StoppedAt))
