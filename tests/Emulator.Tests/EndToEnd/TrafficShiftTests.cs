@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Nodes;
 using Emulator.Contracts;
 using Xunit.Abstractions;
 
@@ -236,11 +237,85 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
         await _ecs.CheckInvariants();
     }
 
+    [Fact]
+    public async Task B_DP_6_a_cloudformation_service_with_a_canary_strategy_updates_through_the_shift_and_completes_when_it_does()
+    {
+        var setup = await Setup("cfnshift", "CANARY", new TrafficShiftSettings(null, null, 10, 2, []), bakeMinutes: 0, createService: false);
+        var aws = new Aws.InProcessAws(fixture);
+        var template = new JsonObject
+        {
+            ["Parameters"] = new JsonObject { ["Td"] = new JsonObject { ["Type"] = "String" } },
+            ["Resources"] = new JsonObject
+            {
+                ["Web"] = new JsonObject
+                {
+                    ["Type"] = "AWS::ECS::Service",
+                    ["Properties"] = new JsonObject
+                    {
+                        ["Cluster"] = setup.Cluster,
+                        ["ServiceName"] = setup.Service,
+                        ["TaskDefinition"] = new JsonObject { ["Ref"] = "Td" },
+                        ["DesiredCount"] = 4,
+                        ["DeploymentConfiguration"] = new JsonObject
+                        {
+                            ["Strategy"] = "CANARY",
+                            ["CanaryConfiguration"] = new JsonObject { ["CanaryPercent"] = 10, ["CanaryBakeTimeInMinutes"] = 2 },
+                            ["BakeTimeInMinutes"] = 0,
+                        },
+                        ["LoadBalancers"] = new JsonArray(new JsonObject
+                        {
+                            ["TargetGroupArn"] = setup.Blue.Arn,
+                            ["ContainerName"] = "app",
+                            ["ContainerPort"] = 80,
+                            ["AdvancedConfiguration"] = new JsonObject
+                            {
+                                ["AlternateTargetGroupArn"] = setup.Green.Arn,
+                                ["ProductionListenerRule"] = setup.Listener.DefaultRuleArn,
+                                ["RoleArn"] = Role,
+                            },
+                        }),
+                    },
+                },
+            },
+        }.ToJsonString();
+        var stack = EmulatorClusterFixture.Unique("bg-stack");
+        async Task<string> Status() => (await aws.Query(Silo.Aws.AwsServices.CloudFormation, "DescribeStacks", ("StackName", stack)))
+            .Descendants().First(e => e.Name.LocalName == "StackStatus").Value;
+        await aws.Query(Silo.Aws.AwsServices.CloudFormation, "CreateStack", ("StackName", stack), ("TemplateBody", template),
+            ("Parameters.member.1.ParameterKey", "Td"), ("Parameters.member.1.ParameterValue", setup.V1.Arn));
+        await _ecs.WaitUntil("CREATE_COMPLETE", async () => await Status() == "CREATE_COMPLETE", TimeSpan.FromMinutes(15));
+        var options = (await _ecs.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(setup.Cluster, setup.Service)).Describe())!.Spec;
+        Assert.Equal("CANARY", options.EffectiveOptions.Strategy);
+        Assert.Equal(10, options.EffectiveOptions.TrafficShift!.CanaryPercent);
+        Assert.Equal(setup.Green.Arn, options.LoadBalancers[0].Advanced!.AlternateTargetGroupArn);
+        await _ecs.WaitUntil("4 healthy blue targets", async () => await Healthy(setup.Blue) == 4, TimeSpan.FromMinutes(10));
+        await setup.Lb.SetListenerTraffic(setup.Listener.Arn, "prod", TrafficProfile.Constant(100), null);
+        await _ecs.Advance(TimeSpan.FromMinutes(1));
+
+        // The stack update deploys v2 as a canary: the stack waits in UPDATE_IN_PROGRESS while the weights move.
+        await aws.Query(Silo.Aws.AwsServices.CloudFormation, "UpdateStack", ("StackName", stack), ("TemplateBody", template),
+            ("Parameters.member.1.ParameterKey", "Td"), ("Parameters.member.1.ParameterValue", setup.V2.Arn));
+        var sd = "";
+        await _ecs.WaitUntil("canary on", async () =>
+        {
+            sd = (await _ecs.Grains.GetGrain<IServiceGrain>(GrainKeys.Service(setup.Cluster, setup.Service)).Describe())!.CurrentServiceDeploymentId!;
+            return (await Shift(setup, sd))?.ProductionGreenPercent == 10;
+        }, TimeSpan.FromMinutes(15));
+        Assert.Equal("UPDATE_IN_PROGRESS", await Status());
+        AssertWeights(900, 100, await Weights(setup));
+        await _ecs.WaitUntil("UPDATE_COMPLETE", async () => await Status() == "UPDATE_COMPLETE", TimeSpan.FromMinutes(20));
+        Assert.Equal(ServiceDeploymentStatuses.Successful, (await Record(setup, sd)).Record.Status);
+        AssertWeights(0, 1, await Weights(setup));
+        Assert.True((await Traffic(setup)).Sum(f => f.Requests) > 10_000);
+        Assert.Equal(0, Failed(await Traffic(setup)));
+    }
+
     private sealed record Rig(string Cluster, string Service, TargetGroupInfo Blue, TargetGroupInfo Green, ILoadBalancerGrain Lb, ListenerRecord Listener,
         TaskDefinitionRecord V1, TaskDefinitionRecord V2, string? TestRule);
 
     private async Task<Rig> Setup(string prefix, string strategy, TrafficShiftSettings settings, int bakeMinutes, DeploymentAlarmsSpec? alarms = null,
-        bool badV2 = false, bool testRule = false, DeploymentCircuitBreakerSpec? breaker = null, (string Key, string Value)? v2Label = null)
+        bool badV2 = false, bool testRule = false, DeploymentCircuitBreakerSpec? breaker = null, (string Key, string Value)? v2Label = null,
+        bool createService = true)
     {
         var cluster = await _ecs.CreateCluster(prefix);
         var (_, provider) = await _ecs.CreateAsgProvider(cluster, "m5.large", min: 3, max: 3, desired: 3, managedTerminationProtection: false, managedScaling: false);
@@ -264,6 +339,11 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
         {
             test = (await lb.CreateRule(listener.Arn, 10, [new RuleCondition("http-header", ["1"], "X-Test")],
                 [ListenerAction.ForwardTo([new WeightedTargetGroup(blue.Arn, 1), new WeightedTargetGroup(green.Arn, 0)])])).Arn;
+        }
+
+        if (!createService)
+        {
+            return new Rig(cluster, "cfnweb", blue, green, lb, listener, v1, v2, test);
         }
 
         var options = ServiceOptionsPatch.None with { Strategy = strategy, TrafficShift = settings, BakeTimeInMinutes = bakeMinutes, Alarms = alarms, CircuitBreaker = breaker };
