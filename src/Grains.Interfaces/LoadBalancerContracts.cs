@@ -120,7 +120,8 @@ public sealed record ServiceTrafficFigures(
     [property: Id(9)] double CpuUtilizationPercent,
     [property: Id(10)] DateTimeOffset At,
     [property: Id(11)] double Failed5xxOverloaded = 0,
-    [property: Id(12)] double MemoryUtilizationPercent = 0)
+    [property: Id(12)] double MemoryUtilizationPercent = 0,
+    [property: Id(13)] bool Alternate = false)
 {
     /// <summary>Every failed request: 503, 502 and the target 5xx (overloaded tasks, B-DP-8 error rate).</summary>
     public double Failed => Failed503NoHealthyTarget + Failed502TargetDied + Failed5xxOverloaded;

@@ -83,17 +83,11 @@ internal sealed class TrafficLedger
         _order.Where(k => k.Cluster == cluster).Select(k => (k.Service, k.TargetGroup.Length == 0 ? null : k.TargetGroup, _booked[k], _healthy.GetValueOrDefault(k)));
 
     /// <summary>
-    /// The entries with their slot: the service's own entry (listed first for its service, the traffic grain orders them by
-    /// key and the second group's key is SERVICE@GROUP) is slot "", the second group's entry its group's name.
+    /// The entries with their slot: the service's own entry is slot "", the second group's entry (the traffic grain marks
+    /// it <see cref="ServiceTrafficFigures.Alternate"/>) its group's name.
     /// </summary>
-    private static IEnumerable<(string Slot, ServiceTrafficFigures Figures)> Slots(IReadOnlyList<ServiceTrafficFigures> figures)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var f in figures)
-        {
-            yield return (seen.Add(f.Service) ? "" : TargetGroupArns.Name(f.TargetGroup ?? ""), f);
-        }
-    }
+    private static IEnumerable<(string Slot, ServiceTrafficFigures Figures)> Slots(IReadOnlyList<ServiceTrafficFigures> figures) =>
+        figures.Select(f => (f.Alternate ? TargetGroupArns.Name(f.TargetGroup ?? "") : "", f));
 
     internal readonly record struct Counts(double Requests, double Failed503, double Failed502, double Failed5xx)
     {

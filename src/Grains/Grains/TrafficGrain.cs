@@ -150,7 +150,9 @@ public sealed class TrafficGrain(
         await Start();
         await Advance();
         var now = Now;
-        return S.Services.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Figures(ServiceOf(kv.Key), kv.Value, now)).ToImmutableArray();
+        return S.Services.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => Figures(ServiceOf(kv.Key), kv.Value, now) with { Alternate = kv.Key.Contains(AlternateSeparator, StringComparison.Ordinal) })
+            .ToImmutableArray();
     }
 
     public Task EnsureRunning() => Start();

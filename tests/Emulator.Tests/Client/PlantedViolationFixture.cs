@@ -73,7 +73,11 @@ public sealed class PlantedViolationFixture : IAsyncLifetime
 /// <summary>The storage decorator of <see cref="PlantedViolationFixture"/>.</summary>
 public sealed class PlantingStorage(IGrainStorage inner) : IGrainStorage
 {
-    /// <summary>Clusters whose name starts with this get an over-committed instance.</summary>
+    /// <summary>
+    /// Clusters whose name starts with this get one over-committed instance (the first by id when it is planted; once one
+    /// is, no other: an instance registering later with a smaller id must not fill a second one, or the cluster has no
+    /// room left and the runs fail for another reason than the checker).
+    /// </summary>
     public const string Prefix = "planted";
 
     public const string Inner = "emulator-unplanted";
@@ -84,7 +88,8 @@ public sealed class PlantingStorage(IGrainStorage inner) : IGrainStorage
     {
         if (grainState.State is ClusterState cluster && grainId.Key.ToString()!.StartsWith(Prefix, StringComparison.Ordinal)
             && cluster.Instances.Values.OrderBy(i => i.ContainerInstanceId, StringComparer.Ordinal).FirstOrDefault() is { } first
-            && first.Used.Cpu <= first.Registered.Cpu)
+            && first.Used.Cpu <= first.Registered.Cpu
+            && !cluster.Instances.Values.Any(i => i.Used.Cpu > i.Registered.Cpu))
         {
             cluster.Instances[first.ContainerInstanceId] = first with { Used = first.Used with { Cpu = first.Registered.Cpu + 1 } };
         }
