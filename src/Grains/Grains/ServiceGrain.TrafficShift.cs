@@ -171,7 +171,7 @@ public sealed partial class ServiceGrain
         var step = BlueGreenLifecycle.Advance(run.Progress, StrategyOf(run), hooks, facts);
         var before = run;
         run = run.With(step.Progress) with { WakeAt = step.WakeAt };
-        run = run with { Hooks = HookDetails(run, hooks, step, facts) };
+        run = run with { Hooks = HookDetails(run, hooks, step) };
         S.Shift = run;
         _dirty = true;
         if (run.Stage != before.Stage || run.Step != before.Step)
@@ -196,7 +196,7 @@ public sealed partial class ServiceGrain
 
         if (run.Result == BlueGreenResult.Succeeded)
         {
-            await Swap(run, spec);
+            await Swap(run);
             CompleteDeployment(green, now);
             return (changed, !changed);
         }
@@ -281,7 +281,7 @@ public sealed partial class ServiceGrain
     }
 
     /// <summary>B-DP-6: at the end the green group becomes the service's; blue tasks still draining stay in theirs.</summary>
-    private async Task Swap(TrafficShiftRun run, ServiceSpec spec)
+    private async Task Swap(TrafficShiftRun run)
     {
         var green = await GrainFactory.GetGrain<ITargetGroupGrain>(TargetGroupArns.Name(run.GreenGroupArn)).Attach(ClusterName, Name);
         if (run.BlueDeploymentId is { } blue)
@@ -292,7 +292,6 @@ public sealed partial class ServiceGrain
         await Cluster.SwapServiceTargetGroup(Name, green);
         await UnbindDeploymentGroup(run.GreenDeploymentId);
         S.ActiveTargetGroupArn = run.GreenGroupArn;
-        _ = spec;
         _dirty = true;
     }
 
@@ -368,8 +367,7 @@ public sealed partial class ServiceGrain
     }
 
     /// <summary>B-DP-7: the hooks of the current phase with their status, as DescribeServiceDeployments shows them.</summary>
-    private static ImmutableArray<LifecycleHookDetail> HookDetails(TrafficShiftRun run, ImmutableArray<LifecycleHookSpec> hooks, BlueGreenStep step,
-        BlueGreenFacts facts)
+    private static ImmutableArray<LifecycleHookDetail> HookDetails(TrafficShiftRun run, ImmutableArray<LifecycleHookSpec> hooks, BlueGreenStep step)
     {
         if (run.Result != BlueGreenResult.InProgress || BlueGreenLifecycle.HookStageOf(step.Progress) is not { } stage)
         {
@@ -392,7 +390,6 @@ public sealed partial class ServiceGrain
             details.Add(new LifecycleHookDetail(HookId(run, i), h.Type.ToString(), h.TargetArn, status, run.PhaseStart + h.Timeout, h.TimeoutAction.ToString(), stage.ToString()));
         }
 
-        _ = facts;
         return details.ToImmutable();
     }
 

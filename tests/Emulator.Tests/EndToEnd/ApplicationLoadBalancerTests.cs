@@ -74,17 +74,9 @@ public sealed class ApplicationLoadBalancerTests(EmulatorClusterFixture fixture)
 
     private static DateTimeOffset Next(DateTimeOffset t) => new(((t.UtcTicks / Minute.Ticks) + 1) * Minute.Ticks, TimeSpan.Zero);
 
-    private async Task<TargetGroupInfo> Group(string name) =>
-        await _ecs.Grains.GetGrain<ITargetGroupGrain>(name).Create(TargetGroupSpec.Default(name) with
-        {
-            HealthyThresholdCount = 2,
-            HealthCheckIntervalSeconds = 15,
-            TargetType = "instance",
-            VpcId = "vpc-0emulator000001",
-        });
+    private Task<TargetGroupInfo> Group(string name) => _ecs.CreateTargetGroup(name);
 
-    private async Task<int> Healthy(TargetGroupInfo group) =>
-        (await _ecs.Grains.GetGrain<ITargetGroupGrain>(group.Spec.Name).Describe())!.Targets.Count(t => t.State == TargetHealthState.healthy);
+    private Task<int> Healthy(TargetGroupInfo group) => _ecs.HealthyTargets(group);
 
     private async Task<double> Sum(string metric, DateTimeOffset period, params (string Name, string Value)[] dimensions)
     {

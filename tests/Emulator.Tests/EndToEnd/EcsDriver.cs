@@ -79,6 +79,20 @@ public sealed class EcsDriver(EmulatorClusterFixture fixture) : IAsyncLifetime
 
     public Task<ClusterStatus> Status(string cluster) => Control.GetClusterStatus(cluster, false);
 
+    /// <summary>A target group in the default VPC whose targets are healthy after 2 x 15 s (B-LB-1).</summary>
+    public async Task<TargetGroupInfo> CreateTargetGroup(string name) =>
+        await Grains.GetGrain<ITargetGroupGrain>(name).Create(TargetGroupSpec.Default(name) with
+        {
+            HealthyThresholdCount = 2,
+            HealthCheckIntervalSeconds = 15,
+            TargetType = "instance",
+            VpcId = "vpc-0emulator000001",
+        });
+
+    /// <summary>The group's targets in state healthy now.</summary>
+    public async Task<int> HealthyTargets(TargetGroupInfo group) =>
+        (await Grains.GetGrain<ITargetGroupGrain>(group.Spec.Name).Describe())!.Targets.Count(t => t.State == TargetHealthState.healthy);
+
     public async Task<CapacityProviderInfo> Provider(string name) => (await Control.DescribeCapacityProviders([name]))[0];
 
     public async Task<ImmutableArray<EmulatorEvent>> Events(string cluster, string detailType)

@@ -393,15 +393,7 @@ public sealed class TrafficShiftTests(EmulatorClusterFixture fixture, ITestOutpu
 
     private async Task<ImmutableArray<ServiceTrafficFigures>> Traffic(Rig s) => await _ecs.Grains.GetGrain<ITrafficGrain>(s.Cluster).GetFigures();
 
-    private async Task<TargetGroupInfo> Group(string name) =>
-        await _ecs.Grains.GetGrain<ITargetGroupGrain>(name).Create(TargetGroupSpec.Default(name) with
-        {
-            HealthyThresholdCount = 2,
-            HealthCheckIntervalSeconds = 15,
-            TargetType = "instance",
-            VpcId = "vpc-0emulator000001",
-        });
+    private Task<TargetGroupInfo> Group(string name) => _ecs.CreateTargetGroup(name);
 
-    private async Task<int> Healthy(TargetGroupInfo group) =>
-        (await _ecs.Grains.GetGrain<ITargetGroupGrain>(group.Spec.Name).Describe())!.Targets.Count(t => t.State == TargetHealthState.healthy);
+    private Task<int> Healthy(TargetGroupInfo group) => _ecs.HealthyTargets(group);
 }
